@@ -1,0 +1,87 @@
+/* db.h - the only place that talks to libmysqlclient.
+ *
+ * Every statement goes through db_run(), which times it for --debug,
+ * refuses writes under --dry-run, and classifies errors:
+ *   DBE_RETRY  deadlock (1213), lock wait timeout (1205), GET_LOCK deadlock
+ *              (3058): roll back the batch and retry it
+ *   DBE_LOST   server gone (2006) / lost (2013) / connection killed: reconnect
+ *              and redo the batch
+ *   DBE_ACCESS access denied (1044, 1045, 1142, 1143)
+ *   DBE_FATAL  everything else
+ */
+#ifndef HPOS_DB_H
+#define HPOS_DB_H
+
+#include <stdint.h>
+#include "config.h"
+#include "util.h"
+
+enum db_errclass { DBE_NONE = 0, DBE_RETRY, DBE_LOST, DBE_ACCESS, DBE_FATAL };
+
+/* What a statement does: writes are skipped under --dry-run. */
+enum db_kind { DB_READ, DB_WRITE, DB_SESSION };
+
+struct db;
+struct db_result;
+
+/* A fetched row: vals[i] is NULL for SQL NULL; lens[i] is the byte length. */
+struct db_row {
+	char **vals;
+	unsigned long *lens;
+	unsigned n;
+};
+
+/* Connect with cfg; sets utf8mb4, WordPress's sql_mode, time_zone +00:00.
+ * Errors carry exit classes: HX_NOCONNECT, HX_NOPERM, HX_CONFIG. */
+int db_connect(const struct hpos_config *cfg, struct db **dbp, struct herr *err);
+void db_close(struct db *db);
+/* Reconnect after DBE_LOST, re-running the session setup. */
+int db_reconnect(struct db *db, struct herr *err);
+
+void db_set_dry_run(struct db *db, int on);
+int db_dry_run(const struct db *db);
+/* Table prefix from the configuration ("wp_"). */
+const char *db_prefix(const struct db *db);
+const char *db_name(const struct db *db);
+/* Collation of {prefix}posts (the site's), or NULL if unknown. */
+const char *db_site_collation(struct db *db);
+/* Server thread id of this connection. */
+unsigned long db_thread_id(struct db *db);
+
+/* Run one statement.  With res != NULL a result set is stored and returned.
+ * Returns 0, or -1 with err filled (err->code = HX_* class); see db_errclass(). */
+int db_run(struct db *db, enum db_kind kind, const char *sql, size_t len,
+	   struct db_result **res, struct herr *err);
+int db_runf(struct db *db, enum db_kind kind, struct db_result **res, struct herr *err,
+	    const char *fmt, ...) HPOS_PRINTF(5, 6);
+
+/* Class and server errno of the last failed statement. */
+enum db_errclass db_errclass(const struct db *db);
+unsigned db_errno(const struct db *db);
+/* Warnings count of the last statement. */
+unsigned db_warning_count(struct db *db);
+/* Rows changed by the last write. */
+uint64_t db_affected_rows(struct db *db);
+
+int db_fetch(struct db_result *res, struct db_row *row); /* 1 row, 0 end */
+unsigned db_num_rows(struct db_result *res);
+/* Walk a stored result again from its first row. */
+void db_result_rewind(struct db_result *res);
+void db_free_result(struct db_result *res);
+
+/* Single-value helpers: first column of the first row.  *found = 0 when no
+ * row or NULL. */
+int db_get_u64(struct db *db, uint64_t *out, int *found, struct herr *err, const char *fmt, ...) HPOS_PRINTF(5, 6);
+int db_get_str(struct db *db, char **out, struct herr *err, const char *fmt, ...) HPOS_PRINTF(4, 5);
+
+/* Append s as a quoted SQL string literal, escaped for this connection. */
+void db_quote(struct db *db, struct strbuf *sb, const char *s, size_t len);
+/* Append a backtick-quoted identifier (backticks doubled). */
+void db_ident(struct strbuf *sb, const char *name);
+
+/* Transactions. */
+int db_begin(struct db *db, const char *isolation, struct herr *err);
+int db_commit(struct db *db, struct herr *err);
+int db_rollback(struct db *db);
+
+#endif

@@ -1,0 +1,49 @@
+/* syncstate.h - what hposctl remembers between runs: the orders it had to
+ * skip (table {prefix}hposctl_skipped), and the locks that keep two runs
+ * (or hposctl and WooCommerce's own background sync) apart. */
+#ifndef HPOS_SYNCSTATE_H
+#define HPOS_SYNCSTATE_H
+
+#include <stdint.h>
+#include "db.h"
+
+struct skipped_entry {
+	uint64_t order_id;
+	char *reason;
+	char *last_seen;
+};
+struct skipped_list {
+	struct skipped_entry *v;
+	unsigned n;
+	uint64_t total;
+};
+
+/* Load up to `limit` skipped orders (lowest ids first) and the total.
+ * An absent table means none. */
+int skipped_load(struct db *db, unsigned limit, struct skipped_list *out, struct herr *err);
+void skipped_release(struct skipped_list *l);
+/* Record (or refresh) a skipped order with its reason. */
+int skipped_record(struct db *db, uint64_t order_id, const char *reason, struct herr *err);
+/* Forget skipped entries for orders that have now been migrated. */
+int skipped_clear(struct db *db, const uint64_t *ids, unsigned n, struct herr *err);
+
+/* Single-instance lock: GET_LOCK('hposctl:<db>:<prefix>', 0).  Returns 0
+ * when taken, 1 when another session holds it (who is described in
+ * `holder`), -1 on error. */
+int runlock_take(struct db *db, const char *name_override, struct strbuf *holder, struct herr *err);
+void runlock_release(struct db *db, const char *name_override);
+
+/* WooCommerce 11.3's migration lock, the option row
+ * wc_posts_to_orders_migration_lock holding "<expiry unix time %.6f>". */
+struct wclock {
+	char **mine;       /* every expiry value this process wrote */
+	unsigned n;
+	int held;
+};
+/* Take it, waiting up to wait_s seconds (50 ms polls); 0 taken, 1 not. */
+int wclock_take(struct db *db, struct wclock *l, double wait_s, struct herr *err);
+/* Refresh; 0 still ours, 1 lost (someone else took it). */
+int wclock_refresh(struct db *db, struct wclock *l, struct herr *err);
+void wclock_release(struct db *db, struct wclock *l);
+
+#endif

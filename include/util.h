@@ -1,0 +1,96 @@
+/* util.h - allocation, error values and a growable string buffer.
+ *
+ * Library code reports failures through struct herr and returns -1; only
+ * main() turns an herr into an exit status.  Allocation failure is the one
+ * thing that is not recoverable: x*alloc() print a message and abort().
+ */
+#ifndef HPOS_UTIL_H
+#define HPOS_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Exit statuses (sysexits.h values where one fits); see docs/exit-codes.md. */
+enum hpos_exit {
+	HX_OK = 0,
+	HX_PROBLEM = 1,     /* the operation found a problem (differences, refused, skipped) */
+	HX_USAGE = 64,      /* bad command line */
+	HX_NOCONNECT = 69,  /* cannot connect to the server */
+	HX_INTERNAL = 70,   /* internal error, unexpected SQL error */
+	HX_TEMPFAIL = 75,   /* temporary: lock busy, retries exhausted, lost connection */
+	HX_NOPERM = 77,     /* access denied */
+	HX_CONFIG = 78,     /* configuration error */
+	HX_SIGINT = 130,
+	HX_SIGTERM = 143,
+};
+
+#define HERR_MSG_MAX 1024
+
+/* An error value: an exit class and a message without trailing newline. */
+struct herr {
+	int code;
+	char msg[HERR_MSG_MAX];
+};
+
+#if defined(__GNUC__)
+#define HPOS_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define HPOS_NORETURN __attribute__((noreturn))
+#else
+#define HPOS_PRINTF(a, b)
+#define HPOS_NORETURN
+#endif
+
+/* Fill *e (if not NULL) and return -1, so callers can `return herr_set(...)`. */
+int herr_set(struct herr *e, int code, const char *fmt, ...) HPOS_PRINTF(3, 4);
+int herr_vset(struct herr *e, int code, const char *fmt, va_list ap);
+/* Prefix the existing message: "<prefix>: <old message>". Returns -1. */
+int herr_prefix(struct herr *e, const char *fmt, ...) HPOS_PRINTF(2, 3);
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* Free *p and set it to NULL. */
+#define FREE_AND_NULL(p) do { free(p); (p) = NULL; } while (0)
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Growable NUL-terminated buffer (binary-safe: len counts bytes). */
+struct strbuf {
+	char *buf;
+	size_t len;
+	size_t alloc;
+};
+#define STRBUF_INIT { NULL, 0, 0 }
+
+void sb_grow(struct strbuf *sb, size_t extra);
+void sb_add(struct strbuf *sb, const void *data, size_t len);
+void sb_adds(struct strbuf *sb, const char *s);
+void sb_addc(struct strbuf *sb, char c);
+void sb_addf(struct strbuf *sb, const char *fmt, ...) HPOS_PRINTF(2, 3);
+void sb_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
+void sb_reset(struct strbuf *sb);
+void sb_release(struct strbuf *sb);
+/* Never NULL: "" for an empty, never-grown buffer. */
+const char *sb_str(const struct strbuf *sb);
+/* Detach the buffer (caller frees); leaves sb empty. */
+char *sb_detach(struct strbuf *sb);
+
+/* Append s as a JSON string literal (with quotes), escaping as RFC 8259 wants. */
+void sb_add_json_str(struct strbuf *sb, const char *s, size_t len);
+
+/* Parse a non-negative decimal integer that must fill the whole string.
+ * Returns 0 on success, -1 on junk or overflow. */
+int parse_u64(const char *s, uint64_t *out);
+/* Durations: "90", "90s", "15m", "2h", "1h30m". Returns 0 or -1. */
+int parse_duration(const char *s, double *seconds);
+
+/* Monotonic and wall clocks in seconds. */
+double now_mono(void);
+double now_wall(void);
+
+/* Count UTF-8 characters (lead bytes) in s[0..len). */
+size_t utf8_chars(const char *s, size_t len);
+
+#endif

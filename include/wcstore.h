@@ -1,0 +1,72 @@
+/* wcstore.h - the WooCommerce store's state, read and written with SQL:
+ * options, the HPOS schema, pending-sync counts, row counts.  Commands use
+ * these functions; no SQL lives in the command files. */
+#ifndef HPOS_WCSTORE_H
+#define HPOS_WCSTORE_H
+
+#include <stdint.h>
+#include "db.h"
+
+#define OPT_HPOS_ENABLED "woocommerce_custom_orders_table_enabled"
+#define OPT_SYNC_ENABLED "woocommerce_custom_orders_table_data_sync_enabled"
+#define OPT_TABLES_CREATED "woocommerce_custom_orders_table_created"
+#define OPT_USE_TRANSACTIONS "woocommerce_use_db_transactions_for_custom_orders_table_data_sync"
+#define OPT_ISOLATION "woocommerce_db_transactions_isolation_level_for_custom_orders_table_data_sync"
+#define PLACEHOLDER_TYPE "shop_order_placehold"
+
+enum hpos_table { T_ORDERS, T_ADDRESSES, T_OPDATA, T_META, T_COUNT };
+extern const char *const hpos_table_suffix[T_COUNT];
+
+/* A list of order types, e.g. shop_order,shop_order_refund. */
+struct typelist {
+	char **v;
+	unsigned n;
+};
+/* Parse "a,b" (each [A-Za-z0-9_-]{1,20}, not the placeholder type). */
+int typelist_parse(struct typelist *tl, const char *csv, struct herr *err);
+void typelist_release(struct typelist *tl);
+/* Append "'a','b'" quoted for SQL. */
+void typelist_sql(struct db *db, const struct typelist *tl, struct strbuf *sb);
+
+/* Options (the {prefix}options table).  *val is NULL when the row is absent. */
+int wc_option_get(struct db *db, const char *name, char **val, struct herr *err);
+int wc_option_set(struct db *db, const char *name, const char *val, struct herr *err);
+
+/* Which store is authoritative, and whether compatibility mode is on. */
+int wc_hpos_authoritative(struct db *db, int *yes, struct herr *err);
+int wc_compat_mode(struct db *db, int *yes, struct herr *err);
+
+/* Table existence: bit i set when hpos table i exists. */
+int wc_hpos_tables_present(struct db *db, unsigned *mask, struct herr *err);
+#define HPOS_ALL_TABLES ((1u << T_COUNT) - 1)
+
+/* CREATE TABLE text for one HPOS table in WooCommerce 9.9.5's shape. */
+void wc_schema_sql(struct db *db, enum hpos_table t, const char *collation, struct strbuf *sb);
+/* Create any missing HPOS table and set woocommerce_custom_orders_table_created. */
+int wc_create_tables(struct db *db, unsigned *created_mask, struct herr *err);
+
+/* Orders pending sync, split as WooCommerce splits them. */
+struct pending {
+	uint64_t missing;   /* (A) or (A') */
+	uint64_t outdated;  /* (B) or (B') */
+	uint64_t markers;   /* (C) or (C'): deletion-marker rows */
+	int tables_missing; /* then missing = every order post */
+};
+int wc_pending(struct db *db, const struct typelist *types, int hpos_auth,
+	       struct pending *p, struct herr *err);
+static inline uint64_t pending_total(const struct pending *p)
+{
+	return p->missing + p->outdated + p->markers;
+}
+
+/* Number of rows in an HPOS table (an estimate-free COUNT(*)). */
+int wc_table_rows(struct db *db, enum hpos_table t, uint64_t *n, struct herr *err);
+/* Order posts of one post type. */
+int wc_posts_of_type(struct db *db, const char *type, uint64_t *n, struct herr *err);
+/* Orders subject to cleanup (LegacyDataHandler::count_orders_for_cleanup). */
+int wc_cleanup_candidates(struct db *db, const struct typelist *types, uint64_t *n, struct herr *err);
+
+/* "{prefix}{suffix}" backtick-quoted, appended to sb. */
+void wc_table(struct db *db, struct strbuf *sb, const char *suffix);
+
+#endif

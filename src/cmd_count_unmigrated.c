@@ -1,0 +1,60 @@
+/* cmd_count_unmigrated.c - WooCommerce's pending-sync count. */
+#include "hposctl.h"
+#include "output.h"
+
+#include <stdlib.h>
+
+static int opt_porcelain;
+static const char *opt_order_types;
+
+static const struct opt count_opts[] = {
+	{ "porcelain", 0, OPT_FLAG, &opt_porcelain, NULL, "print only the number", NULL },
+	{ "order-types", 0, OPT_STR, &opt_order_types, "A,B", "order types (default from config: shop_order,shop_order_refund)", NULL },
+	{ NULL, 0, OPT_END, NULL, NULL, NULL, NULL },
+};
+
+static int run_count(int argc, char **argv, struct ctx *c)
+{
+	struct herr err = { 0, "" };
+	struct typelist types;
+	struct pending p;
+	uint64_t n;
+	int hpos_auth, rc = command_opts(&cmd_count_unmigrated, &argc, argv, &err);
+
+	if (rc)
+		return rc > 0 ? HX_OK : report(&err);
+	if (argc > 0) {
+		herr_set(&err, HX_USAGE, "count_unmigrated: unexpected argument '%s'", argv[0]);
+		return report(&err);
+	}
+	if (ctx_connect(c, &err) < 0)
+		return report(&err);
+	if (typelist_parse(&types, opt_order_types ? opt_order_types : c->cfg.order_types, &err) < 0)
+		return report(&err);
+	rc = wc_hpos_authoritative(c->db, &hpos_auth, &err);
+	if (rc == 0)
+		rc = wc_pending(c->db, &types, hpos_auth, &p, &err);
+	typelist_release(&types);
+	if (rc < 0)
+		return report(&err);
+	n = pending_total(&p);
+	if (opt_porcelain)
+		out_line("%llu", (unsigned long long)n);
+	else if (n == 1)
+		out_log("There is 1 order to be synced.");
+	else
+		out_log("There are %llu orders to be synced.", (unsigned long long)n);
+	return HX_OK;
+}
+
+const struct command cmd_count_unmigrated = {
+	.name = "count_unmigrated",
+	.aliases = { "count-unmigrated" },
+	.fn = run_count,
+	.summary = "Count the orders pending sync, as WooCommerce counts them",
+	.synopsis = "hposctl count_unmigrated [--porcelain] [--order-types=A,B]",
+	.description = "Pending = order posts missing from wc_orders (auto-drafts excluded) + orders\n"
+		       "whose date_updated_gmt differs from the authoritative side + deletion markers.\n"
+		       "When the HPOS tables do not exist yet, every order post counts.",
+	.opts = count_opts,
+};

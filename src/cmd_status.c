@@ -1,0 +1,170 @@
+/* cmd_status.c - where the store stands: authority, compatibility mode,
+ * tables, order posts, HPOS rows, pending sync, skipped orders. */
+#include "hposctl.h"
+#include "output.h"
+#include "syncstate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *opt_format;
+static const char *opt_order_types;
+
+static const struct opt status_opts[] = {
+	{ "format", 0, OPT_STR, &opt_format, "table|json", "output format (default table)", NULL },
+	{ "order-types", 0, OPT_STR, &opt_order_types, "A,B", "order types (default from config)", NULL },
+	{ NULL, 0, OPT_END, NULL, NULL, NULL, NULL },
+};
+
+struct status {
+	int hpos_auth, compat;
+	unsigned tables;
+	struct pending pending;
+	uint64_t cleanup;
+	uint64_t *posts;  /* per order type */
+	uint64_t placeholders;
+	uint64_t rows[T_COUNT];
+	struct skipped_list skipped;
+};
+
+static int gather(struct db *db, const struct typelist *types, struct status *s, struct herr *err)
+{
+	if (wc_hpos_authoritative(db, &s->hpos_auth, err) < 0 ||
+	    wc_compat_mode(db, &s->compat, err) < 0 ||
+	    wc_hpos_tables_present(db, &s->tables, err) < 0 ||
+	    wc_pending(db, types, s->hpos_auth, &s->pending, err) < 0)
+		return -1;
+	s->posts = xcalloc(types->n, sizeof(*s->posts));
+	for (unsigned i = 0; i < types->n; i++)
+		if (wc_posts_of_type(db, types->v[i], &s->posts[i], err) < 0)
+			return -1;
+	if (wc_posts_of_type(db, PLACEHOLDER_TYPE, &s->placeholders, err) < 0)
+		return -1;
+	for (int t = 0; t < T_COUNT; t++)
+		if ((s->tables & (1u << t)) && wc_table_rows(db, (enum hpos_table)t, &s->rows[t], err) < 0)
+			return -1;
+	/* WooCommerce reports cleanup candidates only when HPOS is
+	 * authoritative and compatibility mode is off. */
+	if (s->hpos_auth && !s->compat && (s->tables & (1u << T_ORDERS)) &&
+	    wc_cleanup_candidates(db, types, &s->cleanup, err) < 0)
+		return -1;
+	return skipped_load(db, 20, &s->skipped, err);
+}
+
+static void print_json(const struct typelist *types, const struct status *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	sb_addf(&sb, "{\"hpos_enabled\":%s,\"compatibility_mode_enabled\":%s,\"unsynced_orders\":%llu,"
+		"\"orders_subject_to_cleanup\":%llu,\"authoritative_store\":\"%s\",\"tables\":{",
+		s->hpos_auth ? "true" : "false", s->compat ? "true" : "false",
+		(unsigned long long)pending_total(&s->pending), (unsigned long long)s->cleanup,
+		s->hpos_auth ? "hpos" : "posts");
+	for (int t = 0; t < T_COUNT; t++)
+		sb_addf(&sb, "%s\"%s\":%s", t ? "," : "", hpos_table_suffix[t],
+			(s->tables & (1u << t)) ? "true" : "false");
+	sb_adds(&sb, "},\"order_posts\":{");
+	for (unsigned i = 0; i < types->n; i++) {
+		if (i)
+			sb_addc(&sb, ',');
+		sb_add_json_str(&sb, types->v[i], strlen(types->v[i]));
+		sb_addf(&sb, ":%llu", (unsigned long long)s->posts[i]);
+	}
+	sb_addf(&sb, "},\"placeholder_posts\":%llu,\"hpos_rows\":{", (unsigned long long)s->placeholders);
+	for (int t = 0; t < T_COUNT; t++)
+		sb_addf(&sb, "%s\"%s\":%llu", t ? "," : "", hpos_table_suffix[t], (unsigned long long)s->rows[t]);
+	sb_addf(&sb, "},\"pending\":{\"missing\":%llu,\"outdated\":%llu,\"deletion_markers\":%llu,\"tables_missing\":%s},",
+		(unsigned long long)s->pending.missing, (unsigned long long)s->pending.outdated,
+		(unsigned long long)s->pending.markers, s->pending.tables_missing ? "true" : "false");
+	sb_addf(&sb, "\"skipped_orders\":%llu,\"skipped\":[", (unsigned long long)s->skipped.total);
+	for (unsigned i = 0; i < s->skipped.n; i++) {
+		const struct skipped_entry *e = &s->skipped.v[i];
+
+		sb_addf(&sb, "%s{\"order_id\":%llu,\"reason\":", i ? "," : "", (unsigned long long)e->order_id);
+		sb_add_json_str(&sb, e->reason, strlen(e->reason));
+		sb_adds(&sb, ",\"last_seen_gmt\":");
+		sb_add_json_str(&sb, e->last_seen, strlen(e->last_seen));
+		sb_addc(&sb, '}');
+	}
+	sb_adds(&sb, "]}");
+	out_line("%s", sb.buf);
+	sb_release(&sb);
+}
+
+static void print_table(const struct typelist *types, const struct status *s)
+{
+	/* WooCommerce's four lines first, verbatim. */
+	out_line("HPOS enabled?: %s", s->hpos_auth ? "yes" : "no");
+	out_line("Compatibility mode enabled?: %s", s->compat ? "yes" : "no");
+	out_line("Unsynced orders: %llu", (unsigned long long)pending_total(&s->pending));
+	out_line("Orders subject to cleanup: %llu", (unsigned long long)s->cleanup);
+	out_line("Authoritative store: %s", s->hpos_auth ? "hpos" : "posts");
+	if (s->pending.tables_missing)
+		out_line("Pending sync: HPOS tables missing, every order post counts");
+	else
+		out_line("Pending sync: %llu missing, %llu outdated, %llu deletion markers",
+			 (unsigned long long)s->pending.missing, (unsigned long long)s->pending.outdated,
+			 (unsigned long long)s->pending.markers);
+	for (unsigned i = 0; i < types->n; i++)
+		out_line("Order posts (%s): %llu", types->v[i], (unsigned long long)s->posts[i]);
+	out_line("Placeholder posts: %llu", (unsigned long long)s->placeholders);
+	for (int t = 0; t < T_COUNT; t++) {
+		if (s->tables & (1u << t))
+			out_line("Table %s: %llu rows", hpos_table_suffix[t], (unsigned long long)s->rows[t]);
+		else
+			out_line("Table %s: missing", hpos_table_suffix[t]);
+	}
+	out_line("Skipped orders: %llu", (unsigned long long)s->skipped.total);
+	for (unsigned i = 0; i < s->skipped.n; i++)
+		out_line("  order %llu: %s (last tried %s)", (unsigned long long)s->skipped.v[i].order_id,
+			 s->skipped.v[i].reason, s->skipped.v[i].last_seen);
+	if (s->skipped.total > s->skipped.n)
+		out_line("  ... and %llu more (hposctl status --format=json lists them)",
+			 (unsigned long long)(s->skipped.total - s->skipped.n));
+}
+
+static int run_status(int argc, char **argv, struct ctx *c)
+{
+	struct herr err = { 0, "" };
+	struct typelist types = { NULL, 0 };
+	struct status s;
+	int rc = command_opts(&cmd_status, &argc, argv, &err);
+
+	if (rc)
+		return rc > 0 ? HX_OK : report(&err);
+	opt_format = opt_format ? opt_format : "table";
+	if (strcmp(opt_format, "table") && strcmp(opt_format, "json")) {
+		herr_set(&err, HX_USAGE, "status: --format must be table or json, not '%s'", opt_format);
+		return report(&err);
+	}
+	if (argc > 0) {
+		herr_set(&err, HX_USAGE, "status: unexpected argument '%s'", argv[0]);
+		return report(&err);
+	}
+	memset(&s, 0, sizeof(s));
+	if (ctx_connect(c, &err) < 0 ||
+	    typelist_parse(&types, opt_order_types ? opt_order_types : c->cfg.order_types, &err) < 0)
+		return report(&err);
+	rc = gather(c->db, &types, &s, &err);
+	if (rc == 0) {
+		if (!strcmp(opt_format, "json"))
+			print_json(&types, &s);
+		else
+			print_table(&types, &s);
+	}
+	free(s.posts);
+	skipped_release(&s.skipped);
+	typelist_release(&types);
+	return rc < 0 ? report(&err) : HX_OK;
+}
+
+const struct command cmd_status = {
+	.name = "status",
+	.fn = run_status,
+	.summary = "Show authority, compatibility mode, tables, pending and skipped orders",
+	.synopsis = "hposctl status [--format=table|json] [--order-types=A,B]",
+	.description = "The first four lines are WooCommerce's `wp wc hpos status`; the rest are\n"
+		       "hposctl's. Every count is a keyed query; none scans wp_postmeta.",
+	.opts = status_opts,
+};

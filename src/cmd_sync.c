@@ -1,0 +1,423 @@
+/* cmd_sync.c - `hposctl sync`: bring HPOS up to date with the posts store. */
+#include "hposctl.h"
+#include "convert.h"
+#include "migrate.h"
+#include "output.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+
+/* Measured with `make bench` on the 2-core reference machine; used only to
+ * print an estimate with --dry-run.  See README.md. */
+#define ESTIMATE_ORDERS_PER_SEC 6000.0
+
+static uint64_t opt_batch_size = 500, opt_start_from, opt_end_at, opt_max_batches, opt_max_retries;
+static const char *opt_order_types, *opt_isolation, *opt_max_load, *opt_critical_load, *opt_pause_file;
+static int opt_dry_run, opt_no_transactions, opt_allow_truncation, settle_given, retries_given;
+static double opt_max_runtime, opt_settle;
+
+static const struct opt sync_opts_table[] = {
+	{ "batch-size", 0, OPT_UINT, &opt_batch_size, "N", "orders per batch (default 500; 0 means 500, as in WooCommerce)", NULL },
+	{ "order-types", 0, OPT_STR, &opt_order_types, "A,B", "order post types (default shop_order,shop_order_refund)", NULL },
+	{ "start-from", 0, OPT_UINT, &opt_start_from, "ID", "first order ID to consider", NULL },
+	{ "end-at", 0, OPT_UINT, &opt_end_at, "ID", "last order ID to consider", NULL },
+	{ "max-runtime", 0, OPT_DURATION, &opt_max_runtime, "DURATION", "stop at the next batch boundary after this long (e.g. 14m)", NULL },
+	{ "max-batches", 0, OPT_UINT, &opt_max_batches, "N", "stop after N batches", NULL },
+	{ "dry-run", 0, OPT_FLAG, &opt_dry_run, NULL, "report what would be synced and how long it would take; write nothing", NULL },
+	{ "isolation-level", 0, OPT_STR, &opt_isolation, "LEVEL", "READ UNCOMMITTED|READ COMMITTED|REPEATABLE READ|SERIALIZABLE", NULL },
+	{ "no-transactions", 0, OPT_FLAG, &opt_no_transactions, NULL, "write without transactions (each order stays pending until whole)", NULL },
+	{ "settle", 0, OPT_DURATION, &opt_settle, "SECONDS", "leave orders modified this recently for the next run (default 5)", &settle_given },
+	{ "allow-truncation", 0, OPT_FLAG, &opt_allow_truncation, NULL, "write values that do not fit the way WooCommerce does (MySQL cuts them)", NULL },
+	{ "max-retries", 0, OPT_UINT, &opt_max_retries, "N", "retries per batch after deadlocks, lock waits, lost connections (default 10)", &retries_given },
+	{ "max-load", 0, OPT_STR, &opt_max_load, "VAR=N", "pause between batches while the global status VAR exceeds N", NULL },
+	{ "critical-load", 0, OPT_STR, &opt_critical_load, "VAR=N", "stop (exit 75) when the global status VAR exceeds N", NULL },
+	{ "pause-file", 0, OPT_STR, &opt_pause_file, "PATH", "pause between batches while this file exists", NULL },
+	{ NULL, 0, OPT_END, NULL, NULL, NULL, NULL },
+};
+
+struct loadspec {
+	char name[65];
+	uint64_t limit;
+	int set;
+};
+
+struct run {
+	struct db *db;
+	struct progress bar;
+	uint64_t base_done;
+	struct loadspec max_load, critical;
+	int critical_hit;
+	char critical_msg[256];
+};
+
+static int parse_load(const char *s, const char *flag, struct loadspec *l, struct herr *err)
+{
+	const char *eq;
+	size_t n;
+
+	if (!s)
+		return 0;
+	eq = strchr(s, '=');
+	n = eq ? (size_t)(eq - s) : 0;
+	if (!eq || n == 0 || n >= sizeof(l->name) || parse_u64(eq + 1, &l->limit) < 0)
+		return herr_set(err, HX_USAGE, "--%s expects VAR=N, e.g. Threads_running=25, got \"%s\"", flag, s);
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return herr_set(err, HX_USAGE, "--%s: \"%.*s\" is not a status variable name", flag, (int)n, s);
+	memcpy(l->name, s, n);
+	l->name[n] = '\0';
+	l->set = 1;
+	return 0;
+}
+
+static int status_value(struct db *db, const char *name, uint64_t *v)
+{
+	struct db_result *res = NULL;
+	struct db_row row;
+	struct herr e;
+	int found = 0;
+
+	if (db_runf(db, DB_READ, &res, &e, "SHOW GLOBAL STATUS LIKE '%s'", name) < 0)
+		return -1;
+	if (db_fetch(res, &row) && row.vals[1]) {
+		*v = strtoull(row.vals[1], NULL, 10);
+		found = 1;
+	}
+	db_free_result(res);
+	return found ? 0 : -1;
+}
+
+static void sleep_s(double s)
+{
+	struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Between batches, outside any transaction: progress, then throttling. */
+static int between(void *arg, const struct sync_stats_s *st)
+{
+	struct run *r = arg;
+	int announced = 0;
+	uint64_t v;
+
+	progress_update(&r->bar, r->base_done + st->seen);
+	for (;;) {
+		struct stat sb;
+		const char *why = NULL;
+		char buf[160];
+
+		if (hpos_interrupted)
+			return 1;
+		if (r->critical.set && status_value(r->db, r->critical.name, &v) == 0 && v > r->critical.limit) {
+			snprintf(r->critical_msg, sizeof(r->critical_msg), "critical load: %s = %llu exceeds %llu",
+				 r->critical.name, (unsigned long long)v, (unsigned long long)r->critical.limit);
+			r->critical_hit = 1;
+			return 1;
+		}
+		if (opt_pause_file && stat(opt_pause_file, &sb) == 0) {
+			snprintf(buf, sizeof(buf), "pause file %s exists", opt_pause_file);
+			why = buf;
+		} else if (r->max_load.set && status_value(r->db, r->max_load.name, &v) == 0 && v > r->max_load.limit) {
+			snprintf(buf, sizeof(buf), "%s = %llu exceeds --max-load %llu", r->max_load.name,
+				 (unsigned long long)v, (unsigned long long)r->max_load.limit);
+			why = buf;
+		}
+		if (!why)
+			break;
+		if (!announced) {
+			out_log("Paused: %s.", why);
+			out_event("paused", NULL);
+			announced = 1;
+		}
+		sleep_s(1.0);
+	}
+	if (announced)
+		out_log("Resumed.");
+	return 0;
+}
+
+static const char *const levels[] = { "READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE" };
+
+static const char *valid_level(const char *s)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(levels); i++)
+		if (!strcasecmp(s, levels[i]))
+			return levels[i];
+	return NULL;
+}
+
+/* Transactions: --no-transactions / --isolation-level, else WooCommerce's
+ * own options (default yes, READ UNCOMMITTED). */
+static int choose_isolation(struct db *db, const char **level, struct herr *err)
+{
+	char *use = NULL, *lvl = NULL;
+	int rc = 0;
+
+	*level = NULL;
+	if (opt_no_transactions)
+		return 0;
+	if (opt_isolation) {
+		*level = valid_level(opt_isolation);
+		if (!*level)
+			return herr_set(err, HX_USAGE, "Invalid database transaction isolation level name %s", opt_isolation);
+		return 0;
+	}
+	if (wc_option_get(db, OPT_USE_TRANSACTIONS, &use, err) < 0 ||
+	    wc_option_get(db, OPT_ISOLATION, &lvl, err) < 0) {
+		free(use);
+		return -1;
+	}
+	if (!use || !strcmp(use, "yes")) {
+		*level = valid_level(lvl ? lvl : "READ UNCOMMITTED");
+		if (!*level)
+			rc = herr_set(err, HX_CONFIG, "Invalid database transaction isolation level name %s (option %s)",
+				      lvl, OPT_ISOLATION);
+	}
+	free(use);
+	free(lvl);
+	return rc;
+}
+
+static int rounding_precision(struct db *db, struct herr *err)
+{
+	char *v = NULL;
+	long d = 2;
+
+	if (wc_option_get(db, "woocommerce_price_num_decimals", &v, err) < 0)
+		return -1;
+	if (v && *v)
+		d = strtol(v, NULL, 10);
+	free(v);
+	if (d < 0)
+		d = -d; /* absint() */
+	return d + 2 > 6 ? (int)d + 2 : 6;
+}
+
+static void fmt_duration(char *buf, size_t n, double s)
+{
+	unsigned long t = (unsigned long)(s + 0.5);
+
+	if (t >= 3600)
+		snprintf(buf, n, "%luh%02lum", t / 3600, t / 60 % 60);
+	else if (t >= 60)
+		snprintf(buf, n, "%lum%02lus", t / 60, t % 60);
+	else
+		snprintf(buf, n, "%lus", t);
+}
+
+static int run_sync(int argc, char **argv, struct ctx *c)
+{
+	struct herr err = { 0, "" };
+	struct typelist types = { NULL, 0 };
+	struct strbuf holder = STRBUF_INIT;
+	struct sync_opts so;
+	struct sync_stats_s st;
+	struct pending p;
+	struct run r;
+	unsigned mask;
+	uint64_t pending_n;
+	double t0, secs;
+	int hpos_auth, rc, locked = 0, exit_code = HX_OK;
+	char buf[64];
+
+	rc = command_opts(&cmd_sync, &argc, argv, &err);
+	if (rc)
+		return rc > 0 ? HX_OK : report(&err);
+	if (argc > 0) {
+		herr_set(&err, HX_USAGE, "sync: unexpected argument '%s'", argv[0]);
+		return report(&err);
+	}
+	memset(&r, 0, sizeof(r));
+	if (parse_load(opt_max_load, "max-load", &r.max_load, &err) < 0 ||
+	    parse_load(opt_critical_load, "critical-load", &r.critical, &err) < 0)
+		return report(&err);
+	if (opt_end_at && opt_start_from > opt_end_at) {
+		herr_set(&err, HX_USAGE, "sync: --start-from %llu is after --end-at %llu",
+			 (unsigned long long)opt_start_from, (unsigned long long)opt_end_at);
+		return report(&err);
+	}
+	if (opt_batch_size == 0)
+		opt_batch_size = 500; /* WooCommerce: 0 means the default */
+	if (opt_batch_size > 100000) {
+		herr_set(&err, HX_USAGE, "sync: --batch-size must be at most 100000");
+		return report(&err);
+	}
+	if (ctx_connect(c, &err) < 0)
+		return report(&err);
+	r.db = c->db;
+	if (typelist_parse(&types, opt_order_types ? opt_order_types : c->cfg.order_types, &err) < 0)
+		return report(&err);
+
+	memset(&so, 0, sizeof(so));
+	so.batch_size = (unsigned)opt_batch_size;
+	so.types = &types;
+	so.start_from = opt_start_from;
+	so.end_at = opt_end_at;
+	so.max_batches = opt_max_batches;
+	so.max_runtime = opt_max_runtime;
+	so.settle = settle_given ? opt_settle : c->cfg.settle_seconds;
+	so.allow_truncation = opt_allow_truncation;
+	so.max_retries = retries_given ? (unsigned)opt_max_retries : c->cfg.max_retries;
+	so.wclock_wait = 15.0;
+	so.runlock_name = c->cfg.lock_name;
+	so.between = between;
+	so.arg = &r;
+
+	/* One run at a time per database and prefix. */
+	rc = runlock_take(c->db, c->cfg.lock_name, &holder, &err);
+	if (rc < 0)
+		goto fail;
+	if (rc == 1) {
+		out_warning("Another hposctl run is active (%s); exiting.", holder.buf);
+		exit_code = HX_TEMPFAIL;
+		goto out;
+	}
+	locked = 1;
+
+	if (wc_hpos_authoritative(c->db, &hpos_auth, &err) < 0)
+		goto fail;
+	if (hpos_auth) {
+		out_error("HPOS is the authoritative store: sync would copy HPOS -> posts, which this version "
+			  "does not do yet. Nothing was changed.");
+		exit_code = HX_PROBLEM;
+		goto out;
+	}
+	if (choose_isolation(c->db, &so.isolation, &err) < 0)
+		goto fail;
+	if ((rc = rounding_precision(c->db, &err)) < 0)
+		goto fail;
+	so.rounding_precision = rc;
+
+	if (wc_hpos_tables_present(c->db, &mask, &err) < 0)
+		goto fail;
+	if (mask != HPOS_ALL_TABLES) {
+		unsigned created;
+
+		out_warning("Custom order tables does not exist, creating...");
+		if (opt_dry_run) {
+			out_log("Dry run: the tables would be created; counting every order post as pending.");
+		} else {
+			if (wc_create_tables(c->db, &created, &err) < 0) {
+				herr_prefix(&err, "Custom order tables could not be created");
+				goto fail;
+			}
+			out_success("Custom order tables were created successfully.");
+		}
+	}
+	if (wc_pending(c->db, &types, 0, &p, &err) < 0)
+		goto fail;
+	pending_n = pending_total(&p);
+	if (pending_n == 1)
+		out_log("There is 1 order to be synced.");
+	else
+		out_log("There are %llu orders to be synced.", (unsigned long long)pending_n);
+	if (pending_n == 0) {
+		out_warning("There are no orders to sync, aborting.");
+		goto out;
+	}
+	if (opt_dry_run) {
+		fmt_duration(buf, sizeof(buf), (double)pending_n / ESTIMATE_ORDERS_PER_SEC);
+		out_log("Dry run: %llu missing, %llu outdated, %llu deletion markers. Estimated time at %.0f orders/s "
+			"(measured by `make bench`): %s.", (unsigned long long)p.missing, (unsigned long long)p.outdated,
+			(unsigned long long)p.markers, ESTIMATE_ORDERS_PER_SEC, buf);
+		if (mask != HPOS_ALL_TABLES)
+			goto out;
+		db_set_dry_run(c->db, 1);
+	}
+
+	{
+		struct strbuf ev = STRBUF_INIT;
+
+		sb_addf(&ev, "\"pending\":%llu,\"batch_size\":%u,\"dry_run\":%s,\"isolation\":\"%s\"",
+			(unsigned long long)pending_n, so.batch_size, opt_dry_run ? "true" : "false",
+			so.isolation ? so.isolation : "none");
+		out_event("start", ev.buf);
+		sb_release(&ev);
+	}
+	progress_start(&r.bar, "Order Data Sync", pending_n);
+	t0 = now_mono();
+	rc = sync_to_hpos(c->db, &so, &st, &err);
+	secs = now_mono() - t0;
+	progress_update(&r.bar, st.seen);
+	progress_finish(&r.bar);
+	out_debug("time in phases: read+convert %.2fs, write %.2fs; %llu batches, %llu meta rows",
+		  st.t_read, st.t_write, (unsigned long long)st.batches, (unsigned long long)st.meta_rows);
+	{
+		struct strbuf ev = STRBUF_INIT;
+
+		sb_addf(&ev, "\"synced\":%llu,\"skipped\":%llu,\"retries\":%llu,\"deferred\":%llu,\"deleted\":%llu,"
+			"\"seconds\":%.3f,\"exit\":\"%s\"", (unsigned long long)st.synced, (unsigned long long)st.skipped,
+			(unsigned long long)st.retries, (unsigned long long)st.deferred, (unsigned long long)st.deleted,
+			secs, rc < 0 ? "error" : "ok");
+		out_event("done", ev.buf);
+		sb_release(&ev);
+	}
+	if (opt_dry_run) {
+		out_log("Dry run: %llu orders would be synced, %llu skipped; nothing was written.",
+			(unsigned long long)st.synced, (unsigned long long)st.skipped);
+		if (st.skipped)
+			exit_code = HX_PROBLEM;
+		goto out;
+	}
+	if (st.synced == 0 && rc == 0)
+		out_warning("No orders were synced.");
+	else
+		out_log("Sync completed.");
+	if (st.deferred)
+		out_log("%llu orders modified in the last %.0f seconds were left for the next run.",
+			(unsigned long long)st.deferred, so.settle);
+	if (st.deleted)
+		out_log("%llu orders deleted from posts were removed from HPOS.", (unsigned long long)st.deleted);
+	if (st.retries)
+		out_log("Batches retried after deadlocks, lock waits or lost connections: %llu.", (unsigned long long)st.retries);
+	if (st.synced)
+		out_success("%llu %s synced in %.0f seconds (%.0f orders/s).", (unsigned long long)st.synced,
+			    st.synced == 1 ? "order was" : "orders were", secs, secs > 0 ? (double)st.synced / secs : 0.0);
+	if (rc < 0)
+		goto fail;
+	if (r.critical_hit) {
+		out_error("Stopped: %s. Progress is kept; run sync again later.", r.critical_msg);
+		exit_code = HX_TEMPFAIL;
+	} else if (hpos_interrupted) {
+		out_warning("Interrupted by signal %d after a complete batch; run sync again to continue.", (int)hpos_interrupted);
+		exit_code = hpos_interrupted == SIGINT ? HX_SIGINT : HX_SIGTERM;
+	} else if (st.stop_reason == 1 || st.stop_reason == 2) {
+		out_log("Stopped at the %s limit; run sync again to continue.", st.stop_reason == 1 ? "--max-runtime" : "--max-batches");
+	}
+	if (st.skipped && exit_code == HX_OK) {
+		out_error("%llu %s skipped because %s values that cannot be migrated without damage; see the warnings "
+			  "above and `hposctl status`.", (unsigned long long)st.skipped,
+			  st.skipped == 1 ? "order was" : "orders were", st.skipped == 1 ? "it has" : "they have");
+		exit_code = HX_PROBLEM;
+	}
+	goto out;
+fail:
+	exit_code = report(&err);
+out:
+	if (locked)
+		runlock_release(c->db, c->cfg.lock_name);
+	sb_release(&holder);
+	typelist_release(&types);
+	return exit_code;
+}
+
+const struct command cmd_sync = {
+	.name = "sync",
+	.fn = run_sync,
+	.summary = "Copy pending orders from posts to the HPOS tables, in batches",
+	.synopsis = "hposctl sync [--batch-size=N] [--order-types=A,B] [--start-from=ID] [--end-at=ID]\n"
+		    "                    [--max-runtime=DURATION] [--max-batches=N] [--dry-run]\n"
+		    "                    [--isolation-level=LEVEL] [--no-transactions] [--settle=SECONDS]\n"
+		    "                    [--allow-truncation] [--max-load=VAR=N] [--critical-load=VAR=N] [--pause-file=PATH]",
+	.description = "Writes what WooCommerce's own migration writes, row for row. Orders whose values\n"
+		       "would be truncated or cannot be converted are skipped and reported (exit 1); the\n"
+		       "rest of their batch is migrated. Each batch is one transaction; deadlocks and lost\n"
+		       "connections are retried. Only one run per database and prefix (others exit 75).\n"
+		       "SIGINT/SIGTERM stop after the current batch (exit 130/143); run again to continue.",
+	.opts = sync_opts_table,
+};

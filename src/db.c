@@ -1,0 +1,474 @@
+/* db.c - connection, session setup, the statement choke point, errors. */
+#include "db.h"
+#include "output.h"
+
+#include <errmsg.h>
+#include <mysql.h>
+#include <mysqld_error.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct db {
+	MYSQL *m;
+	const struct hpos_config *cfg;
+	char *prefix;
+	char *name;
+	char *collation;
+	int collation_looked_up;
+	int dry_run;
+	unsigned last_errno;
+	enum db_errclass last_class;
+};
+
+struct db_result {
+	MYSQL_RES *res;
+	unsigned nfields;
+};
+
+/* Modes WordPress's wpdb removes from the session sql_mode. */
+static const char *const wp_incompatible_modes[] = {
+	"NO_ZERO_DATE", "ONLY_FULL_GROUP_BY", "STRICT_TRANS_TABLES",
+	"STRICT_ALL_TABLES", "TRADITIONAL", "ANSI",
+};
+
+static enum db_errclass classify(unsigned e)
+{
+	switch (e) {
+	case 0:
+		return DBE_NONE;
+	case ER_LOCK_DEADLOCK:
+	case ER_LOCK_WAIT_TIMEOUT:
+	case 3058: /* ER_USER_LOCK_DEADLOCK (MySQL) */
+	case ER_CHECKREAD: /* record changed since last read */
+		return DBE_RETRY;
+	case CR_SERVER_GONE_ERROR:
+	case CR_SERVER_LOST:
+	case CR_CONN_HOST_ERROR:
+	case CR_CONNECTION_ERROR:
+	case ER_CONNECTION_KILLED:
+	case ER_SERVER_SHUTDOWN:
+	case ER_NET_READ_ERROR:
+	case ER_NET_READ_INTERRUPTED:
+	case ER_NET_ERROR_ON_WRITE:
+	case ER_QUERY_INTERRUPTED:
+#ifdef CR_SERVER_LOST_EXTENDED
+	case CR_SERVER_LOST_EXTENDED:
+#endif
+		return DBE_LOST;
+	case ER_ACCESS_DENIED_ERROR:
+	case ER_DBACCESS_DENIED_ERROR:
+	case ER_TABLEACCESS_DENIED_ERROR:
+	case ER_COLUMNACCESS_DENIED_ERROR:
+	case ER_SPECIFIC_ACCESS_DENIED_ERROR:
+		return DBE_ACCESS;
+	default:
+		return DBE_FATAL;
+	}
+}
+
+static int class_to_exit(enum db_errclass c)
+{
+	switch (c) {
+	case DBE_RETRY:
+	case DBE_LOST:
+		return HX_TEMPFAIL;
+	case DBE_ACCESS:
+		return HX_NOPERM;
+	default:
+		return HX_INTERNAL;
+	}
+}
+
+static int set_error(struct db *db, struct herr *err, const char *what)
+{
+	db->last_errno = mysql_errno(db->m);
+	db->last_class = classify(db->last_errno);
+	return herr_set(err, class_to_exit(db->last_class), "%s: %s (%u)", what,
+			mysql_error(db->m), db->last_errno);
+}
+
+static int setup_session(struct db *db, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	char *mode = NULL, *tok, *save = NULL;
+	int first = 1, rc;
+
+	/* sql_mode without the modes WordPress strips, as wpdb::set_sql_mode(). */
+	if (db_get_str(db, &mode, err, "SELECT @@SESSION.sql_mode") < 0)
+		return -1;
+	sb_adds(&sql, "SET SESSION sql_mode = '");
+	if (!mode)
+		mode = xstrdup("");
+	for (tok = strtok_r(mode, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		size_t i;
+		int drop = 0;
+
+		for (i = 0; i < ARRAY_SIZE(wp_incompatible_modes); i++)
+			if (!strcasecmp(tok, wp_incompatible_modes[i]))
+				drop = 1;
+		if (drop)
+			continue;
+		if (!first)
+			sb_addc(&sql, ',');
+		sb_adds(&sql, tok);
+		first = 0;
+	}
+	sb_adds(&sql, "', time_zone = '+00:00'");
+	free(mode);
+	rc = db_run(db, DB_SESSION, sql.buf, sql.len, NULL, err);
+	sb_release(&sql);
+	if (rc < 0)
+		return -1;
+	if (db->cfg->collation && *db->cfg->collation &&
+	    db_runf(db, DB_SESSION, NULL, err, "SET collation_connection = '%s'", db->cfg->collation) < 0)
+		return -1;
+	return 0;
+}
+
+static int do_connect(struct db *db, struct herr *err)
+{
+	const struct hpos_config *cfg = db->cfg;
+	const char *pw = cfg->password;
+	unsigned int t;
+	unsigned e;
+
+	db->m = mysql_init(NULL);
+	if (!db->m)
+		return herr_set(err, HX_INTERNAL, "mysql_init failed");
+	mysql_options(db->m, MYSQL_SET_CHARSET_NAME, cfg->charset ? cfg->charset : "utf8mb4");
+	if (cfg->connect_timeout) {
+		t = cfg->connect_timeout;
+		mysql_options(db->m, MYSQL_OPT_CONNECT_TIMEOUT, &t);
+	}
+	if (cfg->read_timeout) {
+		t = cfg->read_timeout;
+		mysql_options(db->m, MYSQL_OPT_READ_TIMEOUT, &t);
+	}
+	if (cfg->write_timeout) {
+		t = cfg->write_timeout;
+		mysql_options(db->m, MYSQL_OPT_WRITE_TIMEOUT, &t);
+	}
+	if (cfg->defaults_file) {
+		mysql_options(db->m, MYSQL_READ_DEFAULT_FILE, cfg->defaults_file);
+		mysql_options(db->m, MYSQL_READ_DEFAULT_GROUP, "hposctl");
+	}
+	if (cfg->ssl_mode && strcasecmp(cfg->ssl_mode, "disabled")) {
+		my_bool on = 1;
+
+		mysql_ssl_set(db->m, cfg->ssl_key, cfg->ssl_cert, cfg->ssl_ca, cfg->ssl_capath, cfg->ssl_cipher);
+		if (strcasecmp(cfg->ssl_mode, "preferred"))
+			mysql_options(db->m, MYSQL_OPT_SSL_ENFORCE, &on);
+		if (!strncasecmp(cfg->ssl_mode, "verify_", 7))
+			mysql_options(db->m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
+	}
+	if (!pw)
+		pw = getenv("MYSQL_PWD");
+	if (!mysql_real_connect(db->m, cfg->host, cfg->user, pw, cfg->name, cfg->port,
+				cfg->socket, 0)) {
+		e = mysql_errno(db->m);
+		db->last_errno = e;
+		db->last_class = classify(e);
+		if (e == ER_ACCESS_DENIED_ERROR || e == ER_DBACCESS_DENIED_ERROR ||
+		    e == ER_ACCESS_DENIED_NO_PASSWORD_ERROR)
+			herr_set(err, HX_NOPERM, "cannot connect to the database: %s (%u)", mysql_error(db->m), e);
+		else if (e == ER_BAD_DB_ERROR)
+			herr_set(err, HX_CONFIG, "cannot use database: %s (%u)", mysql_error(db->m), e);
+		else
+			herr_set(err, HX_NOCONNECT, "cannot connect to the database server: %s (%u)",
+				 mysql_error(db->m), e);
+		mysql_close(db->m);
+		db->m = NULL;
+		return -1;
+	}
+	return setup_session(db, err);
+}
+
+int db_connect(const struct hpos_config *cfg, struct db **dbp, struct herr *err)
+{
+	struct db *db = xcalloc(1, sizeof(*db));
+
+	db->cfg = cfg;
+	db->prefix = xstrdup(cfg->table_prefix ? cfg->table_prefix : "wp_");
+	db->name = xstrdup(cfg->name ? cfg->name : "");
+	if (!cfg->name || !*cfg->name) {
+		db_close(db);
+		return herr_set(err, HX_CONFIG, "no database name configured (set database.name, DB_NAME in wp-config.php, or --dbname)");
+	}
+	if (do_connect(db, err) < 0) {
+		db_close(db);
+		return -1;
+	}
+	out_debug("connected to %s as thread %lu", mysql_get_host_info(db->m), mysql_thread_id(db->m));
+	*dbp = db;
+	return 0;
+}
+
+int db_reconnect(struct db *db, struct herr *err)
+{
+	if (db->m)
+		mysql_close(db->m);
+	db->m = NULL;
+	return do_connect(db, err);
+}
+
+void db_close(struct db *db)
+{
+	if (!db)
+		return;
+	if (db->m)
+		mysql_close(db->m);
+	free(db->prefix);
+	free(db->name);
+	free(db->collation);
+	free(db);
+}
+
+void db_set_dry_run(struct db *db, int on) { db->dry_run = on; }
+int db_dry_run(const struct db *db) { return db->dry_run; }
+const char *db_prefix(const struct db *db) { return db->prefix; }
+const char *db_name(const struct db *db) { return db->name; }
+unsigned long db_thread_id(struct db *db) { return db->m ? mysql_thread_id(db->m) : 0; }
+enum db_errclass db_errclass(const struct db *db) { return db->last_class; }
+unsigned db_errno(const struct db *db) { return db->last_errno; }
+unsigned db_warning_count(struct db *db) { return db->m ? mysql_warning_count(db->m) : 0; }
+uint64_t db_affected_rows(struct db *db) { return db->m ? (uint64_t)mysql_affected_rows(db->m) : 0; }
+
+const char *db_site_collation(struct db *db)
+{
+	struct herr e;
+
+	if (!db->collation_looked_up) {
+		db->collation_looked_up = 1;
+		if (db_get_str(db, &db->collation, &e,
+			       "SELECT TABLE_COLLATION FROM information_schema.TABLES "
+			       "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '%sposts'", db->prefix) < 0)
+			db->collation = NULL;
+	}
+	return db->collation;
+}
+
+static void debug_sql(const char *tag, const char *sql, size_t len, double secs)
+{
+	const size_t max = 400;
+
+	if (!outst.debug)
+		return;
+	if (len > max)
+		out_debug("%s %.*s... [%zu bytes] in %.4fs", tag, (int)max, sql, len, secs);
+	else
+		out_debug("%s %.*s in %.4fs", tag, (int)len, sql, secs);
+}
+
+int db_run(struct db *db, enum db_kind kind, const char *sql, size_t len,
+	   struct db_result **res, struct herr *err)
+{
+	double t0;
+
+	if (res)
+		*res = NULL;
+	db->last_errno = 0;
+	db->last_class = DBE_NONE;
+	if (kind == DB_WRITE && db->dry_run) {
+		debug_sql("[dry-run, not run]", sql, len, 0);
+		return 0;
+	}
+	if (!db->m) {
+		db->last_class = DBE_LOST;
+		return herr_set(err, HX_TEMPFAIL, "not connected to the database");
+	}
+	t0 = now_mono();
+	if (mysql_real_query(db->m, sql, len)) {
+		debug_sql("SQL failed:", sql, len, now_mono() - t0);
+		return set_error(db, err, "query failed");
+	}
+	if (res) {
+		MYSQL_RES *r = mysql_store_result(db->m);
+
+		if (!r && mysql_field_count(db->m))
+			return set_error(db, err, "reading result failed");
+		*res = xcalloc(1, sizeof(**res));
+		(*res)->res = r;
+		(*res)->nfields = r ? mysql_num_fields(r) : 0;
+	} else if (mysql_field_count(db->m)) {
+		/* A statement that returned rows nobody asked for: drain them. */
+		MYSQL_RES *r = mysql_store_result(db->m);
+
+		mysql_free_result(r);
+	}
+	debug_sql("SQL", sql, len, now_mono() - t0);
+	return 0;
+}
+
+int db_runf(struct db *db, enum db_kind kind, struct db_result **res, struct herr *err,
+	    const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	sb_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	rc = db_run(db, kind, sb.buf, sb.len, res, err);
+	sb_release(&sb);
+	return rc;
+}
+
+int db_fetch(struct db_result *res, struct db_row *row)
+{
+	MYSQL_ROW r;
+
+	if (!res || !res->res)
+		return 0;
+	r = mysql_fetch_row(res->res);
+	if (!r)
+		return 0;
+	row->vals = r;
+	row->lens = mysql_fetch_lengths(res->res);
+	row->n = res->nfields;
+	return 1;
+}
+
+unsigned db_num_rows(struct db_result *res)
+{
+	return res && res->res ? (unsigned)mysql_num_rows(res->res) : 0;
+}
+
+void db_result_rewind(struct db_result *res)
+{
+	if (res && res->res)
+		mysql_data_seek(res->res, 0);
+}
+
+void db_free_result(struct db_result *res)
+{
+	if (!res)
+		return;
+	if (res->res)
+		mysql_free_result(res->res);
+	free(res);
+}
+
+static int get_first(struct db *db, struct db_result **res, struct herr *err,
+		     const char *fmt, va_list ap)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int rc;
+
+	sb_vaddf(&sb, fmt, ap);
+	rc = db_run(db, DB_READ, sb.buf, sb.len, res, err);
+	sb_release(&sb);
+	return rc;
+}
+
+int db_get_u64(struct db *db, uint64_t *out_v, int *found, struct herr *err, const char *fmt, ...)
+{
+	struct db_result *res;
+	struct db_row row;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = get_first(db, &res, err, fmt, ap);
+	va_end(ap);
+	if (rc < 0)
+		return -1;
+	*out_v = 0;
+	if (found)
+		*found = 0;
+	if (db_fetch(res, &row) && row.n > 0 && row.vals[0]) {
+		*out_v = strtoull(row.vals[0], NULL, 10);
+		if (found)
+			*found = 1;
+	}
+	db_free_result(res);
+	return 0;
+}
+
+int db_get_str(struct db *db, char **out_s, struct herr *err, const char *fmt, ...)
+{
+	struct db_result *res;
+	struct db_row row;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = get_first(db, &res, err, fmt, ap);
+	va_end(ap);
+	if (rc < 0)
+		return -1;
+	*out_s = NULL;
+	if (db_fetch(res, &row) && row.n > 0 && row.vals[0])
+		*out_s = xstrndup(row.vals[0], row.lens[0]);
+	db_free_result(res);
+	return 0;
+}
+
+void db_quote(struct db *db, struct strbuf *sb, const char *s, size_t len)
+{
+	unsigned long n;
+
+	sb_grow(sb, len * 2 + 3);
+	sb->buf[sb->len++] = '\'';
+	if (db && db->m) {
+		n = mysql_real_escape_string(db->m, sb->buf + sb->len, s, (unsigned long)len);
+	} else {
+		/* No connection (unit tests): escape what MySQL requires. */
+		char *d = sb->buf + sb->len;
+
+		for (size_t i = 0; i < len; i++) {
+			switch (s[i]) {
+			case '\0': *d++ = '\\'; *d++ = '0'; break;
+			case '\n': *d++ = '\\'; *d++ = 'n'; break;
+			case '\r': *d++ = '\\'; *d++ = 'r'; break;
+			case '\\': *d++ = '\\'; *d++ = '\\'; break;
+			case '\'': *d++ = '\\'; *d++ = '\''; break;
+			case '"': *d++ = '\\'; *d++ = '"'; break;
+			case '\032': *d++ = '\\'; *d++ = 'Z'; break;
+			default: *d++ = s[i];
+			}
+		}
+		n = (unsigned long)(d - (sb->buf + sb->len));
+	}
+	sb->len += n;
+	sb->buf[sb->len++] = '\'';
+	sb->buf[sb->len] = '\0';
+}
+
+void db_ident(struct strbuf *sb, const char *name)
+{
+	sb_addc(sb, '`');
+	for (; *name; name++) {
+		if (*name == '`')
+			sb_addc(sb, '`');
+		sb_addc(sb, *name);
+	}
+	sb_addc(sb, '`');
+}
+
+int db_begin(struct db *db, const char *isolation, struct herr *err)
+{
+	if (isolation && db_runf(db, DB_SESSION, NULL, err, "SET TRANSACTION ISOLATION LEVEL %s", isolation) < 0)
+		return -1;
+	return db_run(db, DB_SESSION, "START TRANSACTION", 17, NULL, err);
+}
+
+int db_commit(struct db *db, struct herr *err)
+{
+	return db_run(db, DB_SESSION, "COMMIT", 6, NULL, err);
+}
+
+int db_rollback(struct db *db)
+{
+	struct herr e;
+	unsigned saved = db->last_errno;
+	enum db_errclass c = db->last_class;
+
+	if (db->m)
+		db_run(db, DB_SESSION, "ROLLBACK", 8, NULL, &e);
+	/* Keep the error that caused the rollback visible to the caller. */
+	db->last_errno = saved;
+	db->last_class = c;
+	return 0;
+}

@@ -1,0 +1,94 @@
+# Helpers for integration tests.  Sourced by each t_*.sh, which runs with:
+#   HPOSCTL   path to the hposctl binary under test
+#   SBX       sandbox directory (server socket at $SBX/mysqld.sock)
+#   FIXTURE   directory of the shared WooCommerce fixture
+#   TOP       repository top
+# A test prints "ok - ..." / "not ok - ..." lines and exits non-zero on failure.
+
+failures=0
+
+sql() { # sql DB "statement"  -> tab-separated rows, no headers
+	mariadb --no-defaults --socket="$SBX/mysqld.sock" -uroot -N -B "$1" -e "$2"
+}
+
+sql_root() { mariadb --no-defaults --socket="$SBX/mysqld.sock" -uroot -N -B -e "$1"; }
+
+hpos() { # hpos DB [args...]  (global connection flags first)
+	db=$1; shift
+	"$HPOSCTL" --socket "$SBX/mysqld.sock" --user root --dbname "$db" "$@"
+}
+
+new_db() { # new_db NAME: (re)create an empty database
+	sql_root "DROP DATABASE IF EXISTS \`$1\`; CREATE DATABASE \`$1\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci"
+}
+
+load_fixture() { # load_fixture DB: the 200-order WooCommerce store, before migration
+	new_db "$1"
+	zcat "$FIXTURE/before.sql.gz" | mariadb --no-defaults --socket="$SBX/mysqld.sock" -uroot "$1"
+}
+
+load_reference() { # load_reference DB: WooCommerce's own migration output
+	new_db "$1"
+	zcat "$FIXTURE/after-woocommerce.sql.gz" | mariadb --no-defaults --socket="$SBX/mysqld.sock" -uroot "$1"
+}
+
+ok() { echo "ok - $*"; }
+fail() { echo "not ok - $*"; failures=$((failures + 1)); }
+
+assert_eq() { # assert_eq EXPECTED ACTUAL MESSAGE
+	if [ "$1" = "$2" ]; then ok "$3"; else fail "$3: expected [$1], got [$2]"; fi
+}
+
+assert_contains() { # assert_contains HAYSTACK NEEDLE MESSAGE
+	case "$1" in *"$2"*) ok "$3" ;; *) fail "$3: [$2] not found in [$1]" ;; esac
+}
+
+run() { # run CMD...: sets $rc, $out (stdout), $err (stderr)
+	_o=$(mktemp); _e=$(mktemp)
+	"$@" >"$_o" 2>"$_e"; rc=$?
+	out=$(cat "$_o"); err=$(cat "$_e")
+	rm -f "$_o" "$_e"
+}
+
+# Column lists without the surrogate ids, cast to bytes so that collation
+# (case, trailing spaces) cannot hide a difference.
+hpos_cols() {
+	case "$1" in
+	wc_orders) echo "id,status,currency,type,CAST(tax_amount AS CHAR),CAST(total_amount AS CHAR),customer_id,billing_email,CAST(date_created_gmt AS CHAR),CAST(date_updated_gmt AS CHAR),parent_order_id,payment_method,payment_method_title,transaction_id,ip_address,user_agent,customer_note" ;;
+	wc_order_addresses) echo "order_id,address_type,first_name,last_name,company,address_1,address_2,city,state,postcode,country,email,phone" ;;
+	wc_order_operational_data) echo "order_id,created_via,woocommerce_version,prices_include_tax,coupon_usages_are_counted,download_permission_granted,cart_hash,new_order_email_sent,order_key,order_stock_reduced,CAST(date_paid_gmt AS CHAR),CAST(date_completed_gmt AS CHAR),CAST(shipping_tax_amount AS CHAR),CAST(shipping_total_amount AS CHAR),CAST(discount_tax_amount AS CHAR),CAST(discount_total_amount AS CHAR),recorded_sales" ;;
+	wc_orders_meta) echo "order_id,meta_key,meta_value" ;;
+	esac
+}
+
+binary_cols() { # wrap each column in BINARY(...)
+	echo "$1" | awk -F, '{ for (i = 1; i <= NF; i++) printf "%sBINARY(%s)", (i > 1 ? "," : ""), $i }'
+}
+
+# hpos_diff A B [PREFIX]: number of rows that differ between the HPOS tables
+# of databases A and B, compared as multisets (0 = identical).
+hpos_diff() {
+	p=${3:-wp_}; total=0
+	for t in wc_orders wc_order_addresses wc_order_operational_data wc_orders_meta; do
+		c=$(binary_cols "$(hpos_cols $t)")
+		n=$(sql_root "SELECT COUNT(*) FROM ((SELECT $c FROM \`$1\`.${p}$t EXCEPT ALL SELECT $c FROM \`$2\`.${p}$t) UNION ALL (SELECT $c FROM \`$2\`.${p}$t EXCEPT ALL SELECT $c FROM \`$1\`.${p}$t)) d")
+		[ "$n" != 0 ] && echo "  $t: $n rows differ" >&2
+		total=$((total + n))
+	done
+	echo "$total"
+}
+
+# Checksum of every HPOS row (ids aside) in DB, to detect "nothing changed".
+hpos_checksum() {
+	p=${2:-wp_}; s=""
+	for t in wc_orders wc_order_addresses wc_order_operational_data wc_orders_meta; do
+		c=$(binary_cols "$(hpos_cols $t)")
+		s="$s $(sql_root "SELECT COUNT(*), COALESCE(SUM(CRC32(CONCAT_WS(0x1f,$c))),0) FROM \`$1\`.${p}$t")"
+	done
+	echo "$s"
+}
+
+finish() {
+	[ "$failures" = 0 ]
+	exit $?
+}

@@ -1,0 +1,50 @@
+# Command line: help, version, unknown commands and options, refused flags.
+. "$TOP/tests/integration/lib.sh"
+
+run "$HPOSCTL" --version
+assert_eq 0 "$rc" "--version exits 0"
+assert_contains "$out" "hposctl " "--version prints the version"
+
+run "$HPOSCTL" --help
+assert_eq 0 "$rc" "--help exits 0"
+assert_contains "$out" "count_unmigrated" "--help lists commands"
+
+run "$HPOSCTL" help sync
+assert_eq 0 "$rc" "help sync exits 0"
+assert_contains "$out" "--batch-size" "help sync lists options"
+
+run "$HPOSCTL" sync --help
+assert_eq 0 "$rc" "sync --help exits 0"
+assert_contains "$out" "Usage: hposctl sync" "sync --help shows usage"
+
+run "$HPOSCTL" sycn
+assert_eq 64 "$rc" "unknown command exits 64"
+assert_contains "$err" "Did you mean 'sync'?" "unknown command suggests the nearest"
+
+run "$HPOSCTL" sync --batch-sise 10
+assert_eq 64 "$rc" "unknown option exits 64"
+assert_contains "$err" "Did you mean '--batch-size'?" "unknown option suggests the nearest"
+
+run "$HPOSCTL" sync --batch-size abc
+assert_eq 64 "$rc" "non-numeric --batch-size exits 64"
+
+run "$HPOSCTL" --dbpass secret status
+assert_eq 64 "$rc" "--dbpass is refused"
+assert_contains "$err" "never taken on the command line" "--dbpass refusal explains why"
+
+run "$HPOSCTL" status --format xml
+assert_eq 64 "$rc" "bad --format exits 64"
+
+run "$HPOSCTL" --socket "$SBX/mysqld.sock" --user root --dbname no_such_db status
+assert_eq 78 "$rc" "unknown database exits 78"
+
+run "$HPOSCTL" --socket "$SBX/nope.sock" --user root --dbname x status
+assert_eq 69 "$rc" "unreachable server exits 69"
+
+sql_root "CREATE USER IF NOT EXISTS 'limited'@'localhost' IDENTIFIED BY 'pw1'"
+MYSQL_PWD=wrong run "$HPOSCTL" --socket "$SBX/mysqld.sock" --user limited --dbname x status
+assert_eq 77 "$rc" "wrong password exits 77"
+
+run "$HPOSCTL" --prefix 'wp-x' --socket "$SBX/mysqld.sock" --user root --dbname mysql status
+assert_eq 78 "$rc" "a table prefix outside [A-Za-z0-9_] is refused"
+finish
