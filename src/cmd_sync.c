@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -210,6 +211,13 @@ static void fmt_duration(char *buf, size_t n, double s)
 		snprintf(buf, n, "%lus", t);
 }
 
+static long peak_rss_kb(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
+}
+
 static int run_sync(int argc, char **argv, struct ctx *c)
 {
 	struct herr err = { 0, "" };
@@ -351,9 +359,10 @@ static int run_sync(int argc, char **argv, struct ctx *c)
 		struct strbuf ev = STRBUF_INIT;
 
 		sb_addf(&ev, "\"synced\":%llu,\"skipped\":%llu,\"retries\":%llu,\"deferred\":%llu,\"deleted\":%llu,"
-			"\"seconds\":%.3f,\"exit\":\"%s\"", (unsigned long long)st.synced, (unsigned long long)st.skipped,
+			"\"seconds\":%.3f,\"t_read\":%.3f,\"t_write\":%.3f,\"peak_rss_kb\":%ld,\"exit\":\"%s\"",
+			(unsigned long long)st.synced, (unsigned long long)st.skipped,
 			(unsigned long long)st.retries, (unsigned long long)st.deferred, (unsigned long long)st.deleted,
-			secs, rc < 0 ? "error" : "ok");
+			secs, st.t_read, st.t_write, peak_rss_kb(), rc < 0 ? "error" : "ok");
 		out_event("done", ev.buf);
 		sb_release(&ev);
 	}

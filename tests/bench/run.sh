@@ -1,0 +1,54 @@
+#!/bin/sh
+# make bench: generate 100k and 1M-order stores in a private MariaDB and
+# measure `hposctl sync` against a plain-SQL reference migration of an
+# identical store, in the same run.  Reports orders/s, rows/s, peak RSS,
+# time per phase, the ratio, and a no-op sync over the fully synced store.
+# BENCH_SIZES="100000 1000000" (default) selects the store sizes.
+set -eu
+O=${1:-build}
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+HPOSCTL=$(cd "$O" && pwd)/hposctl
+STOREGEN=$(cd "$O" && pwd)/storegen
+SBX=$(mktemp -d /tmp/hposctl-bench.XXXXXX)
+SIZES=${BENCH_SIZES:-100000 1000000}
+cleanup() { "$TOP/tests/sandbox.sh" stop "$SBX" >/dev/null 2>&1; rm -rf "$SBX"; }
+trap cleanup EXIT INT TERM
+SANDBOX_BUFFER_POOL=${SANDBOX_BUFFER_POOL:-4G} "$TOP/tests/sandbox.sh" start "$SBX"
+sqlc() { mariadb --no-defaults --socket="$SBX/mysqld.sock" -uroot -N -B "$@"; }
+now() { date +%s.%N; }
+calc() { awk "BEGIN { printf \"%.2f\", $1 }"; }
+
+printf '\n%-9s %-22s %10s %12s %12s %10s\n' orders what seconds orders/s rows/s peak_RSS
+for n in $SIZES; do
+	for db in b_hpos b_ref; do
+		"$STOREGEN" --socket "$SBX/mysqld.sock" --database "$db" --create --orders "$n" --seed 42 --quiet
+	done
+	orders=$(sqlc b_hpos -e "SELECT COUNT(*) FROM wp_posts WHERE post_type IN ('shop_order','shop_order_refund') AND post_status <> 'auto-draft'")
+	metarows=$(sqlc b_hpos -e "SELECT COUNT(*) FROM wp_postmeta m JOIN wp_posts p ON p.ID = m.post_id WHERE p.post_type IN ('shop_order','shop_order_refund')")
+
+	# hposctl (tables created first in both databases, so both runs do the same work)
+	"$HPOSCTL" --socket "$SBX/mysqld.sock" --user root --dbname b_hpos install --quiet
+	"$HPOSCTL" --socket "$SBX/mysqld.sock" --user root --dbname b_ref install --quiet
+	t0=$(now)
+	"$HPOSCTL" --socket "$SBX/mysqld.sock" --user root --dbname b_hpos --json sync --settle 0 > "$SBX/sync.json"
+	t1=$(now)
+	hs=$(calc "$t1 - $t0")
+	rss=$(grep '"event":"done"' "$SBX/sync.json" | sed 's/.*"peak_rss_kb":\([0-9]*\).*/\1/')
+	phases=$(grep '"event":"done"' "$SBX/sync.json" | sed 's/.*"t_read":\([0-9.]*\),"t_write":\([0-9.]*\).*/read+convert \1 s, write+commit \2 s/')
+	printf '%-9s %-22s %10.1f %12.0f %12.0f %8sMB\n' "$orders" "hposctl sync" "$hs" "$(calc "$orders / $hs")" "$(calc "$metarows / $hs")" "$((rss / 1024))"
+
+	sqlc b_ref < "$TOP/tests/bench/reference.sql"
+	t0=$(now)
+	sqlc b_ref -e "CALL ref_migrate(500)"
+	t1=$(now)
+	rs=$(calc "$t1 - $t0")
+	printf '%-9s %-22s %10.1f %12.0f %12.0f %10s\n' "$orders" "plain-SQL reference" "$rs" "$(calc "$orders / $rs")" "$(calc "$metarows / $rs")" "-"
+
+	t0=$(now)
+	"$HPOSCTL" --socket "$SBX/mysqld.sock" --user root --dbname b_hpos sync --quiet --settle 0
+	t1=$(now)
+	ns=$(calc "$t1 - $t0")
+	printf '%-9s %-22s %10.2f\n' "$orders" "no-op sync (synced)" "$ns"
+	echo "          phases: $phases; speed-up over plain SQL: $(calc "$rs / $hs")x"
+	sqlc -e "DROP DATABASE b_hpos; DROP DATABASE b_ref"
+done
