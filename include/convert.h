@@ -24,7 +24,9 @@ enum conv_result {
  * precision is wc_get_rounding_precision() (max(price_decimals + 2, 6)).
  * out receives e.g. "12.370000", "0.000000", "-0.000000".  CONV_OUT_OF_RANGE
  * when the value does not fit decimal(26,8) (|v| >= 1e18, inf, nan); out
- * still receives WooCommerce's string. */
+ * still receives WooCommerce's string (for inf that is "0.000000"; values
+ * of 1e56 and more are cut to outsz - 1 bytes, still >= 1e18 for MySQL).
+ * '' and a NULL meta_value both give "0.000000", as in PHP. */
 int conv_decimal(const char *s, size_t len, int precision, char *out, size_t outsz);
 
 /* PHP floatval() of a string (leading numeric prefix, else 0). */
@@ -32,16 +34,26 @@ double conv_php_floatval(const char *s, size_t len);
 
 /* PHP (int) cast of a string, 64-bit.  *out receives PHP's result.
  * CONV_OUT_OF_RANGE when the result is negative or the text's value exceeds
- * what PHP can represent exactly (the column is bigint unsigned). */
+ * what PHP can represent exactly (the column is bigint unsigned): PHP then
+ * saturates to INT64_MAX/INT64_MIN, or gives 0 for an infinite double
+ * ("1e400").  '' and a NULL meta_value both give 0. */
 int conv_php_int(const char *s, size_t len, int64_t *out);
 
-/* wc_string_to_bool(): 1 for 'yes'/'true' (ASCII case-insensitive) or '1'. */
+/* wc_string_to_bool(): 1 for 'yes'/'true' (ASCII case-insensitive) or '1',
+ * exactly (no trimming); 0 otherwise, and for s == NULL. */
 int conv_bool(const char *s, size_t len);
 
 /* date_epoch: new DateTime("@" . v) formatted 'Y-m-d H:i:s' (UTC).
- * CONV_INVALID when PHP would throw; CONV_OUT_OF_RANGE when the year is
- * outside 0001..9999 (MySQL datetime).  Empty input is the caller's job
- * (empty -> NULL). */
+ * CONV_INVALID when PHP would throw, and also for the rare values with text
+ * after the number that PHP parses in ways not reproduced here ("123 UTC",
+ * "123 +1 day"); CONV_OUT_OF_RANGE when the year is outside 0001..9999
+ * (MySQL datetime), out then holds PHP's text.  Empty input is the caller's
+ * job (empty -> NULL); len 0 is treated as PHP treats "@" (a NULL
+ * meta_value): CONV_INVALID. */
 int conv_epoch(const char *s, size_t len, char out[CONV_DATE_MAX]);
+/* The same; on CONV_INVALID *php_throws (may be NULL) is 1 when PHP's
+ * DateTime would certainly throw (WooCommerce then fails the whole batch),
+ * 0 when the value is only outside what hposctl reproduces. */
+int conv_epoch_ex(const char *s, size_t len, char out[CONV_DATE_MAX], int *php_throws);
 
 #endif
