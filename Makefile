@@ -31,7 +31,7 @@ LIB_OBJS  = $(LIB_SRCS:%.c=$(O)/%.o)
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/%)
 GEN_SRCS  = $(wildcard tests/gen/*.c)
-TOOLS     = $(O)/storegen
+TOOLS     = $(if $(GEN_SRCS),$(O)/storegen)
 
 .PHONY: all check asan bench demo install clean help deps build-all unit integration _check soak
 

@@ -3,16 +3,19 @@
  * Precedence, lowest to highest (docs/configuration.md):
  *   built-in defaults < wp-config.php (--wp-config / database.wp_config)
  *   < YAML config file < command-line flags.
- * MYSQL_PWD is read by the connection only when no layer set a password.
+ * MYSQL_PWD (password only) ranks between wp-config.php and the YAML file:
+ * when it is set, DB_PASSWORD is not taken from wp-config.php, and the
+ * connection reads it only when no layer set a password.
  * A --defaults-file (database.defaults_file) is handed to the client
  * library, which reads user/password/host/socket from it; explicit values
  * from the layers above still win, and wp-config.php then does not supply
  * DB_USER, DB_PASSWORD or DB_HOST (see config_apply_wp_config()).
  *
- * Call order: config_init(), config_locate() + config_load_yaml(), flags
- * that name files (--wp-config), config_apply_wp_config() (it only fills
- * what is still unset, so it runs after the YAML file although it ranks
- * below it), the remaining flags (config_set()), config_validate().
+ * Call order: config_init(), config_locate() + config_load_yaml(), the
+ * flags that name files (--wp-config, --defaults-file), then
+ * config_apply_wp_config() (it only fills what is still unset, so it runs
+ * after the YAML file although it ranks below it), the remaining flags
+ * (config_set()), config_validate().
  */
 #ifndef HPOS_CONFIG_H
 #define HPOS_CONFIG_H

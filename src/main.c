@@ -3,6 +3,7 @@
 #include "output.h"
 
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,25 +84,44 @@ int ctx_config(struct ctx *c, struct herr *err)
 		}
 		free(path);
 	}
+	/* An option file named on the command line must be known before
+	 * wp-config.php is read: it then supplies the login instead. */
+	if (c->opt_defaults_file &&
+	    config_set(&c->cfg, "database.defaults_file", c->opt_defaults_file, err) < 0)
+		return herr_prefix(err, "--defaults-file");
 	wpc = c->opt_wp_config ? c->opt_wp_config : c->cfg.wp_config;
 	if (wpc) {
 		out_debug("reading %s", wpc);
 		if (config_apply_wp_config(&c->cfg, wpc, err) < 0)
 			return -1;
 	}
-#define OVERRIDE(field, val) do { if (val) { free(c->cfg.field); c->cfg.field = xstrdup(val); } } while (0)
-	OVERRIDE(host, c->opt_host);
-	OVERRIDE(socket, c->opt_socket);
-	OVERRIDE(user, c->opt_user);
-	OVERRIDE(name, c->opt_dbname);
-	OVERRIDE(table_prefix, c->opt_prefix);
-	OVERRIDE(charset, c->opt_charset);
-	OVERRIDE(defaults_file, c->opt_defaults_file);
-#undef OVERRIDE
+	/* Flags override every file, with the config file's checks. */
+	{
+		static const struct { const char *key; size_t off; } flags[] = {
+			{ "database.host", offsetof(struct ctx, opt_host) },
+			{ "database.socket", offsetof(struct ctx, opt_socket) },
+			{ "database.user", offsetof(struct ctx, opt_user) },
+			{ "database.name", offsetof(struct ctx, opt_dbname) },
+			{ "database.table_prefix", offsetof(struct ctx, opt_prefix) },
+			{ "database.charset", offsetof(struct ctx, opt_charset) },
+		};
+		for (size_t i = 0; i < ARRAY_SIZE(flags); i++) {
+			const char *v = *(const char *const *)((const char *)c + flags[i].off);
+
+			if (v && config_set(&c->cfg, flags[i].key, v, err) < 0) {
+				err->code = HX_USAGE;
+				return -1;
+			}
+		}
+	}
 	if (c->port_given) {
-		if (c->opt_port < 1 || c->opt_port > 65535)
-			return herr_set(err, HX_USAGE, "--port must be between 1 and 65535");
-		c->cfg.port = (unsigned)c->opt_port;
+		char port[32];
+
+		snprintf(port, sizeof(port), "%llu", (unsigned long long)c->opt_port);
+		if (config_set(&c->cfg, "database.port", port, err) < 0) {
+			err->code = HX_USAGE;
+			return -1;
+		}
 	}
 	if (config_validate(&c->cfg, err) < 0)
 		return -1;

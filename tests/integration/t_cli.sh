@@ -46,5 +46,25 @@ MYSQL_PWD=wrong run "$HPOSCTL" --socket "$SBX/mysqld.sock" --user limited --dbna
 assert_eq 77 "$rc" "wrong password exits 77"
 
 run "$HPOSCTL" --prefix 'wp-x' --socket "$SBX/mysqld.sock" --user root --dbname mysql status
-assert_eq 78 "$rc" "a table prefix outside [A-Za-z0-9_] is refused"
+assert_eq 64 "$rc" "a --prefix outside [A-Za-z0-9_] is refused as a usage error"
+
+cfg=$(mktemp)
+printf 'database:\n  socket: %s\n  user: root\n  name: mysql\n  table_prefix: "wp-x"\n' "$SBX/mysqld.sock" > "$cfg"
+run "$HPOSCTL" -c "$cfg" status
+assert_eq 78 "$rc" "a table_prefix outside [A-Za-z0-9_] in the config file exits 78"
+assert_contains "$err" "$cfg:5:" "the message names FILE:LINE"
+
+printf 'database:\n  socket: %s\n  user: root\n  name: mysql\n  pasword: x\n' "$SBX/mysqld.sock" > "$cfg"
+run "$HPOSCTL" -c "$cfg" status
+assert_eq 78 "$rc" "an unknown config key exits 78"
+assert_contains "$err" "did you mean \"password\"" "and suggests the nearest key"
+
+printf 'database:\n  socket: %s\n  user: root\n  name: mysql\n  password: s3cret-value\n' "$SBX/mysqld.sock" > "$cfg"
+run "$HPOSCTL" -c "$cfg" config show
+assert_eq 0 "$rc" "config show exits 0"
+case "$out" in *s3cret-value*) fail "config show leaks the password" ;; *) ok "config show redacts the password" ;; esac
+printf 'database:\n  socket: %s\n  user: root\n  name: mysql\n' "$SBX/mysqld.sock" > "$cfg"
+HPOSCTL_CONFIG="$cfg" run "$HPOSCTL" config check
+assert_eq 0 "$rc" "\$HPOSCTL_CONFIG is read"
+rm -f "$cfg"
 finish
