@@ -22,7 +22,7 @@ OPT      ?= -O2 -g
 CFLAGS   ?= $(OPT)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANITIZE) -Iinclude \
              $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -MMD -MP
-LIBS      = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+LIBS      = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 TEST_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 SRCS      = $(wildcard src/*.c)

@@ -35,6 +35,8 @@ struct db_row {
  * Errors carry exit classes: HX_NOCONNECT, HX_NOPERM, HX_CONFIG. */
 int db_connect(const struct hpos_config *cfg, struct db **dbp, struct herr *err);
 void db_close(struct db *db);
+/* A second connection with the same settings (and dry-run flag). */
+int db_clone(const struct db *db, struct db **out, struct herr *err);
 /* Reconnect after DBE_LOST, re-running the session setup. */
 int db_reconnect(struct db *db, struct herr *err);
 

@@ -22,6 +22,7 @@ struct sync_opts {
 	unsigned max_retries;      /* per batch, for deadlocks/lock waits/lost connections */
 	int rounding_precision;    /* wc_get_rounding_precision() */
 	double wclock_wait;        /* seconds to wait for WooCommerce's lock */
+	unsigned jobs;             /* writer connections (threads) */
 	const char *runlock_name;  /* advisory lock name override */
 	/* Called between batches (never inside a transaction); return nonzero
 	 * to stop.  May sleep (throttling). */

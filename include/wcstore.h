@@ -59,6 +59,10 @@ static inline uint64_t pending_total(const struct pending *p)
 	return p->missing + p->outdated + p->markers;
 }
 
+/* Append the WHERE condition selecting deletion markers (both the current
+ * and the pre-8.x form) of the non-authoritative side; alias is "m." or "". */
+void wc_marker_condition(struct db *db, struct strbuf *sql, const char *alias, int hpos_auth);
+
 /* Number of rows in an HPOS table (an estimate-free COUNT(*)). */
 int wc_table_rows(struct db *db, enum hpos_table t, uint64_t *n, struct herr *err);
 /* Order posts of one post type. */

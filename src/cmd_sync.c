@@ -16,7 +16,7 @@
  * print an estimate with --dry-run.  See README.md. */
 #define ESTIMATE_ORDERS_PER_SEC 6000.0
 
-static uint64_t opt_batch_size = 500, opt_start_from, opt_end_at, opt_max_batches, opt_max_retries;
+static uint64_t opt_batch_size = 500, opt_start_from, opt_end_at, opt_max_batches, opt_max_retries, opt_jobs = 2;
 static const char *opt_order_types, *opt_isolation, *opt_max_load, *opt_critical_load, *opt_pause_file;
 static int opt_dry_run, opt_no_transactions, opt_allow_truncation, settle_given, retries_given;
 static double opt_max_runtime, opt_settle;
@@ -34,6 +34,7 @@ static const struct opt sync_opts_table[] = {
 	{ "settle", 0, OPT_DURATION, &opt_settle, "SECONDS", "leave orders modified this recently for the next run (default 5)", &settle_given },
 	{ "allow-truncation", 0, OPT_FLAG, &opt_allow_truncation, NULL, "write values that do not fit the way WooCommerce does (MySQL cuts them)", NULL },
 	{ "max-retries", 0, OPT_UINT, &opt_max_retries, "N", "retries per batch after deadlocks, lock waits, lost connections (default 10)", &retries_given },
+	{ "jobs", 'j', OPT_UINT, &opt_jobs, "N", "writer connections working in parallel (default 2, 1..16)", NULL },
 	{ "max-load", 0, OPT_STR, &opt_max_load, "VAR=N", "pause between batches while the global status VAR exceeds N", NULL },
 	{ "critical-load", 0, OPT_STR, &opt_critical_load, "VAR=N", "stop (exit 75) when the global status VAR exceeds N", NULL },
 	{ "pause-file", 0, OPT_STR, &opt_pause_file, "PATH", "pause between batches while this file exists", NULL },
@@ -255,6 +256,10 @@ static int run_sync(int argc, char **argv, struct ctx *c)
 		herr_set(&err, HX_USAGE, "sync: --batch-size must be at most 100000");
 		return report(&err);
 	}
+	if (opt_jobs < 1 || opt_jobs > 16) {
+		herr_set(&err, HX_USAGE, "sync: --jobs must be between 1 and 16");
+		return report(&err);
+	}
 	if (ctx_connect(c, &err) < 0)
 		return report(&err);
 	r.db = c->db;
@@ -272,6 +277,7 @@ static int run_sync(int argc, char **argv, struct ctx *c)
 	so.allow_truncation = opt_allow_truncation;
 	so.max_retries = retries_given ? (unsigned)opt_max_retries : c->cfg.max_retries;
 	so.wclock_wait = 15.0;
+	so.jobs = (unsigned)opt_jobs;
 	so.runlock_name = c->cfg.lock_name;
 	so.between = between;
 	so.arg = &r;

@@ -204,6 +204,14 @@ int db_connect(const struct hpos_config *cfg, struct db **dbp, struct herr *err)
 	return 0;
 }
 
+int db_clone(const struct db *db, struct db **dbp, struct herr *err)
+{
+	if (db_connect(db->cfg, dbp, err) < 0)
+		return -1;
+	(*dbp)->dry_run = db->dry_run;
+	return 0;
+}
+
 int db_reconnect(struct db *db, struct herr *err)
 {
 	if (db->m)

@@ -21,6 +21,7 @@
 #include "mapping.h"
 #include "output.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,7 @@ struct morder {
 	int in_hpos;
 	int deferred;
 	int skip;
+	int hold;                 /* left out of the current write attempt */
 	char *reason;
 	struct mcol *cols;        /* ncolmaps */
 	size_t meta_off, meta_len; /* tuples in batch->meta */
@@ -246,63 +248,132 @@ static int select_batch(struct db *db, const struct sync_opts *so, uint64_t curs
 	return 0;
 }
 
-/* Step 2+3: post columns, then meta rows in meta_id order. */
+/* One postmeta row of the batch; pointers into the stored result. */
+struct mrow {
+	unsigned oi;       /* index of its order in the batch */
+	uint64_t meta_id;
+	const char *key, *val;
+	unsigned long klen, vlen;
+};
+
+static int mrow_cmp(const void *a, const void *b)
+{
+	const struct mrow *x = a, *y = b;
+
+	if (x->oi != y->oi)
+		return x->oi < y->oi ? -1 : 1;
+	return x->meta_id < y->meta_id ? -1 : x->meta_id > y->meta_id;
+}
+
+static int find_order(const struct batch *b, uint64_t id)
+{
+	unsigned lo = 0, hi = b->n;
+
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+
+		if (b->o[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < b->n && b->o[lo].id == id ? (int)lo : -1;
+}
+
+/* Read the batch's postmeta.  An order's meta rows are usually written
+ * together, so the batch's meta_ids are mostly one dense range: scanning
+ * that range of the clustered primary key costs about half of looking each
+ * row up through the post_id index.  When the range is sparse (orders
+ * edited long after creation), fall back to the index. */
+static int read_meta(struct db *db, struct batch *b, struct db_result **res, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	struct db_result *r = NULL;
+	struct db_row row;
+	uint64_t cnt = 0, lo = 0, hi = 0;
+	int rc;
+
+	sb_adds(&sql, "SELECT COUNT(*), MIN(meta_id), MAX(meta_id) FROM ");
+	wc_table(db, &sql, "postmeta");
+	sb_adds(&sql, " WHERE post_id IN (");
+	add_in_list(&sql, b, 0);
+	sb_addc(&sql, ')');
+	rc = db_run(db, DB_READ, sql.buf, sql.len, &r, err);
+	if (rc == 0 && db_fetch(r, &row) && row.vals[1]) {
+		cnt = strtoull(row.vals[0], NULL, 10);
+		lo = strtoull(row.vals[1], NULL, 10);
+		hi = strtoull(row.vals[2], NULL, 10);
+	}
+	db_free_result(r);
+	sb_reset(&sql);
+	if (rc == 0) {
+		sb_adds(&sql, "SELECT post_id, meta_id, meta_key, meta_value FROM ");
+		wc_table(db, &sql, "postmeta");
+		if (cnt && hi - lo + 1 <= 2 * cnt + 256) {
+			sb_addf(&sql, " WHERE meta_id BETWEEN %llu AND %llu", (unsigned long long)lo,
+				(unsigned long long)hi);
+		} else {
+			sb_adds(&sql, " WHERE post_id IN (");
+			add_in_list(&sql, b, 0);
+			sb_addc(&sql, ')');
+		}
+		rc = db_run(db, DB_READ, sql.buf, sql.len, res, err);
+	}
+	sb_release(&sql);
+	return rc;
+}
+
+/* Step 2+3: post columns, then meta rows in (post_id, meta_id) order. */
 static int load_and_convert(struct db *db, const struct sync_opts *so, struct batch *b,
 			    struct db_result *posts, struct herr *err)
 {
-	struct strbuf sql = STRBUF_INIT;
 	struct db_result *meta = NULL;
 	struct db_row row;
-	unsigned i = 0, any = 0;
+	struct mrow *rows = NULL;
+	size_t nrows = 0, cap = 0;
+	unsigned k = 0, any = 0;
 
-	/* Post columns, straight from the posts result (same row order). */
-	for (unsigned k = 0; k < b->n; k++)
+	for (k = 0; k < b->n; k++)
 		if (!b->o[k].deferred)
 			any = 1;
 	if (!any)
 		return 0;
-	i = 0;
-	/* Rewind: db_fetch walks the stored result once more. */
-	{
-		unsigned k = 0;
+	/* Post columns, straight from the posts result (same row order). */
+	k = 0;
+	db_result_rewind(posts);
+	while (db_fetch(posts, &row)) {
+		struct morder *o = &b->o[k++];
 
-		db_result_rewind(posts);
-		while (db_fetch(posts, &row)) {
-			struct morder *o = &b->o[k++];
+		if (o->deferred)
+			continue;
+		for (unsigned ci = 0; ci < ncolmaps; ci++) {
+			const struct colmap *c = &colmaps[ci];
 
-			if (o->deferred)
-				continue;
-			for (unsigned ci = 0; ci < ncolmaps; ci++) {
-				const struct colmap *c = &colmaps[ci];
-
-				if (c->post_col != PC_NONE)
-					convert(db, so, b, o, ci, row.vals[c->post_col], row.lens[c->post_col]);
-			}
+			if (c->post_col != PC_NONE)
+				convert(db, so, b, o, ci, row.vals[c->post_col], row.lens[c->post_col]);
 		}
 	}
-	sb_adds(&sql, "SELECT post_id, meta_key, meta_value FROM ");
-	wc_table(db, &sql, "postmeta");
-	sb_adds(&sql, " WHERE post_id IN (");
-	add_in_list(&sql, b, 0);
-	sb_adds(&sql, ") ORDER BY post_id, meta_id");
-	if (db_run(db, DB_READ, sql.buf, sql.len, &meta, err) < 0) {
-		sb_release(&sql);
+	if (read_meta(db, b, &meta, err) < 0)
 		return -1;
-	}
-	sb_release(&sql);
-	i = 0;
 	while (db_fetch(meta, &row)) {
-		uint64_t pid = strtoull(row.vals[0], NULL, 10);
-		const char *key = row.vals[1], *val = row.vals[2];
-		size_t klen = row.lens[1], vlen = row.lens[2];
-		struct morder *o;
+		int oi = find_order(b, strtoull(row.vals[0], NULL, 10));
+
+		if (oi < 0 || b->o[oi].deferred)
+			continue;
+		if (nrows == cap) {
+			cap = cap ? cap * 2 : 4096;
+			rows = xrealloc(rows, cap * sizeof(*rows));
+		}
+		rows[nrows++] = (struct mrow){ (unsigned)oi, strtoull(row.vals[1], NULL, 10),
+					       row.vals[2], row.vals[3], row.lens[2], row.lens[3] };
+	}
+	qsort(rows, nrows, sizeof(*rows), mrow_cmp);
+	for (size_t r = 0; r < nrows; r++) {
+		struct morder *o = &b->o[rows[r].oi];
+		const char *key = rows[r].key, *val = rows[r].val;
+		size_t klen = rows[r].klen, vlen = rows[r].vlen;
 		unsigned idx[2], nidx;
 
-		while (i < b->n && (b->o[i].id < pid || b->o[i].deferred))
-			i++;
-		if (i >= b->n || b->o[i].id != pid)
-			continue;
-		o = &b->o[i];
 		if (!key)
 			continue; /* a NULL meta_key is never copied (NULL NOT IN (...)) */
 		nidx = mapping_lookup(key, klen, idx);
@@ -321,9 +392,7 @@ static int load_and_convert(struct db *db, const struct sync_opts *so, struct ba
 		}
 		if (o->nmeta == 0)
 			o->meta_off = b->meta.len;
-		else if (o->meta_off + o->meta_len != b->meta.len)
-			abort(); /* meta rows arrive grouped by post_id */
-		sb_addf(&b->meta, "%s(%llu,", b->meta.len == o->meta_off ? "" : ",", (unsigned long long)o->id);
+		sb_addf(&b->meta, "%s(%llu,", o->nmeta ? "," : "", (unsigned long long)o->id);
 		db_quote(db, &b->meta, key, klen);
 		sb_addc(&b->meta, ',');
 		db_quote(db, &b->meta, val ? val : "", val ? vlen : 0);
@@ -331,8 +400,14 @@ static int load_and_convert(struct db *db, const struct sync_opts *so, struct ba
 		o->meta_len = b->meta.len - o->meta_off;
 		o->nmeta++;
 	}
+	free(rows);
 	db_free_result(meta);
 	return 0;
+}
+
+static int live(const struct morder *o)
+{
+	return !o->deferred && !o->skip && !o->hold;
 }
 
 static void append_tuple(const struct batch *b, const struct morder *o, enum mig m, struct strbuf *sql)
@@ -378,19 +453,23 @@ static void column_list(enum mig m, struct strbuf *sql, int update_clause)
 	}
 }
 
+static enum attempt classify_failure(struct db *db)
+{
+	switch (db_errclass(db)) {
+	case DBE_RETRY: return ATT_RETRY;
+	case DBE_LOST: return ATT_LOST;
+	case DBE_ACCESS: return ATT_FATAL;
+	default: return ATT_DATA;
+	}
+}
+
 /* Run one write; map its failure to an attempt outcome.  Statements that
  * leave warnings would have damaged data (MySQL's non-strict truncation):
  * treat them as a data error unless truncation is allowed. */
 static enum attempt write_stmt(struct db *db, const struct sync_opts *so, struct strbuf *sql, struct herr *err)
 {
-	if (db_run(db, DB_WRITE, sql->buf, sql->len, NULL, err) < 0) {
-		switch (db_errclass(db)) {
-		case DBE_RETRY: return ATT_RETRY;
-		case DBE_LOST: return ATT_LOST;
-		case DBE_ACCESS: return ATT_FATAL;
-		default: return ATT_DATA;
-		}
-	}
+	if (db_run(db, DB_WRITE, sql->buf, sql->len, NULL, err) < 0)
+		return classify_failure(db);
 	if (!db_dry_run(db) && !so->allow_truncation && db_warning_count(db) > 0) {
 		herr_set(err, HX_INTERNAL, "the server reported %u warning(s) writing the batch (data would be altered)",
 			 db_warning_count(db));
@@ -399,38 +478,125 @@ static enum attempt write_stmt(struct db *db, const struct sync_opts *so, struct
 	return ATT_OK;
 }
 
+/* WooCommerce 11.3's migration lock, shared by the writer threads: taken
+ * when the first writer starts a batch, refreshed while any batch is being
+ * written, released when none is.  It lives on its own autocommit
+ * connection, so refreshing it never row-locks the option inside a
+ * writer's transaction. */
+struct wcl_shared {
+	pthread_mutex_t mu;
+	struct db *db;    /* NULL: not used (dry run) */
+	struct wclock lock;
+	unsigned holders;
+	double last_refresh;
+	double wait;
+};
+
+static int wcl_enter(struct wcl_shared *w, struct herr *err)
+{
+	int rc = 0;
+
+	if (!w->db)
+		return 0;
+	pthread_mutex_lock(&w->mu);
+	if (w->holders == 0) {
+		rc = wclock_take(w->db, &w->lock, w->wait, err);
+		if (rc == 1)
+			herr_set(err, HX_TEMPFAIL, "WooCommerce's migration lock (wc_posts_to_orders_migration_lock) "
+				 "is held by another process for more than %.0f s; the orders stay pending", w->wait);
+		w->last_refresh = now_mono();
+	}
+	if (rc == 0)
+		w->holders++;
+	pthread_mutex_unlock(&w->mu);
+	return rc == 0 ? 0 : -1;
+}
+
+/* Refresh at most every 2 s (the lock lives 15 s).  1 when it was lost. */
+static int wcl_touch(struct wcl_shared *w, struct herr *err)
+{
+	int rc = 0;
+
+	if (!w->db)
+		return 0;
+	pthread_mutex_lock(&w->mu);
+	if (!w->lock.held)
+		rc = 1;
+	else if (now_mono() - w->last_refresh >= 2.0) {
+		rc = wclock_refresh(w->db, &w->lock, err);
+		w->last_refresh = now_mono();
+	}
+	pthread_mutex_unlock(&w->mu);
+	return rc;
+}
+
+static void wcl_leave(struct wcl_shared *w)
+{
+	if (!w->db)
+		return;
+	pthread_mutex_lock(&w->mu);
+	if (w->holders && --w->holders == 0)
+		wclock_release(w->db, &w->lock);
+	pthread_mutex_unlock(&w->mu);
+}
+
 static size_t packet_budget = 8u << 20;
 
-/* Step 4: write every good order of the batch. */
+/* Step 4: write every live order of the batch in one transaction. */
 static enum attempt write_batch(struct db *db, const struct sync_opts *so, struct batch *b,
-				struct wclock *wl, unsigned *written, uint64_t *meta_rows, struct herr *err)
+				struct wcl_shared *wl, unsigned *written, uint64_t *meta_rows, struct herr *err)
 {
 	struct strbuf sql = STRBUF_INIT;
 	enum attempt a = ATT_OK;
 	unsigned good = 0;
+	uint64_t rows_meta = 0;
 
 	*written = 0;
 	for (unsigned i = 0; i < b->n; i++)
-		if (!b->o[i].deferred && !b->o[i].skip)
+		if (live(&b->o[i]))
 			good++;
 	if (!good)
 		return ATT_OK;
-
-	if (wl && wclock_refresh(db, wl, err) != 0)
+	if (wcl_touch(wl, err) != 0)
 		return ATT_LOCK_LOST;
 	if (so->isolation && db_begin(db, so->isolation, err) < 0)
 		return db_errclass(db) == DBE_LOST ? ATT_LOST : ATT_FATAL;
 
 	/* wc_orders_meta: replace the orders' rows (WooCommerce >= 10.4:
-	 * stale keys deleted, multi-valued keys replaced). */
-	sb_adds(&sql, "DELETE FROM ");
-	wc_table(db, &sql, "wc_orders_meta");
-	sb_adds(&sql, " WHERE order_id IN (");
-	add_in_list(&sql, b, 1);
-	sb_addc(&sql, ')');
-	a = write_stmt(db, so, &sql, err);
+	 * stale keys deleted, multi-valued keys replaced).  Ask first which
+	 * orders have rows at all: an index-only probe, far cheaper than a
+	 * DELETE that finds nothing for the (usual) brand-new orders. */
+	{
+		struct db_result *res = NULL;
+		struct db_row row;
+		int n = 0, first = 1;
+
+		sb_adds(&sql, "SELECT order_id FROM ");
+		wc_table(db, &sql, "wc_orders_meta");
+		sb_adds(&sql, " WHERE order_id IN (");
+		for (unsigned i = 0; i < b->n; i++)
+			if (live(&b->o[i])) {
+				sb_addf(&sql, "%s%llu", first ? "" : ",", (unsigned long long)b->o[i].id);
+				first = 0;
+			}
+		sb_adds(&sql, ") GROUP BY order_id");
+		if (db_run(db, DB_READ, sql.buf, sql.len, &res, err) < 0) {
+			a = classify_failure(db);
+		} else {
+			sb_reset(&sql);
+			sb_adds(&sql, "DELETE FROM ");
+			wc_table(db, &sql, "wc_orders_meta");
+			sb_adds(&sql, " WHERE order_id IN (");
+			while (db_fetch(res, &row))
+				sb_addf(&sql, "%s%s", n++ ? "," : "", row.vals[0]);
+			sb_addc(&sql, ')');
+			db_free_result(res);
+			if (n)
+				a = write_stmt(db, so, &sql, err);
+		}
+	}
 	for (unsigned i = 0; a == ATT_OK && i < b->n;) {
-		int rows = 0;
+		unsigned rows = 0;
 
 		sb_reset(&sql);
 		sb_adds(&sql, "INSERT INTO ");
@@ -439,25 +605,28 @@ static enum attempt write_batch(struct db *db, const struct sync_opts *so, struc
 		for (; i < b->n && (rows == 0 || sql.len < packet_budget); i++) {
 			const struct morder *o = &b->o[i];
 
-			if (o->deferred || o->skip || !o->nmeta)
+			if (!live(o) || !o->nmeta)
 				continue;
 			if (rows)
 				sb_addc(&sql, ',');
 			sb_add(&sql, b->meta.buf + o->meta_off, o->meta_len);
-			rows += (int)o->nmeta;
+			rows += o->nmeta;
 		}
 		if (rows) {
 			a = write_stmt(db, so, &sql, err);
-			*meta_rows += (uint64_t)rows;
+			rows_meta += rows;
 		}
 	}
-	/* Addresses, operational data, then wc_orders last. */
-	static const enum mig order[] = { MIG_BILLING, MIG_SHIPPING, MIG_OPDATA, MIG_ORDER };
-	for (unsigned k = 0; a == ATT_OK && k < ARRAY_SIZE(order); k++) {
-		enum mig m = order[k];
+	/* Both address rows in one statement, operational data, then
+	 * wc_orders last: until it is written the order stays pending. */
+	static const enum mig steps[][2] = {
+		{ MIG_BILLING, MIG_SHIPPING }, { MIG_OPDATA, MIG_COUNT }, { MIG_ORDER, MIG_COUNT },
+	};
+	for (unsigned k = 0; a == ATT_OK && k < ARRAY_SIZE(steps); k++) {
+		enum mig m = steps[k][0];
 		int first = 1;
 
-		if (wl && wclock_refresh(db, wl, err) != 0) {
+		if (wcl_touch(wl, err) != 0) {
 			a = ATT_LOCK_LOST;
 			break;
 		}
@@ -467,22 +636,21 @@ static enum attempt write_batch(struct db *db, const struct sync_opts *so, struc
 		sb_adds(&sql, " (");
 		column_list(m, &sql, 0);
 		sb_adds(&sql, ") VALUES ");
-		for (unsigned i = 0; i < b->n; i++) {
-			const struct morder *o = &b->o[i];
-
-			if (o->deferred || o->skip)
-				continue;
-			if (!first)
-				sb_addc(&sql, ',');
-			first = 0;
-			append_tuple(b, o, m, &sql);
-		}
+		for (unsigned j = 0; j < 2 && (j == 0 || steps[k][1] != MIG_COUNT); j++)
+			for (unsigned i = 0; i < b->n; i++) {
+				if (!live(&b->o[i]))
+					continue;
+				if (!first)
+					sb_addc(&sql, ',');
+				first = 0;
+				append_tuple(b, &b->o[i], steps[k][j], &sql);
+			}
 		sb_adds(&sql, " ON DUPLICATE KEY UPDATE ");
 		column_list(m, &sql, 1);
 		a = write_stmt(db, so, &sql, err);
 	}
 	sb_release(&sql);
-	if (a == ATT_OK && wl && wclock_refresh(db, wl, err) != 0)
+	if (a == ATT_OK && wcl_touch(wl, err) != 0)
 		a = ATT_LOCK_LOST;
 	if (a != ATT_OK) {
 		if (so->isolation)
@@ -496,6 +664,7 @@ static enum attempt write_batch(struct db *db, const struct sync_opts *so, struc
 		       db_errclass(db) == DBE_LOST ? ATT_LOST : ATT_FATAL;
 	}
 	*written = good;
+	*meta_rows = rows_meta;
 	return ATT_OK;
 }
 
@@ -513,27 +682,247 @@ static void backoff(unsigned attempt)
 	nanosleep(&ts, NULL);
 }
 
-static void report_skips(struct db *db, struct batch *b, struct sync_stats_s *st)
+/* Shared state of one run. */
+struct engine {
+	const struct sync_opts *so;
+	struct sync_stats_s *st;
+	pthread_mutex_t mu;           /* guards st, failed, err, the queue */
+	pthread_cond_t not_empty, not_full;
+	struct batch **q;
+	unsigned qcap, qhead, qn;
+	int closed;                   /* the reader has finished */
+	int failed;                   /* first fatal error is in err */
+	struct herr err;
+	struct wcl_shared wcl;
+};
+
+static void engine_fail(struct engine *e, const struct herr *err)
+{
+	pthread_mutex_lock(&e->mu);
+	if (!e->failed) {
+		e->failed = 1;
+		e->err = *err;
+	}
+	pthread_cond_broadcast(&e->not_empty);
+	pthread_cond_broadcast(&e->not_full);
+	pthread_mutex_unlock(&e->mu);
+}
+
+static int engine_failed(struct engine *e)
+{
+	int f;
+
+	pthread_mutex_lock(&e->mu);
+	f = e->failed;
+	pthread_mutex_unlock(&e->mu);
+	return f;
+}
+
+static void report_skips(struct engine *e, struct db *db, struct batch *b)
 {
 	for (unsigned i = 0; i < b->n; i++) {
 		struct morder *o = &b->o[i];
 		struct strbuf ev = STRBUF_INIT;
-		struct herr e;
+		struct herr err;
 
 		if (!o->skip)
 			continue;
-		st->skipped++;
+		pthread_mutex_lock(&e->mu);
+		e->st->skipped++;
+		pthread_mutex_unlock(&e->mu);
 		out_warning("Order %llu skipped: %s", (unsigned long long)o->id, o->reason);
 		sb_addf(&ev, "\"order_id\":%llu,\"reason\":", (unsigned long long)o->id);
 		sb_add_json_str(&ev, o->reason, strlen(o->reason));
 		out_event("order_skipped", ev.buf);
 		sb_release(&ev);
-		if (skipped_record(db, o->id, o->reason, &e) < 0)
-			out_warning("could not record skipped order %llu: %s", (unsigned long long)o->id, e.msg);
+		if (skipped_record(db, o->id, o->reason, &err) < 0)
+			out_warning("could not record skipped order %llu: %s", (unsigned long long)o->id, err.msg);
 	}
 }
 
-static int reconnect(struct db *db, const struct sync_opts *so, struct herr *err)
+/* After a batch is committed: forget old skip records, report new skips. */
+static void batch_done(struct engine *e, struct db *db, struct batch *b, unsigned written, uint64_t meta_rows)
+{
+	uint64_t *ids = xcalloc(b->n + 1, sizeof(*ids));
+	unsigned n = 0;
+	struct herr err;
+
+	for (unsigned i = 0; i < b->n; i++)
+		if (!b->o[i].deferred && !b->o[i].skip)
+			ids[n++] = b->o[i].id;
+	if (!db_dry_run(db) && skipped_clear(db, ids, n, &err) < 0)
+		out_warning("could not clear skipped-order records: %s", err.msg);
+	free(ids);
+	report_skips(e, db, b);
+	pthread_mutex_lock(&e->mu);
+	e->st->synced += written;
+	e->st->meta_rows += meta_rows;
+	e->st->batches++;
+	pthread_mutex_unlock(&e->mu);
+}
+
+/* Write one batch with retries; a data error is narrowed down to the
+ * orders the server refuses, which are skipped.  0 or -1 (fatal). */
+static int write_with_retries(struct engine *e, struct db *db, struct batch *b, unsigned *written,
+			      uint64_t *meta_rows, struct herr *err)
+{
+	const struct sync_opts *so = e->so;
+	unsigned attempt = 0;
+
+	for (;;) {
+		enum attempt a;
+
+		if (wcl_enter(&e->wcl, err) < 0)
+			return -1;
+		a = write_batch(db, so, b, &e->wcl, written, meta_rows, err);
+		wcl_leave(&e->wcl);
+		switch (a) {
+		case ATT_OK:
+			return 0;
+		case ATT_RETRY:
+		case ATT_LOST:
+			if (attempt++ >= so->max_retries) {
+				herr_prefix(err, "giving up after %u attempts", attempt);
+				err->code = HX_TEMPFAIL;
+				return -1;
+			}
+			pthread_mutex_lock(&e->mu);
+			e->st->retries++;
+			pthread_mutex_unlock(&e->mu);
+			out_event("batch_retried", a == ATT_RETRY ? "\"reason\":\"lock\"" : "\"reason\":\"connection\"");
+			out_debug("batch at order %llu: %s; retrying (%u)", (unsigned long long)b->o[0].id, err->msg, attempt);
+			if (a == ATT_LOST) {
+				out_warning("Lost the database connection; reconnecting.");
+				if (db_reconnect(db, err) < 0) {
+					backoff(attempt + 3);
+					continue;
+				}
+			} else {
+				backoff(attempt);
+			}
+			continue;
+		case ATT_LOCK_LOST:
+			herr_set(err, HX_TEMPFAIL, "WooCommerce's migration lock was taken over by another process; "
+				 "the batch was rolled back and stays pending");
+			return -1;
+		case ATT_DATA: {
+			unsigned good = 0, last = 0;
+			uint64_t total_meta = 0;
+			unsigned total = 0;
+
+			for (unsigned i = 0; i < b->n; i++)
+				if (live(&b->o[i])) {
+					good++;
+					last = i;
+				}
+			if (good == 1) {
+				skip_order(&b->o[last], "the server refused it: %s", err->msg);
+				*written = 0;
+				return 0;
+			}
+			/* Find the culprits: write the orders one at a time. */
+			out_debug("batch at order %llu failed (%s); writing its orders one by one",
+				  (unsigned long long)b->o[0].id, err->msg);
+			for (unsigned i = 0; i < b->n; i++) {
+				unsigned w = 0;
+				uint64_t m = 0;
+
+				if (!live(&b->o[i]))
+					continue;
+				for (unsigned j = 0; j < b->n; j++)
+					b->o[j].hold = j != i;
+				if (write_with_retries(e, db, b, &w, &m, err) < 0) {
+					for (unsigned j = 0; j < b->n; j++)
+						b->o[j].hold = 0;
+					return -1;
+				}
+				total += w;
+				total_meta += m;
+			}
+			for (unsigned j = 0; j < b->n; j++)
+				b->o[j].hold = 0;
+			*written = total;
+			*meta_rows = total_meta;
+			return 0;
+		}
+		case ATT_FATAL:
+			return -1;
+		}
+	}
+}
+
+struct writer {
+	pthread_t th;
+	struct engine *e;
+	struct db *db;
+};
+
+static struct batch *queue_pop(struct engine *e)
+{
+	struct batch *b = NULL;
+
+	pthread_mutex_lock(&e->mu);
+	while (!e->qn && !e->closed && !e->failed)
+		pthread_cond_wait(&e->not_empty, &e->mu);
+	if (e->qn && !e->failed) {
+		b = e->q[e->qhead];
+		e->qhead = (e->qhead + 1) % e->qcap;
+		e->qn--;
+		pthread_cond_signal(&e->not_full);
+	}
+	pthread_mutex_unlock(&e->mu);
+	return b;
+}
+
+/* 0 queued, -1 the run failed meanwhile (the batch is freed). */
+static int queue_push(struct engine *e, struct batch *b)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&e->mu);
+	while (e->qn == e->qcap && !e->failed)
+		pthread_cond_wait(&e->not_full, &e->mu);
+	if (e->failed) {
+		rc = -1;
+	} else {
+		e->q[(e->qhead + e->qn) % e->qcap] = b;
+		e->qn++;
+		pthread_cond_signal(&e->not_empty);
+	}
+	pthread_mutex_unlock(&e->mu);
+	if (rc < 0) {
+		batch_release(b);
+		free(b);
+	}
+	return rc;
+}
+
+static void *writer_main(void *arg)
+{
+	struct writer *w = arg;
+	struct engine *e = w->e;
+	struct batch *b;
+
+	while ((b = queue_pop(e))) {
+		struct herr err = { 0, "" };
+		unsigned written = 0;
+		uint64_t meta_rows = 0;
+		double t0 = now_mono();
+
+		if (write_with_retries(e, w->db, b, &written, &meta_rows, &err) < 0)
+			engine_fail(e, &err);
+		else
+			batch_done(e, w->db, b, written, meta_rows);
+		pthread_mutex_lock(&e->mu);
+		e->st->t_write += now_mono() - t0;
+		pthread_mutex_unlock(&e->mu);
+		batch_release(b);
+		free(b);
+	}
+	return NULL;
+}
+
+static int reconnect_reader(struct db *db, const struct sync_opts *so, struct herr *err)
 {
 	struct strbuf holder = STRBUF_INIT;
 	int rc;
@@ -554,148 +943,34 @@ static int reconnect(struct db *db, const struct sync_opts *so, struct herr *err
 	return rc == 0 ? 0 : -1;
 }
 
-/* Process the batch after `cursor`; on success advance *cursor.  limit 1
- * is the isolation mode used after a data error. */
-static int one_batch(struct db *db, const struct sync_opts *so, uint64_t *cursor, unsigned limit,
-		     struct sync_stats_s *st, int *empty, uint64_t *isolate_to, struct herr *err)
+/* Read and convert the next batch after *cursor (with retries). */
+static int read_batch(struct db *db, const struct sync_opts *so, uint64_t cursor, struct batch *b,
+		      struct sync_stats_s *st, struct herr *err)
 {
-	struct batch b;
-	unsigned attempt = 0;
-
-	memset(&b, 0, sizeof(b));
-	for (;;) {
+	for (unsigned attempt = 0;; attempt++) {
 		struct db_result *posts = NULL;
-		struct wclock wl;
-		enum attempt a;
-		unsigned written = 0;
-		uint64_t meta_rows = 0;
-		double t0 = now_mono(), t1;
 		int rc;
 
-		memset(&wl, 0, sizeof(wl));
-		batch_reset(&b);
-		*isolate_to = 0;
-		rc = select_batch(db, so, *cursor, limit, &b, &posts, err);
-		if (rc == 0 && b.n)
-			rc = load_and_convert(db, so, &b, posts, err);
+		batch_reset(b);
+		rc = select_batch(db, so, cursor, so->batch_size, b, &posts, err);
+		if (rc == 0 && b->n)
+			rc = load_and_convert(db, so, b, posts, err);
 		db_free_result(posts);
-		t1 = now_mono();
-		st->t_read += t1 - t0;
-		if (rc < 0) {
-			if (db_errclass(db) == DBE_LOST && attempt++ < so->max_retries) {
-				st->retries++;
-				if (reconnect(db, so, err) < 0)
-					break;
-				continue;
-			}
-			if (db_errclass(db) == DBE_RETRY && attempt++ < so->max_retries) {
-				st->retries++;
-				backoff(attempt);
-				continue;
-			}
+		if (rc == 0)
+			return 0;
+		if (attempt >= so->max_retries)
+			break;
+		if (db_errclass(db) == DBE_LOST) {
+			st->retries++;
+			if (reconnect_reader(db, so, err) < 0)
+				return -1;
+		} else if (db_errclass(db) == DBE_RETRY) {
+			st->retries++;
+			backoff(attempt + 1);
+		} else {
 			break;
 		}
-		if (b.n == 0) {
-			*empty = 1;
-			batch_release(&b);
-			return 0;
-		}
-		*empty = 0;
-		if (!db_dry_run(db)) {
-			int got = wclock_take(db, &wl, so->wclock_wait, err);
-
-			if (got < 0) {
-				rc = -1;
-				if (db_errclass(db) == DBE_LOST && attempt++ < so->max_retries) {
-					st->retries++;
-					if (reconnect(db, so, err) < 0)
-						break;
-					continue;
-				}
-				break;
-			}
-			if (got == 1) {
-				herr_set(err, HX_TEMPFAIL, "WooCommerce's migration lock (wc_posts_to_orders_migration_lock) "
-					 "is held by another process for more than %.0f s; leaving the batch pending", so->wclock_wait);
-				rc = -1;
-				break;
-			}
-		}
-		a = write_batch(db, so, &b, db_dry_run(db) ? NULL : &wl, &written, &meta_rows, err);
-		wclock_release(db, &wl);
-		st->t_write += now_mono() - t1;
-		switch (a) {
-		case ATT_OK: {
-			uint64_t *ids = xcalloc(b.n, sizeof(*ids));
-			unsigned n = 0;
-			struct herr e;
-
-			for (unsigned i = 0; i < b.n; i++) {
-				if (b.o[i].deferred)
-					st->deferred++;
-				else if (!b.o[i].skip)
-					ids[n++] = b.o[i].id;
-			}
-			if (skipped_clear(db, ids, n, &e) < 0)
-				out_warning("could not clear skipped-order records: %s", e.msg);
-			free(ids);
-			report_skips(db, &b, st);
-			st->synced += written;
-			st->meta_rows += meta_rows;
-			st->seen += b.n;
-			st->batches++;
-			*cursor = b.last_id;
-			batch_release(&b);
-			return 0;
-		}
-		case ATT_RETRY:
-			if (attempt++ >= so->max_retries) {
-				herr_prefix(err, "batch after ID %llu failed %u times", (unsigned long long)*cursor, attempt);
-				err->code = HX_TEMPFAIL;
-				goto fail;
-			}
-			st->retries++;
-			out_event("batch_retried", "\"reason\":\"lock\"");
-			out_debug("batch after ID %llu: %s; retrying (%u)", (unsigned long long)*cursor, err->msg, attempt);
-			backoff(attempt);
-			continue;
-		case ATT_LOST:
-			if (attempt++ >= so->max_retries) {
-				err->code = HX_TEMPFAIL;
-				goto fail;
-			}
-			st->retries++;
-			out_event("batch_retried", "\"reason\":\"connection\"");
-			if (reconnect(db, so, err) < 0)
-				goto fail;
-			continue;
-		case ATT_LOCK_LOST:
-			herr_set(err, HX_TEMPFAIL, "WooCommerce's migration lock was taken over by another process; "
-				 "the batch was rolled back and stays pending");
-			goto fail;
-		case ATT_DATA:
-			if (limit > 1) {
-				/* Find the culprit: redo these orders one at a time. */
-				out_debug("batch after ID %llu failed (%s); isolating its orders", (unsigned long long)*cursor, err->msg);
-				*isolate_to = b.last_id;
-				batch_release(&b);
-				return 0;
-			}
-			/* A single order the server refuses: skip it, go on. */
-			for (unsigned i = 0; i < b.n; i++)
-				if (!b.o[i].deferred && !b.o[i].skip)
-					skip_order(&b.o[i], "the server refused it: %s", err->msg);
-			report_skips(db, &b, st);
-			st->seen += b.n;
-			*cursor = b.last_id;
-			batch_release(&b);
-			return 0;
-		case ATT_FATAL:
-			goto fail;
-		}
 	}
-fail:
-	batch_release(&b);
 	return -1;
 }
 
@@ -703,10 +978,9 @@ fail:
  * deleted_from = <posts table name>) in wc_orders_meta. */
 static int process_markers(struct db *db, const struct sync_opts *so, struct sync_stats_s *st, struct herr *err)
 {
-	struct strbuf sql = STRBUF_INIT, posts_tbl = STRBUF_INIT;
+	struct strbuf sql = STRBUF_INIT;
 	int rc = 0;
 
-	sb_addf(&posts_tbl, "%sposts", db_prefix(db));
 	for (;;) {
 		struct db_result *res = NULL;
 		struct db_row row;
@@ -720,10 +994,9 @@ static int process_markers(struct db *db, const struct sync_opts *so, struct syn
 		wc_table(db, &sql, "wc_orders_meta");
 		sb_adds(&sql, " m LEFT JOIN ");
 		wc_table(db, &sql, "wc_orders");
-		sb_adds(&sql, " o ON o.id = m.order_id WHERE (m.meta_key = '_deleted_from' AND m.meta_value = 'posts_table')"
-			" OR (m.meta_key = 'deleted_from' AND m.meta_value = ");
-		db_quote(db, &sql, posts_tbl.buf, posts_tbl.len);
-		sb_addf(&sql, ") ORDER BY m.order_id DESC LIMIT %u", so->batch_size);
+		sb_adds(&sql, " o ON o.id = m.order_id WHERE ");
+		wc_marker_condition(db, &sql, "m.", 0);
+		sb_addf(&sql, " ORDER BY m.order_id DESC LIMIT %u", so->batch_size);
 		if ((rc = db_run(db, DB_READ, sql.buf, sql.len, &res, err)) < 0)
 			break;
 		ids = xcalloc(db_num_rows(res) + 1, sizeof(*ids));
@@ -793,32 +1066,61 @@ static int process_markers(struct db *db, const struct sync_opts *so, struct syn
 			break;
 	}
 	sb_release(&sql);
-	sb_release(&posts_tbl);
 	return rc;
 }
 
 int sync_to_hpos(struct db *db, const struct sync_opts *so, struct sync_stats_s *st, struct herr *err)
 {
-	uint64_t cursor = so->start_from ? so->start_from - 1 : 0;
-	uint64_t isolate_until = 0;
+	uint64_t cursor = so->start_from ? so->start_from - 1 : 0, produced = 0, maxpkt = 0;
+	unsigned jobs = so->jobs ? so->jobs : 1;
+	struct writer *w = xcalloc(jobs, sizeof(*w));
+	struct engine e;
 	double start = now_mono();
-	uint64_t maxpkt = 0;
+	unsigned started = 0;
+	int rc = 0;
 
 	memset(st, 0, sizeof(*st));
+	memset(&e, 0, sizeof(e));
+	e.so = so;
+	e.st = st;
+	e.qcap = jobs * 2;
+	e.q = xcalloc(e.qcap, sizeof(*e.q));
+	pthread_mutex_init(&e.mu, NULL);
+	pthread_cond_init(&e.not_empty, NULL);
+	pthread_cond_init(&e.not_full, NULL);
+	pthread_mutex_init(&e.wcl.mu, NULL);
+	e.wcl.wait = so->wclock_wait;
 	srand((unsigned)(now_wall() * 1000));
+
 	if (db_get_u64(db, &maxpkt, NULL, err, "SELECT @@max_allowed_packet") < 0)
-		return -1;
+		goto out;
 	if (maxpkt > (1u << 20)) {
 		/* Leave room for the largest single tuple (TEXT, escaped). */
-		packet_budget = (size_t)(maxpkt / 2) > (size_t)(maxpkt - (300u << 10)) ? (size_t)(maxpkt - (300u << 10))
-										    : (size_t)(maxpkt / 2);
+		size_t half = (size_t)(maxpkt / 2), room = (size_t)(maxpkt - (300u << 10));
+
+		packet_budget = half < room ? half : room;
 		if (packet_budget > (16u << 20))
 			packet_budget = 16u << 20;
 	}
+	if (!db_dry_run(db) && db_clone(db, &e.wcl.db, err) < 0)
+		goto out_fail;
+	for (unsigned i = 0; i < jobs; i++) {
+		w[i].e = &e;
+		if (db_clone(db, &w[i].db, err) < 0)
+			goto out_fail;
+		if (pthread_create(&w[i].th, NULL, writer_main, &w[i])) {
+			herr_set(err, HX_INTERNAL, "cannot start a writer thread");
+			db_close(w[i].db);
+			w[i].db = NULL;
+			goto out_fail;
+		}
+		started++;
+	}
+
 	for (;;) {
-		int empty = 0;
-		uint64_t isolate_to = 0;
-		unsigned limit = cursor < isolate_until ? 1 : so->batch_size;
+		struct batch *b;
+		struct sync_stats_s snap;
+		double t0 = now_mono();
 
 		if (hpos_interrupted) {
 			st->stop_reason = 3;
@@ -828,25 +1130,75 @@ int sync_to_hpos(struct db *db, const struct sync_opts *so, struct sync_stats_s 
 			st->stop_reason = 1;
 			break;
 		}
-		if (so->max_batches && st->batches >= so->max_batches) {
+		if (so->max_batches && produced >= so->max_batches) {
 			st->stop_reason = 2;
 			break;
 		}
-		if (one_batch(db, so, &cursor, limit, st, &empty, &isolate_to, err) < 0)
-			return -1;
-		if (empty)
+		if (engine_failed(&e))
 			break;
-		if (isolate_to) {
-			/* Redo the failed batch's orders one at a time. */
-			isolate_until = isolate_to;
-			continue;
+		b = xcalloc(1, sizeof(*b));
+		if (read_batch(db, so, cursor, b, st, err) < 0) {
+			batch_release(b);
+			free(b);
+			goto out_fail;
 		}
-		if (so->between && so->between(so->arg, st)) {
+		pthread_mutex_lock(&e.mu);
+		st->t_read += now_mono() - t0;
+		pthread_mutex_unlock(&e.mu);
+		if (b->n == 0) {
+			batch_release(b);
+			free(b);
+			break;
+		}
+		cursor = b->last_id;
+		produced++;
+		pthread_mutex_lock(&e.mu);
+		st->seen += b->n;
+		for (unsigned i = 0; i < b->n; i++)
+			st->deferred += b->o[i].deferred;
+		pthread_mutex_unlock(&e.mu);
+		if (queue_push(&e, b) < 0)
+			break;
+		pthread_mutex_lock(&e.mu);
+		snap = *st;
+		pthread_mutex_unlock(&e.mu);
+		if (so->between && so->between(so->arg, &snap)) {
 			st->stop_reason = 3;
 			break;
 		}
 	}
-	if (!st->stop_reason && process_markers(db, so, st, err) < 0)
-		return -1;
-	return 0;
+	goto out;
+out_fail:
+	engine_fail(&e, err);
+out:
+	pthread_mutex_lock(&e.mu);
+	e.closed = 1;
+	pthread_cond_broadcast(&e.not_empty);
+	pthread_mutex_unlock(&e.mu);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(w[i].th, NULL);
+	for (unsigned i = 0; i < jobs; i++)
+		db_close(w[i].db);
+	/* Batches left in the queue after a failure stay pending. */
+	while (e.qn) {
+		batch_release(e.q[e.qhead]);
+		free(e.q[e.qhead]);
+		e.qhead = (e.qhead + 1) % e.qcap;
+		e.qn--;
+	}
+	if (e.failed) {
+		*err = e.err;
+		rc = -1;
+	} else if (!st->stop_reason && !hpos_interrupted) {
+		rc = process_markers(db, so, st, err);
+	}
+	wclock_release(e.wcl.db ? e.wcl.db : db, &e.wcl.lock);
+	db_close(e.wcl.db);
+	free(e.q);
+	free(w);
+	pthread_mutex_destroy(&e.mu);
+	pthread_cond_destroy(&e.not_empty);
+	pthread_cond_destroy(&e.not_full);
+	pthread_mutex_destroy(&e.wcl.mu);
+	return rc;
 }

@@ -44,6 +44,7 @@ static void emit_json(const char *event, const char *fmt, va_list ap)
 static void emit(FILE *f, int tty, const char *color, const char *prefix,
 		 const char *fmt, va_list ap)
 {
+	flockfile(f); /* one message, one line, even from several threads */
 	if (prefix) {
 		if (outst.color && tty)
 			fprintf(f, "%s%s" C_RESET " ", color, prefix);
@@ -53,6 +54,7 @@ static void emit(FILE *f, int tty, const char *color, const char *prefix,
 	vfprintf(f, fmt, ap);
 	fputc('\n', f);
 	fflush(f);
+	funlockfile(f);
 }
 
 #define EMIT_VA(stmt) do { va_list ap; va_start(ap, fmt); stmt; va_end(ap); } while (0)

@@ -386,13 +386,30 @@ int wc_pending(struct db *db, const struct typelist *types, int hpos_auth,
 	sb_reset(&sql);
 	sb_adds(&sql, "SELECT COUNT(1) FROM ");
 	wc_table(db, &sql, "wc_orders_meta");
-	sb_addf(&sql, " WHERE meta_key = '_deleted_from' AND meta_value = '%s'",
-		hpos_auth ? "orders_table" : "posts_table");
+	sb_adds(&sql, " WHERE ");
+	wc_marker_condition(db, &sql, "", hpos_auth);
 	rc = count_query(db, &sql, &p->markers, err);
 out:
 	sb_release(&sql);
 	sb_release(&in);
 	return rc;
+}
+
+/* Deletion markers: the current form (_deleted_from = posts_table /
+ * orders_table) and the older one (deleted_from = the table's name).  The
+ * plain comparison uses the meta_key index; the BINARY one makes it exact,
+ * since the collation would also match '_Deleted_From'. */
+void wc_marker_condition(struct db *db, struct strbuf *sql, const char *alias, int hpos_auth)
+{
+	struct strbuf old = STRBUF_INIT;
+
+	sb_addf(&old, "%s%s", db_prefix(db), hpos_auth ? "wc_orders" : "posts");
+	sb_addf(sql, "((%1$smeta_key = '_deleted_from' AND BINARY %1$smeta_key = '_deleted_from' AND BINARY %1$smeta_value = '%2$s')"
+		" OR (%1$smeta_key = 'deleted_from' AND BINARY %1$smeta_key = 'deleted_from' AND BINARY %1$smeta_value = ",
+		alias, hpos_auth ? "orders_table" : "posts_table");
+	db_quote(db, sql, old.buf, old.len);
+	sb_adds(sql, "))");
+	sb_release(&old);
 }
 
 int wc_table_rows(struct db *db, enum hpos_table t, uint64_t *n, struct herr *err)
