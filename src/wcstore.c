@@ -359,30 +359,44 @@ int wc_pending(struct db *db, const struct typelist *types, int hpos_auth,
 		rc = count_query(db, &sql, &p->missing, err);
 		goto out;
 	}
-	sb_adds(&sql, "SELECT COUNT(*) FROM ");
 	if (!hpos_auth) {
+		/* (A) and (B) in one pass: WooCommerce's (B) join of wc_orders
+		 * with posts is exactly the matched rows of (A)'s left join. */
+		struct db_result *res;
+		struct db_row row;
+
+		sb_adds(&sql, "SELECT SUM(o.id IS NULL AND p.post_status <> 'auto-draft'), "
+			"SUM(o.date_updated_gmt < p.post_modified_gmt) FROM ");
 		wc_table(db, &sql, "posts");
 		sb_adds(&sql, " p LEFT JOIN ");
 		wc_table(db, &sql, "wc_orders");
-		sb_addf(&sql, " o ON p.ID = o.id WHERE p.post_type IN (%s) AND p.post_status <> 'auto-draft' AND o.id IS NULL", in.buf);
+		sb_addf(&sql, " o ON p.ID = o.id WHERE p.post_type IN (%s)", in.buf);
+		if (db_run(db, DB_READ, sql.buf, sql.len, &res, err) < 0)
+			goto out;
+		if (db_fetch(res, &row)) {
+			p->missing = row.vals[0] ? strtoull(row.vals[0], NULL, 10) : 0;
+			p->outdated = row.vals[1] ? strtoull(row.vals[1], NULL, 10) : 0;
+		}
+		db_free_result(res);
 	} else {
+		sb_adds(&sql, "SELECT COUNT(*) FROM ");
 		wc_table(db, &sql, "wc_orders");
 		sb_adds(&sql, " o LEFT JOIN ");
 		wc_table(db, &sql, "posts");
 		sb_addf(&sql, " p ON p.ID = o.id WHERE (p.post_type IS NULL OR p.post_type = '" PLACEHOLDER_TYPE
 			"') AND o.status NOT IN ('auto-draft') AND o.type IN (%s)", in.buf);
+		if (count_query(db, &sql, &p->missing, err) < 0)
+			goto out;
+		sb_reset(&sql);
+		sb_adds(&sql, "SELECT COUNT(*) FROM ");
+		wc_table(db, &sql, "wc_orders");
+		sb_adds(&sql, " o JOIN ");
+		wc_table(db, &sql, "posts");
+		sb_addf(&sql, " p ON p.ID = o.id WHERE p.post_type IN (%s) AND o.date_updated_gmt > p.post_modified_gmt",
+			in.buf);
+		if (count_query(db, &sql, &p->outdated, err) < 0)
+			goto out;
 	}
-	if (count_query(db, &sql, &p->missing, err) < 0)
-		goto out;
-	sb_reset(&sql);
-	sb_adds(&sql, "SELECT COUNT(*) FROM ");
-	wc_table(db, &sql, "wc_orders");
-	sb_adds(&sql, " o JOIN ");
-	wc_table(db, &sql, "posts");
-	sb_addf(&sql, " p ON p.ID = o.id WHERE p.post_type IN (%s) AND o.date_updated_gmt %c p.post_modified_gmt",
-		in.buf, hpos_auth ? '>' : '<');
-	if (count_query(db, &sql, &p->outdated, err) < 0)
-		goto out;
 	sb_reset(&sql);
 	sb_adds(&sql, "SELECT COUNT(1) FROM ");
 	wc_table(db, &sql, "wc_orders_meta");
