@@ -864,7 +864,9 @@ static struct batch *queue_pop(struct engine *e)
 	pthread_mutex_lock(&e->mu);
 	while (!e->qn && !e->closed && !e->failed)
 		pthread_cond_wait(&e->not_empty, &e->mu);
-	if (e->qn && !e->failed) {
+	/* After SIGINT/SIGTERM only the batches being written are finished;
+	 * queued ones stay pending for the next run. */
+	if (e->qn && !e->failed && !hpos_interrupted) {
 		b = e->q[e->qhead];
 		e->qhead = (e->qhead + 1) % e->qcap;
 		e->qn--;
