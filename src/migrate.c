@@ -405,6 +405,8 @@ static int load_and_convert(struct db *db, const struct sync_opts *so, struct ba
 	return 0;
 }
 
+static void backoff(unsigned attempt);
+
 static int live(const struct morder *o)
 {
 	return !o->deferred && !o->skip && !o->hold;
@@ -500,7 +502,15 @@ static int wcl_enter(struct wcl_shared *w, struct herr *err)
 		return 0;
 	pthread_mutex_lock(&w->mu);
 	if (w->holders == 0) {
-		rc = wclock_take(w->db, &w->lock, w->wait, err);
+		/* The lock's own connection may have been cut: reconnect. */
+		for (unsigned i = 0; i < 5; i++) {
+			rc = wclock_take(w->db, &w->lock, w->wait, err);
+			if (rc >= 0 || db_errclass(w->db) != DBE_LOST)
+				break;
+			out_warning("Lost the database connection; reconnecting.");
+			if (db_reconnect(w->db, err) < 0)
+				backoff(i + 3);
+		}
 		if (rc == 1)
 			herr_set(err, HX_TEMPFAIL, "WooCommerce's migration lock (wc_posts_to_orders_migration_lock) "
 				 "is held by another process for more than %.0f s; the orders stay pending", w->wait);
@@ -524,6 +534,10 @@ static int wcl_touch(struct wcl_shared *w, struct herr *err)
 		rc = 1;
 	else if (now_mono() - w->last_refresh >= 2.0) {
 		rc = wclock_refresh(w->db, &w->lock, err);
+		if (rc < 0 && db_errclass(w->db) == DBE_LOST && db_reconnect(w->db, err) == 0)
+			rc = wclock_refresh(w->db, &w->lock, err);
+		if (rc < 0)
+			rc = 1; /* cannot prove we still hold it: treat as lost */
 		w->last_refresh = now_mono();
 	}
 	pthread_mutex_unlock(&w->mu);
