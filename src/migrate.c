@@ -775,6 +775,43 @@ static void batch_done(struct engine *e, struct db *db, struct batch *b, unsigne
 	pthread_mutex_unlock(&e->mu);
 }
 
+/* Without a transaction a refused statement may already have stored some
+ * rows, and the wc_orders statement itself may have stored a damaged value
+ * (the server's warning comes after the row is written).  Make every order
+ * of the attempt pending again: drop its wc_orders row, and for orders that
+ * were not in HPOS before, the rows the attempt wrote in the other tables.
+ * The one-at-a-time redo then rewrites the good ones whole. */
+static int undo_partial(struct db *db, const struct batch *b, struct herr *err)
+{
+	static const char *const tables[] = { "wc_orders_meta", "wc_order_addresses",
+					      "wc_order_operational_data", "wc_orders" };
+	static const char *const idcol[] = { "order_id", "order_id", "order_id", "id" };
+
+	for (unsigned t = 0; t < ARRAY_SIZE(tables); t++) {
+		struct strbuf sql = STRBUF_INIT;
+		unsigned n = 0;
+		int rc = 0;
+
+		sb_adds(&sql, "DELETE FROM ");
+		wc_table(db, &sql, tables[t]);
+		sb_addf(&sql, " WHERE %s IN (", idcol[t]);
+		for (unsigned i = 0; i < b->n; i++) {
+			const struct morder *o = &b->o[i];
+
+			if (!live(o) || (o->in_hpos && t + 1 < ARRAY_SIZE(tables)))
+				continue;
+			sb_addf(&sql, "%s%llu", n++ ? "," : "", (unsigned long long)o->id);
+		}
+		sb_addc(&sql, ')');
+		if (n)
+			rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
+		sb_release(&sql);
+		if (rc < 0)
+			return herr_prefix(err, "undoing a partly written batch");
+	}
+	return 0;
+}
+
 /* Write one batch with retries; a data error is narrowed down to the
  * orders the server refuses, which are skipped.  0 or -1 (fatal). */
 static int write_with_retries(struct engine *e, struct db *db, struct batch *b, unsigned *written,
@@ -829,6 +866,8 @@ static int write_with_retries(struct engine *e, struct db *db, struct batch *b, 
 					good++;
 					last = i;
 				}
+			if (!so->isolation && undo_partial(db, b, err) < 0)
+				return -1;
 			if (good == 1) {
 				skip_order(&b->o[last], "the server refused it: %s", err->msg);
 				*written = 0;
@@ -841,7 +880,9 @@ static int write_with_retries(struct engine *e, struct db *db, struct batch *b, 
 				unsigned w = 0;
 				uint64_t m = 0;
 
-				if (!live(&b->o[i]))
+				/* Not live(): the holds of the previous round are
+				 * still set here. */
+				if (b->o[i].deferred || b->o[i].skip)
 					continue;
 				for (unsigned j = 0; j < b->n; j++)
 					b->o[j].hold = j != i;
@@ -890,15 +931,27 @@ static struct batch *queue_pop(struct engine *e)
 	return b;
 }
 
-/* 0 queued, -1 the run failed meanwhile (the batch is freed). */
+/* 0 queued, -1 the run failed or was interrupted meanwhile (the batch is
+ * freed).  A signal handler cannot wake a condition variable, and after
+ * SIGINT/SIGTERM the writers stop popping, so the wait for room polls the
+ * interrupt flag instead of blocking for good. */
 static int queue_push(struct engine *e, struct batch *b)
 {
 	int rc = 0;
 
 	pthread_mutex_lock(&e->mu);
-	while (e->qn == e->qcap && !e->failed)
-		pthread_cond_wait(&e->not_full, &e->mu);
-	if (e->failed) {
+	while (e->qn == e->qcap && !e->failed && !hpos_interrupted) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 100 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&e->not_full, &e->mu, &ts);
+	}
+	if (e->failed || hpos_interrupted) {
 		rc = -1;
 	} else {
 		e->q[(e->qhead + e->qn) % e->qcap] = b;
@@ -1173,8 +1226,11 @@ int sync_to_hpos(struct db *db, const struct sync_opts *so, struct sync_stats_s 
 		for (unsigned i = 0; i < b->n; i++)
 			st->deferred += b->o[i].deferred;
 		pthread_mutex_unlock(&e.mu);
-		if (queue_push(&e, b) < 0)
+		if (queue_push(&e, b) < 0) {
+			if (hpos_interrupted)
+				st->stop_reason = 3;
 			break;
+		}
 		pthread_mutex_lock(&e.mu);
 		snap = *st;
 		pthread_mutex_unlock(&e.mu);
