@@ -754,6 +754,63 @@ static void report_skips(struct engine *e, struct db *db, struct batch *b)
 	}
 }
 
+/* An order the shop deleted from posts after the batch read it, but before
+ * the batch committed: the shop found no HPOS row yet, so it wrote no
+ * deletion marker, and the batch has just created one.  Remove such rows
+ * again (the four HPOS tables only; the shop deleted the items itself).
+ * A deletion after the commit sees the HPOS row and leaves a marker, so
+ * checking once after the commit closes the race. */
+static void drop_vanished(struct db *db, const uint64_t *ids, unsigned n, struct sync_stats_s *st,
+			  pthread_mutex_t *mu)
+{
+	static const struct { const char *t; const char *col; } tabs[] = {
+		{ "wc_orders_meta", "order_id" }, { "wc_order_addresses", "order_id" },
+		{ "wc_order_operational_data", "order_id" }, { "wc_orders", "id" },
+	};
+	struct strbuf sql = STRBUF_INIT, in = STRBUF_INIT;
+	struct db_result *res = NULL;
+	struct db_row row;
+	struct herr err;
+	unsigned gone = 0;
+
+	if (!n || db_dry_run(db))
+		return;
+	sb_adds(&sql, "SELECT o.id FROM ");
+	wc_table(db, &sql, "wc_orders");
+	sb_adds(&sql, " o LEFT JOIN ");
+	wc_table(db, &sql, "posts");
+	sb_adds(&sql, " p ON p.ID = o.id WHERE p.ID IS NULL AND o.id IN (");
+	for (unsigned i = 0; i < n; i++)
+		sb_addf(&sql, "%s%llu", i ? "," : "", (unsigned long long)ids[i]);
+	sb_addc(&sql, ')');
+	if (db_run(db, DB_READ, sql.buf, sql.len, &res, &err) < 0)
+		goto fail;
+	while (db_fetch(res, &row))
+		sb_addf(&in, "%s%s", gone++ ? "," : "", row.vals[0]);
+	db_free_result(res);
+	for (unsigned k = 0; gone && k < ARRAY_SIZE(tabs); k++) {
+		sb_reset(&sql);
+		sb_adds(&sql, "DELETE FROM ");
+		wc_table(db, &sql, tabs[k].t);
+		sb_addf(&sql, " WHERE %s IN (%s)", tabs[k].col, in.buf);
+		if (db_run(db, DB_WRITE, sql.buf, sql.len, NULL, &err) < 0)
+			goto fail;
+	}
+	if (gone) {
+		out_debug("orders deleted from posts while being migrated, removed from HPOS again: %s", in.buf);
+		pthread_mutex_lock(mu);
+		st->deleted += gone;
+		st->synced -= gone < st->synced ? gone : st->synced;
+		pthread_mutex_unlock(mu);
+	}
+	goto out;
+fail:
+	out_warning("could not check for orders deleted while being migrated: %s", err.msg);
+out:
+	sb_release(&sql);
+	sb_release(&in);
+}
+
 /* After a batch is committed: forget old skip records, report new skips. */
 static void batch_done(struct engine *e, struct db *db, struct batch *b, unsigned written, uint64_t meta_rows)
 {
@@ -766,13 +823,14 @@ static void batch_done(struct engine *e, struct db *db, struct batch *b, unsigne
 			ids[n++] = b->o[i].id;
 	if (!db_dry_run(db) && skipped_clear(db, ids, n, &err) < 0)
 		out_warning("could not clear skipped-order records: %s", err.msg);
-	free(ids);
 	report_skips(e, db, b);
 	pthread_mutex_lock(&e->mu);
 	e->st->synced += written;
 	e->st->meta_rows += meta_rows;
 	e->st->batches++;
 	pthread_mutex_unlock(&e->mu);
+	drop_vanished(db, ids, n, e->st, &e->mu);
+	free(ids);
 }
 
 /* Without a transaction a refused statement may already have stored some

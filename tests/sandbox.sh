@@ -53,7 +53,8 @@ start)
 	installdb=$(find_bin mariadb-install-db mysql_install_db) || die "mariadb-install-db not found (apt-get install mariadb-server)"
 	mariadbd=$(find_bin mariadbd mysqld) || die "mariadbd not found (apt-get install mariadb-server)"
 	user=$(id -un)
-	rm -rf "$dir/data"
+	rm -rf "$dir/data" "$dir/tmp"
+	mkdir -p "$dir/tmp"
 	"$installdb" --no-defaults --datadir="$dir/data" --user="$user" \
 		--auth-root-authentication-method=normal --skip-test-db \
 		> "$dir/install.log" 2>&1 || { cat "$dir/install.log" >&2; die "mariadb-install-db failed"; }
@@ -66,7 +67,7 @@ start)
 	# shellcheck disable=SC2086
 	"$mariadbd" --no-defaults --datadir="$dir/data" --user="$user" \
 		--socket="$dir/mysqld.sock" --pid-file="$dir/mysqld.pid" \
-		--log-error="$dir/error.log" $net \
+		--log-error="$dir/error.log" --tmpdir="$dir/tmp" $net \
 		--character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_520_ci \
 		--innodb-buffer-pool-size="${SANDBOX_BUFFER_POOL:-512M}" \
 		--innodb-log-file-size=256M --innodb-flush-log-at-trx-commit=2 \
