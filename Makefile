@@ -84,6 +84,14 @@ bench: deps
 	@$(MAKE) --no-print-directory build-all
 	@tests/bench/run.sh $(O)
 
+# The long fault suite: a 2-minute live shop beside sync, and sync killed
+# at 20 random moments on a larger store.
+soak: deps
+	@$(MAKE) --no-print-directory build-all
+	@LIVE_SECONDS=$${LIVE_SECONDS:-120} TSK_ORDERS=$${TSK_ORDERS:-20000} \
+	 TSK_DELAYS="$$(awk 'BEGIN { srand(); for (i = 0; i < 20; i++) printf "%.2f%s ", 0.1 + rand() * 3, (i % 5 == 4 ? "nt" : "") }')" \
+	 tests/integration/run.sh $(O) tests/integration/t_live_writer.sh tests/integration/t_sync_kill.sh tests/integration/t_sync_faults.sh
+
 demo: deps
 	@$(MAKE) --no-print-directory build-all
 	@tests/demo.sh $(O)
@@ -102,6 +110,7 @@ help:
 	@echo "  check    install missing packages, build, run unit + integration tests"
 	@echo "  asan     the same suite built with ASan + UBSan (build-asan/)"
 	@echo "  bench    generate 100k and 1M-order stores and measure sync against plain SQL"
+	@echo "  soak     the long fault suite: 2-minute live shop, 20 random kills"
 	@echo "  demo     a guided tour: sandbox MariaDB, 50,000-order store, status/sync/verify"
 	@echo "  install  install binary and man page (PREFIX=$(PREFIX), DESTDIR=)"
 	@echo "  clean    remove build directories"

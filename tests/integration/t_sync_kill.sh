@@ -110,7 +110,9 @@ ref_sum=$(hpos_checksum $REF)
 
 copy_store $SRC $K
 round=0 takeover_seen=""
-for delay in 0.2 0.5 1 0.5nt; do
+# TSK_DELAYS overrides the kill moments (`make soak` passes 20 random ones;
+# a suffix "nt" adds --no-transactions).
+for delay in ${TSK_DELAYS:-0.2 0.5 1 0.5nt}; do
 	round=$((round + 1))
 	extra=""
 	case $delay in *nt) delay=${delay%nt}; extra=--no-transactions ;; esac
