@@ -37,8 +37,10 @@ int db_connect(const struct hpos_config *cfg, struct db **dbp, struct herr *err)
 void db_close(struct db *db);
 /* A second connection with the same settings (and dry-run flag). */
 int db_clone(const struct db *db, struct db **out, struct herr *err);
-/* Reconnect after DBE_LOST, re-running the session setup. */
+/* Reconnect after DBE_LOST, re-running the session setup; keeps trying
+ * for the reconnect window (default 30 s), then fails with HX_TEMPFAIL. */
 int db_reconnect(struct db *db, struct herr *err);
+void db_set_reconnect_window(struct db *db, double seconds);
 
 void db_set_dry_run(struct db *db, int on);
 int db_dry_run(const struct db *db);

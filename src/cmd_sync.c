@@ -276,6 +276,9 @@ static int run_sync(int argc, char **argv, struct ctx *c)
 	so.settle = settle_given ? opt_settle : c->cfg.settle_seconds;
 	so.allow_truncation = opt_allow_truncation;
 	so.max_retries = retries_given ? (unsigned)opt_max_retries : c->cfg.max_retries;
+	/* A lost connection is retried for 3 s per allowed retry (30 s by
+	 * default), long enough for a server restart or a failover. */
+	db_set_reconnect_window(c->db, 3.0 * so.max_retries);
 	so.wclock_wait = 15.0;
 	so.jobs = (unsigned)opt_jobs;
 	so.runlock_name = c->cfg.lock_name;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct db {
 	MYSQL *m;
@@ -19,6 +20,7 @@ struct db {
 	int dry_run;
 	unsigned last_errno;
 	enum db_errclass last_class;
+	double reconnect_window; /* seconds db_reconnect() keeps trying */
 };
 
 struct db_result {
@@ -189,6 +191,7 @@ int db_connect(const struct hpos_config *cfg, struct db **dbp, struct herr *err)
 	struct db *db = xcalloc(1, sizeof(*db));
 
 	db->cfg = cfg;
+	db->reconnect_window = 30;
 	db->prefix = xstrdup(cfg->table_prefix ? cfg->table_prefix : "wp_");
 	db->name = xstrdup(cfg->name ? cfg->name : "");
 	if (!cfg->name || !*cfg->name) {
@@ -209,15 +212,45 @@ int db_clone(const struct db *db, struct db **dbp, struct herr *err)
 	if (db_connect(db->cfg, dbp, err) < 0)
 		return -1;
 	(*dbp)->dry_run = db->dry_run;
+	(*dbp)->reconnect_window = db->reconnect_window;
 	return 0;
 }
 
+void db_set_reconnect_window(struct db *db, double seconds)
+{
+	db->reconnect_window = seconds;
+}
+
+/* A server that restarts (a crash, a failover) refuses connections for a
+ * while: keep trying, with growing pauses, for the reconnect window.  A
+ * connection that worked and cannot be had back is a temporary failure
+ * (exit 75), not a configuration problem; refused credentials stay what
+ * they are. */
 int db_reconnect(struct db *db, struct herr *err)
 {
-	if (db->m)
-		mysql_close(db->m);
-	db->m = NULL;
-	return do_connect(db, err);
+	double deadline = now_mono() + db->reconnect_window, pause = 0.2;
+
+	for (;;) {
+		struct timespec ts;
+
+		if (db->m)
+			mysql_close(db->m);
+		db->m = NULL;
+		if (do_connect(db, err) == 0)
+			return 0;
+		if (err->code != HX_NOCONNECT && db->last_class != DBE_LOST)
+			return -1;
+		if (now_mono() + pause > deadline)
+			break;
+		ts.tv_sec = (time_t)pause;
+		ts.tv_nsec = (long)((pause - (double)ts.tv_sec) * 1e9);
+		nanosleep(&ts, NULL);
+		pause = pause * 2 > 2.0 ? 2.0 : pause * 2;
+	}
+	herr_prefix(err, "the connection was lost and could not be re-established within %.0f s",
+		    db->reconnect_window);
+	err->code = HX_TEMPFAIL;
+	return -1;
 }
 
 void db_close(struct db *db)

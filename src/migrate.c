@@ -323,6 +323,11 @@ static int read_meta(struct db *db, struct batch *b, struct db_result **res, str
 	return rc;
 }
 
+/* Statement size: multi-row INSERTs grow to packet_budget; one order's
+ * rows must fit in row_limit so a statement never passes the server's
+ * max_allowed_packet (which would cut the connection, not fail cleanly). */
+static size_t packet_budget = 8u << 20, row_limit = 8u << 20;
+
 /* Step 2+3: post columns, then meta rows in (post_id, meta_id) order. */
 static int load_and_convert(struct db *db, const struct sync_opts *so, struct batch *b,
 			    struct db_result *posts, struct herr *err)
@@ -402,6 +407,19 @@ static int load_and_convert(struct db *db, const struct sync_opts *so, struct ba
 	}
 	free(rows);
 	db_free_result(meta);
+	for (k = 0; k < b->n; k++) {
+		struct morder *o = &b->o[k];
+		size_t cols = 0;
+
+		if (o->deferred || o->skip)
+			continue;
+		for (unsigned ci = 0; ci < ncolmaps; ci++)
+			cols += o->cols[ci].state == COL_SET ? o->cols[ci].len : 4;
+		if (o->meta_len > row_limit || cols > row_limit)
+			skip_order(o, "its rows take %zu bytes in one statement, more than the server's max_allowed_packet "
+				   "leaves room for (%zu bytes); raise max_allowed_packet",
+				   o->meta_len > cols ? o->meta_len : cols, row_limit);
+	}
 	return 0;
 }
 
@@ -502,14 +520,15 @@ static int wcl_enter(struct wcl_shared *w, struct herr *err)
 		return 0;
 	pthread_mutex_lock(&w->mu);
 	if (w->holders == 0) {
-		/* The lock's own connection may have been cut: reconnect. */
+		/* The lock's own connection may have been cut: reconnect
+		 * (db_reconnect() waits out a restarting server). */
 		for (unsigned i = 0; i < 5; i++) {
 			rc = wclock_take(w->db, &w->lock, w->wait, err);
 			if (rc >= 0 || db_errclass(w->db) != DBE_LOST)
 				break;
 			out_warning("Lost the database connection; reconnecting.");
 			if (db_reconnect(w->db, err) < 0)
-				backoff(i + 3);
+				break;
 		}
 		if (rc == 1)
 			herr_set(err, HX_TEMPFAIL, "WooCommerce's migration lock (wc_posts_to_orders_migration_lock) "
@@ -554,7 +573,6 @@ static void wcl_leave(struct wcl_shared *w)
 	pthread_mutex_unlock(&w->mu);
 }
 
-static size_t packet_budget = 8u << 20;
 
 /* Step 4: write every live order of the batch in one transaction. */
 static enum attempt write_batch(struct db *db, const struct sync_opts *so, struct batch *b,
@@ -902,10 +920,8 @@ static int write_with_retries(struct engine *e, struct db *db, struct batch *b, 
 			out_debug("batch at order %llu: %s; retrying (%u)", (unsigned long long)b->o[0].id, err->msg, attempt);
 			if (a == ATT_LOST) {
 				out_warning("Lost the database connection; reconnecting.");
-				if (db_reconnect(db, err) < 0) {
-					backoff(attempt + 3);
-					continue;
-				}
+				if (db_reconnect(db, err) < 0)
+					return -1;
 			} else {
 				backoff(attempt);
 			}
@@ -1055,13 +1071,8 @@ static int reconnect_reader(struct db *db, const struct sync_opts *so, struct he
 	int rc;
 
 	out_warning("Lost the database connection; reconnecting.");
-	for (unsigned i = 0;; i++) {
-		if (db_reconnect(db, err) == 0)
-			break;
-		if (i >= so->max_retries)
-			return herr_prefix(err, "reconnecting failed");
-		backoff(i + 3);
-	}
+	if (db_reconnect(db, err) < 0)
+		return -1;
 	/* The advisory lock died with the old session: take it again. */
 	rc = runlock_take(db, so->runlock_name, &holder, err);
 	if (rc == 1)
@@ -1221,13 +1232,14 @@ int sync_to_hpos(struct db *db, const struct sync_opts *so, struct sync_stats_s 
 
 	if (db_get_u64(db, &maxpkt, NULL, err, "SELECT @@max_allowed_packet") < 0)
 		goto out;
-	if (maxpkt > (1u << 20)) {
-		/* Leave room for the largest single tuple (TEXT, escaped). */
-		size_t half = (size_t)(maxpkt / 2), room = (size_t)(maxpkt - (300u << 10));
+	if (maxpkt) {
+		/* A statement is at most packet_budget plus one order's rows
+		 * (row_limit), and both halves leave room for the statement's
+		 * head and the protocol. */
+		size_t half = (size_t)(maxpkt / 2);
 
-		packet_budget = half < room ? half : room;
-		if (packet_budget > (16u << 20))
-			packet_budget = 16u << 20;
+		row_limit = half > 2048 ? half - 1024 : half / 2;
+		packet_budget = row_limit < (16u << 20) ? row_limit : 16u << 20;
 	}
 	if (!db_dry_run(db) && db_clone(db, &e.wcl.db, err) < 0)
 		goto out_fail;

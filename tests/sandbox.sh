@@ -5,6 +5,8 @@
 #                                        DIR/mysqld.sock (and a free loopback
 #                                        port with --tcp), wait until it answers
 #   tests/sandbox.sh stop DIR            stop that server by its own pid
+#   tests/sandbox.sh crash DIR           SIGKILL it (a crash)
+#   tests/sandbox.sh resume DIR          start it again on the same datadir
 #   tests/sandbox.sh sql DIR [ARGS...]   run the mariadb client against it
 #   tests/sandbox.sh env DIR             print SANDBOX_SOCKET=... lines
 #
@@ -16,7 +18,7 @@ set -eu
 die() { echo "sandbox: $*" >&2; exit 1; }
 
 cmd=${1:-}; dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || die "usage: $0 start|stop|sql|env DIR [--tcp]"
+[ -n "$cmd" ] && [ -n "$dir" ] || die "usage: $0 start|stop|crash|resume|sql|env DIR [--tcp]"
 shift 2
 
 find_bin() {
@@ -42,7 +44,7 @@ client() {
 }
 
 case "$cmd" in
-start)
+start|resume)
 	tcp=0
 	[ "${1:-}" = "--tcp" ] && tcp=1
 	mkdir -p "$dir"
@@ -53,14 +55,22 @@ start)
 	installdb=$(find_bin mariadb-install-db mysql_install_db) || die "mariadb-install-db not found (apt-get install mariadb-server)"
 	mariadbd=$(find_bin mariadbd mysqld) || die "mariadbd not found (apt-get install mariadb-server)"
 	user=$(id -un)
-	rm -rf "$dir/data" "$dir/tmp"
-	mkdir -p "$dir/tmp"
-	"$installdb" --no-defaults --datadir="$dir/data" --user="$user" \
-		--auth-root-authentication-method=normal --skip-test-db \
-		> "$dir/install.log" 2>&1 || { cat "$dir/install.log" >&2; die "mariadb-install-db failed"; }
+	if [ "$cmd" = start ]; then
+		rm -rf "$dir/data" "$dir/tmp"
+		mkdir -p "$dir/tmp"
+		"$installdb" --no-defaults --datadir="$dir/data" --user="$user" \
+			--auth-root-authentication-method=normal --skip-test-db \
+			> "$dir/install.log" 2>&1 || { cat "$dir/install.log" >&2; die "mariadb-install-db failed"; }
+	else
+		[ -d "$dir/data/mysql" ] || die "no datadir to resume in $dir"
+		[ "$(cat "$dir/port" 2>/dev/null || echo 0)" != 0 ] && tcp=1
+	fi
 	net="--skip-networking"
 	port=0
-	if [ "$tcp" = 1 ]; then
+	if [ "$tcp" = 1 ] && [ "$cmd" = resume ]; then
+		port=$(cat "$dir/port")
+		net="--bind-address=127.0.0.1 --port=$port"
+	elif [ "$tcp" = 1 ]; then
 		port=$(free_port)
 		net="--bind-address=127.0.0.1 --port=$port"
 	fi
@@ -99,6 +109,15 @@ stop)
 			sleep 0.1
 		done
 	fi
+	rm -f "$dir/mysqld.pid"
+	;;
+crash)
+	# SIGKILL the server, as a crash or an OOM kill would; `resume` starts
+	# it again on the same datadir (InnoDB recovers what was committed).
+	[ -f "$dir/mysqld.pid" ] || exit 0
+	pid=$(cat "$dir/mysqld.pid")
+	kill -9 "$pid" 2>/dev/null || true
+	while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
 	rm -f "$dir/mysqld.pid"
 	;;
 sql)
