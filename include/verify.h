@@ -80,8 +80,9 @@ void vresult_release(struct vresult *res);
 void vorder_release(struct vorder *o);
 
 /* JSON of one entry.  php: PHP json_encode(JSON_PRETTY_PRINT) style
- * (slashes and non-ASCII escaped) at the given indent; else compact. */
-void ventry_json(struct strbuf *sb, uint64_t order_id, const struct ventry *e, int php, int indent);
+ * (slashes and non-ASCII escaped) at the given indent; else compact.
+ * with_same: lead with "differs": true|false. */
+void ventry_json(struct strbuf *sb, uint64_t order_id, const struct ventry *e, int php, int indent, int with_same);
 /* {"<id>": [entries], ...} for a set of orders. */
 void vorders_json(struct strbuf *sb, const struct vorder *o, unsigned n, int php);
 

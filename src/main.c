@@ -15,6 +15,7 @@ static const struct command *const commands[] = {
 	&cmd_count_unmigrated,
 	&cmd_sync,
 	&cmd_verify,
+	&cmd_diff,
 	&cmd_install,
 	&cmd_config,
 };

@@ -330,8 +330,10 @@ static int load_chunk(struct db *db, const struct verify_opts *o, const uint64_t
 
 	c->w = xcalloc(n + 1, sizeof(*c->w));
 	c->n = n;
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
 		c->w[i].id = ids[i];
+		c->w[i].x = xcalloc(ncolmaps, sizeof(*c->w[i].x));
+	}
 
 	sb_adds(&sql, "SELECT ID, post_status, post_date_gmt, post_modified_gmt, post_parent, post_type, post_excerpt FROM ");
 	wc_table(db, &sql, "posts");
@@ -358,7 +360,6 @@ static int load_chunk(struct db *db, const struct verify_opts *o, const uint64_t
 		for (int k = 0; k < PC_COUNT; k++)
 			w->pc[k] = (struct fv){ row.vals[k], row.lens[k] };
 		if (w->post == POST_ORDER) {
-			w->x = xcalloc(ncolmaps, sizeof(*w->x));
 			for (unsigned ci = 0; ci < ncolmaps; ci++) {
 				enum post_col pc = colmaps[ci].post_col;
 
@@ -653,7 +654,8 @@ static void compare_columns(const struct verify_opts *o, struct word *w, struct 
 				if (mig_address_type[m])
 					e->key = vv((struct fv){ mig_address_type[m], strlen(mig_address_type[m]) });
 			}
-			continue;
+			if (!o->all)
+				continue;
 		}
 		if (w->rows[m] > 1) {
 			struct ventry *e = add_entry(vo, VE_ROW_DUPLICATE, mig_table[m]);
@@ -777,6 +779,10 @@ int verify_orders(struct db *db, const struct verify_opts *o, const uint64_t *id
 			res->verified++;
 			add_entry(vo, VE_NOT_IN_HPOS, "wc_orders");
 			vo->remigratable = !o->hpos_auth;
+			if (o->all) {
+				compare_columns(o, w, vo);
+				compare_meta(o, &c, w, vo);
+			}
 			res->n++;
 			continue;
 		}
@@ -786,12 +792,18 @@ int verify_orders(struct db *db, const struct verify_opts *o, const uint64_t *id
 		if (w->post != POST_ORDER) {
 			/* Placeholders are the posts side of HPOS-authoritative
 			 * orders; a missing post matters there only with sync on. */
-			if (o->hpos_auth && (w->post == POST_PLACEHOLDER || (w->post == POST_NONE && !o->compat)))
-				continue;
-			struct ventry *e = add_entry(vo, VE_NOT_IN_POSTS, "wc_orders");
+			if (!(o->hpos_auth && (w->post == POST_PLACEHOLDER || (w->post == POST_NONE && !o->compat)))) {
+				struct ventry *e = add_entry(vo, VE_NOT_IN_POSTS, "wc_orders");
 
-			if (w->post != POST_NONE)
-				e->key = vv(w->post_type);
+				if (w->post != POST_NONE)
+					e->key = vv(w->post_type);
+			} else if (!o->all) {
+				continue;
+			}
+			if (o->all) {
+				compare_columns(o, w, vo);
+				compare_meta(o, &c, w, vo);
+			}
 			res->n++;
 			continue;
 		}
@@ -956,12 +968,16 @@ static void jw_vals(struct jw *j, const struct vval *v, unsigned n)
 	sb_addc(j->sb, ']');
 }
 
-void ventry_json(struct strbuf *sb, uint64_t order_id, const struct ventry *e, int php, int indent)
+void ventry_json(struct strbuf *sb, uint64_t order_id, const struct ventry *e, int php, int indent, int with_same)
 {
 	struct jw j = { sb, php, indent + 1, 1 };
 	static const struct vval null_v = { NULL, 0 };
 
 	sb_addc(sb, '{');
+	if (with_same) {
+		jw_key(&j, "differs");
+		sb_adds(sb, e->same ? "false" : "true");
+	}
 	switch (e->kind) {
 	case VE_COLUMN:
 		jw_key(&j, "column");
@@ -1043,7 +1059,7 @@ void vorders_json(struct strbuf *sb, const struct vorder *o, unsigned n, int php
 			if (e)
 				sb_addc(sb, ',');
 			jw_nl(&j);
-			ventry_json(sb, o[i].id, &o[i].e[e], php, j.indent);
+			ventry_json(sb, o[i].id, &o[i].e[e], php, j.indent, 0);
 		}
 		j.indent--;
 		jw_nl(&j);

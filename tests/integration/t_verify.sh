@@ -225,6 +225,43 @@ restore
 echo "# $ntests single mutations"
 [ "$ntests" -ge 30 ] && ok "at least 30 single mutations ($ntests)" || fail "only $ntests mutations"
 
+# ---- diff ORDER_ID ----------------------------------------------------
+run hpos $DB diff $O
+assert_eq 0 "$rc" "diff of an identical order: exit 0"
+assert_contains "$out" "Success: No differences found." "diff: no differences"
+assert_contains "$out" "  order.currency (_order_currency)" "diff lists every property"
+assert_contains "$out" '  meta "_peer_seq"' "diff lists every meta key"
+sql $DB "UPDATE wp_wc_orders SET currency='EUR' WHERE id=$O; UPDATE wp_wc_orders_meta SET meta_value='9' WHERE order_id=$O AND meta_key='_peer_seq'"
+run hpos $DB diff $O
+assert_eq 1 "$rc" "diff of a differing order: exit 1"
+assert_contains "$out" "* order.currency (_order_currency)" "diff marks the differing column"
+assert_contains "$out" '* meta "_peer_seq"' "diff marks the differing meta key"
+assert_contains "$err" "Differences found for order $O (marked *): 2." "diff counts the differences"
+run hpos $DB diff $O --format json
+assert_contains "$out" '{"differs":true,"column":"_order_currency","original_value":"USD","new_value":"EUR"' "diff --format json"
+run hpos $DB diff 424242
+assert_eq 1 "$rc" "diff of an unknown order: exit 1"
+run hpos $DB diff abc
+assert_eq 64 "$rc" "diff with a bad id: usage error"
+restore
+
+# ---- HPOS authoritative: placeholders are the posts side -----------------
+sql $DB "UPDATE wp_options SET option_value='yes' WHERE option_name='woocommerce_custom_orders_table_enabled'"
+sql $DB "UPDATE wp_options SET option_value='no' WHERE option_name='woocommerce_custom_orders_table_data_sync_enabled'"
+run hpos $DB verify
+assert_eq 0 "$rc" "HPOS authoritative, posts in step: exit 0"
+sql $DB "UPDATE wp_posts SET post_type='shop_order_placehold' WHERE ID=$O; DELETE FROM wp_posts WHERE ID=34"
+run hpos $DB verify
+assert_eq 0 "$rc" "HPOS authoritative, sync off: placeholders and missing posts are no difference"
+sql $DB "UPDATE wp_options SET option_value='yes' WHERE option_name='woocommerce_custom_orders_table_data_sync_enabled'"
+run hpos $DB verify --format json
+assert_eq 1 "$rc" "HPOS authoritative, sync on: a missing post is a difference"
+assert_contains "$out" '"34":[{"kind":"missing_in_posts"' "... reported for order 34"
+run hpos $DB verify --re-migrate
+assert_eq 1 "$rc" "--re-migrate refuses the HPOS -> posts direction"
+sql $DB "UPDATE wp_options SET option_value='no' WHERE option_name LIKE 'woocommerce_custom_orders_table_%enabled'"
+restore
+
 # ---- after hposctl's own sync -----------------------------------------
 load_fixture fx_ver_sync
 run hpos fx_ver_sync sync
