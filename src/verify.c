@@ -150,28 +150,32 @@ int verify_window(struct db *db, const struct verify_opts *o, uint64_t *cursor, 
 
 	*ids = NULL;
 	*n = 0;
-	/* Order posts (auto-drafts are never migrated) ... */
-	sb_adds(&sql, "SELECT ID FROM ");
-	wc_table(db, &sql, "posts");
-	sb_addf(&sql, " WHERE ID > %llu", (unsigned long long)*cursor);
+	/* HPOS orders, so that those without a post are seen too ... */
+	sb_adds(&sql, "SELECT id FROM ");
+	wc_table(db, &sql, "wc_orders");
+	sb_addf(&sql, " WHERE id > %llu", (unsigned long long)*cursor);
 	if (o->end_at)
-		sb_addf(&sql, " AND ID <= %llu", (unsigned long long)o->end_at);
-	sb_adds(&sql, " AND post_type IN (");
+		sb_addf(&sql, " AND id <= %llu", (unsigned long long)o->end_at);
+	sb_adds(&sql, " AND type IN (");
 	typelist_sql(db, o->types, &sql);
-	sb_addf(&sql, ") AND post_status <> 'auto-draft' ORDER BY ID LIMIT %u", o->batch_size);
-	rc = ids_query(db, &sql, &a, &na, err);
-	/* ... and HPOS orders, so that those without a post are seen too. */
+	sb_addf(&sql, ") ORDER BY id LIMIT %u", o->batch_size);
+	rc = ids_query(db, &sql, &b, &nb, err);
+	/* ... and order posts (auto-drafts are never migrated), no further
+	 * than the HPOS list reached: where posts hold only placeholders the
+	 * scan must not run to the end of wp_posts for every window. */
 	if (rc == 0) {
 		sb_reset(&sql);
-		sb_adds(&sql, "SELECT id FROM ");
-		wc_table(db, &sql, "wc_orders");
-		sb_addf(&sql, " WHERE id > %llu", (unsigned long long)*cursor);
-		if (o->end_at)
-			sb_addf(&sql, " AND id <= %llu", (unsigned long long)o->end_at);
-		sb_adds(&sql, " AND type IN (");
+		sb_adds(&sql, "SELECT ID FROM ");
+		wc_table(db, &sql, "posts");
+		sb_addf(&sql, " WHERE ID > %llu", (unsigned long long)*cursor);
+		if (nb == o->batch_size && nb)
+			sb_addf(&sql, " AND ID <= %llu", (unsigned long long)b[nb - 1]);
+		else if (o->end_at)
+			sb_addf(&sql, " AND ID <= %llu", (unsigned long long)o->end_at);
+		sb_adds(&sql, " AND post_type IN (");
 		typelist_sql(db, o->types, &sql);
-		sb_addf(&sql, ") ORDER BY id LIMIT %u", o->batch_size);
-		rc = ids_query(db, &sql, &b, &nb, err);
+		sb_addf(&sql, ") AND post_status <> 'auto-draft' ORDER BY ID LIMIT %u", o->batch_size);
+		rc = ids_query(db, &sql, &a, &na, err);
 	}
 	sb_release(&sql);
 	if (rc < 0) {
