@@ -259,11 +259,18 @@ assert_eq 1 "$rc" "HPOS authoritative, sync on: a missing post is a difference"
 assert_contains "$out" '"34":[{"kind":"missing_in_posts"' "... reported for order 34"
 run hpos $DB verify --re-migrate
 assert_eq 1 "$rc" "--re-migrate refuses the HPOS -> posts direction"
+sql $DB "UPDATE wp_options SET option_value='no' WHERE option_name='woocommerce_custom_orders_table_data_sync_enabled'; UPDATE wp_posts SET post_type='shop_order_placehold' WHERE post_type IN ('shop_order','shop_order_refund')"
+run hpos $DB verify --batch-size 7
+assert_eq 0 "$rc" "HPOS authoritative, only placeholders, small batches: exit 0"
+assert_contains "$out" "Success: 221 orders were verified" "... every HPOS order counted once"
 sql $DB "UPDATE wp_options SET option_value='no' WHERE option_name LIKE 'woocommerce_custom_orders_table_%enabled'"
 restore
 
 # ---- after hposctl's own sync -----------------------------------------
 load_fixture fx_ver_sync
+run hpos fx_ver_sync verify
+assert_eq 1 "$rc" "no HPOS tables: exit 1"
+assert_contains "$err" "Orders table does not exist." "no HPOS tables: WooCommerce's message"
 run hpos fx_ver_sync sync
 run hpos fx_ver_sync verify
 assert_eq 0 "$rc" "after hposctl sync: exit 0"
