@@ -33,6 +33,7 @@ enum ventry_kind {
 	VE_NOT_IN_HPOS,    /* an order post with no wc_orders row */
 	VE_NOT_IN_POSTS,   /* a wc_orders row with no order post (or a placeholder) */
 	VE_UNMIGRATABLE,   /* sync would refuse the order: a value does not fit */
+	VE_REMIGRATE_FAILED, /* still differs after --re-migrate: {"remigrate_failed": true} */
 };
 
 struct vval {
@@ -78,6 +79,8 @@ int verify_orders(struct db *db, const struct verify_opts *o, const uint64_t *id
 		  struct vresult *res, struct herr *err);
 void vresult_release(struct vresult *res);
 void vorder_release(struct vorder *o);
+/* Append an empty entry of kind k to o. */
+struct ventry *vorder_add(struct vorder *o, enum ventry_kind k, const char *table);
 
 /* JSON of one entry.  php: PHP json_encode(JSON_PRETTY_PRINT) style
  * (slashes and non-ASCII escaped) at the given indent; else compact.

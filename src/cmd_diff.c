@@ -117,6 +117,11 @@ static void add_row(struct row **rows, unsigned *n, const struct ventry *e)
 		sb_adds(&a, "(exists)");
 		sb_adds(&b, "(missing)");
 		break;
+	case VE_REMIGRATE_FAILED:
+		sb_adds(&p, "re-migration");
+		sb_adds(&a, "-");
+		sb_adds(&b, "failed");
+		break;
 	case VE_NOT_IN_POSTS:
 		sb_adds(&p, "order");
 		if (e->key.s)

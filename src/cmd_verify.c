@@ -124,6 +124,9 @@ static int remigrate(struct ctx *c, const struct verify_opts *vo, struct vresult
 		free(ids);
 		return -1;
 	}
+	/* As WooCommerce marks them (without --verbose). */
+	for (unsigned j = 0; j < again.n; j++)
+		vorder_add(&again.o[j], VE_REMIGRATE_FAILED, "wc_orders");
 	/* What still differs: the orders sync could not touch, then the
 	 * re-verified ones, in ID order. */
 	memset(&keep, 0, sizeof(keep));

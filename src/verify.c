@@ -630,7 +630,7 @@ static struct vval vv(struct fv v)
 	return r;
 }
 
-static struct ventry *add_entry(struct vorder *vo, enum ventry_kind k, const char *table)
+struct ventry *vorder_add(struct vorder *vo, enum ventry_kind k, const char *table)
 {
 	struct ventry *e;
 
@@ -662,7 +662,7 @@ static void compare_columns(const struct verify_opts *o, struct word *w, struct 
 				    w->x[ci].state == OCV_SET)
 					all_null = 0;
 			if (m != MIG_ORDER && !(o->hpos_auth && all_null)) {
-				struct ventry *e = add_entry(vo, VE_ROW_MISSING, mig_table[m]);
+				struct ventry *e = vorder_add(vo, VE_ROW_MISSING, mig_table[m]);
 
 				if (mig_address_type[m])
 					e->key = vv((struct fv){ mig_address_type[m], strlen(mig_address_type[m]) });
@@ -671,7 +671,7 @@ static void compare_columns(const struct verify_opts *o, struct word *w, struct 
 				continue;
 		}
 		if (w->rows[m] > 1) {
-			struct ventry *e = add_entry(vo, VE_ROW_DUPLICATE, mig_table[m]);
+			struct ventry *e = vorder_add(vo, VE_ROW_DUPLICATE, mig_table[m]);
 
 			e->count = w->rows[m];
 			if (mig_address_type[m])
@@ -686,7 +686,7 @@ static void compare_columns(const struct verify_opts *o, struct word *w, struct 
 			if (c->mig != (enum mig)m || c->post_col == PC_ID)
 				continue;
 			if (x->state == OCV_BAD) {
-				e = add_entry(vo, VE_UNMIGRATABLE, mig_table[m]);
+				e = vorder_add(vo, VE_UNMIGRATABLE, mig_table[m]);
 				e->column = c->column;
 				e->source = source_name(c);
 				e->reason = xstrdup(x->why);
@@ -697,7 +697,7 @@ static void compare_columns(const struct verify_opts *o, struct word *w, struct 
 			same = col_equal(o, ci, x, w->h[ci]);
 			if (same && !o->all)
 				continue;
-			e = add_entry(vo, VE_COLUMN, mig_table[m]);
+			e = vorder_add(vo, VE_COLUMN, mig_table[m]);
 			e->same = same;
 			e->column = c->column;
 			e->source = source_name(c);
@@ -706,7 +706,7 @@ static void compare_columns(const struct verify_opts *o, struct word *w, struct 
 		}
 	}
 	if (w->extra_addr) {
-		struct ventry *e = add_entry(vo, VE_ROW_EXTRA, "wc_order_addresses");
+		struct ventry *e = vorder_add(vo, VE_ROW_EXTRA, "wc_order_addresses");
 
 		e->key = vv(w->extra_type);
 		e->count = w->extra_addr;
@@ -742,7 +742,7 @@ static void compare_meta(const struct verify_opts *o, const struct chunk *c, con
 			if (fvcmp(c->pm[i + k].val, c->hm[j + k].val))
 				same = 0;
 		if (!same || o->all) {
-			e = add_entry(vo, VE_META, "wc_orders_meta");
+			e = vorder_add(vo, VE_META, "wc_orders_meta");
 			e->same = same;
 			e->key = vv(key);
 			for (size_t k = i; k < i2; k++)
@@ -790,7 +790,7 @@ int verify_orders(struct db *db, const struct verify_opts *o, const uint64_t *id
 			if (w->auto_draft)
 				continue; /* never migrated */
 			res->verified++;
-			add_entry(vo, VE_NOT_IN_HPOS, "wc_orders");
+			vorder_add(vo, VE_NOT_IN_HPOS, "wc_orders");
 			vo->remigratable = !o->hpos_auth;
 			if (o->all) {
 				compare_columns(o, w, vo);
@@ -806,7 +806,7 @@ int verify_orders(struct db *db, const struct verify_opts *o, const uint64_t *id
 			/* Placeholders are the posts side of HPOS-authoritative
 			 * orders; a missing post matters there only with sync on. */
 			if (!(o->hpos_auth && (w->post == POST_PLACEHOLDER || (w->post == POST_NONE && !o->compat)))) {
-				struct ventry *e = add_entry(vo, VE_NOT_IN_POSTS, "wc_orders");
+				struct ventry *e = vorder_add(vo, VE_NOT_IN_POSTS, "wc_orders");
 
 				if (w->post != POST_NONE)
 					e->key = vv(w->post_type);
@@ -934,7 +934,7 @@ static void jval(struct strbuf *sb, const struct vval *v, int php)
 
 static const char *const kind_name[] = {
 	"column", "meta", "row_missing", "row_extra", "row_duplicate", "missing_in_hpos", "missing_in_posts",
-	"unmigratable",
+	"unmigratable", "remigrate_failed",
 };
 
 /* A tiny writer for PHP's pretty print and compact JSON alike. */
@@ -987,6 +987,14 @@ void ventry_json(struct strbuf *sb, uint64_t order_id, const struct ventry *e, i
 	static const struct vval null_v = { NULL, 0 };
 
 	sb_addc(sb, '{');
+	if (e->kind == VE_REMIGRATE_FAILED) {
+		jw_key(&j, "remigrate_failed");
+		sb_adds(sb, "true");
+		j.indent--;
+		jw_nl(&j);
+		sb_addc(sb, '}');
+		return;
+	}
 	if (with_same) {
 		jw_key(&j, "differs");
 		sb_adds(sb, e->same ? "false" : "true");

@@ -185,6 +185,16 @@ expect_diff $O '"meta_key":"_order_total"' "a mapped key copied into wc_orders_m
 sql $DB "UPDATE wp_wc_orders_meta SET meta_value=NULL WHERE order_id=$O AND meta_key='_peer_seq'"
 expect_diff $O '"new_meta_values":[null]' "meta value turned NULL"
 
+# A value sync cannot migrate: reported; --re-migrate cannot repair it.
+sql $DB "UPDATE wp_postmeta SET meta_value='ABCDEFGHIJKL' WHERE post_id=$O AND meta_key='_order_currency'"
+expect_diff $O '"kind":"unmigratable","order_id":33,"table":"wc_orders","column":"_order_currency"' "a value longer than its varchar" 0
+sql $DB "UPDATE wp_postmeta SET meta_value='ABCDEFGHIJKL' WHERE post_id=$O AND meta_key='_order_currency'"
+run hpos $DB verify --re-migrate --format json
+assert_eq 1 "$rc" "--re-migrate of an unmigratable order: exit 1"
+assert_contains "$out" '{"remigrate_failed":true}' "... marked remigrate_failed as WooCommerce does"
+assert_contains "$err" "Order $O skipped" "... sync's skip warning"
+restore
+
 # NULL vs ''.
 sql $DB "UPDATE wp_wc_order_addresses SET company='' WHERE order_id=$O AND address_type='billing'"
 expect_diff $O '"column":"_billing_company","original_value":null,"new_value":""' "NULL turned into ''"
