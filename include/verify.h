@@ -74,6 +74,9 @@ struct vresult {
 int verify_window(struct db *db, const struct verify_opts *o, uint64_t *cursor, uint64_t **ids,
 		  unsigned *n, struct herr *err);
 
+/* Order posts in range (auto-drafts excluded), for the progress bar. */
+int verify_count(struct db *db, const struct verify_opts *o, uint64_t *n, struct herr *err);
+
 /* Compare the orders ids[0..n) (ascending). */
 int verify_orders(struct db *db, const struct verify_opts *o, const uint64_t *ids, unsigned n,
 		  struct vresult *res, struct herr *err);

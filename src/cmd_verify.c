@@ -227,7 +227,15 @@ static int run_verify(int argc, char **argv, struct ctx *c)
 		locked = 1;
 	}
 
-	progress_start(&bar, "Order Data Verification", 0);
+	{
+		uint64_t total = 0;
+
+		if (text && verify_count(c->db, &vo, &total, &err) < 0)
+			goto fail;
+		progress_start(&bar, "Order Data Verification", total);
+		if (!text)
+			bar.mode = 0; /* one JSON document on stdout, nothing else */
+	}
 	t0 = now_mono();
 	cursor = opt_start_from ? opt_start_from - 1 : 0;
 	for (;;) {
@@ -291,7 +299,7 @@ static int run_verify(int argc, char **argv, struct ctx *c)
 			if (!k) {
 				out_success("%llu %s verified in %d seconds.", (unsigned long long)verified,
 					    verified == 1 ? "order was" : "orders were", (int)secs);
-			} else if (opt_verbose && !opt_remigrate) {
+			} else if (opt_verbose) {
 				out_error("%llu %s verified in %d seconds. Please review the errors above.",
 					  (unsigned long long)verified, verified == 1 ? "order was" : "orders were", (int)secs);
 			} else {

@@ -212,6 +212,29 @@ int verify_window(struct db *db, const struct verify_opts *o, uint64_t *cursor, 
 	return 0;
 }
 
+int verify_count(struct db *db, const struct verify_opts *o, uint64_t *n, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	struct db_result *res = NULL;
+	struct db_row row;
+	int rc;
+
+	*n = 0;
+	sb_adds(&sql, "SELECT COUNT(*) FROM ");
+	wc_table(db, &sql, "posts");
+	sb_addf(&sql, " WHERE post_type IN (");
+	typelist_sql(db, o->types, &sql);
+	sb_addf(&sql, ") AND post_status <> 'auto-draft' AND ID >= %llu", (unsigned long long)o->start_from);
+	if (o->end_at)
+		sb_addf(&sql, " AND ID <= %llu", (unsigned long long)o->end_at);
+	rc = db_run(db, DB_READ, sql.buf, sql.len, &res, err);
+	sb_release(&sql);
+	if (rc == 0 && db_fetch(res, &row) && row.vals[0])
+		*n = strtoull(row.vals[0], NULL, 10);
+	db_free_result(res);
+	return rc;
+}
+
 /* ---- reading one window ---------------------------------------------- */
 
 struct chunk {
