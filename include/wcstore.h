@@ -70,6 +70,9 @@ int wc_posts_of_type(struct db *db, const char *type, uint64_t *n, struct herr *
 /* Orders subject to cleanup (LegacyDataHandler::count_orders_for_cleanup). */
 int wc_cleanup_candidates(struct db *db, const struct typelist *types, uint64_t *n, struct herr *err);
 
+/* wc_get_rounding_precision(): max(woocommerce_price_num_decimals + 2, 6). */
+int wc_rounding_precision(struct db *db, int *prec, struct herr *err);
+
 /* "{prefix}{suffix}" backtick-quoted, appended to sb. */
 void wc_table(struct db *db, struct strbuf *sb, const char *suffix);
 

@@ -14,6 +14,8 @@ static const struct command *const commands[] = {
 	&cmd_status,
 	&cmd_count_unmigrated,
 	&cmd_sync,
+	&cmd_verify,
+	&cmd_diff,
 	&cmd_install,
 	&cmd_config,
 };

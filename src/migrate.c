@@ -19,6 +19,7 @@
 #include "migrate.h"
 #include "convert.h"
 #include "mapping.h"
+#include "orderconv.h"
 #include "output.h"
 
 #include <pthread.h>
@@ -95,98 +96,28 @@ static void skip_order(struct morder *o, const char *fmt, ...)
 	o->reason = sb_detach(&sb);
 }
 
-static const char *source_name(const struct colmap *c)
-{
-	if (c->meta_key)
-		return c->meta_key;
-	return c->post_col >= 0 && c->post_col < PC_COUNT ? post_col_name[c->post_col] : "?";
-}
-
-/* Convert one raw value for column c of order o, WooCommerce's way, and
- * store its SQL literal.  NULL raw = SQL NULL meta_value.  Returns
- * COL_SET, or COL_UNSET when the value converts to NULL (a later duplicate
- * row may then still set the column, as PHP's isset() allows). */
+/* Convert one raw value for column c of order o, WooCommerce's way
+ * (orderconv(), shared with verify), and store its SQL literal.  NULL raw =
+ * SQL NULL meta_value.  Returns COL_SET, or COL_UNSET when the value
+ * converts to NULL (a later duplicate row may then still set the column,
+ * as PHP's isset() allows). */
 static int convert(struct db *db, const struct sync_opts *so, struct batch *b,
 		   struct morder *o, unsigned ci, const char *raw, size_t len)
 {
-	const struct colmap *c = &colmaps[ci];
 	struct mcol *m = &o->cols[ci];
 	size_t start = b->lit.len;
-	char buf[CONV_DECIMAL_MAX];
-	int64_t iv;
+	struct ocv v;
 	int r;
 
-	switch (c->type) {
-	case CT_INT:
-		if (c->post_col != PC_NONE) {
-			sb_add(&b->lit, raw, len); /* a bigint unsigned column */
-			break;
-		}
-		r = conv_php_int(raw ? raw : "", raw ? len : 0, &iv);
-		if (r == CONV_OUT_OF_RANGE && !so->allow_truncation) {
-			skip_order(o, "column %s (%s): value \"%.40s\" (%zu bytes) does not fit bigint unsigned",
-				   c->column, source_name(c), raw ? raw : "", len);
-			return COL_UNSET;
-		}
-		sb_addf(&b->lit, "%lld", (long long)iv);
-		break;
-	case CT_DECIMAL:
-		r = conv_decimal(raw ? raw : "", raw ? len : 0, so->rounding_precision, buf, sizeof(buf));
-		if (r == CONV_OUT_OF_RANGE && !so->allow_truncation) {
-			skip_order(o, "column %s (%s): value \"%.40s\" (%zu bytes) does not fit decimal(26,8)",
-				   c->column, source_name(c), raw ? raw : "", len);
-			return COL_UNSET;
-		}
-		sb_adds(&b->lit, buf);
-		break;
-	case CT_BOOL:
-		sb_addc(&b->lit, raw && conv_bool(raw, len) ? '1' : '0');
-		break;
-	case CT_STRING:
-		if (!raw)
-			return COL_UNSET;
-		if (!so->allow_truncation) {
-			if (c->varchar && utf8_chars(raw, len) > c->varchar) {
-				skip_order(o, "column %s (%s): value of %zu characters is longer than varchar(%u)",
-					   c->column, source_name(c), utf8_chars(raw, len), c->varchar);
-				return COL_UNSET;
-			}
-			if (c->text && len > TEXT_MAX_BYTES) {
-				skip_order(o, "column %s (%s): value of %zu bytes is longer than TEXT (65535 bytes)",
-					   c->column, source_name(c), len);
-				return COL_UNSET;
-			}
-		}
-		db_quote(db, &b->lit, raw, len);
-		break;
-	case CT_DATE:
-		/* Post columns are MySQL datetimes already; PHP's round trip
-		 * through DateTime leaves them unchanged ('0000-00-00 00:00:00'
-		 * becomes '-0001-11-30', which MySQL stores as the zero date). */
-		if (!raw || !len)
-			return COL_UNSET;
-		db_quote(db, &b->lit, raw, len);
-		break;
-	case CT_EPOCH: {
-		char d[CONV_DATE_MAX];
-
-		if (raw && len == 0)
-			return COL_UNSET;
-		r = raw ? conv_epoch(raw, len, d) : CONV_INVALID;
-		if (r == CONV_INVALID) {
-			skip_order(o, "column %s (%s): value \"%.40s\" (%zu bytes) is not a Unix timestamp",
-				   c->column, source_name(c), raw ? raw : "NULL", raw ? len : 0);
-			return COL_UNSET;
-		}
-		if (r == CONV_OUT_OF_RANGE && !so->allow_truncation) {
-			skip_order(o, "column %s (%s): timestamp \"%.40s\" is outside the datetime range",
-				   c->column, source_name(c), raw);
-			return COL_UNSET;
-		}
-		db_quote(db, &b->lit, d, strlen(d));
-		break;
-	}
-	}
+	r = orderconv(ci, raw, len, so->rounding_precision, so->allow_truncation, &v);
+	if (r == OCV_BAD)
+		skip_order(o, "%s", v.why);
+	if (r != OCV_SET)
+		return COL_UNSET;
+	if (v.quote)
+		db_quote(db, &b->lit, v.s, v.len);
+	else
+		sb_add(&b->lit, v.s, v.len);
 	m->state = COL_SET;
 	m->off = start;
 	m->len = b->lit.len - start;
@@ -229,8 +160,16 @@ static int select_batch(struct db *db, const struct sync_opts *so, uint64_t curs
 		sb_addf(&sql, " AND p.ID <= %llu", (unsigned long long)so->end_at);
 	sb_adds(&sql, " AND p.post_type IN (");
 	typelist_sql(db, so->types, &sql);
-	sb_addf(&sql, ") AND ((o.id IS NULL AND p.post_status <> 'auto-draft') OR o.date_updated_gmt < p.post_modified_gmt)"
-		" ORDER BY p.ID LIMIT %u", limit);
+	if (so->ids) {
+		/* Exactly these orders, pending or not (verify --re-migrate). */
+		sb_adds(&sql, ") AND p.post_status <> 'auto-draft' AND p.ID IN (");
+		for (unsigned i = 0; i < so->nids; i++)
+			sb_addf(&sql, "%s%llu", i ? "," : "", (unsigned long long)so->ids[i]);
+		sb_addf(&sql, ") ORDER BY p.ID LIMIT %u", limit);
+	} else {
+		sb_addf(&sql, ") AND ((o.id IS NULL AND p.post_status <> 'auto-draft') OR o.date_updated_gmt < p.post_modified_gmt)"
+			" ORDER BY p.ID LIMIT %u", limit);
+	}
 	rc = db_run(db, DB_READ, sql.buf, sql.len, posts, err);
 	sb_release(&sql);
 	if (rc < 0)
@@ -1331,7 +1270,7 @@ out:
 	if (e.failed) {
 		*err = e.err;
 		rc = -1;
-	} else if (!st->stop_reason && !hpos_interrupted) {
+	} else if (!st->stop_reason && !hpos_interrupted && !so->ids) {
 		rc = process_markers(db, so, st, err);
 	}
 	wclock_release(e.wcl.db ? e.wcl.db : db, &e.wcl.lock);

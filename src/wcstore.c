@@ -471,3 +471,19 @@ int wc_cleanup_candidates(struct db *db, const struct typelist *types, uint64_t 
 	sb_release(&sql);
 	return rc;
 }
+
+int wc_rounding_precision(struct db *db, int *prec, struct herr *err)
+{
+	char *v = NULL;
+	long d = 2;
+
+	if (wc_option_get(db, "woocommerce_price_num_decimals", &v, err) < 0)
+		return -1;
+	if (v && *v)
+		d = strtol(v, NULL, 10);
+	free(v);
+	if (d < 0)
+		d = -d; /* absint() */
+	*prec = d + 2 > 6 ? (int)d + 2 : 6;
+	return 0;
+}

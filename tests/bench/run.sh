@@ -2,7 +2,8 @@
 # make bench: generate 100k and 1M-order stores in a private MariaDB and
 # measure `hposctl sync` against a plain-SQL reference migration of an
 # identical store, in the same run.  Reports orders/s, rows/s, peak RSS,
-# time per phase, the ratio, and a no-op sync over the fully synced store.
+# time per phase, the ratio, a no-op sync over the fully synced store, and
+# `hposctl verify` over the synced store (orders/s next to sync's).
 # BENCH_SIZES="100000 1000000" (default) selects the store sizes.
 set -eu
 O=${1:-build}
@@ -39,6 +40,15 @@ for n in $SIZES; do
 	"$HPOSCTL" --socket "$SBX/mysqld.sock" --user root --dbname b_hpos sync --quiet --settle 0
 	t1=$(now)
 	printf '%-9s %-22s %10.2f\n' "$orders" "no-op sync (synced)" "$(calc "$t1 - $t0")"
+	# verify_cot_data over the synced store: must be at least as fast as sync.
+	t0=$(now)
+	"$HPOSCTL" --socket "$SBX/mysqld.sock" --user root --dbname b_hpos verify --format json > "$SBX/verify.json" || true
+	t1=$(now)
+	vs=$(calc "$t1 - $t0")
+	vrc=$(grep -c '"differences":0,' "$SBX/verify.json" || true)
+	printf '%-9s %-22s %10.1f %12.0f %12.0f %10s\n' "$orders" "hposctl verify" "$vs" "$(calc "$orders / $vs")" "$(calc "$metarows / $vs")" "-"
+	[ "$vrc" = 1 ] || echo "          WARNING: verify reported differences on the synced store: $(head -c 300 "$SBX/verify.json")"
+	echo "          verify/sync speed: $(calc "$hs / $vs")x (must be >= 1)"
 	sqlc -e "DROP DATABASE b_hpos"
 
 	"$STOREGEN" --socket "$SBX/mysqld.sock" --database b_ref --create --orders "$n" --seed 42 --quiet

@@ -1,0 +1,1115 @@
+/* verify.c - posts store vs HPOS tables, order by order (see verify.h). */
+#include "verify.h"
+#include "mapping.h"
+#include "orderconv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Keys WooCommerce leaves out of verification (get_ignored_order_props()):
+ * they legitimately drift between the stores. */
+static const char *const ignored_keys[] = { "_edit_lock", "_paid_date", "_completed_date" };
+
+enum { POST_NONE = 0, POST_ORDER, POST_PLACEHOLDER, POST_OTHER };
+
+/* A fetched value: pointers into a stored result (stable until freed). */
+struct fv {
+	const char *s;
+	unsigned long len;
+};
+
+struct mrow {
+	unsigned oi;
+	struct fv key, val;
+};
+
+/* Expected value of one column. */
+struct xcol {
+	int state;           /* OCV_NULL, OCV_SET, OCV_BAD */
+	struct fv v;         /* the value (OCV_SET) */
+	struct fv raw;       /* the source value it came from */
+	char *why;           /* OCV_BAD */
+};
+
+struct word {
+	uint64_t id;
+	int post;
+	int auto_draft;
+	struct fv post_type;
+	struct fv pc[PC_COUNT];
+	struct xcol *x;         /* ncolmaps */
+	struct fv *h;           /* ncolmaps: HPOS values */
+	unsigned rows[MIG_COUNT];
+	unsigned extra_addr;
+	struct fv extra_type;
+	size_t pm0, pmn, hm0, hmn;  /* meta row ranges, after sorting */
+};
+
+/* A pool of stable strings (never moved): converted values. */
+struct pool {
+	char **blocks;
+	unsigned n;
+	size_t used;
+};
+#define POOL_BLOCK 65536
+
+static const char *pool_add(struct pool *p, const char *s, size_t len)
+{
+	char *d;
+
+	if (!p->n || p->used + len + 1 > POOL_BLOCK) {
+		size_t sz = len + 1 > POOL_BLOCK ? len + 1 : POOL_BLOCK;
+
+		p->blocks = xrealloc(p->blocks, (p->n + 1) * sizeof(*p->blocks));
+		p->blocks[p->n++] = xmalloc(sz);
+		p->used = sz > POOL_BLOCK ? POOL_BLOCK : len + 1; /* an oversized block is used once */
+		d = p->blocks[p->n - 1];
+	} else {
+		d = p->blocks[p->n - 1] + p->used;
+		p->used += len + 1;
+	}
+	memcpy(d, s, len);
+	d[len] = '\0';
+	return d;
+}
+
+static void pool_release(struct pool *p)
+{
+	for (unsigned i = 0; i < p->n; i++)
+		free(p->blocks[i]);
+	free(p->blocks);
+	memset(p, 0, sizeof(*p));
+}
+
+static const char *source_name(const struct colmap *c)
+{
+	if (c->meta_key)
+		return c->meta_key;
+	return c->post_col >= 0 && c->post_col < PC_COUNT ? post_col_name[c->post_col] : "?";
+}
+
+static int fv_eq(struct fv a, const char *s, size_t len)
+{
+	return a.s && a.len == len && !memcmp(a.s, s, len);
+}
+
+static int is_ignored(const char *k, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(ignored_keys); i++)
+		if (strlen(ignored_keys[i]) == len && !memcmp(ignored_keys[i], k, len))
+			return 1;
+	return 0;
+}
+
+static void in_list(struct strbuf *sql, const uint64_t *ids, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		sb_addf(sql, "%s%llu", i ? "," : "", (unsigned long long)ids[i]);
+}
+
+
+/* " WHERE col ..." for a window: a range when the IDs are dense
+ * (the optimizer then uses the order_id index, where an IN list of
+ * hundreds makes it scan the table), else the list; rows of orders
+ * outside the window are dropped by the caller. */
+static void id_range(struct strbuf *sql, const char *col, const uint64_t *ids, unsigned n)
+{
+	if (ids[n - 1] - ids[0] <= 8 * (uint64_t)n + 1000) {
+		sb_addf(sql, " WHERE %s BETWEEN %llu AND %llu", col, (unsigned long long)ids[0],
+			(unsigned long long)ids[n - 1]);
+	} else {
+		sb_addf(sql, " WHERE %s IN (", col);
+		in_list(sql, ids, n);
+		sb_addc(sql, ')');
+	}
+}
+
+static int ids_query(struct db *db, struct strbuf *sql, uint64_t **v, unsigned *n, struct herr *err)
+{
+	struct db_result *res = NULL;
+	struct db_row row;
+
+	if (db_run(db, DB_READ, sql->buf, sql->len, &res, err) < 0)
+		return -1;
+	*v = xcalloc(db_num_rows(res) + 1, sizeof(**v));
+	*n = 0;
+	while (db_fetch(res, &row))
+		(*v)[(*n)++] = strtoull(row.vals[0], NULL, 10);
+	db_free_result(res);
+	return 0;
+}
+
+int verify_window(struct db *db, const struct verify_opts *o, uint64_t *cursor, uint64_t **ids,
+		  unsigned *n, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	uint64_t *a = NULL, *b = NULL, hi = UINT64_MAX;
+	unsigned na = 0, nb = 0, k = 0;
+	int rc;
+
+	*ids = NULL;
+	*n = 0;
+	/* HPOS orders, so that those without a post are seen too ... */
+	sb_adds(&sql, "SELECT id FROM ");
+	wc_table(db, &sql, "wc_orders");
+	sb_addf(&sql, " WHERE id > %llu", (unsigned long long)*cursor);
+	if (o->end_at)
+		sb_addf(&sql, " AND id <= %llu", (unsigned long long)o->end_at);
+	sb_adds(&sql, " AND type IN (");
+	typelist_sql(db, o->types, &sql);
+	sb_addf(&sql, ") ORDER BY id LIMIT %u", o->batch_size);
+	rc = ids_query(db, &sql, &b, &nb, err);
+	/* ... and order posts (auto-drafts are never migrated), no further
+	 * than the HPOS list reached: where posts hold only placeholders the
+	 * scan must not run to the end of wp_posts for every window. */
+	if (rc == 0) {
+		sb_reset(&sql);
+		sb_adds(&sql, "SELECT ID FROM ");
+		wc_table(db, &sql, "posts");
+		sb_addf(&sql, " WHERE ID > %llu", (unsigned long long)*cursor);
+		if (nb == o->batch_size && nb)
+			sb_addf(&sql, " AND ID <= %llu", (unsigned long long)b[nb - 1]);
+		else if (o->end_at)
+			sb_addf(&sql, " AND ID <= %llu", (unsigned long long)o->end_at);
+		sb_adds(&sql, " AND post_type IN (");
+		typelist_sql(db, o->types, &sql);
+		sb_addf(&sql, ") AND post_status <> 'auto-draft' ORDER BY ID LIMIT %u", o->batch_size);
+		rc = ids_query(db, &sql, &a, &na, err);
+	}
+	sb_release(&sql);
+	if (rc < 0) {
+		free(a);
+		free(b);
+		return -1;
+	}
+	/* The window ends where the first full list ends. */
+	if (na == o->batch_size && na)
+		hi = a[na - 1];
+	if (nb == o->batch_size && nb && b[nb - 1] < hi)
+		hi = b[nb - 1];
+	*ids = xcalloc(na + nb + 1, sizeof(**ids));
+	for (unsigned i = 0, j = 0; i < na || j < nb;) {
+		uint64_t v;
+
+		if (j >= nb || (i < na && a[i] < b[j]))
+			v = a[i++];
+		else if (i >= na || b[j] < a[i])
+			v = b[j++];
+		else {
+			v = a[i++];
+			j++;
+		}
+		if (v > hi)
+			break;
+		(*ids)[k++] = v;
+	}
+	free(a);
+	free(b);
+	*n = k;
+	if (k)
+		*cursor = (*ids)[k - 1];
+	return 0;
+}
+
+int verify_count(struct db *db, const struct verify_opts *o, uint64_t *n, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	struct db_result *res = NULL;
+	struct db_row row;
+	int rc;
+
+	*n = 0;
+	sb_adds(&sql, "SELECT COUNT(*) FROM ");
+	wc_table(db, &sql, "posts");
+	sb_addf(&sql, " WHERE post_type IN (");
+	typelist_sql(db, o->types, &sql);
+	sb_addf(&sql, ") AND post_status <> 'auto-draft' AND ID >= %llu", (unsigned long long)o->start_from);
+	if (o->end_at)
+		sb_addf(&sql, " AND ID <= %llu", (unsigned long long)o->end_at);
+	rc = db_run(db, DB_READ, sql.buf, sql.len, &res, err);
+	sb_release(&sql);
+	if (rc == 0 && db_fetch(res, &row) && row.vals[0])
+		*n = strtoull(row.vals[0], NULL, 10);
+	db_free_result(res);
+	return rc;
+}
+
+/* ---- reading one window ---------------------------------------------- */
+
+struct chunk {
+	struct word *w;
+	unsigned n;
+	struct db_result *posts, *pmeta, *orders, *addr, *opdata, *hmeta;
+	struct mrow *pm, *hm;
+	size_t npm, nhm;
+	struct pool pool;
+};
+
+static int find_w(const struct chunk *c, uint64_t id)
+{
+	unsigned lo = 0, hi = c->n;
+
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+
+		if (c->w[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < c->n && c->w[lo].id == id ? (int)lo : -1;
+}
+
+static void chunk_release(struct chunk *c)
+{
+	for (unsigned i = 0; i < c->n; i++) {
+		if (c->w[i].x)
+			for (unsigned ci = 0; ci < ncolmaps; ci++)
+				free(c->w[i].x[ci].why);
+		free(c->w[i].x);
+		free(c->w[i].h);
+	}
+	free(c->w);
+	db_free_result(c->posts);
+	db_free_result(c->pmeta);
+	db_free_result(c->orders);
+	db_free_result(c->addr);
+	db_free_result(c->opdata);
+	db_free_result(c->hmeta);
+	free(c->pm);
+	free(c->hm);
+	pool_release(&c->pool);
+	memset(c, 0, sizeof(*c));
+}
+
+static void column_list(struct strbuf *sql, enum mig m)
+{
+	for (unsigned ci = 0; ci < ncolmaps; ci++)
+		if (colmaps[ci].mig == m && colmaps[ci].post_col != PC_ID)
+			sb_addf(sql, ", `%s`", colmaps[ci].column);
+}
+
+static void fill_hpos(struct word *w, enum mig m, const struct db_row *row, unsigned first)
+{
+	unsigned f = first;
+
+	for (unsigned ci = 0; ci < ncolmaps; ci++)
+		if (colmaps[ci].mig == m && colmaps[ci].post_col != PC_ID) {
+			w->h[ci].s = row->vals[f];
+			w->h[ci].len = row->lens[f];
+			f++;
+		}
+}
+
+static void push_mrow(struct mrow **v, size_t *n, size_t *cap, struct mrow r)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 1024;
+		*v = xrealloc(*v, *cap * sizeof(**v));
+	}
+	(*v)[(*n)++] = r;
+}
+
+static int fvcmp(struct fv a, struct fv b)
+{
+	size_t l = a.len < b.len ? a.len : b.len;
+	int r;
+
+	if (!a.s || !b.s)
+		return (a.s != NULL) - (b.s != NULL);
+	r = l ? memcmp(a.s, b.s, l) : 0;
+	if (r)
+		return r;
+	return a.len < b.len ? -1 : a.len > b.len;
+}
+
+static int mrow_cmp(const void *pa, const void *pb)
+{
+	const struct mrow *a = pa, *b = pb;
+	int r;
+
+	if (a->oi != b->oi)
+		return a->oi < b->oi ? -1 : 1;
+	if ((r = fvcmp(a->key, b->key)))
+		return r;
+	return fvcmp(a->val, b->val);
+}
+
+static void set_expected(struct chunk *c, struct word *w, unsigned ci, const char *raw, size_t len,
+			 const struct verify_opts *o)
+{
+	struct ocv v;
+	int r = orderconv(ci, raw, len, o->precision, 0, &v);
+	struct xcol *x = &w->x[ci];
+
+	x->raw.s = raw;
+	x->raw.len = raw ? len : 0;
+	if (r == OCV_BAD) {
+		if (!x->why)
+			x->why = xstrdup(v.why);
+		x->state = OCV_BAD;
+		return;
+	}
+	if (r != OCV_SET)
+		return;
+	x->state = OCV_SET;
+	x->v.s = v.s == raw ? raw : pool_add(&c->pool, v.s, v.len);
+	x->v.len = v.len;
+}
+
+static int run_read(struct db *db, struct strbuf *sql, struct db_result **res, struct herr *err)
+{
+	return db_run(db, DB_READ, sql->buf, sql->len, res, err);
+}
+
+static int load_chunk(struct db *db, const struct verify_opts *o, const uint64_t *ids, unsigned n,
+		      struct chunk *c, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	struct db_row row;
+	size_t cap_p = 0, cap_h = 0;
+	int rc;
+
+	c->w = xcalloc(n + 1, sizeof(*c->w));
+	c->n = n;
+	for (unsigned i = 0; i < n; i++) {
+		c->w[i].id = ids[i];
+		c->w[i].x = xcalloc(ncolmaps, sizeof(*c->w[i].x));
+	}
+
+	sb_adds(&sql, "SELECT ID, post_status, post_date_gmt, post_modified_gmt, post_parent, post_type, post_excerpt FROM ");
+	wc_table(db, &sql, "posts");
+	sb_adds(&sql, " WHERE ID IN (");
+	in_list(&sql, ids, n);
+	sb_addc(&sql, ')');
+	if ((rc = run_read(db, &sql, &c->posts, err)) < 0)
+		goto out;
+	while (db_fetch(c->posts, &row)) {
+		int i = find_w(c, strtoull(row.vals[PC_ID], NULL, 10));
+		struct word *w;
+		int is_type = 0;
+
+		if (i < 0)
+			continue;
+		w = &c->w[i];
+		for (unsigned k = 0; k < o->types->n; k++)
+			if (fv_eq((struct fv){ row.vals[PC_TYPE], row.lens[PC_TYPE] }, o->types->v[k], strlen(o->types->v[k])))
+				is_type = 1;
+		w->post_type = (struct fv){ row.vals[PC_TYPE], row.lens[PC_TYPE] };
+		w->post = is_type ? POST_ORDER :
+			  fv_eq(w->post_type, PLACEHOLDER_TYPE, strlen(PLACEHOLDER_TYPE)) ? POST_PLACEHOLDER : POST_OTHER;
+		w->auto_draft = fv_eq((struct fv){ row.vals[PC_STATUS], row.lens[PC_STATUS] }, "auto-draft", 10);
+		for (int k = 0; k < PC_COUNT; k++)
+			w->pc[k] = (struct fv){ row.vals[k], row.lens[k] };
+		if (w->post == POST_ORDER) {
+			for (unsigned ci = 0; ci < ncolmaps; ci++) {
+				enum post_col pc = colmaps[ci].post_col;
+
+				if (pc != PC_NONE)
+					set_expected(c, w, ci, row.vals[pc], row.lens[pc], o);
+			}
+		}
+	}
+
+	/* Postmeta in (post_id, meta_id) order: the first value of a mapped
+	 * key wins, unless it converts to NULL (as sync does). */
+	sb_reset(&sql);
+	sb_adds(&sql, "SELECT post_id, meta_key, meta_value FROM ");
+	wc_table(db, &sql, "postmeta");
+	id_range(&sql, "post_id", ids, n);
+	sb_adds(&sql, " ORDER BY post_id, meta_id");
+	if ((rc = run_read(db, &sql, &c->pmeta, err)) < 0)
+		goto out;
+	while (db_fetch(c->pmeta, &row)) {
+		int i = find_w(c, strtoull(row.vals[0], NULL, 10));
+		struct word *w;
+		unsigned idx[2], nidx;
+
+		if (i < 0 || !row.vals[1])
+			continue; /* a NULL meta_key is never copied */
+		w = &c->w[i];
+		if (w->post != POST_ORDER)
+			continue;
+		nidx = mapping_lookup(row.vals[1], row.lens[1], idx);
+		if (nidx) {
+			for (unsigned j = 0; j < nidx; j++)
+				if (w->x[idx[j]].state != OCV_SET)
+					set_expected(c, w, idx[j], row.vals[2], row.lens[2], o);
+			continue;
+		}
+		if (is_ignored(row.vals[1], row.lens[1]))
+			continue;
+		/* A NULL value is copied as '' (wpdb::prepare()). */
+		push_mrow(&c->pm, &c->npm, &cap_p, (struct mrow){ (unsigned)i, { row.vals[1], row.lens[1] },
+				  { row.vals[2] ? row.vals[2] : "", row.vals[2] ? row.lens[2] : 0 } });
+	}
+
+	/* The HPOS side. */
+	for (unsigned i = 0; i < n; i++)
+		c->w[i].h = xcalloc(ncolmaps, sizeof(*c->w[i].h));
+	sb_reset(&sql);
+	sb_adds(&sql, "SELECT id");
+	column_list(&sql, MIG_ORDER);
+	sb_adds(&sql, " FROM ");
+	wc_table(db, &sql, "wc_orders");
+	sb_adds(&sql, " WHERE id IN (");
+	in_list(&sql, ids, n);
+	sb_addc(&sql, ')');
+	if ((rc = run_read(db, &sql, &c->orders, err)) < 0)
+		goto out;
+	while (db_fetch(c->orders, &row)) {
+		int i = find_w(c, strtoull(row.vals[0], NULL, 10));
+
+		if (i < 0)
+			continue;
+		c->w[i].rows[MIG_ORDER]++;
+		fill_hpos(&c->w[i], MIG_ORDER, &row, 1);
+	}
+
+	sb_reset(&sql);
+	sb_adds(&sql, "SELECT order_id, address_type");
+	column_list(&sql, MIG_BILLING);
+	sb_adds(&sql, " FROM ");
+	wc_table(db, &sql, "wc_order_addresses");
+	id_range(&sql, "order_id", ids, n);
+	if ((rc = run_read(db, &sql, &c->addr, err)) < 0)
+		goto out;
+	while (db_fetch(c->addr, &row)) {
+		int i = row.vals[0] ? find_w(c, strtoull(row.vals[0], NULL, 10)) : -1;
+		struct fv t = { row.vals[1], row.lens[1] };
+		struct word *w;
+		enum mig m;
+
+		if (i < 0)
+			continue;
+		w = &c->w[i];
+		if (fv_eq(t, "billing", 7))
+			m = MIG_BILLING;
+		else if (fv_eq(t, "shipping", 8))
+			m = MIG_SHIPPING;
+		else {
+			if (!w->extra_addr++)
+				w->extra_type = t;
+			continue;
+		}
+		if (!w->rows[m]++)
+			fill_hpos(w, m, &row, 2);
+	}
+
+	sb_reset(&sql);
+	sb_adds(&sql, "SELECT order_id");
+	column_list(&sql, MIG_OPDATA);
+	sb_adds(&sql, " FROM ");
+	wc_table(db, &sql, "wc_order_operational_data");
+	id_range(&sql, "order_id", ids, n);
+	if ((rc = run_read(db, &sql, &c->opdata, err)) < 0)
+		goto out;
+	while (db_fetch(c->opdata, &row)) {
+		int i = row.vals[0] ? find_w(c, strtoull(row.vals[0], NULL, 10)) : -1;
+
+		if (i < 0)
+			continue;
+		if (!c->w[i].rows[MIG_OPDATA]++)
+			fill_hpos(&c->w[i], MIG_OPDATA, &row, 1);
+	}
+
+	sb_reset(&sql);
+	sb_adds(&sql, "SELECT order_id, meta_key, meta_value FROM ");
+	wc_table(db, &sql, "wc_orders_meta");
+	id_range(&sql, "order_id", ids, n);
+	if ((rc = run_read(db, &sql, &c->hmeta, err)) < 0)
+		goto out;
+	while (db_fetch(c->hmeta, &row)) {
+		int i = row.vals[0] ? find_w(c, strtoull(row.vals[0], NULL, 10)) : -1;
+
+		if (i < 0)
+			continue;
+		if (row.vals[1] && is_ignored(row.vals[1], row.lens[1]))
+			continue;
+		push_mrow(&c->hm, &c->nhm, &cap_h, (struct mrow){ (unsigned)i, { row.vals[1], row.lens[1] },
+				  { row.vals[2], row.lens[2] } });
+	}
+
+	/* Group both meta lists per order, sorted by (key, value). */
+	qsort(c->pm, c->npm, sizeof(*c->pm), mrow_cmp);
+	qsort(c->hm, c->nhm, sizeof(*c->hm), mrow_cmp);
+	for (size_t r = c->npm; r-- > 0;) {
+		c->w[c->pm[r].oi].pm0 = r;
+		c->w[c->pm[r].oi].pmn++;
+	}
+	for (size_t r = c->nhm; r-- > 0;) {
+		c->w[c->hm[r].oi].hm0 = r;
+		c->w[c->hm[r].oi].hmn++;
+	}
+out:
+	sb_release(&sql);
+	return rc;
+}
+
+/* ---- comparing ------------------------------------------------------- */
+
+/* A plain decimal number, normalised: no sign for zero, no leading or
+ * trailing zeros.  -1 when s is not one. */
+static int dec_norm(const char *s, size_t len, char *out, size_t outsz)
+{
+	size_t i = 0, o = 0, ib, ie, fb, fe;
+	int neg = 0;
+
+	if (i < len && (s[i] == '-' || s[i] == '+'))
+		neg = s[i++] == '-';
+	ib = i;
+	while (i < len && s[i] >= '0' && s[i] <= '9')
+		i++;
+	ie = i;
+	fb = fe = i;
+	if (i < len && s[i] == '.') {
+		fb = ++i;
+		while (i < len && s[i] >= '0' && s[i] <= '9')
+			i++;
+		fe = i;
+	}
+	if (i != len || (ie == ib && fe == fb))
+		return -1;
+	while (ib < ie && s[ib] == '0')
+		ib++;
+	while (fe > fb && s[fe - 1] == '0')
+		fe--;
+	if ((ie - ib) + (fe - fb) + 4 > outsz)
+		return -1;
+	if (neg && (ie > ib || fe > fb))
+		out[o++] = '-';
+	if (ie == ib)
+		out[o++] = '0';
+	memcpy(out + o, s + ib, ie - ib);
+	o += ie - ib;
+	if (fe > fb) {
+		out[o++] = '.';
+		memcpy(out + o, s + fb, fe - fb);
+		o += fe - fb;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+static int dec_eq(const char *a, size_t al, const char *b, size_t bl)
+{
+	char x[96], y[96];
+
+	if (dec_norm(a, al, x, sizeof(x)) < 0 || dec_norm(b, bl, y, sizeof(y)) < 0)
+		return al == bl && !memcmp(a, b, al);
+	return !strcmp(x, y);
+}
+
+/* Loose defaults when HPOS is authoritative (backfilled posts may hold ''
+ * or nothing where HPOS holds NULL), as WooCommerce's own verifier does. */
+static struct fv loose(enum ctype t, struct fv v)
+{
+	if (v.s)
+		return v;
+	switch (t) {
+	case CT_STRING: return (struct fv){ "", 0 };
+	case CT_INT: case CT_BOOL: return (struct fv){ "0", 1 };
+	case CT_DECIMAL: return (struct fv){ "0", 1 };
+	default: return v;
+	}
+}
+
+static int col_equal(const struct verify_opts *o, unsigned ci, const struct xcol *x, struct fv h)
+{
+	const struct colmap *c = &colmaps[ci];
+	struct fv e = x->state == OCV_SET ? x->v : (struct fv){ NULL, 0 };
+
+	if (o->hpos_auth) {
+		e = loose(c->type, e);
+		h = loose(c->type, h);
+		if (c->type == CT_DATE || c->type == CT_EPOCH) {
+			if (fv_eq(h, "0000-00-00 00:00:00", 19))
+				h.s = NULL;
+			if (fv_eq(e, "0000-00-00 00:00:00", 19))
+				e.s = NULL;
+		}
+	}
+	if (!e.s || !h.s)
+		return !e.s && !h.s;
+	if (c->type == CT_DECIMAL || (c->type == CT_INT && o->hpos_auth)) {
+		if (dec_eq(e.s, e.len, h.s, h.len))
+			return 1;
+		/* A source already in the column's own form (more decimals
+		 * than sync's rounding keeps) is not a difference either. */
+		return x->raw.s && dec_eq(x->raw.s, x->raw.len, h.s, h.len);
+	}
+	return e.len == h.len && !memcmp(e.s, h.s, e.len);
+}
+
+static struct vval vv(struct fv v)
+{
+	struct vval r = { NULL, 0 };
+
+	if (v.s) {
+		r.s = xstrndup(v.s, v.len);
+		r.len = v.len;
+	}
+	return r;
+}
+
+struct ventry *vorder_add(struct vorder *vo, enum ventry_kind k, const char *table)
+{
+	struct ventry *e;
+
+	vo->e = xrealloc(vo->e, (vo->n + 1) * sizeof(*vo->e));
+	e = &vo->e[vo->n++];
+	memset(e, 0, sizeof(*e));
+	e->kind = k;
+	e->table = table;
+	return e;
+}
+
+static void add_vals(struct vval **v, unsigned *n, struct fv f)
+{
+	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = vv(f);
+}
+
+static void compare_columns(const struct verify_opts *o, struct word *w, struct vorder *vo)
+{
+	for (int m = 0; m < MIG_COUNT; m++) {
+		if (!w->rows[m]) {
+			/* Every order gets both address rows and the
+			 * operational-data row, even when all their values are
+			 * NULL; HPOS-authoritative stores need not have them. */
+			int all_null = 1;
+
+			for (unsigned ci = 0; ci < ncolmaps; ci++)
+				if (colmaps[ci].mig == (enum mig)m && colmaps[ci].post_col == PC_NONE &&
+				    w->x[ci].state == OCV_SET)
+					all_null = 0;
+			if (m != MIG_ORDER && !(o->hpos_auth && all_null)) {
+				struct ventry *e = vorder_add(vo, VE_ROW_MISSING, mig_table[m]);
+
+				if (mig_address_type[m])
+					e->key = vv((struct fv){ mig_address_type[m], strlen(mig_address_type[m]) });
+			}
+			if (!o->all)
+				continue;
+		}
+		if (w->rows[m] > 1) {
+			struct ventry *e = vorder_add(vo, VE_ROW_DUPLICATE, mig_table[m]);
+
+			e->count = w->rows[m];
+			if (mig_address_type[m])
+				e->key = vv((struct fv){ mig_address_type[m], strlen(mig_address_type[m]) });
+		}
+		for (unsigned ci = 0; ci < ncolmaps; ci++) {
+			const struct colmap *c = &colmaps[ci];
+			const struct xcol *x = &w->x[ci];
+			struct ventry *e;
+			int same;
+
+			if (c->mig != (enum mig)m || c->post_col == PC_ID)
+				continue;
+			if (x->state == OCV_BAD) {
+				e = vorder_add(vo, VE_UNMIGRATABLE, mig_table[m]);
+				e->column = c->column;
+				e->source = source_name(c);
+				e->reason = xstrdup(x->why);
+				add_vals(&e->orig, &e->norig, x->raw);
+				add_vals(&e->new, &e->nnew, w->h[ci]);
+				continue;
+			}
+			same = col_equal(o, ci, x, w->h[ci]);
+			if (same && !o->all)
+				continue;
+			e = vorder_add(vo, VE_COLUMN, mig_table[m]);
+			e->same = same;
+			e->column = c->column;
+			e->source = source_name(c);
+			add_vals(&e->orig, &e->norig, x->state == OCV_SET ? x->v : (struct fv){ NULL, 0 });
+			add_vals(&e->new, &e->nnew, w->h[ci]);
+		}
+	}
+	if (w->extra_addr) {
+		struct ventry *e = vorder_add(vo, VE_ROW_EXTRA, "wc_order_addresses");
+
+		e->key = vv(w->extra_type);
+		e->count = w->extra_addr;
+	}
+}
+
+static void compare_meta(const struct verify_opts *o, const struct chunk *c, const struct word *w,
+			 struct vorder *vo)
+{
+	size_t i = w->pm0, ie = w->pm0 + w->pmn, j = w->hm0, je = w->hm0 + w->hmn;
+
+	if (!w->pmn)
+		i = ie = 0;
+	if (!w->hmn)
+		j = je = 0;
+	while (i < ie || j < je) {
+		struct fv key;
+		size_t i2 = i, j2 = j;
+		int same = 1;
+		struct ventry *e;
+
+		if (j >= je || (i < ie && fvcmp(c->pm[i].key, c->hm[j].key) <= 0))
+			key = c->pm[i].key;
+		else
+			key = c->hm[j].key;
+		while (i2 < ie && !fvcmp(c->pm[i2].key, key))
+			i2++;
+		while (j2 < je && !fvcmp(c->hm[j2].key, key))
+			j2++;
+		if (i2 - i != j2 - j)
+			same = 0;
+		for (size_t k = 0; same && k < i2 - i; k++)
+			if (fvcmp(c->pm[i + k].val, c->hm[j + k].val))
+				same = 0;
+		if (!same || o->all) {
+			e = vorder_add(vo, VE_META, "wc_orders_meta");
+			e->same = same;
+			e->key = vv(key);
+			for (size_t k = i; k < i2; k++)
+				add_vals(&e->orig, &e->norig, c->pm[k].val);
+			for (size_t k = j; k < j2; k++)
+				add_vals(&e->new, &e->nnew, c->hm[k].val);
+		}
+		i = i2;
+		j = j2;
+	}
+}
+
+int verify_orders(struct db *db, const struct verify_opts *o, const uint64_t *ids, unsigned n,
+		  struct vresult *res, struct herr *err)
+{
+	struct chunk c;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	memset(&c, 0, sizeof(c));
+	if (!n)
+		return 0;
+	/* One consistent snapshot for the window, without locking rows. */
+	if (db_begin(db, "REPEATABLE READ", err) < 0)
+		return -1;
+	rc = load_chunk(db, o, ids, n, &c, err);
+	if (rc < 0) {
+		db_rollback(db);
+		chunk_release(&c);
+		return -1;
+	}
+	if (db_commit(db, err) < 0) {
+		chunk_release(&c);
+		return -1;
+	}
+	res->o = xcalloc(n + 1, sizeof(*res->o));
+	for (unsigned i = 0; i < n; i++) {
+		struct word *w = &c.w[i];
+		struct vorder *vo = &res->o[res->n];
+		int in_hpos = w->rows[MIG_ORDER] > 0;
+
+		memset(vo, 0, sizeof(*vo));
+		vo->id = w->id;
+		if (w->post == POST_ORDER && !in_hpos) {
+			if (w->auto_draft)
+				continue; /* never migrated */
+			res->verified++;
+			vorder_add(vo, VE_NOT_IN_HPOS, "wc_orders");
+			vo->remigratable = !o->hpos_auth;
+			if (o->all) {
+				compare_columns(o, w, vo);
+				compare_meta(o, &c, w, vo);
+			}
+			res->n++;
+			continue;
+		}
+		if (!in_hpos)
+			continue;
+		res->verified++;
+		if (w->post != POST_ORDER) {
+			/* Placeholders are the posts side of HPOS-authoritative
+			 * orders; a missing post matters there only with sync on. */
+			if (!(o->hpos_auth && (w->post == POST_PLACEHOLDER || (w->post == POST_NONE && !o->compat)))) {
+				struct ventry *e = vorder_add(vo, VE_NOT_IN_POSTS, "wc_orders");
+
+				if (w->post != POST_NONE)
+					e->key = vv(w->post_type);
+			} else if (!o->all) {
+				continue;
+			}
+			if (o->all) {
+				compare_columns(o, w, vo);
+				compare_meta(o, &c, w, vo);
+			}
+			res->n++;
+			continue;
+		}
+		compare_columns(o, w, vo);
+		compare_meta(o, &c, w, vo);
+		if (vo->n) {
+			vo->remigratable = !o->hpos_auth;
+			res->n++;
+		}
+	}
+	chunk_release(&c);
+	return 0;
+}
+
+static void vval_free(struct vval *v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		free(v[i].s);
+	free(v);
+}
+
+void vorder_release(struct vorder *o)
+{
+	for (unsigned k = 0; k < o->n; k++) {
+		struct ventry *e = &o->e[k];
+
+		vval_free(e->orig, e->norig);
+		vval_free(e->new, e->nnew);
+		free(e->key.s);
+		free(e->reason);
+	}
+	free(o->e);
+	o->e = NULL;
+	o->n = 0;
+}
+
+void vresult_release(struct vresult *res)
+{
+	for (unsigned i = 0; i < res->n; i++)
+		vorder_release(&res->o[i]);
+	free(res->o);
+	memset(res, 0, sizeof(*res));
+}
+
+/* ---- JSON ------------------------------------------------------------ */
+
+/* PHP json_encode() string: "/" as "\/", non-ASCII as \uXXXX. */
+static void php_json_str(struct strbuf *sb, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	sb_addc(sb, '"');
+	for (size_t i = 0; i < len;) {
+		unsigned c = p[i];
+		unsigned cp, need;
+
+		if (c < 0x80) {
+			switch (c) {
+			case '"': sb_adds(sb, "\\\""); break;
+			case '\\': sb_adds(sb, "\\\\"); break;
+			case '/': sb_adds(sb, "\\/"); break;
+			case '\n': sb_adds(sb, "\\n"); break;
+			case '\r': sb_adds(sb, "\\r"); break;
+			case '\t': sb_adds(sb, "\\t"); break;
+			case '\b': sb_adds(sb, "\\b"); break;
+			case '\f': sb_adds(sb, "\\f"); break;
+			default:
+				if (c < 0x20)
+					sb_addf(sb, "\\u%04x", c);
+				else
+					sb_addc(sb, (char)c);
+			}
+			i++;
+			continue;
+		}
+		need = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+		cp = need == 3 ? (c & 7) : need == 2 ? (c & 15) : (c & 31);
+		if (need && i + need < len)
+			for (unsigned k = 1; k <= need; k++)
+				if ((p[i + k] & 0xC0) != 0x80)
+					need = 0;
+		if (!need || i + need >= len) {
+			sb_adds(sb, "\\ufffd"); /* invalid UTF-8 */
+			i++;
+			continue;
+		}
+		for (unsigned k = 1; k <= need; k++)
+			cp = (cp << 6) | (p[i + k] & 63);
+		if (cp >= 0x10000) {
+			cp -= 0x10000;
+			sb_addf(sb, "\\u%04x\\u%04x", 0xD800 + (cp >> 10), 0xDC00 + (cp & 0x3FF));
+		} else {
+			sb_addf(sb, "\\u%04x", cp);
+		}
+		i += need + 1;
+	}
+	sb_addc(sb, '"');
+}
+
+static void jstr(struct strbuf *sb, const char *s, size_t len, int php)
+{
+	if (php)
+		php_json_str(sb, s, len);
+	else
+		sb_add_json_str(sb, s, len);
+}
+
+static void jval(struct strbuf *sb, const struct vval *v, int php)
+{
+	if (v->s)
+		jstr(sb, v->s, v->len, php);
+	else
+		sb_adds(sb, "null");
+}
+
+static const char *const kind_name[] = {
+	"column", "meta", "row_missing", "row_extra", "row_duplicate", "missing_in_hpos", "missing_in_posts",
+	"unmigratable", "remigrate_failed",
+};
+
+/* A tiny writer for PHP's pretty print and compact JSON alike. */
+struct jw {
+	struct strbuf *sb;
+	int php, indent, first;
+};
+
+static void jw_nl(struct jw *j)
+{
+	if (j->php) {
+		sb_addc(j->sb, '\n');
+		for (int i = 0; i < j->indent; i++)
+			sb_adds(j->sb, "    ");
+	}
+}
+
+static void jw_key(struct jw *j, const char *k)
+{
+	if (!j->first)
+		sb_addc(j->sb, ',');
+	j->first = 0;
+	jw_nl(j);
+	jstr(j->sb, k, strlen(k), j->php);
+	sb_adds(j->sb, j->php ? ": " : ":");
+}
+
+static void jw_vals(struct jw *j, const struct vval *v, unsigned n)
+{
+	if (!n) {
+		sb_adds(j->sb, "[]");
+		return;
+	}
+	sb_addc(j->sb, '[');
+	j->indent++;
+	for (unsigned i = 0; i < n; i++) {
+		if (i)
+			sb_addc(j->sb, ',');
+		jw_nl(j);
+		jval(j->sb, &v[i], j->php);
+	}
+	j->indent--;
+	jw_nl(j);
+	sb_addc(j->sb, ']');
+}
+
+void ventry_json(struct strbuf *sb, uint64_t order_id, const struct ventry *e, int php, int indent, int with_same)
+{
+	struct jw j = { sb, php, indent + 1, 1 };
+	static const struct vval null_v = { NULL, 0 };
+
+	sb_addc(sb, '{');
+	if (e->kind == VE_REMIGRATE_FAILED) {
+		jw_key(&j, "remigrate_failed");
+		sb_adds(sb, "true");
+		j.indent--;
+		jw_nl(&j);
+		sb_addc(sb, '}');
+		return;
+	}
+	if (with_same) {
+		jw_key(&j, "differs");
+		sb_adds(sb, e->same ? "false" : "true");
+	}
+	switch (e->kind) {
+	case VE_COLUMN:
+		jw_key(&j, "column");
+		jstr(sb, e->source, strlen(e->source), php);
+		jw_key(&j, "original_value");
+		jval(sb, e->norig ? &e->orig[0] : &null_v, php);
+		jw_key(&j, "new_value");
+		jval(sb, e->nnew ? &e->new[0] : &null_v, php);
+		jw_key(&j, "table");
+		jstr(sb, e->table, strlen(e->table), php);
+		jw_key(&j, "hpos_column");
+		jstr(sb, e->column, strlen(e->column), php);
+		break;
+	case VE_META:
+		jw_key(&j, "order_id");
+		sb_addf(sb, "%llu", (unsigned long long)order_id);
+		jw_key(&j, "meta_key");
+		jval(sb, &e->key, php);
+		jw_key(&j, "orig_meta_values");
+		jw_vals(&j, e->orig, e->norig);
+		jw_key(&j, "new_meta_values");
+		jw_vals(&j, e->new, e->nnew);
+		break;
+	default:
+		jw_key(&j, "kind");
+		jstr(sb, kind_name[e->kind], strlen(kind_name[e->kind]), php);
+		jw_key(&j, "order_id");
+		sb_addf(sb, "%llu", (unsigned long long)order_id);
+		jw_key(&j, "table");
+		jstr(sb, e->table, strlen(e->table), php);
+		if (e->kind == VE_ROW_MISSING || e->kind == VE_ROW_EXTRA || e->kind == VE_ROW_DUPLICATE) {
+			if (e->key.s || e->kind == VE_ROW_EXTRA) {
+				jw_key(&j, "address_type");
+				jval(sb, &e->key, php);
+			}
+			if (e->count) {
+				jw_key(&j, "rows");
+				sb_addf(sb, "%u", e->count);
+			}
+		}
+		if (e->kind == VE_NOT_IN_POSTS) {
+			jw_key(&j, "post_type");
+			jval(sb, &e->key, php);
+		}
+		if (e->kind == VE_UNMIGRATABLE) {
+			jw_key(&j, "column");
+			jstr(sb, e->source, strlen(e->source), php);
+			jw_key(&j, "original_value");
+			jval(sb, e->norig ? &e->orig[0] : &null_v, php);
+			jw_key(&j, "new_value");
+			jval(sb, e->nnew ? &e->new[0] : &null_v, php);
+			jw_key(&j, "reason");
+			jstr(sb, e->reason, strlen(e->reason), php);
+		}
+		break;
+	}
+	j.indent--;
+	jw_nl(&j);
+	sb_addc(sb, '}');
+}
+
+void vorders_json(struct strbuf *sb, const struct vorder *o, unsigned n, int php)
+{
+	struct jw j = { sb, php, 1, 1 };
+
+	if (!n) {
+		sb_adds(sb, php ? "[]" : "{}");
+		return;
+	}
+	sb_addc(sb, '{');
+	for (unsigned i = 0; i < n; i++) {
+		char k[32];
+
+		snprintf(k, sizeof(k), "%llu", (unsigned long long)o[i].id);
+		jw_key(&j, k);
+		sb_addc(sb, '[');
+		j.indent++;
+		for (unsigned e = 0; e < o[i].n; e++) {
+			if (e)
+				sb_addc(sb, ',');
+			jw_nl(&j);
+			ventry_json(sb, o[i].id, &o[i].e[e], php, j.indent, 0);
+		}
+		j.indent--;
+		jw_nl(&j);
+		sb_addc(sb, ']');
+	}
+	j.indent--;
+	jw_nl(&j);
+	sb_addc(sb, '}');
+}
