@@ -101,6 +101,9 @@ assert_eq 0 "$(hpos $D count_unmigrated --porcelain)" "nothing pending after the
 run hpos $D sync --settle 0
 assert_contains "$err" "There are no orders to sync" "a further sync finds nothing to do"
 
+run hpos $D verify_cot_data
+assert_eq 0 "$rc" "verify_cot_data finds no difference after the live run: $(echo "$out" | tail -2)"
+
 # The reference: the final posts state synced from scratch.
 new_db ${D}_ref
 for t in posts postmeta options woocommerce_order_items woocommerce_order_itemmeta; do
