@@ -50,5 +50,7 @@ int report(const struct herr *err);
 
 extern const struct command cmd_install, cmd_status, cmd_count_unmigrated, cmd_config,
 	cmd_sync;
+/* switch-authority, compatibility mode, backfill (issue 5). */
+extern const struct command cmd_switch_authority, cmd_compat_mode, cmd_backfill;
 
 #endif

@@ -28,6 +28,10 @@ struct sync_opts {
 	 * to stop.  May sleep (throttling). */
 	int (*between)(void *arg, const struct sync_stats_s *st);
 	void *arg;
+	/* When set: only orders with an ID in one of these inclusive ranges,
+	 * pending or not, and no deletion markers (`hposctl backfill`). */
+	const uint64_t (*ranges)[2];
+	unsigned nranges;
 };
 
 struct sync_stats_s {

@@ -229,8 +229,17 @@ static int select_batch(struct db *db, const struct sync_opts *so, uint64_t curs
 		sb_addf(&sql, " AND p.ID <= %llu", (unsigned long long)so->end_at);
 	sb_adds(&sql, " AND p.post_type IN (");
 	typelist_sql(db, so->types, &sql);
-	sb_addf(&sql, ") AND ((o.id IS NULL AND p.post_status <> 'auto-draft') OR o.date_updated_gmt < p.post_modified_gmt)"
-		" ORDER BY p.ID LIMIT %u", limit);
+	if (so->nranges) {
+		/* `hposctl backfill`: these orders, pending or not. */
+		sb_adds(&sql, ") AND (");
+		for (unsigned i = 0; i < so->nranges; i++)
+			sb_addf(&sql, "%sp.ID BETWEEN %llu AND %llu", i ? " OR " : "",
+				(unsigned long long)so->ranges[i][0], (unsigned long long)so->ranges[i][1]);
+		sb_addf(&sql, ") ORDER BY p.ID LIMIT %u", limit);
+	} else {
+		sb_addf(&sql, ") AND ((o.id IS NULL AND p.post_status <> 'auto-draft') OR o.date_updated_gmt < p.post_modified_gmt)"
+			" ORDER BY p.ID LIMIT %u", limit);
+	}
 	rc = db_run(db, DB_READ, sql.buf, sql.len, posts, err);
 	sb_release(&sql);
 	if (rc < 0)
@@ -1205,7 +1214,7 @@ out:
 	if (e.failed) {
 		*err = e.err;
 		rc = -1;
-	} else if (!st->stop_reason && !hpos_interrupted) {
+	} else if (!st->stop_reason && !hpos_interrupted && !so->nranges) {
 		rc = process_markers(db, so, st, err);
 	}
 	wclock_release(e.wcl.db ? e.wcl.db : db, &e.wcl.lock);
