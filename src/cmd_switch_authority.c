@@ -100,17 +100,19 @@ static int run_switch(int argc, char **argv, struct ctx *c)
 		failed++;
 	} else {
 		check_ok("The HPOS tables exist.");
-		/* WooCommerce's guard: nothing pending for the current authority. */
-		if (wc_pending(c->db, &types, hpos_auth, &p, &err) < 0)
-			goto fail;
-		if (pending_total(&p)) {
-			out_warning("[Failed] There are orders pending sync (%llu missing, %llu outdated, %llu deletion markers). "
-				    "Please run `hposctl sync` to sync pending orders.",
-				    (unsigned long long)p.missing, (unsigned long long)p.outdated, (unsigned long long)p.markers);
-			failed++;
-		} else {
-			check_ok("No orders are pending sync.");
-		}
+	}
+	/* WooCommerce's guard: nothing pending for the current authority
+	 * (without the tables, every order post is pending). */
+	if (wc_pending(c->db, &types, hpos_auth, &p, &err) < 0)
+		goto fail;
+	if (pending_total(&p)) {
+		out_warning("[Failed] There %s %llu %s pending sync (%llu missing, %llu outdated, %llu deletion markers). "
+			    "Please run `hposctl sync` to sync pending orders.", pending_total(&p) == 1 ? "is" : "are",
+			    (unsigned long long)pending_total(&p), pending_total(&p) == 1 ? "order" : "orders",
+			    (unsigned long long)p.missing, (unsigned long long)p.outdated, (unsigned long long)p.markers);
+		failed++;
+	} else {
+		check_ok("No orders are pending sync.");
 	}
 	if (skipped_load(c->db, 5, &sk, &err) < 0)
 		goto fail;
