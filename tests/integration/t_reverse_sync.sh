@@ -202,4 +202,23 @@ assert_eq 0 "$rc" "B: switch back to posts succeeds after the reverse sync"
 run hpos fx_rt2 sync
 assert_contains "$out" "There are 0 orders to be synced." "B: forward sync: posts and HPOS agree"
 assert_eq "$hsum" "$(hpos_checksum fx_rt2)" "B: forward sync leaves HPOS unchanged"
+
+# ---- C. An order WooCommerce cannot backfill is skipped and remembered;
+# the rest of its batch goes on, and the way back stays closed.
+load_fixture fx_rt3
+run hpos fx_rt3 sync
+run hpos fx_rt3 switch-authority --to hpos --with-compat-mode --yes
+assert_eq "yes" "$(opt fx_rt3 woocommerce_custom_orders_table_data_sync_enabled)" "C: switched with compatibility mode on"
+sql fx_rt3 "UPDATE wp_wc_orders SET date_created_gmt = NULL, date_updated_gmt = '2026-11-23 00:00:00' WHERE id = 50;
+	UPDATE wp_wc_orders SET status = 'wc-cancelled', date_updated_gmt = '2026-11-23 00:00:01' WHERE id = 52"
+run hpos fx_rt3 sync --batch-size 10
+assert_eq 1 "$rc" "C: a skipped order makes sync exit 1"
+assert_contains "$err" "Order 50 skipped: wc_orders.date_created_gmt is NULL" "C: the skip is reported with its reason"
+assert_eq "wc-cancelled" "$(sql fx_rt3 "SELECT post_status FROM wp_posts WHERE ID = 52")" "C: the other order of the batch was backfilled"
+assert_eq "50" "$(sql fx_rt3 "SELECT order_id FROM wp_hposctl_skipped")" "C: the skipped order is remembered"
+run hpos fx_rt3 switch-authority --to posts --yes
+assert_eq 1 "$rc" "C: switch back refused"
+assert_contains "$err" "[Failed] 1 order was skipped" "C: refused because of the skipped order"
+assert_contains "$err" "[Failed] There is 1 order pending sync" "C: and because it is still pending"
+assert_eq "yes" "$(opt fx_rt3 woocommerce_custom_orders_table_enabled)" "C: still HPOS"
 finish
