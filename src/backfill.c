@@ -1339,24 +1339,47 @@ static enum batt write_batch(struct db *db, const struct sync_opts *so, const st
 		if (rows)
 			a = run_write(db, &sql, err);
 	}
-	/* 3. The post row, last. */
-	for (unsigned i = 0; a == B_OK && i < b->n; i++) {
-		struct bord *o = &b->o[i];
+	/* 3. The post rows, last, in one statement per column set: until
+	 * post_modified_gmt is written the order stays pending. */
+	if (a == B_OK) {
+		static const char *const cols[] = { "post_type", "post_status", "post_date", "post_date_gmt", "post_parent",
+						    "post_excerpt", "post_modified", "post_modified_gmt" };
+		unsigned n = 0;
 
-		if (!live_order(o))
-			continue;
 		sb_reset(&sql);
 		sb_adds(&sql, "UPDATE ");
 		wc_table(db, &sql, "posts");
-		sb_adds(&sql, " SET post_type = ");
-		db_quote(db, &sql, o->type, strlen(o->type));
-		sb_adds(&sql, ", post_status = ");
-		db_quote(db, &sql, o->status, strlen(o->status));
-		sb_addf(&sql, ", post_date = '%s', post_date_gmt = '%s', post_parent = %llu, post_excerpt = ", o->date,
-			o->date_gmt, (unsigned long long)o->parent);
-		db_quote(db, &sql, o->excerpt, o->excerpt_len);
-		sb_addf(&sql, ", post_modified = '%s', post_modified_gmt = '%s' WHERE ID = %llu", o->mod, o->mod_gmt,
-			(unsigned long long)o->id);
+		sb_adds(&sql, " SET");
+		for (size_t k = 0; k < ARRAY_SIZE(cols); k++) {
+			sb_addf(&sql, "%s %s = CASE ID", k ? "," : "", cols[k]);
+			for (unsigned i = 0; i < b->n; i++) {
+				struct bord *o = &b->o[i];
+				char num[24];
+
+				if (!live_order(o))
+					continue;
+				sb_addf(&sql, " WHEN %llu THEN ", (unsigned long long)o->id);
+				switch (k) {
+				case 0: db_quote(db, &sql, o->type, strlen(o->type)); break;
+				case 1: db_quote(db, &sql, o->status, strlen(o->status)); break;
+				case 2: db_quote(db, &sql, o->date, strlen(o->date)); break;
+				case 3: db_quote(db, &sql, o->date_gmt, strlen(o->date_gmt)); break;
+				case 4:
+					snprintf(num, sizeof(num), "%llu", (unsigned long long)o->parent);
+					sb_adds(&sql, num);
+					break;
+				case 5: db_quote(db, &sql, o->excerpt, o->excerpt_len); break;
+				case 6: db_quote(db, &sql, o->mod, strlen(o->mod)); break;
+				default: db_quote(db, &sql, o->mod_gmt, strlen(o->mod_gmt)); break;
+				}
+			}
+			sb_addf(&sql, " ELSE %s END", cols[k]);
+		}
+		sb_adds(&sql, " WHERE ID IN (");
+		for (unsigned i = 0; i < b->n; i++)
+			if (live_order(&b->o[i]))
+				sb_addf(&sql, "%s%llu", n++ ? "," : "", (unsigned long long)b->o[i].id);
+		sb_addc(&sql, ')');
 		a = run_write(db, &sql, err);
 	}
 	sb_release(&sql);
@@ -1425,10 +1448,15 @@ static int write_retrying(struct db *db, const struct sync_opts *so, const struc
 			}
 			st->retries++;
 			out_event("batch_retried", a == B_RETRY ? "\"reason\":\"lock\"" : "\"reason\":\"connection\"");
-			if (a == B_LOST && reconnect(db, so, err) < 0)
-				return -1;
-			if (a == B_RETRY)
-				bbackoff(attempt);
+			if (a == B_LOST) {
+				/* The outcome of a cut-off COMMIT is unknown and the
+				 * writes are not idempotent (postmeta inserts): read
+				 * the batch again instead of replaying it. */
+				if (reconnect(db, so, err) < 0)
+					return -1;
+				return 1;
+			}
+			bbackoff(attempt);
 			continue;
 		case B_DATA:
 			for (unsigned i = 0; i < b->n; i++)
@@ -1452,10 +1480,12 @@ static int write_retrying(struct db *db, const struct sync_opts *so, const struc
 						continue;
 					for (unsigned j = 0; j < b->n; j++)
 						b->o[j].hold = j != i;
-					if (write_retrying(db, so, s, b, &w, st, err) < 0) {
+					int r = write_retrying(db, so, s, b, &w, st, err);
+
+					if (r != 0) {
 						for (unsigned j = 0; j < b->n; j++)
 							b->o[j].hold = 0;
-						return -1;
+						return r;
 					}
 					total += w;
 				}
@@ -1609,8 +1639,9 @@ static void batch_report(struct db *db, struct bbatch *b, unsigned written, stru
 
 int sync_to_posts(struct db *db, const struct sync_opts *so, struct sync_stats_s *st, struct herr *err)
 {
-	uint64_t cursor = so->start_from ? so->start_from - 1 : 0, produced = 0, maxpkt = 0;
+	uint64_t cursor = so->start_from ? so->start_from - 1 : 0, prev_cursor = 0, produced = 0, maxpkt = 0;
 	double start = now_mono();
+	unsigned replans = 0, seen_now = 0, deferred_now = 0;
 	struct site site;
 	int rc = 0;
 
@@ -1673,12 +1704,15 @@ int sync_to_posts(struct db *db, const struct sync_opts *so, struct sync_stats_s
 			bbatch_reset(&b);
 			break;
 		}
+		prev_cursor = cursor;
 		cursor = b.last_id;
 		produced++;
+		seen_now = b.n;
+		deferred_now = 0;
 		st->seen += b.n;
 		for (unsigned i = 0; i < b.n; i++) {
 			if (b.o[i].deferred)
-				st->deferred++;
+				st->deferred++, deferred_now++;
 			else
 				plan_order(&site, &b, &b.o[i]);
 		}
@@ -1686,10 +1720,22 @@ int sync_to_posts(struct db *db, const struct sync_opts *so, struct sync_stats_s
 		if (db_dry_run(db)) {
 			for (unsigned i = 0; i < b.n; i++)
 				written += live_order(&b.o[i]);
-		} else if ((rc = write_retrying(db, so, &site, &b, &written, st, err)) < 0) {
+		} else if ((rc = write_retrying(db, so, &site, &b, &written, st, err)) != 0) {
 			bbatch_reset(&b);
-			break;
+			if (rc < 0)
+				break;
+			if (++replans > so->max_retries) {
+				rc = herr_set(err, HX_TEMPFAIL, "giving up after %u reconnects in one batch", replans);
+				break;
+			}
+			cursor = prev_cursor;
+			produced--;
+			st->seen -= seen_now;
+			st->deferred -= deferred_now;
+			rc = 0;
+			continue;
 		}
+		replans = 0;
 		st->t_write += now_mono() - t0;
 		batch_report(db, &b, written, st);
 		bbatch_reset(&b);
