@@ -2041,6 +2041,15 @@ int backfill_partial(struct db *db, uint64_t id, int to_posts, char **meta_keys,
 		}
 		bbatch_reset(&b);
 	}
+	if (rc >= 0 && !to_posts && nprops) {
+		int there = order_source_exists(db, id, 1, err);
+
+		if (there == 0)
+			rc = herr_set(err, HX_PROBLEM, "order %llu is not in the HPOS tables; backfill the whole order first",
+				      (unsigned long long)id);
+		else if (there < 0)
+			rc = -1;
+	}
 	for (unsigned i = 0; rc >= 0 && !to_posts && i < nprops; i++)
 		rc = prop_to_hpos(db, id, props[i], err);
 	if (rc < 0) {
