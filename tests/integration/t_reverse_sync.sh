@@ -23,6 +23,8 @@
 #  R7 refunds: _refund_amount/_refunded_by/_refunded_payment/_refund_reason
 #     with plain update_post_meta ('' stored as '');
 #  R8 a deletion marker `orders_table` deletes the post and its meta.
+# One deliberate difference: meta values are copied byte for byte, so the
+# backslashes of `path` survive (WordPress's add_post_meta() unslashes them).
 . "$TOP/tests/integration/lib.sh"
 
 opt() { sql "$1" "SELECT option_value FROM wp_options WHERE option_name = '$2'"; }
