@@ -47,7 +47,8 @@ run hpos fx_rt switch-authority --to hpos --yes
 assert_eq 0 "$rc" "A: switch to HPOS after a clean sync"
 # What `wp wc hpos cleanup` does: all postmeta deleted, posts made placeholders.
 sql fx_rt "DELETE pm FROM wp_postmeta pm JOIN wp_posts p ON p.ID = pm.post_id WHERE p.post_type IN ('shop_order','shop_order_refund');
-	UPDATE wp_posts SET post_type = 'shop_order_placehold', post_status = 'draft' WHERE post_type IN ('shop_order','shop_order_refund')"
+	UPDATE wp_posts SET post_type = 'shop_order_placehold', post_status = 'draft' WHERE post_type IN ('shop_order','shop_order_refund');
+	DELETE FROM wp_posts WHERE ID = 60"
 before=$(posts_sum fx_rt)
 run hpos fx_rt sync
 assert_eq 1 "$rc" "A: sync with HPOS authoritative and compatibility mode off exits 1"
@@ -62,6 +63,7 @@ assert_eq 0 "$rc" "A: reverse sync exits 0"
 assert_contains "$out" "There are 221 orders to be synced." "A: every placeholder order is pending"
 assert_contains "$out" "Success: 221 orders were synced" "A: 221 orders backfilled"
 assert_eq 0 "$(sql fx_rt "SELECT COUNT(*) FROM wp_posts WHERE post_type = 'shop_order_placehold'")" "A: no placeholder left"
+assert_eq "shop_order" "$(sql fx_rt "SELECT post_type FROM wp_posts WHERE ID = 60")" "A: a missing post is recreated with the order's ID"
 assert_eq 0 "$(sql fx_rt "SELECT COUNT(*) FROM snap_p s JOIN wp_posts p ON p.ID = s.ID WHERE BINARY s.post_type <> BINARY p.post_type OR BINARY s.post_status <> BINARY p.post_status OR s.post_date <> p.post_date OR s.post_date_gmt <> p.post_date_gmt OR s.post_modified <> p.post_modified OR s.post_modified_gmt <> p.post_modified_gmt OR s.post_parent <> p.post_parent OR BINARY s.post_excerpt <> BINARY p.post_excerpt")" \
 	"A: R1 post rows equal the originals (type, status, dates, parent, excerpt)"
 assert_eq "$(sql fx_rt "SELECT COUNT(*) FROM snap_pm")" "$(sql fx_rt "SELECT COUNT(*) FROM wp_postmeta pm JOIN wp_posts p ON p.ID = pm.post_id WHERE p.post_type IN ('shop_order','shop_order_refund')")" \
