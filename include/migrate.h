@@ -24,14 +24,15 @@ struct sync_opts {
 	double wclock_wait;        /* seconds to wait for WooCommerce's lock */
 	unsigned jobs;             /* writer connections (threads) */
 	const char *runlock_name;  /* advisory lock name override */
-	/* Re-sync exactly these orders (ascending), pending or not, and leave
-	 * deletion markers alone; NULL: every pending order. */
-	const uint64_t *ids;
-	unsigned nids;
 	/* Called between batches (never inside a transaction); return nonzero
 	 * to stop.  May sleep (throttling). */
 	int (*between)(void *arg, const struct sync_stats_s *st);
 	void *arg;
+	/* When set: only orders with an ID in one of these inclusive ranges,
+	 * pending or not, and no deletion markers (`hposctl backfill`,
+	 * `verify --re-migrate`). */
+	const uint64_t (*ranges)[2];
+	unsigned nranges;
 };
 
 struct sync_stats_s {

@@ -1,5 +1,6 @@
 /* cmd_sync.c - `hposctl sync`: bring HPOS up to date with the posts store. */
 #include "hposctl.h"
+#include "backfill.h"
 #include "convert.h"
 #include "migrate.h"
 #include "output.h"
@@ -15,6 +16,8 @@
 /* Measured with `make bench` on the 2-core reference machine; used only to
  * print an estimate with --dry-run.  See README.md. */
 #define ESTIMATE_ORDERS_PER_SEC 6000.0
+/* HPOS -> posts (t_reverse_faults' store on the same machine, busy). */
+#define ESTIMATE_BACKFILL_PER_SEC 1000.0
 
 static uint64_t opt_batch_size = 500, opt_start_from, opt_end_at, opt_max_batches, opt_max_retries, opt_jobs = 2;
 static const char *opt_order_types, *opt_isolation, *opt_max_load, *opt_critical_load, *opt_pause_file;
@@ -299,10 +302,18 @@ static int run_sync(int argc, char **argv, struct ctx *c)
 	if (wc_hpos_authoritative(c->db, &hpos_auth, &err) < 0)
 		goto fail;
 	if (hpos_auth) {
-		out_error("HPOS is the authoritative store: sync would copy HPOS -> posts, which this version "
-			  "does not do yet. Nothing was changed.");
-		exit_code = HX_PROBLEM;
-		goto out;
+		int compat;
+
+		/* HPOS -> posts.  With compatibility mode off the posts tables
+		 * are left alone: only `hposctl backfill` writes them. */
+		if (wc_compat_mode(c->db, &compat, &err) < 0)
+			goto fail;
+		if (!compat) {
+			out_error("HPOS is authoritative and compatibility mode is off: the posts tables are not kept in sync. "
+				  "Run `hposctl compat-mode enable` first, or `hposctl backfill` for single orders. Nothing was changed.");
+			exit_code = HX_PROBLEM;
+			goto out;
+		}
 	}
 	if (choose_isolation(c->db, &so.isolation, &err) < 0)
 		goto fail;
@@ -312,6 +323,10 @@ static int run_sync(int argc, char **argv, struct ctx *c)
 
 	if (wc_hpos_tables_present(c->db, &mask, &err) < 0)
 		goto fail;
+	if (mask != HPOS_ALL_TABLES && hpos_auth) {
+		herr_set(&err, HX_PROBLEM, "HPOS is authoritative but its tables do not exist.");
+		goto fail;
+	}
 	if (mask != HPOS_ALL_TABLES) {
 		unsigned created;
 
@@ -326,7 +341,7 @@ static int run_sync(int argc, char **argv, struct ctx *c)
 			out_success("Custom order tables were created successfully.");
 		}
 	}
-	if (wc_pending(c->db, &types, 0, &p, &err) < 0)
+	if (wc_pending(c->db, &types, hpos_auth, &p, &err) < 0)
 		goto fail;
 	pending_n = pending_total(&p);
 	if (pending_n == 1)
@@ -338,10 +353,13 @@ static int run_sync(int argc, char **argv, struct ctx *c)
 		goto out;
 	}
 	if (opt_dry_run) {
-		fmt_duration(buf, sizeof(buf), (double)pending_n / ESTIMATE_ORDERS_PER_SEC);
+		double rate = hpos_auth ? ESTIMATE_BACKFILL_PER_SEC : ESTIMATE_ORDERS_PER_SEC;
+
+		fmt_duration(buf, sizeof(buf), (double)pending_n / rate);
 		out_log("Dry run: %llu missing, %llu outdated, %llu deletion markers. Estimated time at %.0f orders/s "
-			"(measured by `make bench`): %s.", (unsigned long long)p.missing, (unsigned long long)p.outdated,
-			(unsigned long long)p.markers, ESTIMATE_ORDERS_PER_SEC, buf);
+			"(%s): %s.", (unsigned long long)p.missing, (unsigned long long)p.outdated,
+			(unsigned long long)p.markers, rate, hpos_auth ? "HPOS -> posts, measured on a 2-core test machine" :
+			"measured by `make bench`", buf);
 		if (mask != HPOS_ALL_TABLES)
 			goto out;
 		db_set_dry_run(c->db, 1);
@@ -358,7 +376,7 @@ static int run_sync(int argc, char **argv, struct ctx *c)
 	}
 	progress_start(&r.bar, "Order Data Sync", pending_n);
 	t0 = now_mono();
-	rc = sync_to_hpos(c->db, &so, &st, &err);
+	rc = hpos_auth ? sync_to_posts(c->db, &so, &st, &err) : sync_to_hpos(c->db, &so, &st, &err);
 	secs = now_mono() - t0;
 	progress_update(&r.bar, st.seen);
 	progress_finish(&r.bar);
@@ -390,7 +408,8 @@ static int run_sync(int argc, char **argv, struct ctx *c)
 		out_log("%llu orders modified in the last %.0f seconds were left for the next run.",
 			(unsigned long long)st.deferred, so.settle);
 	if (st.deleted)
-		out_log("%llu orders deleted from posts were removed from HPOS.", (unsigned long long)st.deleted);
+		out_log(hpos_auth ? "%llu orders deleted from HPOS were removed from posts." :
+			"%llu orders deleted from posts were removed from HPOS.", (unsigned long long)st.deleted);
 	if (st.retries)
 		out_log("Batches retried after deadlocks, lock waits or lost connections: %llu.", (unsigned long long)st.retries);
 	if (st.synced)
@@ -427,12 +446,14 @@ out:
 const struct command cmd_sync = {
 	.name = "sync",
 	.fn = run_sync,
-	.summary = "Copy pending orders from posts to the HPOS tables, in batches",
+	.summary = "Copy pending orders to the other store (posts -> HPOS, or back when HPOS is authoritative)",
 	.synopsis = "hposctl sync [--batch-size=N] [--order-types=A,B] [--start-from=ID] [--end-at=ID]\n"
 		    "                    [--max-runtime=DURATION] [--max-batches=N] [--dry-run]\n"
 		    "                    [--isolation-level=LEVEL] [--no-transactions] [--settle=SECONDS]\n"
 		    "                    [--allow-truncation] [--max-load=VAR=N] [--critical-load=VAR=N] [--pause-file=PATH]",
-	.description = "Writes what WooCommerce's own migration writes, row for row. Orders whose values\n"
+	.description = "Writes what WooCommerce's own migration writes, row for row; when HPOS is\n"
+		       "authoritative (and compatibility mode is on) it backfills the posts tables as\n"
+		       "WooCommerce's backfill does. Orders whose values\n"
 		       "would be truncated or cannot be converted are skipped and reported (exit 1); the\n"
 		       "rest of their batch is migrated. Each batch is one transaction; deadlocks and lost\n"
 		       "connections are retried. Only one run per database and prefix (others exit 75).\n"

@@ -90,6 +90,8 @@ static int remigrate(struct ctx *c, const struct verify_opts *vo, struct vresult
 		     uint64_t *resynced, struct herr *err)
 {
 	uint64_t *ids = xcalloc(res->n + 1, sizeof(*ids));
+	uint64_t (*ranges)[2];
+	int rc;
 	struct vresult again, keep;
 	struct sync_opts so;
 	struct sync_stats_s st;
@@ -107,15 +109,20 @@ static int remigrate(struct ctx *c, const struct verify_opts *vo, struct vresult
 	memset(&so, 0, sizeof(so));
 	so.batch_size = vo->batch_size;
 	so.types = vo->types;
-	so.ids = ids;
-	so.nids = n;
+	ranges = xcalloc(n, sizeof(*ranges));
+	for (unsigned i = 0; i < n; i++)
+		ranges[i][0] = ranges[i][1] = ids[i];
+	so.ranges = (const uint64_t(*)[2])ranges;
+	so.nranges = n;
 	so.isolation = isolation_level(c->db);
 	so.max_retries = c->cfg.max_retries;
 	so.rounding_precision = vo->precision;
 	so.wclock_wait = 15.0;
 	so.jobs = 1;
 	so.runlock_name = c->cfg.lock_name;
-	if (sync_to_hpos(c->db, &so, &st, err) < 0) {
+	rc = sync_to_hpos(c->db, &so, &st, err);
+	free(ranges);
+	if (rc < 0) {
 		free(ids);
 		return -1;
 	}

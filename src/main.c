@@ -18,6 +18,9 @@ static const struct command *const commands[] = {
 	&cmd_diff,
 	&cmd_install,
 	&cmd_config,
+	&cmd_switch_authority,
+	&cmd_compat_mode,
+	&cmd_backfill,
 };
 
 static int opt_quiet, opt_debug, opt_json, opt_color = -1, opt_help, opt_version;

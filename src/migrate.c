@@ -160,11 +160,22 @@ static int select_batch(struct db *db, const struct sync_opts *so, uint64_t curs
 		sb_addf(&sql, " AND p.ID <= %llu", (unsigned long long)so->end_at);
 	sb_adds(&sql, " AND p.post_type IN (");
 	typelist_sql(db, so->types, &sql);
-	if (so->ids) {
-		/* Exactly these orders, pending or not (verify --re-migrate). */
-		sb_adds(&sql, ") AND p.post_status <> 'auto-draft' AND p.ID IN (");
-		for (unsigned i = 0; i < so->nids; i++)
-			sb_addf(&sql, "%s%llu", i ? "," : "", (unsigned long long)so->ids[i]);
+	if (so->nranges) {
+		/* Exactly these orders, pending or not (`backfill`, `verify
+		 * --re-migrate`): single IDs in one IN list, ranges apart. */
+		unsigned singles = 0;
+
+		sb_adds(&sql, ") AND p.post_status <> 'auto-draft' AND (p.ID IN (0");
+		for (unsigned i = 0; i < so->nranges; i++)
+			if (so->ranges[i][0] == so->ranges[i][1]) {
+				sb_addf(&sql, ",%llu", (unsigned long long)so->ranges[i][0]);
+				singles++;
+			}
+		sb_addc(&sql, ')');
+		for (unsigned i = 0; singles < so->nranges && i < so->nranges; i++)
+			if (so->ranges[i][0] != so->ranges[i][1])
+				sb_addf(&sql, " OR p.ID BETWEEN %llu AND %llu", (unsigned long long)so->ranges[i][0],
+					(unsigned long long)so->ranges[i][1]);
 		sb_addf(&sql, ") ORDER BY p.ID LIMIT %u", limit);
 	} else {
 		sb_addf(&sql, ") AND ((o.id IS NULL AND p.post_status <> 'auto-draft') OR o.date_updated_gmt < p.post_modified_gmt)"
@@ -1270,7 +1281,7 @@ out:
 	if (e.failed) {
 		*err = e.err;
 		rc = -1;
-	} else if (!st->stop_reason && !hpos_interrupted && !so->ids) {
+	} else if (!st->stop_reason && !hpos_interrupted && !so->nranges) {
 		rc = process_markers(db, so, st, err);
 	}
 	wclock_release(e.wcl.db ? e.wcl.db : db, &e.wcl.lock);

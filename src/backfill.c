@@ -1,0 +1,2060 @@
+/* backfill.c - HPOS -> posts, the way WooCommerce's backfill writes it.
+ *
+ * WooCommerce (OrdersTableDataStore::backfill_post_record, 10.x) works on
+ * PHP objects: it creates the post if it is missing (a placeholder first,
+ * with the order's ID), replaces every custom meta key of the order in
+ * postmeta, deletes postmeta keys the order no longer has (except the
+ * posts store's internal keys), writes the property meta through
+ * WC_Order_Data_Store_CPT::update_post_meta (only for properties that
+ * changed or whose key is missing; '' deletes), writes the five data-store
+ * flags with their setters, and updates the post row with
+ * post_modified_gmt = date_updated_gmt.  This file computes the same end
+ * state in C from one read of both stores and writes it per batch:
+ *
+ *   1. placeholder posts for orders without a post (so the ID is taken);
+ *   2. postmeta deletes, in-place updates (meta_ids kept) and inserts;
+ *   3. the wp_posts row last, so that until it is written the order stays
+ *      pending (date_updated_gmt > post_modified_gmt, or a placeholder).
+ *
+ * Values are copied as bytes.  WordPress's add_post_meta() unslashes
+ * values, so WooCommerce loses backslashes in custom meta on the way back;
+ * hposctl keeps them (docs/hposctl.1, BACKFILL). */
+#include "hposctl.h"
+#include "backfill.h"
+#include "convert.h"
+#include "mapping.h"
+#include "output.h"
+#include "syncstate.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define REFUND_TYPE "shop_order_refund"
+
+/* ------------------------------------------------------------------ */
+/* How the posts data store writes each mapped column back.            */
+
+enum bf_rule {
+	BF_POST,    /* a wp_posts column, written with the post row */
+	BF_NONE,    /* not written back (order_id columns, shipping email, orders.billing_email) */
+	BF_PROP,    /* WC_Order_Data_Store_CPT::update_post_meta: changed or missing; '' deletes */
+	BF_ABS,     /* Abstract_WC_Order_Data_Store_CPT::update_post_meta (orders and refunds) */
+	BF_FLAG,    /* data-store setter, always written, 'yes'/'no' (orders only) */
+	BF_FLAG_TF, /* the same with 'true'/'false' (_new_order_email_sent) */
+};
+
+struct bf_rule_ent {
+	enum mig mig;
+	const char *column;
+	const char *prop;   /* WooCommerce property name */
+	enum bf_rule rule;
+};
+
+/* In the order WooCommerce writes them. */
+static const struct bf_rule_ent rules[] = {
+	{ MIG_ORDER, "id", "id", BF_POST },
+	{ MIG_ORDER, "status", "status", BF_POST },
+	{ MIG_ORDER, "date_created_gmt", "date_created", BF_POST },
+	{ MIG_ORDER, "date_updated_gmt", "date_modified", BF_POST },
+	{ MIG_ORDER, "parent_order_id", "parent_id", BF_POST },
+	{ MIG_ORDER, "type", "type", BF_POST },
+	{ MIG_ORDER, "customer_note", "customer_note", BF_POST },
+	{ MIG_OPDATA, "order_key", "order_key", BF_PROP },
+	{ MIG_ORDER, "customer_id", "customer_id", BF_PROP },
+	{ MIG_ORDER, "payment_method", "payment_method", BF_PROP },
+	{ MIG_ORDER, "payment_method_title", "payment_method_title", BF_PROP },
+	{ MIG_ORDER, "transaction_id", "transaction_id", BF_PROP },
+	{ MIG_ORDER, "ip_address", "customer_ip_address", BF_PROP },
+	{ MIG_ORDER, "user_agent", "customer_user_agent", BF_PROP },
+	{ MIG_OPDATA, "created_via", "created_via", BF_PROP },
+	{ MIG_OPDATA, "date_completed_gmt", "date_completed", BF_PROP },
+	{ MIG_OPDATA, "date_paid_gmt", "date_paid", BF_PROP },
+	{ MIG_OPDATA, "cart_hash", "cart_hash", BF_PROP },
+	{ MIG_BILLING, "first_name", "billing_first_name", BF_PROP },
+	{ MIG_BILLING, "last_name", "billing_last_name", BF_PROP },
+	{ MIG_BILLING, "company", "billing_company", BF_PROP },
+	{ MIG_BILLING, "address_1", "billing_address_1", BF_PROP },
+	{ MIG_BILLING, "address_2", "billing_address_2", BF_PROP },
+	{ MIG_BILLING, "city", "billing_city", BF_PROP },
+	{ MIG_BILLING, "state", "billing_state", BF_PROP },
+	{ MIG_BILLING, "postcode", "billing_postcode", BF_PROP },
+	{ MIG_BILLING, "country", "billing_country", BF_PROP },
+	{ MIG_BILLING, "email", "billing_email", BF_PROP },
+	{ MIG_BILLING, "phone", "billing_phone", BF_PROP },
+	{ MIG_SHIPPING, "first_name", "shipping_first_name", BF_PROP },
+	{ MIG_SHIPPING, "last_name", "shipping_last_name", BF_PROP },
+	{ MIG_SHIPPING, "company", "shipping_company", BF_PROP },
+	{ MIG_SHIPPING, "address_1", "shipping_address_1", BF_PROP },
+	{ MIG_SHIPPING, "address_2", "shipping_address_2", BF_PROP },
+	{ MIG_SHIPPING, "city", "shipping_city", BF_PROP },
+	{ MIG_SHIPPING, "state", "shipping_state", BF_PROP },
+	{ MIG_SHIPPING, "postcode", "shipping_postcode", BF_PROP },
+	{ MIG_SHIPPING, "country", "shipping_country", BF_PROP },
+	{ MIG_SHIPPING, "phone", "shipping_phone", BF_PROP },
+	{ MIG_ORDER, "currency", "currency", BF_ABS },
+	{ MIG_OPDATA, "discount_total_amount", "discount_total", BF_ABS },
+	{ MIG_OPDATA, "discount_tax_amount", "discount_tax", BF_ABS },
+	{ MIG_OPDATA, "shipping_total_amount", "shipping_total", BF_ABS },
+	{ MIG_OPDATA, "shipping_tax_amount", "shipping_tax", BF_ABS },
+	{ MIG_ORDER, "tax_amount", "cart_tax", BF_ABS },
+	{ MIG_ORDER, "total_amount", "total", BF_ABS },
+	{ MIG_OPDATA, "woocommerce_version", "version", BF_ABS },
+	{ MIG_OPDATA, "prices_include_tax", "prices_include_tax", BF_ABS },
+	{ MIG_OPDATA, "download_permission_granted", "download_permissions_granted", BF_FLAG },
+	{ MIG_OPDATA, "recorded_sales", "recorded_sales", BF_FLAG },
+	{ MIG_OPDATA, "coupon_usages_are_counted", "recorded_coupon_usage_counts", BF_FLAG },
+	{ MIG_OPDATA, "order_stock_reduced", "order_stock_reduced", BF_FLAG },
+	{ MIG_OPDATA, "new_order_email_sent", "new_order_email_sent", BF_FLAG_TF },
+	/* The billing address row's email is the property's source (it is
+	 * read last); the shipping email is no property at all. */
+	{ MIG_ORDER, "billing_email", NULL, BF_NONE },
+	{ MIG_SHIPPING, "email", NULL, BF_NONE },
+	{ MIG_BILLING, "order_id", NULL, BF_NONE },
+	{ MIG_SHIPPING, "order_id", NULL, BF_NONE },
+	{ MIG_OPDATA, "order_id", NULL, BF_NONE },
+};
+
+static int rule_ci[ARRAY_SIZE(rules)]; /* colmaps index of each rule */
+static int rules_ready;
+
+static void rules_init(void)
+{
+	if (rules_ready)
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(rules); i++)
+		rule_ci[i] = mapping_find(rules[i].mig, rules[i].column);
+	rules_ready = 1;
+}
+
+unsigned backfill_rules_check(void)
+{
+	unsigned bad = 0;
+
+	rules_init();
+	for (unsigned ci = 0; ci < ncolmaps; ci++) {
+		unsigned n = 0;
+
+		for (size_t i = 0; i < ARRAY_SIZE(rules); i++)
+			n += rule_ci[i] == (int)ci;
+		bad += n != 1;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(rules); i++)
+		bad += rule_ci[i] < 0;
+	return bad;
+}
+
+static int find_rule(const char *prop)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(rules); i++)
+		if (rules[i].prop && !strcmp(rules[i].prop, prop))
+			return (int)i;
+	return -1;
+}
+
+static const char *const refund_props[] = { "amount", "refunded_by", "refunded_payment", "reason" };
+static const char *const refund_keys[] = { "_refund_amount", "_refunded_by", "_refunded_payment", "_refund_reason" };
+
+int backfill_prop_known(const char *prop)
+{
+	if (find_rule(prop) >= 0)
+		return 1;
+	for (size_t i = 0; i < ARRAY_SIZE(refund_props); i++)
+		if (!strcmp(prop, refund_props[i]))
+			return 1;
+	return 0;
+}
+
+/* OrdersTableDataStore::$internal_meta_keys (not copied back as meta;
+ * the two address index keys are let through by filter_raw_meta_data). */
+static const char *const hpos_internal[] = {
+	"_customer_user", "_order_key", "_order_currency", "_billing_first_name", "_billing_last_name",
+	"_billing_company", "_billing_address_1", "_billing_address_2", "_billing_city", "_billing_state",
+	"_billing_postcode", "_billing_country", "_billing_email", "_billing_phone", "_shipping_first_name",
+	"_shipping_last_name", "_shipping_company", "_shipping_address_1", "_shipping_address_2",
+	"_shipping_city", "_shipping_state", "_shipping_postcode", "_shipping_country", "_shipping_phone",
+	"_completed_date", "_paid_date", "_edit_last", "_cart_discount", "_cart_discount_tax",
+	"_order_shipping", "_order_shipping_tax", "_order_tax", "_order_total", "_payment_method",
+	"_payment_method_title", "_transaction_id", "_customer_ip_address", "_customer_user_agent",
+	"_created_via", "_order_version", "_prices_include_tax", "_date_completed", "_date_paid",
+	"_payment_tokens", "_recorded_sales", "_recorded_coupon_usage_counts",
+	"_download_permissions_granted", "_order_stock_reduced", "_new_order_email_sent", "_cogs_total_value",
+};
+
+/* WC_Order_Data_Store_CPT::$internal_meta_keys plus the keys of its
+ * internal_data_store_key_getters: never deleted as stale meta. */
+static const char *const cpt_order_internal[] = {
+	"_customer_user", "_order_key", "_order_currency", "_billing_first_name", "_billing_last_name",
+	"_billing_company", "_billing_address_1", "_billing_address_2", "_billing_city", "_billing_state",
+	"_billing_postcode", "_billing_country", "_billing_email", "_billing_phone", "_shipping_first_name",
+	"_shipping_last_name", "_shipping_company", "_shipping_address_1", "_shipping_address_2",
+	"_shipping_city", "_shipping_state", "_shipping_postcode", "_shipping_country", "_shipping_phone",
+	"_completed_date", "_paid_date", "_edit_lock", "_edit_last", "_cart_discount", "_cart_discount_tax",
+	"_order_shipping", "_order_shipping_tax", "_order_tax", "_order_total", "_payment_method",
+	"_payment_method_title", "_transaction_id", "_customer_ip_address", "_customer_user_agent",
+	"_created_via", "_order_version", "_prices_include_tax", "_date_completed", "_date_paid",
+	"_payment_tokens", "_billing_address_index", "_shipping_address_index", "_recorded_sales",
+	"_recorded_coupon_usage_counts", "_download_permissions_granted", "_order_stock_reduced",
+	"_new_order_email_sent",
+};
+
+/* WC_Order_Refund_Data_Store_CPT::$internal_meta_keys. */
+static const char *const cpt_refund_internal[] = {
+	"_order_currency", "_cart_discount", "_refund_amount", "_refunded_by", "_refunded_payment",
+	"_refund_reason", "_cart_discount_tax", "_order_shipping", "_order_shipping_tax", "_order_tax",
+	"_order_total", "_order_version", "_prices_include_tax", "_payment_tokens",
+};
+
+static int in_list(const char *const *list, size_t n, const char *key, size_t klen)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strlen(list[i]) == klen && !memcmp(list[i], key, klen))
+			return 1;
+	return 0;
+}
+
+static int is_marker_key(const char *k, size_t n)
+{
+	return (n == 13 && !memcmp(k, "_deleted_from", 13)) || (n == 12 && !memcmp(k, "deleted_from", 12));
+}
+
+/* Custom meta of an HPOS order, i.e. what WooCommerce copies back as meta. */
+static int hpos_custom_key(const char *k, size_t n, int refund)
+{
+	if (n >= 3 && !strncasecmp(k, "wp_", 3))
+		return 0; /* WC_Data_Store_WP::exclude_internal_meta_keys */
+	if (is_marker_key(k, n))
+		return 0;
+	if ((n == 22 && !memcmp(k, "_billing_address_index", 22)) || (n == 23 && !memcmp(k, "_shipping_address_index", 23)))
+		return 1;
+	if (refund && in_list(refund_keys, ARRAY_SIZE(refund_keys), k, n))
+		return 0;
+	return !in_list(hpos_internal, ARRAY_SIZE(hpos_internal), k, n);
+}
+
+static int cpt_internal_key(const char *k, size_t n, int refund)
+{
+	return refund ? in_list(cpt_refund_internal, ARRAY_SIZE(cpt_refund_internal), k, n)
+		      : in_list(cpt_order_internal, ARRAY_SIZE(cpt_order_internal), k, n);
+}
+
+int backfill_internal_key(const char *key)
+{
+	size_t n = strlen(key);
+	unsigned idx[2];
+
+	return mapping_lookup(key, n, idx) > 0 || in_list(hpos_internal, ARRAY_SIZE(hpos_internal), key, n) ||
+	       in_list(cpt_order_internal, ARRAY_SIZE(cpt_order_internal), key, n) ||
+	       in_list(refund_keys, ARRAY_SIZE(refund_keys), key, n);
+}
+
+/* ------------------------------------------------------------------ */
+/* The site: timezone, price decimals, defaults.                      */
+
+struct site {
+	int use_tz;            /* TZ set to timezone_string */
+	long offset;           /* seconds east of UTC otherwise */
+	char *saved_tz;
+	int had_tz;
+	int price_dp;
+	int prices_include_tax;
+	int compat;
+	char *home;
+	char *comment_status;  /* default_comment_status */
+	int have_comments, have_terms;
+};
+
+static int table_exists(struct db *db, const char *suffix, int *yes, struct herr *err)
+{
+	uint64_t n;
+
+	if (db_get_u64(db, &n, NULL, err, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+		       "AND TABLE_NAME = '%s%s'", db_prefix(db), suffix) < 0)
+		return -1;
+	*yes = n > 0;
+	return 0;
+}
+
+static int site_load(struct db *db, struct site *s, struct herr *err)
+{
+	char *tzs = NULL, *off = NULL, *dp = NULL, *pit = NULL;
+	int rc = -1;
+
+	memset(s, 0, sizeof(*s));
+	if (wc_option_get(db, "timezone_string", &tzs, err) < 0 || wc_option_get(db, "gmt_offset", &off, err) < 0 ||
+	    wc_option_get(db, "woocommerce_price_num_decimals", &dp, err) < 0 ||
+	    wc_option_get(db, "woocommerce_prices_include_tax", &pit, err) < 0 ||
+	    wc_option_get(db, "home", &s->home, err) < 0 ||
+	    wc_option_get(db, "default_comment_status", &s->comment_status, err) < 0 ||
+	    wc_compat_mode(db, &s->compat, err) < 0 ||
+	    table_exists(db, "comments", &s->have_comments, err) < 0 ||
+	    table_exists(db, "term_relationships", &s->have_terms, err) < 0)
+		goto out;
+	/* wc_timezone_string(): timezone_string, else the gmt_offset hours. */
+	if (tzs && *tzs && strcmp(tzs, "UTC") && strncmp(tzs, "UTC+", 4) && strncmp(tzs, "UTC-", 4)) {
+		const char *cur = getenv("TZ");
+
+		s->had_tz = cur != NULL;
+		s->saved_tz = cur ? xstrdup(cur) : NULL;
+		setenv("TZ", tzs, 1);
+		tzset();
+		s->use_tz = 1;
+	} else if (tzs && (!strncmp(tzs, "UTC+", 4) || !strncmp(tzs, "UTC-", 4))) {
+		s->offset = (long)lround(strtod(tzs + 3, NULL) * 3600.0);
+	} else if (!(tzs && *tzs) && off && *off) {
+		s->offset = (long)lround(strtod(off, NULL) * 3600.0);
+	}
+	s->price_dp = dp && *dp ? abs(atoi(dp)) : 2;
+	s->prices_include_tax = pit && !strcmp(pit, "yes");
+	if (!s->home)
+		s->home = xstrdup("");
+	if (!s->comment_status)
+		s->comment_status = xstrdup("open");
+	rc = 0;
+out:
+	free(tzs);
+	free(off);
+	free(dp);
+	free(pit);
+	return rc;
+}
+
+static void site_release(struct site *s)
+{
+	if (s->use_tz) {
+		if (s->had_tz)
+			setenv("TZ", s->saved_tz, 1);
+		else
+			unsetenv("TZ");
+		tzset();
+	}
+	free(s->saved_tz);
+	free(s->home);
+	free(s->comment_status);
+	memset(s, 0, sizeof(*s));
+}
+
+/* "Y-m-d H:i:s" (UTC) -> epoch; 0 when it is not a usable date. */
+static int parse_gmt(const char *v, size_t len, int64_t *t)
+{
+	struct tm tm;
+	char buf[32];
+
+	if (!v || len < 19 || len >= sizeof(buf))
+		return 0;
+	memcpy(buf, v, len);
+	buf[len] = '\0';
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(buf, "%d-%d-%d %d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+		   &tm.tm_sec) != 6 || tm.tm_year < 1 || tm.tm_mon < 1)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	*t = (int64_t)timegm(&tm);
+	return 1;
+}
+
+static void fmt_tm(const struct tm *tm, char out[20])
+{
+	char buf[80];
+
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02d %02d:%02d:%02d", tm->tm_year + 1900, tm->tm_mon + 1, tm->tm_mday,
+		 tm->tm_hour, tm->tm_min, tm->tm_sec);
+	memcpy(out, buf, 19);
+	out[19] = '\0';
+}
+
+static void epoch_gmt(int64_t t, char out[20])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	fmt_tm(&tm, out);
+}
+
+/* The site's local time of epoch t (getOffsetTimestamp()). */
+static void epoch_local(const struct site *s, int64_t t, char out[20])
+{
+	time_t tt;
+	struct tm tm;
+
+	if (s->use_tz) {
+		tt = (time_t)t;
+		localtime_r(&tt, &tm);
+	} else {
+		tt = (time_t)(t + s->offset);
+		gmtime_r(&tt, &tm);
+	}
+	fmt_tm(&tm, out);
+}
+
+/* A site-local "Y-m-d H:i:s" -> epoch (WC_Data::set_date_prop on a string). */
+static int parse_local(const struct site *s, const char *v, size_t len, int64_t *t)
+{
+	struct tm tm;
+	char buf[32];
+
+	if (!v || len < 19 || len >= sizeof(buf))
+		return 0;
+	if (!s->use_tz) {
+		if (!parse_gmt(v, len, t))
+			return 0;
+		*t -= s->offset;
+		return 1;
+	}
+	memcpy(buf, v, len);
+	buf[len] = '\0';
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(buf, "%d-%d-%d %d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+		   &tm.tm_sec) != 6 || tm.tm_year < 1 || tm.tm_mon < 1)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	tm.tm_isdst = -1;
+	*t = (int64_t)mktime(&tm);
+	return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* PHP value normalisation (the order setters).                       */
+
+/* wc_format_decimal($v) on a string, no rounding: keep digits, '-' and the
+ * last '.' (if something follows it). */
+static char *wc_decimal(const char *v, size_t len)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *last = NULL;
+
+	for (size_t i = 0; v && i < len; i++)
+		if (v[i] == '.')
+			last = v + i;
+	if (last && last == v + len - 1)
+		last = NULL;
+	for (size_t i = 0; v && i < len; i++) {
+		char ch = v[i];
+
+		if ((ch >= '0' && ch <= '9') || ch == '-' || (ch == '.' && v + i == last))
+			sb_addc(&sb, ch);
+	}
+	return sb.buf ? sb_detach(&sb) : xstrdup("");
+}
+
+/* number_format(floatval($v), dp, '.', '') as PHP 8 does it (half away
+ * from zero, no negative zero). */
+static char *number_format(const char *v, size_t len, int dp)
+{
+	char *clean = wc_decimal(v, len), buf[96], pre[64];
+	double d = conv_php_floatval(clean, strlen(clean)), f = pow(10.0, dp), x;
+	int zero = 1;
+
+	free(clean);
+	x = d * f;
+	snprintf(pre, sizeof(pre), "%.15e", x); /* PHP's pre-rounding */
+	x = round(strtod(pre, NULL)) / f;
+	if (!isfinite(x))
+		x = 0;
+	snprintf(buf, sizeof(buf), "%.*f", dp, x);
+	for (const char *p = buf; *p; p++)
+		if (*p >= '1' && *p <= '9')
+			zero = 0;
+	return xstrdup(zero && buf[0] == '-' ? buf + 1 : buf);
+}
+
+static uint64_t absint(const char *v, size_t len)
+{
+	int64_t i = 0;
+
+	conv_php_int(v ? v : "", v ? len : 0, &i);
+	return (uint64_t)(i < 0 ? -i : i);
+}
+
+/* ------------------------------------------------------------------ */
+/* One batch.                                                          */
+
+struct pmv {                /* a postmeta row, as it will be */
+	uint64_t meta_id;   /* 0: to be inserted */
+	const char *key;
+	size_t klen;
+	const char *val;
+	size_t vlen;
+	char *own;          /* val when it is ours */
+	int dead;
+	int changed;
+};
+
+struct bord {
+	uint64_t id;
+	int deferred, skip, hold;
+	char *reason;
+	char **h;               /* HPOS values per colmaps index (NULL = SQL NULL) */
+	unsigned long *hl;
+	size_t hm_lo, hm_hi;    /* its rows in batch->hm */
+	int post_exists;
+	char *post_type, *post_author, *post_excerpt;
+	struct pmv *pm;
+	size_t npm, cap;
+	/* the post row to write */
+	int refund;
+	char date[20], date_gmt[20], mod[20], mod_gmt[20];
+	uint64_t parent;
+	const char *status, *type, *excerpt;
+	size_t excerpt_len;
+	int markers_only;
+};
+
+struct hmr {
+	uint64_t order_id, id;
+	const char *key, *val;
+	size_t klen, vlen;
+};
+
+struct bbatch {
+	struct bord *o;
+	unsigned n;
+	struct hmr *hm;
+	size_t nhm;
+	struct db_result *r_orders, *r_hmeta, *r_pm, *r_posts;
+	uint64_t last_id;
+};
+
+static void bbatch_reset(struct bbatch *b)
+{
+	for (unsigned i = 0; i < b->n; i++) {
+		struct bord *o = &b->o[i];
+
+		for (size_t j = 0; j < o->npm; j++)
+			free(o->pm[j].own);
+		free(o->pm);
+		free(o->h);
+		free(o->hl);
+		free(o->reason);
+		free(o->post_type);
+		free(o->post_author);
+		free(o->post_excerpt);
+	}
+	free(b->o);
+	free(b->hm);
+	db_free_result(b->r_orders);
+	db_free_result(b->r_hmeta);
+	db_free_result(b->r_pm);
+	db_free_result(b->r_posts);
+	memset(b, 0, sizeof(*b));
+}
+
+static void bskip(struct bord *o, const char *fmt, ...) HPOS_PRINTF(2, 3);
+static void bskip(struct bord *o, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+
+	if (o->skip)
+		return;
+	va_start(ap, fmt);
+	sb_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	o->skip = 1;
+	o->reason = sb_detach(&sb);
+}
+
+static int bfind(const struct bbatch *b, uint64_t id)
+{
+	unsigned lo = 0, hi = b->n;
+
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+
+		if (b->o[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < b->n && b->o[lo].id == id ? (int)lo : -1;
+}
+
+static void id_list(struct strbuf *sql, const struct bbatch *b)
+{
+	int first = 1;
+
+	for (unsigned i = 0; i < b->n; i++) {
+		if (b->o[i].deferred)
+			continue;
+		sb_addf(sql, "%s%llu", first ? "" : ",", (unsigned long long)b->o[i].id);
+		first = 0;
+	}
+	if (first)
+		sb_adds(sql, "0");
+}
+
+static const char mig_alias[MIG_COUNT] = { 'o', 'b', 's', 'd' };
+
+/* Pick the batch: pending orders (or the requested ranges) after cursor. */
+static int select_ids(struct db *db, const struct sync_opts *so, uint64_t cursor, struct bbatch *b, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT, in = STRBUF_INIT;
+	struct db_result *res = NULL;
+	struct db_row row;
+	int rc;
+
+	typelist_sql(db, so->types, &in);
+	sb_addf(&sql, "SELECT o.id, o.date_updated_gmt > UTC_TIMESTAMP() - INTERVAL %.0f SECOND AND "
+		"o.date_updated_gmt <= UTC_TIMESTAMP() FROM ", so->settle);
+	wc_table(db, &sql, "wc_orders");
+	sb_adds(&sql, " o LEFT JOIN ");
+	wc_table(db, &sql, "posts");
+	sb_addf(&sql, " p ON p.ID = o.id WHERE o.id > %llu", (unsigned long long)cursor);
+	if (so->end_at)
+		sb_addf(&sql, " AND o.id <= %llu", (unsigned long long)so->end_at);
+	if (so->nranges) {
+		sb_addf(&sql, " AND o.type IN (%s) AND (", in.buf);
+		for (unsigned i = 0; i < so->nranges; i++)
+			sb_addf(&sql, "%so.id BETWEEN %llu AND %llu", i ? " OR " : "",
+				(unsigned long long)so->ranges[i][0], (unsigned long long)so->ranges[i][1]);
+		sb_addc(&sql, ')');
+	} else {
+		/* DataSynchronizer, HPOS authoritative: (A') missing or
+		 * placeholder post, (B') newer date_updated_gmt. */
+		sb_addf(&sql, " AND ((o.type IN (%s) AND o.status NOT IN ('auto-draft') AND (p.ID IS NULL OR p.post_type = '"
+			PLACEHOLDER_TYPE "')) OR (p.post_type IN (%s) AND o.date_updated_gmt > p.post_modified_gmt))",
+			in.buf, in.buf);
+	}
+	sb_addf(&sql, " ORDER BY o.id LIMIT %u", so->batch_size);
+	rc = db_run(db, DB_READ, sql.buf, sql.len, &res, err);
+	sb_release(&sql);
+	sb_release(&in);
+	if (rc < 0)
+		return -1;
+	b->o = xcalloc(db_num_rows(res) + 1, sizeof(*b->o));
+	while (db_fetch(res, &row)) {
+		struct bord *o = &b->o[b->n++];
+
+		o->id = strtoull(row.vals[0], NULL, 10);
+		o->deferred = so->settle > 0 && !so->nranges && row.vals[1] && row.vals[1][0] == '1';
+		b->last_id = o->id;
+	}
+	db_free_result(res);
+	return 0;
+}
+
+static struct pmv *pm_add(struct bord *o)
+{
+	if (o->npm == o->cap) {
+		o->cap = o->cap ? o->cap * 2 : 64;
+		o->pm = xrealloc(o->pm, o->cap * sizeof(*o->pm));
+	}
+	memset(&o->pm[o->npm], 0, sizeof(*o->pm));
+	return &o->pm[o->npm++];
+}
+
+static int key_eq(const char *a, size_t an, const char *b, size_t bn)
+{
+	return an == bn && !memcmp(a, b, an);
+}
+
+/* Read both stores for the batch. */
+static int load_batch(struct db *db, struct bbatch *b, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	struct db_row row;
+	int rc;
+
+	rules_init();
+	sb_adds(&sql, "SELECT o.id");
+	for (unsigned ci = 0; ci < ncolmaps; ci++)
+		sb_addf(&sql, ", %c.`%s`", mig_alias[colmaps[ci].mig], colmaps[ci].column);
+	sb_adds(&sql, " FROM ");
+	wc_table(db, &sql, "wc_orders");
+	sb_adds(&sql, " o LEFT JOIN ");
+	wc_table(db, &sql, "wc_order_addresses");
+	sb_adds(&sql, " b ON b.order_id = o.id AND b.address_type = 'billing' LEFT JOIN ");
+	wc_table(db, &sql, "wc_order_addresses");
+	sb_adds(&sql, " s ON s.order_id = o.id AND s.address_type = 'shipping' LEFT JOIN ");
+	wc_table(db, &sql, "wc_order_operational_data");
+	sb_adds(&sql, " d ON d.order_id = o.id WHERE o.id IN (");
+	id_list(&sql, b);
+	sb_adds(&sql, ")");
+	rc = db_run(db, DB_READ, sql.buf, sql.len, &b->r_orders, err);
+	while (rc == 0 && db_fetch(b->r_orders, &row)) {
+		int oi = bfind(b, strtoull(row.vals[0], NULL, 10));
+		struct bord *o;
+
+		if (oi < 0 || b->o[oi].h)
+			continue; /* duplicate address rows cannot exist (unique key) */
+		o = &b->o[oi];
+		o->h = xcalloc(ncolmaps, sizeof(*o->h));
+		o->hl = xcalloc(ncolmaps, sizeof(*o->hl));
+		for (unsigned ci = 0; ci < ncolmaps; ci++) {
+			o->h[ci] = row.vals[ci + 1];
+			o->hl[ci] = row.lens[ci + 1];
+		}
+	}
+	if (rc == 0) {
+		sb_reset(&sql);
+		sb_adds(&sql, "SELECT order_id, id, meta_key, meta_value FROM ");
+		wc_table(db, &sql, "wc_orders_meta");
+		sb_adds(&sql, " WHERE order_id IN (");
+		id_list(&sql, b);
+		sb_adds(&sql, ") ORDER BY order_id, id");
+		rc = db_run(db, DB_READ, sql.buf, sql.len, &b->r_hmeta, err);
+	}
+	if (rc == 0) {
+		b->hm = xcalloc(db_num_rows(b->r_hmeta) + 1, sizeof(*b->hm));
+		while (db_fetch(b->r_hmeta, &row)) {
+			struct hmr *h = &b->hm[b->nhm++];
+
+			h->order_id = strtoull(row.vals[0], NULL, 10);
+			h->id = strtoull(row.vals[1], NULL, 10);
+			h->key = row.vals[2] ? row.vals[2] : "";
+			h->klen = row.vals[2] ? row.lens[2] : 0;
+			h->val = row.vals[3] ? row.vals[3] : "";
+			h->vlen = row.vals[3] ? row.lens[3] : 0;
+		}
+		for (size_t i = 0; i < b->nhm;) {
+			int oi = bfind(b, b->hm[i].order_id);
+			size_t j = i;
+
+			while (j < b->nhm && b->hm[j].order_id == b->hm[i].order_id)
+				j++;
+			if (oi >= 0) {
+				b->o[oi].hm_lo = i;
+				b->o[oi].hm_hi = j;
+			}
+			i = j;
+		}
+		sb_reset(&sql);
+		sb_adds(&sql, "SELECT ID, post_type, post_author, post_excerpt FROM ");
+		wc_table(db, &sql, "posts");
+		sb_adds(&sql, " WHERE ID IN (");
+		id_list(&sql, b);
+		sb_adds(&sql, ")");
+		rc = db_run(db, DB_READ, sql.buf, sql.len, &b->r_posts, err);
+	}
+	while (rc == 0 && db_fetch(b->r_posts, &row)) {
+		int oi = bfind(b, strtoull(row.vals[0], NULL, 10));
+
+		if (oi < 0)
+			continue;
+		b->o[oi].post_exists = 1;
+		b->o[oi].post_type = xstrdup(row.vals[1] ? row.vals[1] : "");
+		b->o[oi].post_author = xstrdup(row.vals[2] ? row.vals[2] : "0");
+		b->o[oi].post_excerpt = xstrndup(row.vals[3] ? row.vals[3] : "", row.vals[3] ? row.lens[3] : 0);
+	}
+	if (rc == 0) {
+		sb_reset(&sql);
+		sb_adds(&sql, "SELECT post_id, meta_id, meta_key, meta_value FROM ");
+		wc_table(db, &sql, "postmeta");
+		sb_adds(&sql, " WHERE post_id IN (");
+		id_list(&sql, b);
+		sb_adds(&sql, ") ORDER BY post_id, meta_id");
+		rc = db_run(db, DB_READ, sql.buf, sql.len, &b->r_pm, err);
+	}
+	while (rc == 0 && db_fetch(b->r_pm, &row)) {
+		int oi = bfind(b, strtoull(row.vals[0], NULL, 10));
+		struct pmv *v;
+
+		if (oi < 0 || !row.vals[2])
+			continue; /* a NULL meta_key is nobody's key */
+		v = pm_add(&b->o[oi]);
+		v->meta_id = strtoull(row.vals[1], NULL, 10);
+		v->key = row.vals[2];
+		v->klen = row.lens[2];
+		v->val = row.vals[3] ? row.vals[3] : "";
+		v->vlen = row.vals[3] ? row.lens[3] : 0;
+	}
+	sb_release(&sql);
+	return rc;
+}
+
+/* The first original value of key (get_post_meta($id, $key, true)). */
+static const struct pmv *pm_first_orig(const struct bord *o, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (size_t i = 0; i < o->npm; i++)
+		if (o->pm[i].meta_id && key_eq(o->pm[i].key, o->pm[i].klen, key, kl))
+			return &o->pm[i];
+	return NULL;
+}
+
+static size_t pm_live_count(const struct bord *o, const char *key)
+{
+	size_t kl = strlen(key), n = 0;
+
+	for (size_t i = 0; i < o->npm; i++)
+		if (!o->pm[i].dead && key_eq(o->pm[i].key, o->pm[i].klen, key, kl))
+			n++;
+	return n;
+}
+
+static void pm_set(struct pmv *v, const char *val, size_t len)
+{
+	if (v->vlen == len && !memcmp(v->val, val, len))
+		return;
+	free(v->own);
+	v->own = xstrndup(val, len);
+	v->val = v->own;
+	v->vlen = len;
+	v->changed = 1;
+}
+
+/* update_post_meta(): every row of key gets val (one is added if there is
+ * none).  Returns whether WordPress would report an update. */
+static int meta_update(struct bord *o, const char *key, const char *val)
+{
+	size_t kl = strlen(key), vl = strlen(val), n = 0;
+	int same = 0;
+
+	for (size_t i = 0; i < o->npm; i++) {
+		struct pmv *v = &o->pm[i];
+
+		if (v->dead || !key_eq(v->key, v->klen, key, kl))
+			continue;
+		if (n++ == 0)
+			same = v->vlen == vl && !memcmp(v->val, val, vl);
+		pm_set(v, val, vl);
+	}
+	if (n == 0) {
+		struct pmv *v = pm_add(o);
+
+		v->key = key;
+		v->klen = kl;
+		v->own = xstrdup(val);
+		v->val = v->own;
+		v->vlen = vl;
+		return 1;
+	}
+	return !(n == 1 && same);
+}
+
+static int meta_delete(struct bord *o, const char *key, size_t kl)
+{
+	int any = 0;
+
+	for (size_t i = 0; i < o->npm; i++) {
+		struct pmv *v = &o->pm[i];
+
+		if (!v->dead && key_eq(v->key, v->klen, key, kl)) {
+			v->dead = 1;
+			any = 1;
+		}
+	}
+	return any;
+}
+
+/* update_or_delete_post_meta(). */
+static int meta_update_or_delete(struct bord *o, const char *key, const char *val)
+{
+	if (!*val)
+		return meta_delete(o, key, strlen(key));
+	return meta_update(o, key, val);
+}
+
+static const char *hval(const struct bord *o, unsigned ci)
+{
+	return o->h[ci];
+}
+
+/* The property value WooCommerce holds for a mapped column, from HPOS
+ * (NULL -> the property's default) or from postmeta (missing -> '').
+ * Returns an allocated string; kind tells the format. */
+enum pkind { PK_STRING, PK_INT, PK_DECIMAL, PK_TOTAL, PK_BOOL, PK_DATE, PK_KEY };
+
+static enum pkind prop_kind(const struct bf_rule_ent *r, const struct colmap *c)
+{
+	if (!strcmp(r->prop, "total"))
+		return PK_TOTAL;
+	if (!strcmp(r->prop, "order_key"))
+		return PK_KEY;
+	switch (c->type) {
+	case CT_INT: return PK_INT;
+	case CT_DECIMAL: return PK_DECIMAL;
+	case CT_BOOL: return PK_BOOL;
+	case CT_EPOCH: case CT_DATE: return PK_DATE;
+	default: return PK_STRING;
+	}
+}
+
+/* HPOS side, as the string update_post_meta would store ('' = delete). */
+static char *hpos_prop(const struct site *s, const struct bord *o, unsigned ci, enum pkind k)
+{
+	const char *v = hval(o, ci);
+	size_t len = v ? o->hl[ci] : 0;
+	char buf[32];
+	int64_t t;
+
+	switch (k) {
+	case PK_STRING:
+		return xstrndup(v ? v : "", len);
+	case PK_KEY: /* WC_Order::set_order_key() keeps 22 characters */
+		return xstrndup(v ? v : "", len > 22 ? 22 : len);
+	case PK_INT:
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)absint(v, len));
+		return xstrdup(buf);
+	case PK_DECIMAL:
+		return v ? wc_decimal(v, len) : xstrdup("0");
+	case PK_TOTAL:
+		return number_format(v ? v : "0", v ? len : 1, s->price_dp);
+	case PK_BOOL:
+		return xstrdup(v && conv_bool(v, len) ? "yes" : "no");
+	case PK_DATE:
+		if (!parse_gmt(v, len, &t))
+			return xstrdup("");
+		snprintf(buf, sizeof(buf), "%lld", (long long)t);
+		return xstrdup(buf);
+	}
+	return xstrdup("");
+}
+
+/* Posts side, read as WC_Order_Data_Store_CPT::read() would, in the same
+ * format as hpos_prop() so that equal means "not changed". */
+static char *post_prop(const struct site *s, const struct bord *o, const struct colmap *c, enum pkind k)
+{
+	const struct pmv *m = pm_first_orig(o, c->meta_key);
+	const char *v = m ? m->val : "";
+	size_t len = m ? m->vlen : 0;
+	char buf[32];
+	int64_t t;
+
+	switch (k) {
+	case PK_STRING:
+		return xstrndup(v, len);
+	case PK_KEY:
+		return xstrndup(v, len > 22 ? 22 : len);
+	case PK_INT:
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)absint(v, len));
+		return xstrdup(buf);
+	case PK_DECIMAL:
+		return wc_decimal(v, len);
+	case PK_TOTAL:
+		return number_format(v, len, s->price_dp);
+	case PK_BOOL:
+		if (!m)
+			return xstrdup(s->prices_include_tax ? "yes" : "no");
+		return xstrdup(len == 3 && !memcmp(v, "yes", 3) ? "yes" : "no");
+	case PK_DATE:
+		/* _date_paid, falling back to the pre-3.0 _paid_date (local). */
+		if (!m || len == 0 || (len == 1 && v[0] == '0')) {
+			const char *legacy = !strcmp(c->meta_key, "_date_paid") ? "_paid_date" : "_completed_date";
+
+			m = pm_first_orig(o, legacy);
+			if (!m || !m->vlen)
+				return xstrdup("");
+			if (parse_local(s, m->val, m->vlen, &t)) {
+				snprintf(buf, sizeof(buf), "%lld", (long long)t);
+				return xstrdup(buf);
+			}
+			v = m->val;
+			len = m->vlen;
+		}
+		{
+			int64_t i = 0;
+
+			if (conv_php_int(v, len, &i) != CONV_INVALID && len && strspn(v, "0123456789") == len) {
+				snprintf(buf, sizeof(buf), "%lld", (long long)i);
+				return xstrdup(buf);
+			}
+		}
+		if (parse_local(s, v, len, &t)) {
+			snprintf(buf, sizeof(buf), "%lld", (long long)t);
+			return xstrdup(buf);
+		}
+		return xstrdup("");
+	}
+	return xstrdup("");
+}
+
+static const struct hmr *hm_first(const struct bbatch *b, const struct bord *o, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (size_t i = o->hm_lo; i < o->hm_hi; i++)
+		if (key_eq(b->hm[i].key, b->hm[i].klen, key, kl))
+			return &b->hm[i];
+	return NULL;
+}
+
+/* The four refund properties (OrdersTableRefundDataStore reads them from
+ * wc_orders_meta; WC_Order_Refund_Data_Store_CPT writes them with plain
+ * update_post_meta, so '' is stored, not deleted). */
+static void plan_refund_props(const struct bbatch *b, struct bord *o)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(refund_keys); i++) {
+		const struct hmr *h = hm_first(b, o, refund_keys[i]);
+		const struct pmv *m = pm_first_orig(o, refund_keys[i]);
+		const char *hv = h ? h->val : "";
+		size_t hl = h ? h->vlen : 0;
+		char *want, *have, buf[32];
+
+		switch (i) {
+		case 0: /* amount */
+			want = wc_decimal(hv, hl);
+			have = wc_decimal(m ? m->val : "", m ? m->vlen : 0);
+			break;
+		case 1: /* refunded_by: absint; the post falls back to post_author */
+			snprintf(buf, sizeof(buf), "%llu", (unsigned long long)absint(hv, hl));
+			want = xstrdup(buf);
+			snprintf(buf, sizeof(buf), "%llu", (unsigned long long)(m ? absint(m->val, m->vlen) :
+				 absint(o->post_author ? o->post_author : "0", o->post_author ? strlen(o->post_author) : 1)));
+			have = xstrdup(buf);
+			break;
+		case 2: /* refunded_payment: bool, stored as '1' or '' */
+			want = xstrdup(conv_bool(hv, hl) ? "1" : "");
+			have = xstrdup(m && conv_bool(m->val, m->vlen) ? "1" : "");
+			break;
+		default: /* reason: the post falls back to post_excerpt */
+			want = xstrndup(hv, hl);
+			have = m ? xstrndup(m->val, m->vlen) : xstrdup(o->post_excerpt ? o->post_excerpt : "");
+			break;
+		}
+		if ((o->post_exists && strcmp(want, have)) || pm_live_count(o, refund_keys[i]) == 0)
+			meta_update(o, refund_keys[i], want);
+		free(want);
+		free(have);
+	}
+}
+
+static void address_index(const struct bord *o, enum mig m, struct strbuf *sb)
+{
+	static const char *const fields[] = { "first_name", "last_name", "company", "address_1", "address_2",
+					      "city", "state", "postcode", "country", "email", "phone" };
+
+	unsigned n = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+		int ci;
+
+		if (m == MIG_SHIPPING && !strcmp(fields[i], "email"))
+			continue; /* get_address('shipping') has no email */
+		ci = mapping_find(m, fields[i]);
+		if (n++)
+			sb_addc(sb, ' ');
+		if (ci >= 0 && o->h[ci])
+			sb_add(sb, o->h[ci], o->hl[ci]);
+	}
+}
+
+/* Compute the end state of one order's post and postmeta. */
+static void plan_order(const struct site *s, const struct bbatch *b, struct bord *o)
+{
+	int ci_status = mapping_find(MIG_ORDER, "status"), ci_type = mapping_find(MIG_ORDER, "type");
+	int ci_created = mapping_find(MIG_ORDER, "date_created_gmt"), ci_updated = mapping_find(MIG_ORDER, "date_updated_gmt");
+	int ci_parent = mapping_find(MIG_ORDER, "parent_order_id"), ci_note = mapping_find(MIG_ORDER, "customer_note");
+	int updated_billing = 0, updated_shipping = 0, updated_paid = 0, updated_completed = 0;
+	int64_t created, modified;
+
+	if (!o->h) {
+		bskip(o, "the order is not in wc_orders");
+		return;
+	}
+	if (!o->h[ci_type] || !*o->h[ci_type]) {
+		bskip(o, "wc_orders.type is empty");
+		return;
+	}
+	if (!parse_gmt(o->h[ci_created], o->hl[ci_created], &created)) {
+		bskip(o, "wc_orders.date_created_gmt is %s: WooCommerce cannot backfill an order without a creation date",
+		      o->h[ci_created] ? o->h[ci_created] : "NULL");
+		return;
+	}
+	o->type = o->h[ci_type];
+	o->refund = !strcmp(o->type, REFUND_TYPE);
+	/* get_post_status(): the HPOS column already holds the stored form. */
+	o->status = o->h[ci_status] && *o->h[ci_status] ? o->h[ci_status] : "wc-pending";
+	o->parent = o->h[ci_parent] ? strtoull(o->h[ci_parent], NULL, 10) : 0;
+	if (o->refund || !o->h[ci_note]) {
+		o->excerpt = "";
+		o->excerpt_len = 0;
+	} else {
+		o->excerpt = o->h[ci_note];
+		o->excerpt_len = o->hl[ci_note];
+	}
+	epoch_gmt(created, o->date_gmt);
+	epoch_local(s, created, o->date);
+	if (parse_gmt(o->h[ci_updated], o->hl[ci_updated], &modified)) {
+		memcpy(o->mod_gmt, o->h[ci_updated], 19);
+		o->mod_gmt[19] = '\0';
+	} else {
+		modified = (int64_t)time(NULL); /* WooCommerce: the current time */
+		epoch_gmt(modified, o->mod_gmt);
+	}
+	epoch_local(s, modified, o->mod);
+
+	/* 1. Custom meta: each key of the HPOS order replaces the post's. */
+	for (size_t i = o->hm_lo; i < o->hm_hi; i++) {
+		const struct hmr *h = &b->hm[i];
+		int seen = 0;
+
+		if (!hpos_custom_key(h->key, h->klen, o->refund))
+			continue;
+		for (size_t j = o->hm_lo; j < i; j++)
+			if (key_eq(b->hm[j].key, b->hm[j].klen, h->key, h->klen))
+				seen = 1;
+		if (seen)
+			continue;
+		meta_delete(o, h->key, h->klen);
+		for (size_t j = i; j < o->hm_hi; j++) {
+			struct pmv *v;
+
+			if (!key_eq(b->hm[j].key, b->hm[j].klen, h->key, h->klen))
+				continue;
+			v = pm_add(o);
+			v->key = b->hm[j].key;
+			v->klen = b->hm[j].klen;
+			v->val = b->hm[j].val;
+			v->vlen = b->hm[j].vlen;
+		}
+	}
+	/* 2. Keys the order no longer has, except the store's internal ones. */
+	for (size_t i = 0; i < o->npm; i++) {
+		struct pmv *v = &o->pm[i];
+		int in_hpos = 0;
+
+		if (v->dead || !v->meta_id || cpt_internal_key(v->key, v->klen, o->refund))
+			continue;
+		for (size_t j = o->hm_lo; j < o->hm_hi && !in_hpos; j++)
+			in_hpos = hpos_custom_key(b->hm[j].key, b->hm[j].klen, o->refund) &&
+				  key_eq(b->hm[j].key, b->hm[j].klen, v->key, v->klen);
+		if (!in_hpos)
+			v->dead = 1;
+	}
+	/* 3. Property meta: written when changed or missing. */
+	for (size_t r = 0; r < ARRAY_SIZE(rules); r++) {
+		const struct colmap *c;
+		enum pkind k;
+		char *want, *have;
+		int upd;
+
+		if (rules[r].rule != BF_PROP && rules[r].rule != BF_ABS)
+			continue;
+		if (o->refund && rules[r].rule != BF_ABS)
+			continue;
+		c = &colmaps[rule_ci[r]];
+		k = prop_kind(&rules[r], c);
+		want = hpos_prop(s, o, (unsigned)rule_ci[r], k);
+		have = post_prop(s, o, c, k);
+		if ((o->post_exists && strcmp(want, have)) || pm_live_count(o, c->meta_key) == 0) {
+			upd = meta_update_or_delete(o, c->meta_key, want);
+			if (upd && c->mig == MIG_BILLING)
+				updated_billing = 1;
+			if (upd && c->mig == MIG_SHIPPING)
+				updated_shipping = 1;
+			if (upd && !strcmp(c->meta_key, "_date_paid"))
+				updated_paid = 1;
+			if (upd && !strcmp(c->meta_key, "_date_completed"))
+				updated_completed = 1;
+		}
+		free(want);
+		free(have);
+	}
+	if (o->refund) {
+		plan_refund_props(b, o);
+	} else {
+		struct strbuf sb = STRBUF_INIT;
+		int ci;
+		int64_t t;
+		char buf[20];
+
+		/* 4. Address index keys: when the address changed or the key is missing. */
+		if (updated_billing || pm_live_count(o, "_billing_address_index") == 0) {
+			address_index(o, MIG_BILLING, &sb);
+			meta_update(o, "_billing_address_index", sb.buf ? sb.buf : "");
+		}
+		sb_reset(&sb);
+		if (updated_shipping || pm_live_count(o, "_shipping_address_index") == 0) {
+			address_index(o, MIG_SHIPPING, &sb);
+			meta_update(o, "_shipping_address_index", sb.buf ? sb.buf : "");
+		}
+		sb_release(&sb);
+		/* 5. The pre-3.0 keys, site-local, when the date was written. */
+		ci = mapping_find(MIG_OPDATA, "date_paid_gmt");
+		if (updated_paid) {
+			buf[0] = '\0';
+			if (parse_gmt(o->h[ci], o->hl[ci], &t))
+				epoch_local(s, t, buf);
+			meta_update(o, "_paid_date", buf);
+		}
+		ci = mapping_find(MIG_OPDATA, "date_completed_gmt");
+		if (updated_completed) {
+			buf[0] = '\0';
+			if (parse_gmt(o->h[ci], o->hl[ci], &t))
+				epoch_local(s, t, buf);
+			meta_update(o, "_completed_date", buf);
+		}
+		/* 6. The data-store flags, always. */
+		for (size_t r = 0; r < ARRAY_SIZE(rules); r++) {
+			const char *v;
+
+			if (rules[r].rule != BF_FLAG && rules[r].rule != BF_FLAG_TF)
+				continue;
+			ci = rule_ci[r];
+			v = o->h[ci] && conv_bool(o->h[ci], o->hl[ci]) ? (rules[r].rule == BF_FLAG ? "yes" : "true")
+									 : (rules[r].rule == BF_FLAG ? "no" : "false");
+			meta_update(o, colmaps[ci].meta_key, v);
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Writing.                                                            */
+
+enum batt { B_OK, B_RETRY, B_LOST, B_DATA, B_FATAL };
+
+static size_t packet_budget = 4u << 20;
+
+static enum batt classify(struct db *db)
+{
+	switch (db_errclass(db)) {
+	case DBE_RETRY: return B_RETRY;
+	case DBE_LOST: return B_LOST;
+	case DBE_ACCESS: return B_FATAL;
+	default: return B_DATA;
+	}
+}
+
+static enum batt run_write(struct db *db, struct strbuf *sql, struct herr *err)
+{
+	if (db_run(db, DB_WRITE, sql->buf, sql->len, NULL, err) < 0)
+		return classify(db);
+	if (db_warning_count(db) > 0) {
+		herr_set(err, HX_INTERNAL, "the server reported %u warning(s) writing the batch (data would be altered)",
+			 db_warning_count(db));
+		return B_DATA;
+	}
+	return B_OK;
+}
+
+static int live_order(const struct bord *o)
+{
+	return !o->deferred && !o->skip && !o->hold;
+}
+
+static void guid(const struct site *s, const struct bord *o, const char *type, struct strbuf *sb)
+{
+	sb_addf(sb, "%s/?post_type=%s&#038;p=%llu", s->home, type, (unsigned long long)o->id);
+}
+
+static enum batt write_batch(struct db *db, const struct sync_opts *so, const struct site *s, struct bbatch *b,
+			     unsigned *written, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT, upd = STRBUF_INIT, ids = STRBUF_INIT;
+	enum batt a = B_OK;
+	unsigned good = 0, nins = 0, nupd = 0, ndel = 0;
+
+	*written = 0;
+	for (unsigned i = 0; i < b->n; i++)
+		good += live_order(&b->o[i]);
+	if (!good)
+		return B_OK;
+	if (so->isolation && db_begin(db, so->isolation, err) < 0)
+		return db_errclass(db) == DBE_LOST ? B_LOST : B_FATAL;
+	/* 1. maybe_create_backup_post(): the ID is taken by a placeholder
+	 * (or, with compatibility mode on, a draft of the real type). */
+	sb_adds(&sql, "INSERT INTO ");
+	wc_table(db, &sql, "posts");
+	sb_adds(&sql, " (ID, post_author, post_date, post_date_gmt, post_content, post_title, post_excerpt, post_status, "
+		"comment_status, ping_status, post_password, post_name, to_ping, pinged, post_modified, post_modified_gmt, "
+		"post_content_filtered, post_parent, guid, menu_order, post_type, post_mime_type, comment_count) VALUES ");
+	for (unsigned i = 0; i < b->n; i++) {
+		struct bord *o = &b->o[i];
+		const char *t;
+
+		if (!live_order(o) || o->post_exists)
+			continue;
+		t = s->compat ? o->type : PLACEHOLDER_TYPE;
+		sb_addf(&sql, "%s(%llu, 0, '%s', '%s', '', '', '', 'draft', '%s', 'closed', '', '', '', '', '%s', '%s', '', %llu, ",
+			nins ? "," : "", (unsigned long long)o->id, o->date, o->date_gmt,
+			!strcmp(t, "shop_order") && !strcmp(s->comment_status, "open") ? "open" : "closed",
+			o->date, o->date_gmt, (unsigned long long)o->parent);
+		sb_reset(&upd);
+		guid(s, o, t, &upd);
+		db_quote(db, &sql, upd.buf, upd.len);
+		sb_adds(&sql, ", 0, ");
+		db_quote(db, &sql, t, strlen(t));
+		sb_adds(&sql, ", '', 0)");
+		nins++;
+	}
+	if (nins)
+		a = run_write(db, &sql, err);
+	/* 2. postmeta: deletes, in-place updates, inserts. */
+	sb_reset(&sql);
+	sb_adds(&sql, "DELETE FROM ");
+	wc_table(db, &sql, "postmeta");
+	sb_adds(&sql, " WHERE meta_id IN (");
+	sb_reset(&upd);
+	sb_adds(&upd, "UPDATE ");
+	wc_table(db, &upd, "postmeta");
+	sb_adds(&upd, " SET meta_value = CASE meta_id");
+	for (unsigned i = 0; i < b->n; i++) {
+		struct bord *o = &b->o[i];
+
+		if (!live_order(o))
+			continue;
+		for (size_t j = 0; j < o->npm; j++) {
+			struct pmv *v = &o->pm[j];
+
+			if (!v->meta_id)
+				continue;
+			if (v->dead) {
+				sb_addf(&sql, "%s%llu", ndel++ ? "," : "", (unsigned long long)v->meta_id);
+			} else if (v->changed) {
+				sb_addf(&upd, " WHEN %llu THEN ", (unsigned long long)v->meta_id);
+				db_quote(db, &upd, v->val, v->vlen);
+				sb_addf(&ids, "%s%llu", nupd++ ? "," : "", (unsigned long long)v->meta_id);
+			}
+		}
+	}
+	sb_addc(&sql, ')');
+	if (a == B_OK && ndel)
+		a = run_write(db, &sql, err);
+	if (a == B_OK && nupd) {
+		sb_addf(&upd, " END WHERE meta_id IN (%s)", ids.buf);
+		a = run_write(db, &upd, err);
+	}
+	for (unsigned i = 0; a == B_OK && i < b->n;) {
+		unsigned rows = 0;
+
+		sb_reset(&sql);
+		sb_adds(&sql, "INSERT INTO ");
+		wc_table(db, &sql, "postmeta");
+		sb_adds(&sql, " (post_id, meta_key, meta_value) VALUES ");
+		for (; i < b->n && (rows == 0 || sql.len < packet_budget); i++) {
+			struct bord *o = &b->o[i];
+
+			if (!live_order(o))
+				continue;
+			for (size_t j = 0; j < o->npm; j++) {
+				struct pmv *v = &o->pm[j];
+
+				if (v->meta_id || v->dead)
+					continue;
+				sb_addf(&sql, "%s(%llu,", rows++ ? "," : "", (unsigned long long)o->id);
+				db_quote(db, &sql, v->key, v->klen);
+				sb_addc(&sql, ',');
+				db_quote(db, &sql, v->val, v->vlen);
+				sb_addc(&sql, ')');
+			}
+		}
+		if (rows)
+			a = run_write(db, &sql, err);
+	}
+	/* 3. The post rows, last, in one statement per column set: until
+	 * post_modified_gmt is written the order stays pending. */
+	if (a == B_OK) {
+		static const char *const cols[] = { "post_type", "post_status", "post_date", "post_date_gmt", "post_parent",
+						    "post_excerpt", "post_modified", "post_modified_gmt" };
+		unsigned n = 0;
+
+		sb_reset(&sql);
+		sb_adds(&sql, "UPDATE ");
+		wc_table(db, &sql, "posts");
+		sb_adds(&sql, " SET");
+		for (size_t k = 0; k < ARRAY_SIZE(cols); k++) {
+			sb_addf(&sql, "%s %s = CASE ID", k ? "," : "", cols[k]);
+			for (unsigned i = 0; i < b->n; i++) {
+				struct bord *o = &b->o[i];
+				char num[24];
+
+				if (!live_order(o))
+					continue;
+				sb_addf(&sql, " WHEN %llu THEN ", (unsigned long long)o->id);
+				switch (k) {
+				case 0: db_quote(db, &sql, o->type, strlen(o->type)); break;
+				case 1: db_quote(db, &sql, o->status, strlen(o->status)); break;
+				case 2: db_quote(db, &sql, o->date, strlen(o->date)); break;
+				case 3: db_quote(db, &sql, o->date_gmt, strlen(o->date_gmt)); break;
+				case 4:
+					snprintf(num, sizeof(num), "%llu", (unsigned long long)o->parent);
+					sb_adds(&sql, num);
+					break;
+				case 5: db_quote(db, &sql, o->excerpt, o->excerpt_len); break;
+				case 6: db_quote(db, &sql, o->mod, strlen(o->mod)); break;
+				default: db_quote(db, &sql, o->mod_gmt, strlen(o->mod_gmt)); break;
+				}
+			}
+			sb_addf(&sql, " ELSE %s END", cols[k]);
+		}
+		sb_adds(&sql, " WHERE ID IN (");
+		for (unsigned i = 0; i < b->n; i++)
+			if (live_order(&b->o[i]))
+				sb_addf(&sql, "%s%llu", n++ ? "," : "", (unsigned long long)b->o[i].id);
+		sb_addc(&sql, ')');
+		a = run_write(db, &sql, err);
+	}
+	sb_release(&sql);
+	sb_release(&upd);
+	sb_release(&ids);
+	if (a != B_OK) {
+		if (so->isolation)
+			db_rollback(db);
+		return a;
+	}
+	if (so->isolation && db_commit(db, err) < 0)
+		return db_errclass(db) == DBE_RETRY ? B_RETRY : db_errclass(db) == DBE_LOST ? B_LOST : B_FATAL;
+	*written = good;
+	return B_OK;
+}
+
+static void bbackoff(unsigned attempt)
+{
+	double sec = 0.05 * (double)(1u << (attempt < 7 ? attempt : 7)) * (0.5 + (double)(rand() % 1000) / 1000.0);
+	struct timespec ts;
+
+	if (sec > 5)
+		sec = 5;
+	ts.tv_sec = (time_t)sec;
+	ts.tv_nsec = (long)((sec - (double)ts.tv_sec) * 1e9);
+	nanosleep(&ts, NULL);
+}
+
+static int reconnect(struct db *db, const struct sync_opts *so, struct herr *err)
+{
+	struct strbuf holder = STRBUF_INIT;
+	int rc;
+
+	out_warning("Lost the database connection; reconnecting.");
+	for (unsigned i = 0;; i++) {
+		if (db_reconnect(db, err) == 0)
+			break;
+		if (i >= so->max_retries)
+			return herr_prefix(err, "reconnecting failed");
+		bbackoff(i + 3);
+	}
+	/* The run lock died with the old session. */
+	rc = runlock_take(db, so->runlock_name, &holder, err);
+	if (rc == 1)
+		herr_set(err, HX_TEMPFAIL, "after reconnecting, another run holds the lock: %s", holder.buf);
+	sb_release(&holder);
+	return rc == 0 ? 0 : -1;
+}
+
+static int write_retrying(struct db *db, const struct sync_opts *so, const struct site *s, struct bbatch *b,
+			  unsigned *written, struct sync_stats_s *st, struct herr *err)
+{
+	for (unsigned attempt = 0;; attempt++) {
+		enum batt a = write_batch(db, so, s, b, written, err);
+		unsigned live = 0, last = 0;
+
+		switch (a) {
+		case B_OK:
+			return 0;
+		case B_RETRY:
+		case B_LOST:
+			if (attempt >= so->max_retries) {
+				herr_prefix(err, "giving up after %u attempts", attempt + 1);
+				err->code = HX_TEMPFAIL;
+				return -1;
+			}
+			st->retries++;
+			out_event("batch_retried", a == B_RETRY ? "\"reason\":\"lock\"" : "\"reason\":\"connection\"");
+			if (a == B_LOST) {
+				/* The outcome of a cut-off COMMIT is unknown and the
+				 * writes are not idempotent (postmeta inserts): read
+				 * the batch again instead of replaying it. */
+				if (reconnect(db, so, err) < 0)
+					return -1;
+				return 1;
+			}
+			bbackoff(attempt);
+			continue;
+		case B_DATA:
+			for (unsigned i = 0; i < b->n; i++)
+				if (live_order(&b->o[i])) {
+					live++;
+					last = i;
+				}
+			if (live == 1) {
+				bskip(&b->o[last], "the server refused it: %s", err->msg);
+				*written = 0;
+				return 0;
+			}
+			/* One at a time, to find the order the server refuses. */
+			{
+				unsigned total = 0;
+
+				for (unsigned i = 0; i < b->n; i++) {
+					unsigned w = 0;
+
+					if (!live_order(&b->o[i]))
+						continue;
+					for (unsigned j = 0; j < b->n; j++)
+						b->o[j].hold = j != i;
+					int r = write_retrying(db, so, s, b, &w, st, err);
+
+					if (r != 0) {
+						for (unsigned j = 0; j < b->n; j++)
+							b->o[j].hold = 0;
+						return r;
+					}
+					total += w;
+				}
+				for (unsigned j = 0; j < b->n; j++)
+					b->o[j].hold = 0;
+				*written = total;
+			}
+			return 0;
+		case B_FATAL:
+			return -1;
+		}
+	}
+}
+
+/* Deletion markers `_deleted_from = orders_table` (and the older
+ * `deleted_from = {prefix}wc_orders`): delete the order from the posts
+ * store as wp_delete_post() does, then the markers. */
+static int process_markers(struct db *db, const struct sync_opts *so, const struct site *s, struct sync_stats_s *st,
+			   struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT, in = STRBUF_INIT;
+	int rc = 0;
+
+	typelist_sql(db, so->types, &in);
+	for (;;) {
+		struct db_result *res = NULL;
+		struct db_row row;
+		struct strbuf del = STRBUF_INIT, mk = STRBUF_INIT;
+		unsigned n = 0, nmk = 0;
+
+		if (hpos_interrupted)
+			break;
+		sb_reset(&sql);
+		sb_adds(&sql, "SELECT m.id, m.order_id, p.ID IS NOT NULL AND p.post_type IN (");
+		sb_adds(&sql, in.buf);
+		sb_adds(&sql, ") FROM ");
+		wc_table(db, &sql, "wc_orders_meta");
+		sb_adds(&sql, " m LEFT JOIN ");
+		wc_table(db, &sql, "posts");
+		sb_adds(&sql, " p ON p.ID = m.order_id WHERE ");
+		wc_marker_condition(db, &sql, "m.", 1);
+		sb_addf(&sql, " ORDER BY m.order_id DESC LIMIT %u", so->batch_size);
+		if ((rc = db_run(db, DB_READ, sql.buf, sql.len, &res, err)) < 0)
+			break;
+		while (db_fetch(res, &row)) {
+			sb_addf(&mk, "%s%s", nmk++ ? "," : "", row.vals[0]);
+			if (!row.vals[2] || row.vals[2][0] != '1') {
+				out_warning("Order %s doesn't exist in the backup table, thus it can't be deleted", row.vals[1]);
+				continue;
+			}
+			sb_addf(&del, "%s%s", n++ ? "," : "", row.vals[1]);
+			st->deleted++;
+		}
+		db_free_result(res);
+		if (!nmk || db_dry_run(db)) {
+			sb_release(&del);
+			sb_release(&mk);
+			break;
+		}
+		if (so->isolation && (rc = db_begin(db, so->isolation, err)) < 0) {
+			sb_release(&del);
+			sb_release(&mk);
+			break;
+		}
+		if (n) {
+			/* wp_delete_post(): meta, comments (order notes), terms, the
+			 * post; WooCommerce's hooks remove the order items. */
+			static const struct { const char *pre, *mid, *post; int need; } stmts[] = {
+				{ "DELETE FROM ", "postmeta", " WHERE post_id IN (", 0 },
+				{ "DELETE cm FROM ", "commentmeta", NULL, 1 },
+				{ "DELETE FROM ", "comments", " WHERE comment_post_ID IN (", 1 },
+				{ "DELETE FROM ", "term_relationships", " WHERE object_id IN (", 2 },
+				{ "DELETE im FROM ", "woocommerce_order_itemmeta", NULL, 3 },
+				{ "DELETE FROM ", "woocommerce_order_items", " WHERE order_id IN (", 0 },
+				{ "DELETE FROM ", "posts", " WHERE ID IN (", 0 },
+			};
+			for (size_t k = 0; rc == 0 && k < ARRAY_SIZE(stmts); k++) {
+				if ((stmts[k].need == 1 && !s->have_comments) || (stmts[k].need == 2 && !s->have_terms))
+					continue;
+				sb_reset(&sql);
+				sb_adds(&sql, stmts[k].pre);
+				wc_table(db, &sql, stmts[k].mid);
+				if (stmts[k].need == 1 && !stmts[k].post) {
+					sb_adds(&sql, " cm JOIN ");
+					wc_table(db, &sql, "comments");
+					sb_adds(&sql, " c ON c.comment_ID = cm.comment_id WHERE c.comment_post_ID IN (");
+				} else if (stmts[k].need == 3) {
+					sb_adds(&sql, " im JOIN ");
+					wc_table(db, &sql, "woocommerce_order_items");
+					sb_adds(&sql, " i ON i.order_item_id = im.order_item_id WHERE i.order_id IN (");
+				} else {
+					sb_adds(&sql, stmts[k].post);
+				}
+				sb_addf(&sql, "%s)", del.buf);
+				rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
+			}
+		}
+		if (rc == 0) {
+			sb_reset(&sql);
+			sb_adds(&sql, "DELETE FROM ");
+			wc_table(db, &sql, "wc_orders_meta");
+			sb_addf(&sql, " WHERE id IN (%s)", mk.buf);
+			rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
+		}
+		sb_release(&del);
+		sb_release(&mk);
+		if (rc < 0) {
+			if (so->isolation)
+				db_rollback(db);
+			break;
+		}
+		if (so->isolation && (rc = db_commit(db, err)) < 0)
+			break;
+	}
+	sb_release(&sql);
+	sb_release(&in);
+	return rc;
+}
+
+static void batch_report(struct db *db, struct bbatch *b, unsigned written, struct sync_stats_s *st)
+{
+	uint64_t *ok = xcalloc(b->n + 1, sizeof(*ok));
+	unsigned n = 0;
+	struct herr e;
+
+	for (unsigned i = 0; i < b->n; i++) {
+		struct bord *o = &b->o[i];
+		struct strbuf ev = STRBUF_INIT;
+
+		if (o->deferred)
+			continue;
+		if (!o->skip) {
+			ok[n++] = o->id;
+			continue;
+		}
+		st->skipped++;
+		out_warning("Order %llu skipped: %s", (unsigned long long)o->id, o->reason);
+		sb_addf(&ev, "\"order_id\":%llu,\"direction\":\"hpos_to_posts\",\"reason\":", (unsigned long long)o->id);
+		sb_add_json_str(&ev, o->reason, strlen(o->reason));
+		out_event("order_skipped", ev.buf);
+		sb_release(&ev);
+		if (!db_dry_run(db) && skipped_record(db, o->id, o->reason, &e) < 0)
+			out_warning("could not record skipped order %llu: %s", (unsigned long long)o->id, e.msg);
+	}
+	if (!db_dry_run(db) && skipped_clear(db, ok, n, &e) < 0)
+		out_warning("could not clear skipped-order records: %s", e.msg);
+	free(ok);
+	st->synced += written;
+	st->batches++;
+}
+
+int sync_to_posts(struct db *db, const struct sync_opts *so, struct sync_stats_s *st, struct herr *err)
+{
+	uint64_t cursor = so->start_from ? so->start_from - 1 : 0, prev_cursor = 0, produced = 0, maxpkt = 0;
+	double start = now_mono();
+	unsigned replans = 0, seen_now = 0, deferred_now = 0;
+	struct site site;
+	int rc = 0;
+
+	memset(st, 0, sizeof(*st));
+	rules_init();
+	if (backfill_rules_check())
+		return herr_set(err, HX_INTERNAL, "backfill: the write rules do not cover the column mapping");
+	if (site_load(db, &site, err) < 0)
+		return -1;
+	if (db_get_u64(db, &maxpkt, NULL, err, "SELECT @@max_allowed_packet") < 0) {
+		site_release(&site);
+		return -1;
+	}
+	if (maxpkt > (2u << 20))
+		packet_budget = (size_t)(maxpkt / 2 > (16u << 20) ? (16u << 20) : maxpkt / 2);
+	srand((unsigned)(now_wall() * 1000));
+	for (;;) {
+		struct bbatch b;
+		unsigned written = 0;
+		double t0 = now_mono();
+
+		if (hpos_interrupted) {
+			st->stop_reason = 3;
+			break;
+		}
+		if (so->max_runtime > 0 && now_mono() - start >= so->max_runtime) {
+			st->stop_reason = 1;
+			break;
+		}
+		if (so->max_batches && produced >= so->max_batches) {
+			st->stop_reason = 2;
+			break;
+		}
+		memset(&b, 0, sizeof(b));
+		for (unsigned attempt = 0;; attempt++) {
+			rc = select_ids(db, so, cursor, &b, err);
+			if (rc == 0 && b.n)
+				rc = load_batch(db, &b, err);
+			if (rc == 0 || attempt >= so->max_retries)
+				break;
+			if (db_errclass(db) == DBE_LOST) {
+				st->retries++;
+				bbatch_reset(&b);
+				if (reconnect(db, so, err) < 0)
+					break;
+			} else if (db_errclass(db) == DBE_RETRY) {
+				st->retries++;
+				bbatch_reset(&b);
+				bbackoff(attempt + 1);
+			} else {
+				break;
+			}
+		}
+		if (rc < 0) {
+			bbatch_reset(&b);
+			break;
+		}
+		st->t_read += now_mono() - t0;
+		if (b.n == 0) {
+			bbatch_reset(&b);
+			break;
+		}
+		prev_cursor = cursor;
+		cursor = b.last_id;
+		produced++;
+		seen_now = b.n;
+		deferred_now = 0;
+		st->seen += b.n;
+		for (unsigned i = 0; i < b.n; i++) {
+			if (b.o[i].deferred)
+				st->deferred++, deferred_now++;
+			else
+				plan_order(&site, &b, &b.o[i]);
+		}
+		t0 = now_mono();
+		if (db_dry_run(db)) {
+			for (unsigned i = 0; i < b.n; i++)
+				written += live_order(&b.o[i]);
+		} else if ((rc = write_retrying(db, so, &site, &b, &written, st, err)) != 0) {
+			bbatch_reset(&b);
+			if (rc < 0)
+				break;
+			if (++replans > so->max_retries) {
+				rc = herr_set(err, HX_TEMPFAIL, "giving up after %u reconnects in one batch", replans);
+				break;
+			}
+			cursor = prev_cursor;
+			produced--;
+			st->seen -= seen_now;
+			st->deferred -= deferred_now;
+			rc = 0;
+			continue;
+		}
+		replans = 0;
+		st->t_write += now_mono() - t0;
+		batch_report(db, &b, written, st);
+		bbatch_reset(&b);
+		if (so->between && so->between(so->arg, st)) {
+			st->stop_reason = 3;
+			break;
+		}
+	}
+	if (rc == 0 && !st->stop_reason && !hpos_interrupted && !so->nranges)
+		rc = process_markers(db, so, &site, st, err);
+	site_release(&site);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Partial backfill (`hposctl backfill ID --meta-keys/--props`).       */
+
+static int order_source_exists(struct db *db, uint64_t id, int from_hpos, struct herr *err)
+{
+	uint64_t n;
+	struct strbuf sql = STRBUF_INIT;
+	int rc;
+
+	sb_adds(&sql, "SELECT COUNT(*) FROM ");
+	wc_table(db, &sql, from_hpos ? "wc_orders" : "posts");
+	sb_addf(&sql, " WHERE %s = %llu", from_hpos ? "id" : "ID", (unsigned long long)id);
+	if (!from_hpos)
+		sb_adds(&sql, " AND post_type <> '" PLACEHOLDER_TYPE "'");
+	rc = db_get_u64(db, &n, NULL, err, "%s", sql.buf);
+	sb_release(&sql);
+	return rc < 0 ? -1 : n > 0;
+}
+
+static int copy_meta_key(struct db *db, uint64_t id, int to_posts, const char *key, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	int rc;
+
+	/* Each listed key is deleted on the destination and re-added from
+	 * every source value, in source order. */
+	sb_adds(&sql, "DELETE FROM ");
+	wc_table(db, &sql, to_posts ? "postmeta" : "wc_orders_meta");
+	sb_addf(&sql, " WHERE %s = %llu AND BINARY meta_key = ", to_posts ? "post_id" : "order_id", (unsigned long long)id);
+	db_quote(db, &sql, key, strlen(key));
+	rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
+	if (rc == 0) {
+		sb_reset(&sql);
+		sb_adds(&sql, "INSERT INTO ");
+		wc_table(db, &sql, to_posts ? "postmeta" : "wc_orders_meta");
+		sb_addf(&sql, " (%s, meta_key, meta_value) SELECT %s, meta_key, COALESCE(meta_value, '') FROM ",
+			to_posts ? "post_id" : "order_id", to_posts ? "order_id" : "post_id");
+		wc_table(db, &sql, to_posts ? "wc_orders_meta" : "postmeta");
+		sb_addf(&sql, " WHERE %s = %llu AND BINARY meta_key = ", to_posts ? "order_id" : "post_id", (unsigned long long)id);
+		db_quote(db, &sql, key, strlen(key));
+		sb_addf(&sql, " ORDER BY %s", to_posts ? "id" : "meta_id");
+		rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
+	}
+	sb_release(&sql);
+	return rc;
+}
+
+/* HPOS -> posts for one property: its meta key with WooCommerce's format,
+ * or its wp_posts column. */
+static int prop_to_posts(struct db *db, const struct site *s, struct bbatch *b, struct bord *o, const char *prop,
+			 struct herr *err)
+{
+	int r = find_rule(prop);
+	struct strbuf sql = STRBUF_INIT;
+	int rc = 0;
+
+	if (r < 0) { /* a refund property */
+		for (size_t i = 0; i < ARRAY_SIZE(refund_props); i++) {
+			if (strcmp(prop, refund_props[i]))
+				continue;
+			const struct hmr *h = hm_first(b, o, refund_keys[i]);
+
+			meta_delete(o, refund_keys[i], strlen(refund_keys[i]));
+			if (h) {
+				struct pmv *v = pm_add(o);
+
+				v->key = refund_keys[i];
+				v->klen = strlen(refund_keys[i]);
+				v->val = h->val;
+				v->vlen = h->vlen;
+			}
+		}
+		return 0;
+	}
+	if (rules[r].rule == BF_POST) {
+		const char *v = o->h[rule_ci[r]];
+		size_t vl = v ? o->hl[rule_ci[r]] : 0;
+		int64_t t;
+		char loc[20];
+
+		sb_adds(&sql, "UPDATE ");
+		wc_table(db, &sql, "posts");
+		if (!strcmp(prop, "status") || !strcmp(prop, "type") || !strcmp(prop, "customer_note")) {
+			sb_addf(&sql, " SET %s = ", !strcmp(prop, "status") ? "post_status" : !strcmp(prop, "type") ?
+				"post_type" : "post_excerpt");
+			db_quote(db, &sql, v ? v : "", vl);
+		} else if (!strcmp(prop, "parent_id")) {
+			sb_addf(&sql, " SET post_parent = %llu", v ? strtoull(v, NULL, 10) : 0ULL);
+		} else if ((!strcmp(prop, "date_created") || !strcmp(prop, "date_modified")) && parse_gmt(v, vl, &t)) {
+			int created = !strcmp(prop, "date_created");
+
+			epoch_local(s, t, loc);
+			sb_addf(&sql, " SET %s = '%s', %s = '%.19s'", created ? "post_date" : "post_modified", loc,
+				created ? "post_date_gmt" : "post_modified_gmt", v);
+		} else {
+			sb_release(&sql);
+			return herr_set(err, HX_USAGE, "%s cannot be backfilled on its own", prop);
+		}
+		sb_addf(&sql, " WHERE ID = %llu", (unsigned long long)o->id);
+		rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
+		sb_release(&sql);
+		return rc;
+	}
+	{
+		const struct colmap *c = &colmaps[rule_ci[r]];
+		enum pkind k = prop_kind(&rules[r], c);
+		char *want;
+
+		if (rules[r].rule == BF_FLAG || rules[r].rule == BF_FLAG_TF) {
+			int on = o->h[rule_ci[r]] && conv_bool(o->h[rule_ci[r]], o->hl[rule_ci[r]]);
+
+			meta_update(o, c->meta_key, rules[r].rule == BF_FLAG ? (on ? "yes" : "no") : (on ? "true" : "false"));
+			return 0;
+		}
+		want = hpos_prop(s, o, (unsigned)rule_ci[r], k);
+		meta_update_or_delete(o, c->meta_key, want);
+		free(want);
+	}
+	return 0;
+}
+
+/* posts -> HPOS for one property: the column, converted as the migration
+ * converts it. */
+static int prop_to_hpos(struct db *db, uint64_t id, const char *prop, struct herr *err)
+{
+	int r = find_rule(prop), ci;
+	const struct colmap *c;
+	struct strbuf sql = STRBUF_INIT, lit = STRBUF_INIT;
+	struct db_result *res = NULL;
+	struct db_row row;
+	const char *v = NULL;
+	size_t vl = 0;
+	int rc;
+
+	if (r < 0) { /* refund properties live in wc_orders_meta */
+		for (size_t i = 0; i < ARRAY_SIZE(refund_props); i++)
+			if (!strcmp(prop, refund_props[i]))
+				return copy_meta_key(db, id, 0, refund_keys[i], err);
+		return herr_set(err, HX_USAGE, "%s is not a valid order property.", prop);
+	}
+	ci = rule_ci[r];
+	c = &colmaps[ci];
+	if (rules[r].rule == BF_NONE)
+		return herr_set(err, HX_USAGE, "%s is not a valid order property.", prop);
+	if (c->meta_key) {
+		sb_adds(&sql, "SELECT meta_value FROM ");
+		wc_table(db, &sql, "postmeta");
+		sb_addf(&sql, " WHERE post_id = %llu AND BINARY meta_key = ", (unsigned long long)id);
+		db_quote(db, &sql, c->meta_key, strlen(c->meta_key));
+		sb_adds(&sql, " ORDER BY meta_id LIMIT 1");
+	} else {
+		sb_addf(&sql, "SELECT %s FROM ", post_col_name[c->post_col]);
+		wc_table(db, &sql, "posts");
+		sb_addf(&sql, " WHERE ID = %llu", (unsigned long long)id);
+	}
+	rc = db_run(db, DB_READ, sql.buf, sql.len, &res, err);
+	if (rc == 0 && db_fetch(res, &row)) {
+		v = row.vals[0] ? row.vals[0] : "";
+		vl = row.vals[0] ? row.lens[0] : 0;
+	}
+	/* The value WooCommerce's migrator would write (missing -> NULL). */
+	if (rc == 0) {
+		char buf[CONV_DECIMAL_MAX];
+		int64_t iv = 0;
+
+		if (!v) {
+			sb_adds(&lit, "NULL");
+		} else {
+			switch (c->type) {
+			case CT_INT:
+				conv_php_int(v, vl, &iv);
+				sb_addf(&lit, "%lld", (long long)iv);
+				break;
+			case CT_DECIMAL:
+				conv_decimal(v, vl, 6, buf, sizeof(buf));
+				sb_adds(&lit, buf);
+				break;
+			case CT_BOOL:
+				sb_adds(&lit, conv_bool(v, vl) ? "1" : "0");
+				break;
+			case CT_EPOCH: {
+				char d[CONV_DATE_MAX];
+
+				if (!vl || conv_epoch(v, vl, d) != CONV_OK)
+					sb_adds(&lit, "NULL");
+				else
+					db_quote(db, &lit, d, strlen(d));
+				break;
+			}
+			case CT_DATE:
+				if (!vl)
+					sb_adds(&lit, "NULL");
+				else
+					db_quote(db, &lit, v, vl);
+				break;
+			default:
+				db_quote(db, &lit, v, vl);
+			}
+		}
+		sb_reset(&sql);
+		if (c->mig == MIG_ORDER) {
+			sb_adds(&sql, "UPDATE ");
+			wc_table(db, &sql, "wc_orders");
+			sb_addf(&sql, " SET `%s` = %s WHERE id = %llu", c->column, lit.buf, (unsigned long long)id);
+		} else {
+			/* The row may be missing: insert it (upsert on its unique key). */
+			sb_adds(&sql, "INSERT INTO ");
+			wc_table(db, &sql, mig_table[c->mig]);
+			if (mig_address_type[c->mig])
+				sb_addf(&sql, " (order_id, address_type, `%s`) VALUES (%llu, '%s', %s)", c->column,
+					(unsigned long long)id, mig_address_type[c->mig], lit.buf);
+			else
+				sb_addf(&sql, " (order_id, `%s`) VALUES (%llu, %s)", c->column, (unsigned long long)id, lit.buf);
+			sb_addf(&sql, " ON DUPLICATE KEY UPDATE `%s` = VALUES(`%s`)", c->column, c->column);
+		}
+		rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
+	}
+	db_free_result(res);
+	sb_release(&sql);
+	sb_release(&lit);
+	return rc;
+}
+
+int backfill_partial(struct db *db, uint64_t id, int to_posts, char **meta_keys, unsigned nkeys, char **props,
+		     unsigned nprops, struct herr *err)
+{
+	int rc = order_source_exists(db, id, to_posts, err);
+
+	rules_init();
+	if (rc <= 0)
+		return rc < 0 ? -1 : 1;
+	if (db_begin(db, "READ COMMITTED", err) < 0)
+		return -1;
+	for (unsigned i = 0; rc >= 0 && i < nkeys; i++)
+		rc = copy_meta_key(db, id, to_posts, meta_keys[i], err);
+	if (rc >= 0 && nprops && to_posts) {
+		struct bbatch b;
+		struct site s;
+
+		memset(&b, 0, sizeof(b));
+		b.o = xcalloc(1, sizeof(*b.o));
+		b.o[0].id = id;
+		b.n = 1;
+		if (site_load(db, &s, err) < 0) {
+			rc = -1;
+		} else {
+			rc = load_batch(db, &b, err);
+			if (rc == 0 && !b.o[0].post_exists) {
+				rc = herr_set(err, HX_PROBLEM, "order %llu has no post to backfill into; backfill the whole order first",
+					      (unsigned long long)id);
+			}
+			for (unsigned i = 0; rc == 0 && i < nprops; i++)
+				rc = prop_to_posts(db, &s, &b, &b.o[0], props[i], err);
+			if (rc == 0) {
+				/* Write only the meta changes: no post row, no placeholder. */
+				struct bord *o = &b.o[0];
+				struct strbuf sql = STRBUF_INIT;
+
+				for (size_t j = 0; rc == 0 && j < o->npm; j++) {
+					struct pmv *v = &o->pm[j];
+
+					sb_reset(&sql);
+					if (v->meta_id && v->dead) {
+						sb_adds(&sql, "DELETE FROM ");
+						wc_table(db, &sql, "postmeta");
+						sb_addf(&sql, " WHERE meta_id = %llu", (unsigned long long)v->meta_id);
+					} else if (v->meta_id && v->changed) {
+						sb_adds(&sql, "UPDATE ");
+						wc_table(db, &sql, "postmeta");
+						sb_adds(&sql, " SET meta_value = ");
+						db_quote(db, &sql, v->val, v->vlen);
+						sb_addf(&sql, " WHERE meta_id = %llu", (unsigned long long)v->meta_id);
+					} else if (!v->meta_id && !v->dead) {
+						sb_adds(&sql, "INSERT INTO ");
+						wc_table(db, &sql, "postmeta");
+						sb_addf(&sql, " (post_id, meta_key, meta_value) VALUES (%llu, ", (unsigned long long)id);
+						db_quote(db, &sql, v->key, v->klen);
+						sb_addc(&sql, ',');
+						db_quote(db, &sql, v->val, v->vlen);
+						sb_addc(&sql, ')');
+					} else {
+						continue;
+					}
+					rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
+				}
+				sb_release(&sql);
+			}
+			site_release(&s);
+		}
+		bbatch_reset(&b);
+	}
+	if (rc >= 0 && !to_posts && nprops) {
+		int there = order_source_exists(db, id, 1, err);
+
+		if (there == 0)
+			rc = herr_set(err, HX_PROBLEM, "order %llu is not in the HPOS tables; backfill the whole order first",
+				      (unsigned long long)id);
+		else if (there < 0)
+			rc = -1;
+	}
+	for (unsigned i = 0; rc >= 0 && !to_posts && i < nprops; i++)
+		rc = prop_to_hpos(db, id, props[i], err);
+	if (rc < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	return db_commit(db, err);
+}
