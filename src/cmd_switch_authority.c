@@ -4,6 +4,7 @@
  * each printed as it passes or fails, and only then the option
  * woocommerce_custom_orders_table_enabled.  A refusal changes nothing. */
 #include "hposctl.h"
+#include "verify.h"
 #include "output.h"
 #include "syncstate.h"
 
@@ -13,13 +14,14 @@
 #include <unistd.h>
 
 static const char *opt_to, *opt_order_types;
-static int opt_dry_run, opt_yes, opt_with_compat;
+static int opt_dry_run, opt_yes, opt_with_compat, opt_verify;
 
 static const struct opt switch_opts[] = {
 	{ "to", 0, OPT_STR, &opt_to, "hpos|posts", "the store that becomes authoritative (required)", NULL },
 	{ "with-compat-mode", 0, OPT_FLAG, &opt_with_compat, NULL, "also switch compatibility mode (sync) on", NULL },
 	{ "dry-run", 0, OPT_FLAG, &opt_dry_run, NULL, "run the checks and say what would change; write nothing", NULL },
 	{ "yes", 'y', OPT_FLAG, &opt_yes, NULL, "do not ask for confirmation", NULL },
+	{ "verify", 0, OPT_FLAG, &opt_verify, NULL, "also compare every order, posts vs HPOS (verify_cot_data), before switching", NULL },
 	{ "order-types", 0, OPT_STR, &opt_order_types, "A,B", "order types (default from config)", NULL },
 	{ NULL, 0, OPT_END, NULL, NULL, NULL, NULL },
 };
@@ -47,6 +49,45 @@ static void cache_reminder(void)
 {
 	out_log("Reminder: hposctl wrote the options table directly, so WooCommerce's hooks did not run. "
 		"If the site uses a persistent object cache (Redis, Memcached), flush it now (e.g. `wp cache flush`).");
+}
+
+/* --verify: every order compared as verify_cot_data compares it.  Returns
+ * the number of orders that differ (their first IDs in ids), or -1. */
+static int64_t verify_all(struct ctx *c, const struct typelist *types, int hpos_auth, int compat,
+			  struct strbuf *ids, struct herr *err)
+{
+	struct verify_opts vo;
+	uint64_t cursor = 0, *win = NULL;
+	int64_t differ = 0;
+	unsigned n;
+
+	memset(&vo, 0, sizeof(vo));
+	vo.batch_size = 500;
+	vo.types = types;
+	vo.hpos_auth = hpos_auth;
+	vo.compat = compat;
+	if (wc_rounding_precision(c->db, &vo.precision, err) < 0)
+		return -1;
+	for (;;) {
+		struct vresult res;
+
+		if (verify_window(c->db, &vo, &cursor, &win, &n, err) < 0)
+			return -1;
+		if (!n)
+			break;
+		if (verify_orders(c->db, &vo, win, n, &res, err) < 0) {
+			free(win);
+			return -1;
+		}
+		free(win);
+		win = NULL;
+		for (unsigned i = 0; i < res.n; i++, differ++)
+			if (differ < 5)
+				sb_addf(ids, "%s%llu", differ ? ", " : "", (unsigned long long)res.o[i].id);
+		vresult_release(&res);
+	}
+	free(win);
+	return differ;
 }
 
 static int run_switch(int argc, char **argv, struct ctx *c)
@@ -128,6 +169,24 @@ static int run_switch(int argc, char **argv, struct ctx *c)
 		failed++;
 	} else {
 		check_ok("No orders were skipped by earlier syncs.");
+	}
+	if (opt_verify && mask == HPOS_ALL_TABLES) {
+		struct strbuf ids = STRBUF_INIT;
+		int64_t differ = verify_all(c, &types, hpos_auth, compat, &ids, &err);
+
+		if (differ < 0) {
+			sb_release(&ids);
+			goto fail;
+		}
+		if (differ) {
+			out_warning("[Failed] verify_cot_data: %lld %s differ between posts and HPOS (%s%s); "
+				    "see `hposctl verify_cot_data --verbose`.", (long long)differ,
+				    differ == 1 ? "order" : "orders", ids.buf, differ > 5 ? ", ..." : "");
+			failed++;
+		} else {
+			check_ok("verify_cot_data: posts and HPOS hold the same orders.");
+		}
+		sb_release(&ids);
 	}
 	if (failed) {
 		out_error("Pre-switch checks failed, please see the errors above. Nothing was changed.");

@@ -60,6 +60,21 @@ assert_eq 0 "$rc" "dry run exits 0"
 assert_contains "$out" "Dry run: would set woocommerce_custom_orders_table_enabled = yes" "dry run says what it would do"
 assert_eq "no" "$(opt fx_auth woocommerce_custom_orders_table_enabled)" "dry run changes nothing"
 
+# --verify: an HPOS value that differs from what sync would write is a
+# failed check (nothing pending: the posts side was not touched).
+id=$(sql fx_auth "SELECT MIN(id) FROM wp_wc_orders WHERE type = 'shop_order'")
+sql fx_auth "UPDATE wp_wc_order_addresses SET city = 'Nowhere' WHERE order_id = $id AND address_type = 'billing'"
+run hpos fx_auth switch-authority --to hpos --verify --yes
+assert_eq 1 "$rc" "--verify with a differing order: switch exits 1"
+assert_contains "$err" "[Failed] verify_cot_data: 1 order differ" "--verify lists the failed comparison"
+assert_contains "$err" "($id)" "--verify names the order"
+assert_eq "no" "$(opt fx_auth woocommerce_custom_orders_table_enabled)" "option unchanged (verify)"
+run hpos fx_auth verify_cot_data --re-migrate
+assert_eq 0 "$rc" "verify --re-migrate repairs it"
+run hpos fx_auth switch-authority --to hpos --verify --dry-run
+assert_eq 0 "$rc" "--verify on identical stores passes"
+assert_contains "$out" "[OK] verify_cot_data: posts and HPOS hold the same orders." "--verify check printed"
+
 run hpos fx_auth switch-authority --to hpos --yes
 assert_eq 0 "$rc" "clean switch exits 0"
 assert_contains "$out" "Success: HPOS enabled." "success message"
