@@ -532,8 +532,10 @@ static int load_chunk(struct db *db, const struct verify_opts *o, const uint64_t
 	}
 
 	/* Group both meta lists per order, sorted by (key, value). */
-	qsort(c->pm, c->npm, sizeof(*c->pm), mrow_cmp);
-	qsort(c->hm, c->nhm, sizeof(*c->hm), mrow_cmp);
+	if (c->npm)
+		qsort(c->pm, c->npm, sizeof(*c->pm), mrow_cmp);
+	if (c->nhm)
+		qsort(c->hm, c->nhm, sizeof(*c->hm), mrow_cmp);
 	for (size_t r = c->npm; r-- > 0;) {
 		c->w[c->pm[r].oi].pm0 = r;
 		c->w[c->pm[r].oi].pmn++;
