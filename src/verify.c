@@ -718,6 +718,17 @@ static int dec_eq(const char *a, size_t al, const char *b, size_t bl)
 	return !strcmp(x, y);
 }
 
+static void dec_show(struct vval *v)
+{
+	char n[96];
+
+	if (v->s && dec_norm(v->s, v->len, n, sizeof(n)) == 0) {
+		free(v->s);
+		v->s = xstrdup(n);
+		v->len = strlen(n);
+	}
+}
+
 /* Loose defaults when HPOS is authoritative (backfilled posts may hold ''
  * or nothing where HPOS holds NULL), as WooCommerce's own verifier does. */
 static struct fv loose(enum ctype t, struct fv v)
@@ -843,6 +854,11 @@ static void compare_columns(const struct verify_opts *o, struct word *w, struct 
 			e->source = source_name(c);
 			add_vals(&e->orig, &e->norig, x->state == OCV_SET ? x->v : (struct fv){ NULL, 0 });
 			add_vals(&e->new, &e->nnew, w->h[ci]);
+			if (c->type == CT_DECIMAL) {
+				/* shown as WooCommerce shows them: "74", "567.25" */
+				dec_show(&e->orig[0]);
+				dec_show(&e->new[0]);
+			}
 		}
 	}
 	if (w->extra_addr) {

@@ -233,6 +233,14 @@ assert_contains "$err" "Attempting to remigrate..." "verbose --re-migrate: annou
 assert_contains "$err" "Re-migration successful." "verbose --re-migrate: success"
 restore
 
+# Decimals are shown as WooCommerce shows them; slashes escaped as PHP does.
+sql $DB "UPDATE wp_wc_orders SET tax_amount=0 WHERE id=$O; UPDATE wp_wc_orders_meta SET meta_value='a/b' WHERE order_id=$O AND meta_key='_peer_seq'"
+run hpos $DB verify
+assert_contains "$err" '            "original_value": "14.91",
+            "new_value": "0",' "decimals shown as 14.91 and 0"
+assert_contains "$err" '"a\/b"' "slashes escaped as PHP's json_encode does"
+restore
+
 # --max-differences stops early.
 sql $DB "UPDATE wp_wc_orders SET currency='EUR' WHERE id IN (33, 34, 35, 36)"
 run hpos $DB verify --format json --max-differences 2 --batch-size 1
