@@ -34,6 +34,7 @@ enum ventry_kind {
 	VE_NOT_IN_POSTS,   /* a wc_orders row with no order post (or a placeholder) */
 	VE_UNMIGRATABLE,   /* sync would refuse the order: a value does not fit */
 	VE_REMIGRATE_FAILED, /* still differs after --re-migrate: {"remigrate_failed": true} */
+	VE_ORPHAN_ROWS,    /* HPOS child rows of an order that exists in neither store */
 };
 
 struct vval {
@@ -77,9 +78,15 @@ int verify_window(struct db *db, const struct verify_opts *o, uint64_t *cursor, 
 /* Order posts in range (auto-drafts excluded), for the progress bar. */
 int verify_count(struct db *db, const struct verify_opts *o, uint64_t *n, struct herr *err);
 
-/* Compare the orders ids[0..n) (ascending). */
+/* Compare the orders ids[0..n) (ascending).  lo: the first ID of the
+ * window they are the whole of (HPOS child rows in [lo, ids[n-1]] of no
+ * order are then reported as orphans), or 0 for a mere list of orders. */
 int verify_orders(struct db *db, const struct verify_opts *o, const uint64_t *ids, unsigned n,
-		  struct vresult *res, struct herr *err);
+		  uint64_t lo, struct vresult *res, struct herr *err);
+/* After the last window (cursor = its last ID): HPOS child rows of no
+ * order beyond it (up to 10,000 rows per table). */
+int verify_tail(struct db *db, const struct verify_opts *o, uint64_t cursor, struct vresult *res,
+		struct herr *err);
 void vresult_release(struct vresult *res);
 void vorder_release(struct vorder *o);
 /* Append an empty entry of kind k to o. */

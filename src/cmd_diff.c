@@ -117,6 +117,11 @@ static void add_row(struct row **rows, unsigned *n, const struct ventry *e)
 		sb_adds(&a, "(exists)");
 		sb_adds(&b, "(missing)");
 		break;
+	case VE_ORPHAN_ROWS:
+		sb_addf(&p, "%s rows", e->table);
+		sb_adds(&a, "(no order)");
+		sb_addf(&b, "%u", e->count);
+		break;
 	case VE_REMIGRATE_FAILED:
 		sb_adds(&p, "re-migration");
 		sb_adds(&a, "-");
@@ -208,7 +213,7 @@ static int run_diff(int argc, char **argv, struct ctx *c)
 		exit_code = HX_PROBLEM;
 		goto out;
 	}
-	if (verify_orders(c->db, &vo, &id, 1, &res, &err) < 0)
+	if (verify_orders(c->db, &vo, &id, 1, 0, &res, &err) < 0)
 		goto fail;
 	if (!res.n) {
 		out_error("Order %llu was not found in the posts store or in HPOS (auto-drafts are never migrated).",

@@ -127,7 +127,7 @@ static int remigrate(struct ctx *c, const struct verify_opts *vo, struct vresult
 		return -1;
 	}
 	*resynced += st.synced;
-	if (verify_orders(c->db, vo, ids, n, &again, err) < 0) {
+	if (verify_orders(c->db, vo, ids, n, 0, &again, err) < 0) {
 		free(ids);
 		return -1;
 	}
@@ -246,7 +246,7 @@ static int run_verify(int argc, char **argv, struct ctx *c)
 	t0 = now_mono();
 	cursor = opt_start_from ? opt_start_from - 1 : 0;
 	for (;;) {
-		uint64_t *ids = NULL;
+		uint64_t *ids = NULL, lo;
 		unsigned n = 0;
 		struct vresult res;
 
@@ -254,13 +254,20 @@ static int run_verify(int argc, char **argv, struct ctx *c)
 			stopped = 1;
 			break;
 		}
+		lo = cursor + 1;
 		if (verify_window(c->db, &vo, &cursor, &ids, &n, &err) < 0)
 			goto fail_bar;
 		if (!n) {
 			free(ids);
+			/* Orphan rows beyond the last order. */
+			if (verify_tail(c->db, &vo, cursor, &res, &err) < 0)
+				goto fail_bar;
+			if (res.n && text && opt_verbose)
+				errors_found("", res.o, res.n);
+			found_take(&f, &res);
 			break;
 		}
-		rc = verify_orders(c->db, &vo, ids, n, &res, &err);
+		rc = verify_orders(c->db, &vo, ids, n, lo, &res, &err);
 		free(ids);
 		if (rc < 0)
 			goto fail_bar;

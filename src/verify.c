@@ -237,6 +237,12 @@ int verify_count(struct db *db, const struct verify_opts *o, uint64_t *n, struct
 
 /* ---- reading one window ---------------------------------------------- */
 
+/* HPOS child rows whose order is neither in wc_orders nor a post. */
+struct orphan {
+	uint64_t id;
+	enum hpos_table t;
+};
+
 struct chunk {
 	struct word *w;
 	unsigned n;
@@ -244,6 +250,9 @@ struct chunk {
 	struct mrow *pm, *hm;
 	size_t npm, nhm;
 	struct pool pool;
+	uint64_t lo;            /* window start (0: not a whole window) */
+	struct orphan *orph;    /* child rows of no order in the window */
+	size_t norph, caporph;
 };
 
 static int find_w(const struct chunk *c, uint64_t id)
@@ -279,6 +288,7 @@ static void chunk_release(struct chunk *c)
 	db_free_result(c->hmeta);
 	free(c->pm);
 	free(c->hm);
+	free(c->orph);
 	pool_release(&c->pool);
 	memset(c, 0, sizeof(*c));
 }
@@ -361,6 +371,101 @@ static void set_expected(struct chunk *c, struct word *w, unsigned ci, const cha
 static int run_read(struct db *db, struct strbuf *sql, struct db_result **res, struct herr *err)
 {
 	return db_run(db, DB_READ, sql->buf, sql->len, res, err);
+}
+
+static void child_range(const struct chunk *c, struct strbuf *sql, const uint64_t *ids, unsigned n)
+{
+	/* A whole window: every child row in its ID range belongs to one of
+	 * its orders, or to none (an orphan, reported). */
+	if (c->lo)
+		sb_addf(sql, " WHERE order_id BETWEEN %llu AND %llu", (unsigned long long)c->lo,
+			(unsigned long long)ids[n - 1]);
+	else
+		id_range(sql, "order_id", ids, n);
+}
+
+static int orphan_cmp(const void *pa, const void *pb)
+{
+	const struct orphan *a = pa, *b = pb;
+
+	if (a->id != b->id)
+		return a->id < b->id ? -1 : 1;
+	return (int)a->t - (int)b->t;
+}
+
+static void orphan_add(struct chunk *c, const char *id, enum hpos_table t)
+{
+	if (!c->lo)
+		return;
+	if (c->norph == c->caporph) {
+		c->caporph = c->caporph ? c->caporph * 2 : 16;
+		c->orph = xrealloc(c->orph, c->caporph * sizeof(*c->orph));
+	}
+	c->orph[c->norph++] = (struct orphan){ id ? strtoull(id, NULL, 10) : 0, t };
+}
+
+static size_t u64_find(const uint64_t *v, size_t n, uint64_t x)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (v[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Orphan candidates whose order does exist (wc_orders or wp_posts, any
+ * type: another order type, an auto-draft) are no orphans. */
+static int orphans_confirm(struct db *db, struct chunk *c, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	uint64_t *ids;
+	char *exists;
+	size_t nid = 0, keep = 0;
+	int rc = 0;
+
+	if (!c->norph)
+		return 0;
+	qsort(c->orph, c->norph, sizeof(*c->orph), orphan_cmp);
+	ids = xcalloc(c->norph, sizeof(*ids));
+	exists = xcalloc(c->norph, 1);
+	for (size_t r = 0; r < c->norph; r++)
+		if (!nid || ids[nid - 1] != c->orph[r].id)
+			ids[nid++] = c->orph[r].id;
+	for (int k = 0; k < 2 && rc == 0; k++) {
+		struct db_result *res = NULL;
+		struct db_row row;
+
+		sb_reset(&sql);
+		sb_adds(&sql, k ? "SELECT ID FROM " : "SELECT id FROM ");
+		wc_table(db, &sql, k ? "posts" : "wc_orders");
+		sb_adds(&sql, k ? " WHERE ID IN (" : " WHERE id IN (");
+		in_list(&sql, ids, (unsigned)nid);
+		sb_addc(&sql, ')');
+		if ((rc = db_run(db, DB_READ, sql.buf, sql.len, &res, err)) < 0)
+			break;
+		while (db_fetch(res, &row)) {
+			size_t i = u64_find(ids, nid, strtoull(row.vals[0], NULL, 10));
+
+			if (i < nid)
+				exists[i] = 1;
+		}
+		db_free_result(res);
+	}
+	for (size_t r = 0; rc == 0 && r < c->norph; r++)
+		if (!exists[u64_find(ids, nid, c->orph[r].id)])
+			c->orph[keep++] = c->orph[r];
+	if (rc == 0)
+		c->norph = keep;
+	free(ids);
+	free(exists);
+	sb_release(&sql);
+	return rc;
 }
 
 static int load_chunk(struct db *db, const struct verify_opts *o, const uint64_t *ids, unsigned n,
@@ -472,7 +577,7 @@ static int load_chunk(struct db *db, const struct verify_opts *o, const uint64_t
 	column_list(&sql, MIG_BILLING);
 	sb_adds(&sql, " FROM ");
 	wc_table(db, &sql, "wc_order_addresses");
-	id_range(&sql, "order_id", ids, n);
+	child_range(c, &sql, ids, n);
 	if ((rc = run_read(db, &sql, &c->addr, err)) < 0)
 		goto out;
 	while (db_fetch(c->addr, &row)) {
@@ -481,8 +586,12 @@ static int load_chunk(struct db *db, const struct verify_opts *o, const uint64_t
 		struct word *w;
 		enum mig m;
 
-		if (i < 0)
-			continue;
+		if (i < 0 || !c->w[i].rows[MIG_ORDER]) {
+			if (i < 0 || c->w[i].post != POST_ORDER)
+				orphan_add(c, row.vals[0], T_ADDRESSES);
+			if (i < 0)
+				continue;
+		}
 		w = &c->w[i];
 		if (fv_eq(t, "billing", 7))
 			m = MIG_BILLING;
@@ -502,12 +611,14 @@ static int load_chunk(struct db *db, const struct verify_opts *o, const uint64_t
 	column_list(&sql, MIG_OPDATA);
 	sb_adds(&sql, " FROM ");
 	wc_table(db, &sql, "wc_order_operational_data");
-	id_range(&sql, "order_id", ids, n);
+	child_range(c, &sql, ids, n);
 	if ((rc = run_read(db, &sql, &c->opdata, err)) < 0)
 		goto out;
 	while (db_fetch(c->opdata, &row)) {
 		int i = row.vals[0] ? find_w(c, strtoull(row.vals[0], NULL, 10)) : -1;
 
+		if (i < 0 || (!c->w[i].rows[MIG_ORDER] && c->w[i].post != POST_ORDER))
+			orphan_add(c, row.vals[0], T_OPDATA);
 		if (i < 0)
 			continue;
 		if (!c->w[i].rows[MIG_OPDATA]++)
@@ -517,12 +628,14 @@ static int load_chunk(struct db *db, const struct verify_opts *o, const uint64_t
 	sb_reset(&sql);
 	sb_adds(&sql, "SELECT order_id, meta_key, meta_value FROM ");
 	wc_table(db, &sql, "wc_orders_meta");
-	id_range(&sql, "order_id", ids, n);
+	child_range(c, &sql, ids, n);
 	if ((rc = run_read(db, &sql, &c->hmeta, err)) < 0)
 		goto out;
 	while (db_fetch(c->hmeta, &row)) {
 		int i = row.vals[0] ? find_w(c, strtoull(row.vals[0], NULL, 10)) : -1;
 
+		if (i < 0 || (!c->w[i].rows[MIG_ORDER] && c->w[i].post != POST_ORDER))
+			orphan_add(c, row.vals[0], T_META);
 		if (i < 0)
 			continue;
 		if (row.vals[1] && is_ignored(row.vals[1], row.lens[1]))
@@ -531,9 +644,13 @@ static int load_chunk(struct db *db, const struct verify_opts *o, const uint64_t
 				  { row.vals[2], row.lens[2] } });
 	}
 
+	if ((rc = orphans_confirm(db, c, err)) < 0)
+		goto out;
 	/* Group both meta lists per order, sorted by (key, value). */
-	qsort(c->pm, c->npm, sizeof(*c->pm), mrow_cmp);
-	qsort(c->hm, c->nhm, sizeof(*c->hm), mrow_cmp);
+	if (c->npm)
+		qsort(c->pm, c->npm, sizeof(*c->pm), mrow_cmp);
+	if (c->nhm)
+		qsort(c->hm, c->nhm, sizeof(*c->hm), mrow_cmp);
 	for (size_t r = c->npm; r-- > 0;) {
 		c->w[c->pm[r].oi].pm0 = r;
 		c->w[c->pm[r].oi].pmn++;
@@ -599,6 +716,17 @@ static int dec_eq(const char *a, size_t al, const char *b, size_t bl)
 	if (dec_norm(a, al, x, sizeof(x)) < 0 || dec_norm(b, bl, y, sizeof(y)) < 0)
 		return al == bl && !memcmp(a, b, al);
 	return !strcmp(x, y);
+}
+
+static void dec_show(struct vval *v)
+{
+	char n[96];
+
+	if (v->s && dec_norm(v->s, v->len, n, sizeof(n)) == 0) {
+		free(v->s);
+		v->s = xstrdup(n);
+		v->len = strlen(n);
+	}
 }
 
 /* Loose defaults when HPOS is authoritative (backfilled posts may hold ''
@@ -738,6 +866,11 @@ static void compare_columns(const struct verify_opts *o, struct word *w, struct 
 			e->source = source_name(c);
 			add_vals(&e->orig, &e->norig, x->state == OCV_SET ? x->v : (struct fv){ NULL, 0 });
 			add_vals(&e->new, &e->nnew, w->h[ci]);
+			if (c->type == CT_DECIMAL) {
+				/* shown as WooCommerce shows them: "74", "567.25" */
+				dec_show(&e->orig[0]);
+				dec_show(&e->new[0]);
+			}
 		}
 	}
 	if (w->extra_addr) {
@@ -790,8 +923,42 @@ static void compare_meta(const struct verify_opts *o, const struct chunk *c, con
 	}
 }
 
+static int vorder_cmp(const void *pa, const void *pb)
+{
+	const struct vorder *a = pa, *b = pb;
+
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/* Child rows of orders that exist nowhere: one entry per table. */
+static void add_orphans(struct chunk *c, struct vresult *res)
+{
+	if (!c->norph)
+		return;
+	qsort(c->orph, c->norph, sizeof(*c->orph), orphan_cmp);
+	for (size_t r = 0; r < c->norph;) {
+		uint64_t id = c->orph[r].id;
+		struct vorder *vo;
+
+		res->o = xrealloc(res->o, (res->n + 1) * sizeof(*res->o));
+		vo = &res->o[res->n++];
+		memset(vo, 0, sizeof(*vo));
+		vo->id = id;
+		while (r < c->norph && c->orph[r].id == id) {
+			enum hpos_table t = c->orph[r].t;
+			struct ventry *e = vorder_add(vo, VE_ORPHAN_ROWS, hpos_table_suffix[t]);
+
+			while (r < c->norph && c->orph[r].id == id && c->orph[r].t == t) {
+				e->count++;
+				r++;
+			}
+		}
+	}
+	qsort(res->o, res->n, sizeof(*res->o), vorder_cmp);
+}
+
 int verify_orders(struct db *db, const struct verify_opts *o, const uint64_t *ids, unsigned n,
-		  struct vresult *res, struct herr *err)
+		  uint64_t lo, struct vresult *res, struct herr *err)
 {
 	struct chunk c;
 	int rc;
@@ -803,6 +970,7 @@ int verify_orders(struct db *db, const struct verify_opts *o, const uint64_t *id
 	/* One consistent snapshot for the window, without locking rows. */
 	if (db_begin(db, "REPEATABLE READ", err) < 0)
 		return -1;
+	c.lo = lo && lo <= ids[0] ? lo : 0;
 	rc = load_chunk(db, o, ids, n, &c, err);
 	if (rc < 0) {
 		db_rollback(db);
@@ -862,8 +1030,54 @@ int verify_orders(struct db *db, const struct verify_opts *o, const uint64_t *id
 			res->n++;
 		}
 	}
+	add_orphans(&c, res);
 	chunk_release(&c);
 	return 0;
+}
+
+int verify_tail(struct db *db, const struct verify_opts *o, uint64_t cursor, struct vresult *res,
+		struct herr *err)
+{
+	static const enum hpos_table tabs[] = { T_ADDRESSES, T_OPDATA, T_META };
+	struct strbuf sql = STRBUF_INIT;
+	struct chunk c;
+	int rc = 0;
+
+	memset(res, 0, sizeof(*res));
+	memset(&c, 0, sizeof(c));
+	c.lo = cursor + 1;
+	if (o->end_at && cursor >= o->end_at)
+		return 0;
+	if (db_begin(db, "REPEATABLE READ", err) < 0)
+		return -1;
+	for (size_t k = 0; rc == 0 && k < ARRAY_SIZE(tabs); k++) {
+		struct db_result *r = NULL;
+		struct db_row row;
+
+		sb_reset(&sql);
+		sb_adds(&sql, "SELECT order_id FROM ");
+		wc_table(db, &sql, hpos_table_suffix[tabs[k]]);
+		sb_addf(&sql, " WHERE order_id > %llu", (unsigned long long)cursor);
+		if (o->end_at)
+			sb_addf(&sql, " AND order_id <= %llu", (unsigned long long)o->end_at);
+		sb_adds(&sql, " ORDER BY order_id LIMIT 10000");
+		if ((rc = db_run(db, DB_READ, sql.buf, sql.len, &r, err)) < 0)
+			break;
+		while (db_fetch(r, &row))
+			orphan_add(&c, row.vals[0], tabs[k]);
+		db_free_result(r);
+	}
+	if (rc == 0)
+		rc = orphans_confirm(db, &c, err);
+	if (rc < 0)
+		db_rollback(db);
+	else
+		rc = db_commit(db, err);
+	if (rc == 0)
+		add_orphans(&c, res);
+	sb_release(&sql);
+	chunk_release(&c);
+	return rc;
 }
 
 static void vval_free(struct vval *v, unsigned n)
@@ -969,7 +1183,7 @@ static void jval(struct strbuf *sb, const struct vval *v, int php)
 
 static const char *const kind_name[] = {
 	"column", "meta", "row_missing", "row_extra", "row_duplicate", "missing_in_hpos", "missing_in_posts",
-	"unmigratable", "remigrate_failed",
+	"unmigratable", "remigrate_failed", "orphan_rows",
 };
 
 /* A tiny writer for PHP's pretty print and compact JSON alike. */
@@ -1064,6 +1278,10 @@ void ventry_json(struct strbuf *sb, uint64_t order_id, const struct ventry *e, i
 		sb_addf(sb, "%llu", (unsigned long long)order_id);
 		jw_key(&j, "table");
 		jstr(sb, e->table, strlen(e->table), php);
+		if (e->kind == VE_ORPHAN_ROWS) {
+			jw_key(&j, "rows");
+			sb_addf(sb, "%u", e->count);
+		}
 		if (e->kind == VE_ROW_MISSING || e->kind == VE_ROW_EXTRA || e->kind == VE_ROW_DUPLICATE) {
 			if (e->key.s || e->kind == VE_ROW_EXTRA) {
 				jw_key(&j, "address_type");

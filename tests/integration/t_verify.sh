@@ -167,6 +167,15 @@ expect_diff 99999 '"kind":"missing_in_posts"' "an HPOS-only order" 0
 sql $DB "INSERT INTO wp_posts (ID, post_type, post_status, post_content, post_title, post_excerpt, to_ping, pinged, post_content_filtered) VALUES (99998, 'shop_order_placehold', 'draft', '', '', '', '', '', ''); INSERT INTO wp_wc_orders (id, status, type) VALUES (99998, 'wc-completed', 'shop_order')"
 expect_diff 99998 '"post_type":"shop_order_placehold"' "an HPOS order with only a placeholder post" 0
 
+# Child rows of an order that exists in neither store (mid-range and past the end).
+sql $DB "DELETE FROM wp_posts WHERE ID=100; DELETE FROM wp_postmeta WHERE post_id=100; DELETE FROM wp_wc_orders WHERE id=100"
+expect_diff 100 '"kind":"orphan_rows","order_id":100,"table":"wc_orders_meta"' "orphan HPOS rows of a deleted order" 0
+sql $DB "INSERT INTO wp_wc_order_addresses (order_id, address_type, city) VALUES (424242, 'billing', 'X')"
+expect_diff 424242 '"kind":"orphan_rows","order_id":424242,"table":"wc_order_addresses","rows":1' "an orphan address row past the last order" 0
+# Another order type's rows are not orphans.
+sql $DB "INSERT INTO wp_wc_orders (id, status, type) VALUES (99995, 'wc-active', 'shop_subscription'); INSERT INTO wp_wc_order_addresses (order_id, address_type) VALUES (99995, 'billing'); INSERT INTO wp_wc_orders_meta (order_id, meta_key, meta_value) VALUES (99995, '_x', 'y')"
+expect_clean "an HPOS order of another type with its rows"
+
 # wc_orders_meta.
 sql $DB "INSERT INTO wp_wc_orders_meta (order_id, meta_key, meta_value) SELECT order_id, meta_key, meta_value FROM wp_wc_orders_meta WHERE order_id=$O AND meta_key='_peer_seq'"
 expect_diff $O '"meta_key":"_peer_seq","orig_meta_values":["3"],"new_meta_values":["3","3"]' "duplicated meta row"
@@ -222,6 +231,14 @@ run hpos $DB verify --verbose --re-migrate
 assert_eq 0 "$rc" "verbose --re-migrate: exit 0"
 assert_contains "$err" "Attempting to remigrate..." "verbose --re-migrate: announces it"
 assert_contains "$err" "Re-migration successful." "verbose --re-migrate: success"
+restore
+
+# Decimals are shown as WooCommerce shows them; slashes escaped as PHP does.
+sql $DB "UPDATE wp_wc_orders SET tax_amount=0 WHERE id=$O; UPDATE wp_wc_orders_meta SET meta_value='a/b' WHERE order_id=$O AND meta_key='_peer_seq'"
+run hpos $DB verify
+assert_contains "$err" '            "original_value": "14.91",
+            "new_value": "0",' "decimals shown as 14.91 and 0"
+assert_contains "$err" '"a\/b"' "slashes escaped as PHP's json_encode does"
 restore
 
 # --max-differences stops early.
