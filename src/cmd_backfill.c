@@ -209,18 +209,8 @@ static int run_backfill(int argc, char **argv, struct ctx *c)
 		if (to_posts) {
 			rc = sync_to_posts(c->db, &so, &st, &err);
 		} else {
-			{
-				/* rounding precision as `hposctl sync` computes it */
-				char *v = NULL;
-				long d = 2;
-
-				if (wc_option_get(c->db, "woocommerce_price_num_decimals", &v, &err) < 0)
-					goto fail;
-				if (v && *v)
-					d = labs(strtol(v, NULL, 10));
-				free(v);
-				so.rounding_precision = d + 2 > 6 ? (int)d + 2 : 6;
-			}
+			if (wc_rounding_precision(c->db, &so.rounding_precision, &err) < 0)
+				goto fail;
 			rc = sync_to_hpos(c->db, &so, &st, &err);
 		}
 		if (rc < 0)

@@ -188,21 +188,6 @@ static int choose_isolation(struct db *db, const char **level, struct herr *err)
 	return rc;
 }
 
-static int rounding_precision(struct db *db, struct herr *err)
-{
-	char *v = NULL;
-	long d = 2;
-
-	if (wc_option_get(db, "woocommerce_price_num_decimals", &v, err) < 0)
-		return -1;
-	if (v && *v)
-		d = strtol(v, NULL, 10);
-	free(v);
-	if (d < 0)
-		d = -d; /* absint() */
-	return d + 2 > 6 ? (int)d + 2 : 6;
-}
-
 static void fmt_duration(char *buf, size_t n, double s)
 {
 	unsigned long t = (unsigned long)(s + 0.5);
@@ -317,9 +302,8 @@ static int run_sync(int argc, char **argv, struct ctx *c)
 	}
 	if (choose_isolation(c->db, &so.isolation, &err) < 0)
 		goto fail;
-	if ((rc = rounding_precision(c->db, &err)) < 0)
+	if (wc_rounding_precision(c->db, &so.rounding_precision, &err) < 0)
 		goto fail;
-	so.rounding_precision = rc;
 
 	if (wc_hpos_tables_present(c->db, &mask, &err) < 0)
 		goto fail;
