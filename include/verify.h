@@ -87,6 +87,12 @@ int verify_orders(struct db *db, const struct verify_opts *o, const uint64_t *id
  * order beyond it (up to 10,000 rows per table). */
 int verify_tail(struct db *db, const struct verify_opts *o, uint64_t cursor, struct vresult *res,
 		struct herr *err);
+/* The whole range: every window (verify_window + verify_orders) and then
+ * the tail, each window's result handed to cb, which owns it (release or
+ * keep it).  cb returns nonzero to stop early.  Orders compared are added
+ * to *verified. */
+int verify_store(struct db *db, const struct verify_opts *o, uint64_t *verified,
+		 int (*cb)(void *arg, struct vresult *res, struct herr *err), void *arg, struct herr *err);
 void vresult_release(struct vresult *res);
 void vorder_release(struct vorder *o);
 /* Append an empty entry of kind k to o. */

@@ -51,43 +51,40 @@ static void cache_reminder(void)
 		"If the site uses a persistent object cache (Redis, Memcached), flush it now (e.g. `wp cache flush`).");
 }
 
-/* --verify: every order compared as verify_cot_data compares it.  Returns
- * the number of orders that differ (their first IDs in ids), or -1. */
+/* --verify: every order compared as verify_cot_data compares it; the
+ * number of orders that differ, their first IDs in ids. */
+struct differing {
+	int64_t n;
+	struct strbuf *ids;
+};
+
+static int count_differing(void *arg, struct vresult *res, struct herr *err)
+{
+	struct differing *d = arg;
+
+	for (unsigned i = 0; i < res->n; i++, d->n++)
+		if (d->n < 5)
+			sb_addf(d->ids, "%s%llu", d->n ? ", " : "", (unsigned long long)res->o[i].id);
+	vresult_release(res);
+	return 0;
+}
+
 static int64_t verify_all(struct ctx *c, const struct typelist *types, int hpos_auth, int compat,
 			  struct strbuf *ids, struct herr *err)
 {
 	struct verify_opts vo;
-	uint64_t cursor = 0, *win = NULL;
-	int64_t differ = 0;
-	unsigned n;
+	struct differing d = { 0, ids };
+	uint64_t verified = 0;
 
 	memset(&vo, 0, sizeof(vo));
 	vo.batch_size = 500;
 	vo.types = types;
 	vo.hpos_auth = hpos_auth;
 	vo.compat = compat;
-	if (wc_rounding_precision(c->db, &vo.precision, err) < 0)
+	if (wc_rounding_precision(c->db, &vo.precision, err) < 0 ||
+	    verify_store(c->db, &vo, &verified, count_differing, &d, err) < 0)
 		return -1;
-	for (;;) {
-		struct vresult res;
-
-		if (verify_window(c->db, &vo, &cursor, &win, &n, err) < 0)
-			return -1;
-		if (!n)
-			break;
-		if (verify_orders(c->db, &vo, win, n, &res, err) < 0) {
-			free(win);
-			return -1;
-		}
-		free(win);
-		win = NULL;
-		for (unsigned i = 0; i < res.n; i++, differ++)
-			if (differ < 5)
-				sb_addf(ids, "%s%llu", differ ? ", " : "", (unsigned long long)res.o[i].id);
-		vresult_release(&res);
-	}
-	free(win);
-	return differ;
+	return d.n;
 }
 
 static int run_switch(int argc, char **argv, struct ctx *c)

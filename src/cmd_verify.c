@@ -162,6 +162,40 @@ static int remigrate(struct ctx *c, const struct verify_opts *vo, struct vresult
 	return 0;
 }
 
+/* What verify_store() hands each window's result to. */
+struct window_state {
+	struct ctx *c;
+	const struct verify_opts *vo;
+	struct found *f;
+	struct progress *bar;
+	int text;
+	const uint64_t *verified;
+	uint64_t *resynced;
+	int stopped; /* 1 interrupted, 2 --max-differences reached */
+};
+
+static int on_window(void *arg, struct vresult *res, struct herr *err)
+{
+	struct window_state *ws = arg;
+
+	if (res->n && ws->text && opt_verbose)
+		errors_found("", res->o, res->n);
+	if (res->n && opt_remigrate && remigrate(ws->c, ws->vo, res, ws->text, ws->resynced, err) < 0) {
+		vresult_release(res);
+		return -1;
+	}
+	if (res->n)
+		found_take(ws->f, res);
+	else
+		vresult_release(res);
+	progress_update(ws->bar, *ws->verified);
+	if (hpos_interrupted)
+		ws->stopped = 1;
+	else if (opt_max_diff && ws->f->n >= opt_max_diff)
+		ws->stopped = 2;
+	return ws->stopped;
+}
+
 static int run_verify(int argc, char **argv, struct ctx *c)
 {
 	struct herr err = { 0, "" };
@@ -170,7 +204,7 @@ static int run_verify(int argc, char **argv, struct ctx *c)
 	struct verify_opts vo;
 	struct found f = { NULL, 0, 0 };
 	struct progress bar;
-	uint64_t cursor, verified = 0, resynced = 0;
+	uint64_t verified = 0, resynced = 0;
 	unsigned mask;
 	double t0;
 	int rc, text = 1, locked = 0, exit_code = HX_OK, stopped = 0;
@@ -244,49 +278,12 @@ static int run_verify(int argc, char **argv, struct ctx *c)
 			bar.mode = 0; /* one JSON document on stdout, nothing else */
 	}
 	t0 = now_mono();
-	cursor = opt_start_from ? opt_start_from - 1 : 0;
-	for (;;) {
-		uint64_t *ids = NULL, lo;
-		unsigned n = 0;
-		struct vresult res;
+	{
+		struct window_state ws = { c, &vo, &f, &bar, text, &verified, &resynced, 0 };
 
-		if (hpos_interrupted) {
-			stopped = 1;
-			break;
-		}
-		lo = cursor + 1;
-		if (verify_window(c->db, &vo, &cursor, &ids, &n, &err) < 0)
+		if (verify_store(c->db, &vo, &verified, on_window, &ws, &err) < 0)
 			goto fail_bar;
-		if (!n) {
-			free(ids);
-			/* Orphan rows beyond the last order. */
-			if (verify_tail(c->db, &vo, cursor, &res, &err) < 0)
-				goto fail_bar;
-			if (res.n && text && opt_verbose)
-				errors_found("", res.o, res.n);
-			found_take(&f, &res);
-			break;
-		}
-		rc = verify_orders(c->db, &vo, ids, n, lo, &res, &err);
-		free(ids);
-		if (rc < 0)
-			goto fail_bar;
-		verified += res.verified;
-		if (res.n && text && opt_verbose)
-			errors_found("", res.o, res.n);
-		if (res.n && opt_remigrate && remigrate(c, &vo, &res, text, &resynced, &err) < 0) {
-			vresult_release(&res);
-			goto fail_bar;
-		}
-		if (res.n)
-			found_take(&f, &res);
-		else
-			vresult_release(&res);
-		progress_update(&bar, verified);
-		if (opt_max_diff && f.n >= opt_max_diff) {
-			stopped = 2;
-			break;
-		}
+		stopped = ws.stopped;
 	}
 	progress_finish(&bar);
 	{

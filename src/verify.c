@@ -1343,3 +1343,35 @@ void vorders_json(struct strbuf *sb, const struct vorder *o, unsigned n, int php
 	jw_nl(&j);
 	sb_addc(sb, '}');
 }
+
+int verify_store(struct db *db, const struct verify_opts *o, uint64_t *verified,
+		 int (*cb)(void *arg, struct vresult *res, struct herr *err), void *arg, struct herr *err)
+{
+	uint64_t cursor = o->start_from ? o->start_from - 1 : 0;
+
+	for (;;) {
+		uint64_t *ids = NULL, lo = cursor + 1;
+		unsigned n = 0;
+		struct vresult res;
+		int rc;
+
+		if (verify_window(db, o, &cursor, &ids, &n, err) < 0)
+			return -1;
+		if (!n) {
+			free(ids);
+			/* Orphan rows beyond the last order. */
+			if (verify_tail(db, o, cursor, &res, err) < 0)
+				return -1;
+			rc = cb(arg, &res, err);
+			return rc < 0 ? -1 : 0;
+		}
+		rc = verify_orders(db, o, ids, n, lo, &res, err);
+		free(ids);
+		if (rc < 0)
+			return -1;
+		*verified += res.verified;
+		rc = cb(arg, &res, err);
+		if (rc)
+			return rc < 0 ? -1 : 0;
+	}
+}
