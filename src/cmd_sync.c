@@ -1,6 +1,7 @@
 /* cmd_sync.c - `hposctl sync`: bring HPOS up to date with the posts store. */
 #include "hposctl.h"
 #include "convert.h"
+#include "metrics.h"
 #include "migrate.h"
 #include "output.h"
 
@@ -18,6 +19,7 @@
 
 static uint64_t opt_batch_size = 500, opt_start_from, opt_end_at, opt_max_batches, opt_max_retries, opt_jobs = 2;
 static const char *opt_order_types, *opt_isolation, *opt_max_load, *opt_critical_load, *opt_pause_file;
+static const char *opt_metrics_file;
 static int opt_dry_run, opt_no_transactions, opt_allow_truncation, settle_given, retries_given;
 static double opt_max_runtime, opt_settle;
 
@@ -38,6 +40,7 @@ static const struct opt sync_opts_table[] = {
 	{ "max-load", 0, OPT_STR, &opt_max_load, "VAR=N", "pause between batches while the global status VAR exceeds N", NULL },
 	{ "critical-load", 0, OPT_STR, &opt_critical_load, "VAR=N", "stop (exit 75) when the global status VAR exceeds N", NULL },
 	{ "pause-file", 0, OPT_STR, &opt_pause_file, "PATH", "pause between batches while this file exists", NULL },
+	{ "metrics-file", 0, OPT_STR, &opt_metrics_file, "PATH", "write node_exporter textfile metrics here at the end of the run (atomically)", NULL },
 	{ NULL, 0, OPT_END, NULL, NULL, NULL, NULL },
 };
 
@@ -219,7 +222,14 @@ static long peak_rss_kb(void)
 	return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
 }
 
-static int run_sync(int argc, char **argv, struct ctx *c)
+/* What the run did, for --metrics-file (filled as the run goes). */
+static struct {
+	struct sync_stats_s st;
+	int have_pending;
+	uint64_t pending;
+} last_run;
+
+static int sync_main(int argc, char **argv, struct ctx *c)
 {
 	struct herr err = { 0, "" };
 	struct typelist types = { NULL, 0 };
@@ -231,7 +241,7 @@ static int run_sync(int argc, char **argv, struct ctx *c)
 	unsigned mask;
 	uint64_t pending_n;
 	double t0, secs;
-	int hpos_auth, rc, locked = 0, exit_code = HX_OK;
+	int hpos_auth = 0, rc, locked = 0, exit_code = HX_OK;
 	char buf[64];
 
 	rc = command_opts(&cmd_sync, &argc, argv, &err);
@@ -242,6 +252,9 @@ static int run_sync(int argc, char **argv, struct ctx *c)
 		return report(&err);
 	}
 	memset(&r, 0, sizeof(r));
+	memset(&st, 0, sizeof(st));
+	if (opt_metrics_file && metrics_check_path(opt_metrics_file, &err) < 0)
+		return report(&err);
 	if (parse_load(opt_max_load, "max-load", &r.max_load, &err) < 0 ||
 	    parse_load(opt_critical_load, "critical-load", &r.critical, &err) < 0)
 		return report(&err);
@@ -261,10 +274,10 @@ static int run_sync(int argc, char **argv, struct ctx *c)
 		return report(&err);
 	}
 	if (ctx_connect(c, &err) < 0)
-		return report(&err);
+		goto fail;
 	r.db = c->db;
 	if (typelist_parse(&types, opt_order_types ? opt_order_types : c->cfg.order_types, &err) < 0)
-		return report(&err);
+		goto fail;
 
 	memset(&so, 0, sizeof(so));
 	so.batch_size = (unsigned)opt_batch_size;
@@ -357,6 +370,7 @@ static int run_sync(int argc, char **argv, struct ctx *c)
 	t0 = now_mono();
 	rc = sync_to_hpos(c->db, &so, &st, &err);
 	secs = now_mono() - t0;
+	last_run.st = st;
 	progress_update(&r.bar, st.seen);
 	progress_finish(&r.bar);
 	out_debug("time in phases: read+convert %.2fs, write %.2fs; %llu batches, %llu meta rows",
@@ -414,10 +428,52 @@ static int run_sync(int argc, char **argv, struct ctx *c)
 fail:
 	exit_code = report(&err);
 out:
+	if (opt_metrics_file && locked && !opt_dry_run && db_errclass(c->db) != DBE_LOST) {
+		/* One more scan so the metrics show what is left. */
+		struct herr e2;
+
+		if (wc_pending(c->db, &types, hpos_auth, &p, &e2) == 0) {
+			last_run.pending = pending_total(&p);
+			last_run.have_pending = 1;
+		} else {
+			out_debug("metrics: pending count not available: %s", e2.msg);
+		}
+	}
 	if (locked)
 		runlock_release(c->db, c->cfg.lock_name);
 	sb_release(&holder);
 	typelist_release(&types);
+	return exit_code;
+}
+
+/* The run, then its metrics: written on every exit once the options parsed. */
+static int run_sync(int argc, char **argv, struct ctx *c)
+{
+	double t0 = now_mono();
+	int exit_code = sync_main(argc, argv, c);
+	struct metrics mx;
+	struct herr err;
+
+	if (!opt_metrics_file || exit_code == HX_USAGE)
+		return exit_code;
+	metrics_init(&mx, "sync");
+	metrics_run(&mx, opt_metrics_file, now_mono() - t0, exit_code);
+	metrics_set(&mx, "orders_synced", "Orders written to the HPOS tables by the last run.", (double)last_run.st.synced);
+	metrics_set(&mx, "orders_skipped", "Orders the last run refused to migrate (values that cannot be migrated without damage).",
+		    (double)last_run.st.skipped);
+	metrics_set(&mx, "orders_deferred", "Orders left for the next run because they were modified within --settle.",
+		    (double)last_run.st.deferred);
+	metrics_set(&mx, "orders_deleted", "Orders removed from HPOS by deletion markers in the last run.", (double)last_run.st.deleted);
+	metrics_set(&mx, "batch_retries", "Batches the last run retried after deadlocks, lock waits or lost connections.",
+		    (double)last_run.st.retries);
+	metrics_set(&mx, "batches", "Batches the last run completed.", (double)last_run.st.batches);
+	if (last_run.have_pending)
+		metrics_set(&mx, "orders_pending", "Orders still to be synced when the last run ended.", (double)last_run.pending);
+	if (metrics_write(opt_metrics_file, &mx, &err) < 0) {
+		report(&err);
+		if (exit_code == HX_OK)
+			exit_code = HX_TEMPFAIL;
+	}
 	return exit_code;
 }
 
@@ -428,7 +484,8 @@ const struct command cmd_sync = {
 	.synopsis = "hposctl sync [--batch-size=N] [--order-types=A,B] [--start-from=ID] [--end-at=ID]\n"
 		    "                    [--max-runtime=DURATION] [--max-batches=N] [--dry-run]\n"
 		    "                    [--isolation-level=LEVEL] [--no-transactions] [--settle=SECONDS]\n"
-		    "                    [--allow-truncation] [--max-load=VAR=N] [--critical-load=VAR=N] [--pause-file=PATH]",
+		    "                    [--allow-truncation] [--max-load=VAR=N] [--critical-load=VAR=N] [--pause-file=PATH]\n"
+		    "                    [--metrics-file=PATH]",
 	.description = "Writes what WooCommerce's own migration writes, row for row. Orders whose values\n"
 		       "would be truncated or cannot be converted are skipped and reported (exit 1); the\n"
 		       "rest of their batch is migrated. Each batch is one transaction; deadlocks and lost\n"
