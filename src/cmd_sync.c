@@ -4,6 +4,7 @@
 #include "metrics.h"
 #include "migrate.h"
 #include "output.h"
+#include "replica.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,9 @@
 static uint64_t opt_batch_size = 500, opt_start_from, opt_end_at, opt_max_batches, opt_max_retries, opt_jobs = 2;
 static const char *opt_order_types, *opt_isolation, *opt_max_load, *opt_critical_load, *opt_pause_file;
 static const char *opt_metrics_file;
+static struct opt_list opt_replicas;
+static double opt_max_lag = 10, opt_max_lag_wait;
+static int max_lag_given;
 static int opt_dry_run, opt_no_transactions, opt_allow_truncation, settle_given, retries_given;
 static double opt_max_runtime, opt_settle;
 
@@ -40,6 +44,9 @@ static const struct opt sync_opts_table[] = {
 	{ "max-load", 0, OPT_STR, &opt_max_load, "VAR=N", "pause between batches while the global status VAR exceeds N", NULL },
 	{ "critical-load", 0, OPT_STR, &opt_critical_load, "VAR=N", "stop (exit 75) when the global status VAR exceeds N", NULL },
 	{ "pause-file", 0, OPT_STR, &opt_pause_file, "PATH", "pause between batches while this file exists", NULL },
+	{ "replica", 0, OPT_LIST, &opt_replicas, "DSN", "a replica to watch with --max-lag (repeatable): h=HOST,P=PORT,S=SOCKET,u=USER,D=DB,F=FILE", NULL },
+	{ "max-lag", 0, OPT_DURATION, &opt_max_lag, "SECONDS", "pause between batches while a --replica lags more (default 10)", &max_lag_given },
+	{ "max-lag-wait", 0, OPT_DURATION, &opt_max_lag_wait, "DURATION", "stop (exit 75) when replica lag keeps sync paused this long (default: wait)", NULL },
 	{ "metrics-file", 0, OPT_STR, &opt_metrics_file, "PATH", "write node_exporter textfile metrics here at the end of the run (atomically)", NULL },
 	{ NULL, 0, OPT_END, NULL, NULL, NULL, NULL },
 };
@@ -57,6 +64,11 @@ struct run {
 	struct loadspec max_load, critical;
 	int critical_hit;
 	char critical_msg[256];
+	struct replica *rep;
+	unsigned nrep;
+	double lag_ok_at;          /* when every replica was last seen in time */
+	double lag_paused_since;   /* 0: not paused for lag */
+	int lag_warned;
 };
 
 static int parse_load(const char *s, const char *flag, struct loadspec *l, struct herr *err)
@@ -103,12 +115,39 @@ static void sleep_s(double s)
 	nanosleep(&ts, NULL);
 }
 
+/* NULL when every replica is within --max-lag, else why not (in buf).
+ * Checked at most once a second while all is well. */
+static const char *replica_lagging(struct run *r, char *buf, size_t n)
+{
+	double t = now_mono(), lag;
+
+	if (!r->nrep || (r->lag_ok_at > 0 && t - r->lag_ok_at < 1.0))
+		return NULL;
+	for (unsigned i = 0; i < r->nrep; i++) {
+		if (replica_lag(&r->rep[i], &lag, buf, n)) {
+			/* unknown lag counts as too much; say so once per episode */
+			if (!r->lag_warned)
+				out_warning("%s; pausing as if it lagged.", buf);
+			r->lag_warned = 1;
+			return buf;
+		}
+		if (lag > opt_max_lag) {
+			snprintf(buf, n, "replica %s lags %.0f s, more than --max-lag %.0f s", r->rep[i].label, lag, opt_max_lag);
+			return buf;
+		}
+	}
+	r->lag_ok_at = t;
+	r->lag_warned = 0;
+	return NULL;
+}
+
 /* Between batches, outside any transaction: progress, then throttling. */
 static int between(void *arg, const struct sync_stats_s *st)
 {
 	struct run *r = arg;
 	int announced = 0;
 	uint64_t v;
+	double paused_at = now_mono();
 
 	progress_update(&r->bar, r->base_done + st->seen);
 	for (;;) {
@@ -131,18 +170,35 @@ static int between(void *arg, const struct sync_stats_s *st)
 			snprintf(buf, sizeof(buf), "%s = %llu exceeds --max-load %llu", r->max_load.name,
 				 (unsigned long long)v, (unsigned long long)r->max_load.limit);
 			why = buf;
+		} else if ((why = replica_lagging(r, buf, sizeof(buf))) != NULL) {
+			if (opt_max_lag_wait > 0 && now_mono() - paused_at >= opt_max_lag_wait) {
+				snprintf(r->critical_msg, sizeof(r->critical_msg),
+					 "replica lag did not clear within --max-lag-wait %.0f s (%s)", opt_max_lag_wait, why);
+				r->critical_hit = 1;
+				return 1;
+			}
 		}
 		if (!why)
 			break;
 		if (!announced) {
+			struct strbuf ev = STRBUF_INIT;
+
 			out_log("Paused: %s.", why);
-			out_event("paused", NULL);
+			sb_adds(&ev, "\"reason\":");
+			sb_add_json_str(&ev, why, strlen(why));
+			out_event("paused", ev.buf);
+			sb_release(&ev);
 			announced = 1;
 		}
 		sleep_s(1.0);
 	}
-	if (announced)
-		out_log("Resumed.");
+	if (announced) {
+		char ev[64];
+
+		out_log("Resumed after %.0f s.", now_mono() - paused_at);
+		snprintf(ev, sizeof(ev), "\"paused_seconds\":%.1f", now_mono() - paused_at);
+		out_event("resumed", ev);
+	}
 	return 0;
 }
 
@@ -273,9 +329,22 @@ static int sync_main(int argc, char **argv, struct ctx *c)
 		herr_set(&err, HX_USAGE, "sync: --jobs must be between 1 and 16");
 		return report(&err);
 	}
+	if (max_lag_given && !opt_replicas.n) {
+		herr_set(&err, HX_USAGE, "sync: --max-lag needs at least one --replica DSN to watch");
+		return report(&err);
+	}
 	if (ctx_connect(c, &err) < 0)
 		goto fail;
 	r.db = c->db;
+	if (opt_replicas.n) {
+		r.rep = xcalloc(opt_replicas.n, sizeof(*r.rep));
+		for (; r.nrep < opt_replicas.n; r.nrep++)
+			if (replica_parse(&r.rep[r.nrep], opt_replicas.v[r.nrep], &c->cfg, &err) < 0 ||
+			    replica_open(&r.rep[r.nrep], &err) < 0) {
+				r.nrep++;
+				goto fail;
+			}
+	}
 	if (typelist_parse(&types, opt_order_types ? opt_order_types : c->cfg.order_types, &err) < 0)
 		goto fail;
 
@@ -368,7 +437,10 @@ static int sync_main(int argc, char **argv, struct ctx *c)
 	}
 	progress_start(&r.bar, "Order Data Sync", pending_n);
 	t0 = now_mono();
-	rc = sync_to_hpos(c->db, &so, &st, &err);
+	if (r.nrep && between(&r, &st)) /* do not start on lagging replicas either */
+		rc = 0, st.stop_reason = 3;
+	else
+		rc = sync_to_hpos(c->db, &so, &st, &err);
 	secs = now_mono() - t0;
 	last_run.st = st;
 	progress_update(&r.bar, st.seen);
@@ -441,6 +513,9 @@ out:
 	}
 	if (locked)
 		runlock_release(c->db, c->cfg.lock_name);
+	for (unsigned i = 0; i < r.nrep; i++)
+		replica_close(&r.rep[i]);
+	free(r.rep);
 	sb_release(&holder);
 	typelist_release(&types);
 	return exit_code;
@@ -485,6 +560,7 @@ const struct command cmd_sync = {
 		    "                    [--max-runtime=DURATION] [--max-batches=N] [--dry-run]\n"
 		    "                    [--isolation-level=LEVEL] [--no-transactions] [--settle=SECONDS]\n"
 		    "                    [--allow-truncation] [--max-load=VAR=N] [--critical-load=VAR=N] [--pause-file=PATH]\n"
+		    "                    [--replica=DSN]... [--max-lag=SECONDS] [--max-lag-wait=DURATION]\n"
 		    "                    [--metrics-file=PATH]",
 	.description = "Writes what WooCommerce's own migration writes, row for row. Orders whose values\n"
 		       "would be truncated or cannot be converted are skipped and reported (exit 1); the\n"

@@ -338,6 +338,19 @@ int db_fetch(struct db_result *res, struct db_row *row)
 	return 1;
 }
 
+int db_column(struct db_result *res, const char *name)
+{
+	MYSQL_FIELD *f;
+
+	if (!res || !res->res)
+		return -1;
+	f = mysql_fetch_fields(res->res);
+	for (unsigned i = 0; i < res->nfields; i++)
+		if (!strcasecmp(f[i].name, name))
+			return (int)i;
+	return -1;
+}
+
 unsigned db_num_rows(struct db_result *res)
 {
 	return res && res->res ? (unsigned)mysql_num_rows(res->res) : 0;
