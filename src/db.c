@@ -159,7 +159,9 @@ static int do_connect(struct db *db, struct herr *err)
 		mysql_ssl_set(db->m, cfg->ssl_key, cfg->ssl_cert, cfg->ssl_ca, cfg->ssl_capath, cfg->ssl_cipher);
 		if (strcasecmp(cfg->ssl_mode, "preferred"))
 			mysql_options(db->m, MYSQL_OPT_SSL_ENFORCE, &on);
-		if (!strncasecmp(cfg->ssl_mode, "verify_", 7))
+		/* Given a CA, the library always verifies the chain (verify_ca);
+		 * this option adds the host name check (verify_identity). */
+		if (!strcasecmp(cfg->ssl_mode, "verify_identity"))
 			mysql_options(db->m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
 	}
 	if (!pw)
