@@ -16,9 +16,9 @@ psql() { mariadb --no-defaults --socket="$P/mysqld.sock" -uroot -N -B "$@"; }
 rsql() { mariadb --no-defaults --socket="$R/mysqld.sock" -uroot -N -B "$@"; }
 phpos() { db=$1; shift; "$HPOSCTL" --socket "$P/mysqld.sock" --user root --dbname "$db" "$@"; }
 lag() { mariadb --no-defaults --socket="$R/mysqld.sock" -uroot -e 'SHOW SLAVE STATUS\G' | sed -n 's/^ *Seconds_Behind_Master: //p'; }
-wait_replica() { # until the replica has applied everything
-	i=0; while [ "$(lag)" != 0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	until [ "$(rsql -e "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name='$1'")" = 1 ]; do sleep 0.1; done
+wait_replica() { # until the replica has applied all the primary has logged so far
+	pos=$(psql -e 'SHOW MASTER STATUS')
+	rsql -e "SELECT MASTER_POS_WAIT('$(echo "$pos" | cut -f1)', $(echo "$pos" | cut -f2), 60)" >/dev/null
 }
 load() { # load DB: the fixture, on the primary (so it replicates)
 	psql -e "CREATE DATABASE \`$1\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci"
