@@ -120,7 +120,7 @@ help:
 	@echo "  all      build $(O)/hposctl (default)"
 	@echo "  check    install missing packages, build, run unit + integration tests"
 	@echo "  asan     the same suite built with ASan + UBSan (build-asan/)"
-	@echo "  fuzz     libFuzzer targets (clang) for the config, wp-config and DB_HOST parsers, FUZZ_SECONDS each"
+	@echo "  fuzz     libFuzzer targets (clang): config, wp-config.php, DB_HOST, replica DSN parsers, FUZZ_SECONDS each"
 	@echo "  bench    generate 100k and 1M-order stores and measure sync against plain SQL"
 	@echo "  demo     a guided tour: sandbox MariaDB, 50,000-order store, status/sync/verify"
 	@echo "  install  install binary and man page (PREFIX=$(PREFIX), DESTDIR=)"

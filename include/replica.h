@@ -25,7 +25,9 @@ struct replica {
 };
 
 /* Parse dsn over base's connection settings into r (r->db stays NULL).
- * HX_USAGE errors name the DSN and the bad key. */
+ * HX_USAGE errors name the bad key but never repeat the DSN or a value
+ * that could be a mistyped password.  Call replica_close() even when this
+ * fails. */
 int replica_parse(struct replica *r, const char *dsn, const struct hpos_config *base,
 		  struct herr *err);
 

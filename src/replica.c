@@ -28,6 +28,7 @@ int replica_parse(struct replica *r, const char *dsn, const struct hpos_config *
 	struct hpos_config *c = &r->cfg;
 	const char *p = dsn;
 	int where = 0, login = 0;
+	unsigned pair = 0;
 
 	memset(r, 0, sizeof(*r));
 	config_init(c);
@@ -62,12 +63,13 @@ int replica_parse(struct replica *r, const char *dsn, const struct hpos_config *
 		uint64_t port;
 		char *tmp;
 
-		if (n < 2 || p[1] != '=')
-			return herr_set(err, HX_USAGE, "--replica %s: expected KEY=VALUE pairs (h=, P=, S=, u=, D=, F=), got \"%.*s\"",
-					dsn, (int)n, p);
+		pair++;
+		if (n < 2 || p[1] != '=') /* not repeated: it may be a password */
+			return herr_set(err, HX_USAGE, "--replica: pair %u is not KEY=VALUE with a one-letter KEY "
+					"(h=, P=, S=, u=, D=, F=)", pair);
 		vn = n - 2;
 		if (vn == 0 && p[0] != 'D')
-			return herr_set(err, HX_USAGE, "--replica %s: %c= needs a value", dsn, p[0]);
+			return herr_set(err, HX_USAGE, "--replica: %c= needs a value", p[0]);
 		switch (p[0]) {
 		case 'h':
 		case 'S':
@@ -86,7 +88,7 @@ int replica_parse(struct replica *r, const char *dsn, const struct hpos_config *
 				tmp = xstrndup(v, vn);
 				if (parse_u64(tmp, &port) < 0 || port < 1 || port > 65535) {
 					free(tmp);
-					return herr_set(err, HX_USAGE, "--replica %s: P= must be a port number 1..65535", dsn);
+					return herr_set(err, HX_USAGE, "--replica: P= must be a port number 1..65535");
 				}
 				free(tmp);
 				c->port = (unsigned)port;
@@ -98,7 +100,7 @@ int replica_parse(struct replica *r, const char *dsn, const struct hpos_config *
 			break;
 		case 'D':
 			if (vn == 0)
-				return herr_set(err, HX_USAGE, "--replica %s: D= needs a value", dsn);
+				return herr_set(err, HX_USAGE, "--replica: D= needs a value");
 			set(&c->name, v, vn);
 			break;
 		case 'F':
@@ -112,7 +114,7 @@ int replica_parse(struct replica *r, const char *dsn, const struct hpos_config *
 			return herr_set(err, HX_USAGE, "--replica: p= is refused, passwords are never taken on the command line "
 					"(visible in ps); the replica is reached with the primary's password, or name an option file with F=");
 		default:
-			return herr_set(err, HX_USAGE, "--replica %s: unknown key %c= (use h=, P=, S=, u=, D=, F=)", dsn, p[0]);
+			return herr_set(err, HX_USAGE, "--replica: unknown key %c= (use h=, P=, S=, u=, D=, F=)", p[0]);
 		}
 		p += n;
 		if (*p == ',') {
@@ -123,7 +125,7 @@ int replica_parse(struct replica *r, const char *dsn, const struct hpos_config *
 	}
 	return 0;
 bad_empty:
-	return herr_set(err, HX_USAGE, "--replica \"%s\": empty DSN or empty pair (e.g. h=10.0.0.2,P=3306 or S=/path/to.sock)", dsn);
+	return herr_set(err, HX_USAGE, "--replica: empty DSN or empty pair (e.g. h=10.0.0.2,P=3306 or S=/path/to.sock)");
 }
 
 /* Replication status: 0 and *res with one row, 1 when it is empty (not a
