@@ -374,6 +374,17 @@ static int sync_main(int argc, char **argv, struct ctx *c)
 		goto out;
 	}
 	locked = 1;
+	/* Do not start while a replica lags either. */
+	if (r.nrep && between(&r, &st)) {
+		if (r.critical_hit) {
+			out_error("Stopped before the first batch: %s. Run sync again later.", r.critical_msg);
+			exit_code = HX_TEMPFAIL;
+		} else {
+			out_warning("Interrupted by signal %d before the first batch.", (int)hpos_interrupted);
+			exit_code = hpos_interrupted == SIGINT ? HX_SIGINT : HX_SIGTERM;
+		}
+		goto out;
+	}
 
 	if (wc_hpos_authoritative(c->db, &hpos_auth, &err) < 0)
 		goto fail;
@@ -437,12 +448,8 @@ static int sync_main(int argc, char **argv, struct ctx *c)
 	}
 	progress_start(&r.bar, "Order Data Sync", pending_n);
 	t0 = now_mono();
-	if (r.nrep && between(&r, &st)) /* do not start on lagging replicas either */
-		rc = 0, st.stop_reason = 3;
-	else
-		rc = sync_to_hpos(c->db, &so, &st, &err);
+	rc = sync_to_hpos(c->db, &so, &st, &err);
 	secs = now_mono() - t0;
-	last_run.st = st;
 	progress_update(&r.bar, st.seen);
 	progress_finish(&r.bar);
 	out_debug("time in phases: read+convert %.2fs, write %.2fs; %llu batches, %llu meta rows",
@@ -500,6 +507,7 @@ static int sync_main(int argc, char **argv, struct ctx *c)
 fail:
 	exit_code = report(&err);
 out:
+	last_run.st = st;
 	if (opt_metrics_file && locked && !opt_dry_run && db_errclass(c->db) != DBE_LOST) {
 		/* One more scan so the metrics show what is left. */
 		struct herr e2;
@@ -559,9 +567,7 @@ const struct command cmd_sync = {
 	.synopsis = "hposctl sync [--batch-size=N] [--order-types=A,B] [--start-from=ID] [--end-at=ID]\n"
 		    "                    [--max-runtime=DURATION] [--max-batches=N] [--dry-run]\n"
 		    "                    [--isolation-level=LEVEL] [--no-transactions] [--settle=SECONDS]\n"
-		    "                    [--allow-truncation] [--max-load=VAR=N] [--critical-load=VAR=N] [--pause-file=PATH]\n"
-		    "                    [--replica=DSN]... [--max-lag=SECONDS] [--max-lag-wait=DURATION]\n"
-		    "                    [--metrics-file=PATH]",
+		    "                    [--allow-truncation] [--max-load=VAR=N] [--critical-load=VAR=N] [--pause-file=PATH]",
 	.description = "Writes what WooCommerce's own migration writes, row for row. Orders whose values\n"
 		       "would be truncated or cannot be converted are skipped and reported (exit 1); the\n"
 		       "rest of their batch is migrated. Each batch is one transaction; deadlocks and lost\n"
