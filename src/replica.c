@@ -164,6 +164,9 @@ int replica_open(struct replica *r, struct herr *err)
 	if (db_connect(&r->cfg, &r->db, err) < 0)
 		return herr_prefix(err, "replica %s", r->label);
 	rc = status(r->db, &res, err);
+	if (rc < 0 && db_errno(r->db) == 1227 /* ER_SPECIFIC_ACCESS_DENIED_ERROR */)
+		return herr_set(err, HX_NOPERM, "replica %s: the user may not read the replication status; grant it "
+				"REPLICA MONITOR (MariaDB >= 10.5), REPLICATION CLIENT or SLAVE MONITOR", r->label);
 	if (rc < 0)
 		return herr_prefix(err, "replica %s", r->label);
 	db_free_result(res);

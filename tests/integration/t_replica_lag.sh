@@ -45,6 +45,11 @@ assert_contains "$err" "is not a replica" "says the server is not a replica"
 run phpos rl_a sync --replica "S=$SBX/none.sock" --max-lag 5
 assert_eq 69 "$rc" "unreachable replica at start: exit 69"
 assert_contains "$err" "replica S=$SBX/none.sock" "the message names the replica"
+psql -e "CREATE USER 'mon'@'localhost'; GRANT SELECT ON rl_a.* TO 'mon'@'localhost'"
+wait_replica rl_a
+run phpos rl_a sync --replica "S=$R/mysqld.sock,u=mon" --max-lag 5
+assert_eq 77 "$rc" "replica user without the privilege to read replication status: exit 77"
+assert_contains "$err" "grant it REPLICA MONITOR" "says which privilege is missing"
 assert_eq 0 "$(psql -e "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema='rl_a' AND table_name='wp_wc_orders'")" \
 	"refused runs wrote nothing (no HPOS tables)"
 
