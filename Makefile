@@ -32,8 +32,11 @@ UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/%)
 GEN_SRCS  = $(wildcard tests/gen/*.c)
 TOOLS     = $(if $(GEN_SRCS),$(O)/storegen)
+FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=$(O)/fuzz/%)
+FUZZ_SECONDS ?= 60
 
-.PHONY: all check asan bench demo install clean help deps build-all unit integration _check soak
+.PHONY: all check asan bench demo install clean help deps build-all unit integration _check soak fuzz _fuzz
 
 all: $(O)/hposctl
 
@@ -54,6 +57,10 @@ $(O)/tests/%: tests/unit/%.c $(O)/libhposctl.a
 
 $(O)/storegen: $(GEN_SRCS:%.c=$(O)/%.o) $(O)/libhposctl.a
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+$(O)/fuzz/%: tests/fuzz/%.c $(O)/libhposctl.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(O)/libhposctl.a $(LIBS)
 
 build-all: $(O)/hposctl $(UNIT_BINS) $(TOOLS)
 
@@ -80,6 +87,18 @@ asan: deps
 	@$(MAKE) --no-print-directory _check O=build-asan OPT="-O1 -g" \
 		SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
 
+# libFuzzer targets (tests/fuzz/) built with clang, each run FUZZ_SECONDS.
+# gcc's -Werror build is the reference; two clang-only diagnostics that gcc
+# handles differently (/* fall through */ comments, v*printf wrappers) are off.
+fuzz:
+	@tests/deps.sh --fuzz
+	@$(MAKE) --no-print-directory _fuzz O=build-fuzz CC=clang \
+		OPT="-O1 -g -Wno-implicit-fallthrough -Wno-format-nonliteral" \
+		SANITIZE="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+
+_fuzz: $(FUZZ_BINS)
+	@tests/fuzz/run.sh $(O) $(FUZZ_SECONDS)
+
 bench: deps
 	@$(MAKE) --no-print-directory build-all
 	@tests/bench/run.sh $(O)
@@ -102,13 +121,14 @@ install: $(O)/hposctl
 	install -m 0644 docs/hposctl.1 $(DESTDIR)$(MANDIR)/man1/hposctl.1
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 help:
 	@echo "Targets:"
 	@echo "  all      build $(O)/hposctl (default)"
 	@echo "  check    install missing packages, build, run unit + integration tests"
 	@echo "  asan     the same suite built with ASan + UBSan (build-asan/)"
+	@echo "  fuzz     libFuzzer targets (clang): config, wp-config.php, DB_HOST, replica DSN parsers, FUZZ_SECONDS each"
 	@echo "  bench    generate 100k and 1M-order stores and measure sync against plain SQL"
 	@echo "  soak     the long fault suite: 2-minute live shop, 20 random kills"
 	@echo "  demo     a guided tour: sandbox MariaDB, 50,000-order store, status/sync/verify"

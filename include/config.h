@@ -112,6 +112,10 @@ int config_validate(const struct hpos_config *cfg, struct herr *err);
  * back with config_load_yaml_buf(). */
 void config_show(const struct hpos_config *cfg, struct strbuf *out);
 
+/* 1 when the file at path can be read by its group or by others
+ * (permission bits 044), 0 otherwise or when it cannot be examined. */
+int config_file_exposed(const char *path);
+
 /* Validate a table prefix: [A-Za-z0-9_]+ .  0 ok, -1 not. */
 int config_check_prefix(const char *prefix);
 

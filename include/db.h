@@ -69,6 +69,8 @@ uint64_t db_affected_rows(struct db *db);
 
 int db_fetch(struct db_result *res, struct db_row *row); /* 1 row, 0 end */
 unsigned db_num_rows(struct db_result *res);
+/* Index of the result column called name (case-insensitive), or -1. */
+int db_column(struct db_result *res, const char *name);
 /* Walk a stored result again from its first row. */
 void db_result_rewind(struct db_result *res);
 void db_free_result(struct db_result *res);

@@ -13,6 +13,13 @@ enum opt_type {
 	OPT_UINT,      /* uint64_t */
 	OPT_DURATION,  /* double seconds: "90", "15m", "1h30m" */
 	OPT_REJECT,    /* always an error, with help as the reason */
+	OPT_LIST,      /* struct opt_list: repeatable, every value in order */
+};
+
+/* Values of a repeatable option (OPT_LIST); v points into argv. */
+struct opt_list {
+	const char **v;
+	unsigned n;
 };
 
 struct opt {

@@ -2,8 +2,10 @@
 #include "hposctl.h"
 #include "backfill.h"
 #include "convert.h"
+#include "metrics.h"
 #include "migrate.h"
 #include "output.h"
+#include "replica.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,10 @@
 
 static uint64_t opt_batch_size = 500, opt_start_from, opt_end_at, opt_max_batches, opt_max_retries, opt_jobs = 2;
 static const char *opt_order_types, *opt_isolation, *opt_max_load, *opt_critical_load, *opt_pause_file;
+static const char *opt_metrics_file;
+static struct opt_list opt_replicas;
+static double opt_max_lag = 10, opt_max_lag_wait;
+static int max_lag_given;
 static int opt_dry_run, opt_no_transactions, opt_allow_truncation, settle_given, retries_given;
 static double opt_max_runtime, opt_settle;
 
@@ -41,6 +47,10 @@ static const struct opt sync_opts_table[] = {
 	{ "max-load", 0, OPT_STR, &opt_max_load, "VAR=N", "pause between batches while the global status VAR exceeds N", NULL },
 	{ "critical-load", 0, OPT_STR, &opt_critical_load, "VAR=N", "stop (exit 75) when the global status VAR exceeds N", NULL },
 	{ "pause-file", 0, OPT_STR, &opt_pause_file, "PATH", "pause between batches while this file exists", NULL },
+	{ "replica", 0, OPT_LIST, &opt_replicas, "DSN", "a replica to watch with --max-lag (repeatable): h=HOST,P=PORT,S=SOCKET,u=USER,D=DB,F=FILE", NULL },
+	{ "max-lag", 0, OPT_DURATION, &opt_max_lag, "SECONDS", "pause between batches while a --replica lags more (default 10)", &max_lag_given },
+	{ "max-lag-wait", 0, OPT_DURATION, &opt_max_lag_wait, "DURATION", "stop (exit 75) when replica lag keeps sync paused this long (default: wait)", NULL },
+	{ "metrics-file", 0, OPT_STR, &opt_metrics_file, "PATH", "write node_exporter textfile metrics here at the end of the run (atomically)", NULL },
 	{ NULL, 0, OPT_END, NULL, NULL, NULL, NULL },
 };
 
@@ -57,6 +67,11 @@ struct run {
 	struct loadspec max_load, critical;
 	int critical_hit;
 	char critical_msg[256];
+	struct replica *rep;
+	unsigned nrep;
+	double lag_ok_at;          /* when every replica was last seen in time */
+	double lag_paused_since;   /* 0: not paused for lag */
+	int lag_warned;
 };
 
 static int parse_load(const char *s, const char *flag, struct loadspec *l, struct herr *err)
@@ -103,12 +118,39 @@ static void sleep_s(double s)
 	nanosleep(&ts, NULL);
 }
 
+/* NULL when every replica is within --max-lag, else why not (in buf).
+ * Checked at most once a second while all is well. */
+static const char *replica_lagging(struct run *r, char *buf, size_t n)
+{
+	double t = now_mono(), lag;
+
+	if (!r->nrep || (r->lag_ok_at > 0 && t - r->lag_ok_at < 1.0))
+		return NULL;
+	for (unsigned i = 0; i < r->nrep; i++) {
+		if (replica_lag(&r->rep[i], &lag, buf, n)) {
+			/* unknown lag counts as too much; say so once per episode */
+			if (!r->lag_warned)
+				out_warning("%s; pausing as if it lagged.", buf);
+			r->lag_warned = 1;
+			return buf;
+		}
+		if (lag > opt_max_lag) {
+			snprintf(buf, n, "replica %s lags %.0f s, more than --max-lag %.0f s", r->rep[i].label, lag, opt_max_lag);
+			return buf;
+		}
+	}
+	r->lag_ok_at = t;
+	r->lag_warned = 0;
+	return NULL;
+}
+
 /* Between batches, outside any transaction: progress, then throttling. */
 static int between(void *arg, const struct sync_stats_s *st)
 {
 	struct run *r = arg;
 	int announced = 0;
 	uint64_t v;
+	double paused_at = now_mono();
 
 	progress_update(&r->bar, r->base_done + st->seen);
 	for (;;) {
@@ -131,18 +173,35 @@ static int between(void *arg, const struct sync_stats_s *st)
 			snprintf(buf, sizeof(buf), "%s = %llu exceeds --max-load %llu", r->max_load.name,
 				 (unsigned long long)v, (unsigned long long)r->max_load.limit);
 			why = buf;
+		} else if ((why = replica_lagging(r, buf, sizeof(buf))) != NULL) {
+			if (opt_max_lag_wait > 0 && now_mono() - paused_at >= opt_max_lag_wait) {
+				snprintf(r->critical_msg, sizeof(r->critical_msg),
+					 "replica lag did not clear within --max-lag-wait %.0f s (%s)", opt_max_lag_wait, why);
+				r->critical_hit = 1;
+				return 1;
+			}
 		}
 		if (!why)
 			break;
 		if (!announced) {
+			struct strbuf ev = STRBUF_INIT;
+
 			out_log("Paused: %s.", why);
-			out_event("paused", NULL);
+			sb_adds(&ev, "\"reason\":");
+			sb_add_json_str(&ev, why, strlen(why));
+			out_event("paused", ev.buf);
+			sb_release(&ev);
 			announced = 1;
 		}
 		sleep_s(1.0);
 	}
-	if (announced)
-		out_log("Resumed.");
+	if (announced) {
+		char ev[64];
+
+		out_log("Resumed after %.0f s.", now_mono() - paused_at);
+		snprintf(ev, sizeof(ev), "\"paused_seconds\":%.1f", now_mono() - paused_at);
+		out_event("resumed", ev);
+	}
 	return 0;
 }
 
@@ -207,7 +266,14 @@ static long peak_rss_kb(void)
 	return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
 }
 
-static int run_sync(int argc, char **argv, struct ctx *c)
+/* What the run did, for --metrics-file (filled as the run goes). */
+static struct {
+	struct sync_stats_s st;
+	int have_pending;
+	uint64_t pending;
+} last_run;
+
+static int sync_main(int argc, char **argv, struct ctx *c)
 {
 	struct herr err = { 0, "" };
 	struct typelist types = { NULL, 0 };
@@ -219,7 +285,7 @@ static int run_sync(int argc, char **argv, struct ctx *c)
 	unsigned mask;
 	uint64_t pending_n;
 	double t0, secs;
-	int hpos_auth, rc, locked = 0, exit_code = HX_OK;
+	int hpos_auth = 0, rc, locked = 0, exit_code = HX_OK;
 	char buf[64];
 
 	rc = command_opts(&cmd_sync, &argc, argv, &err);
@@ -230,6 +296,9 @@ static int run_sync(int argc, char **argv, struct ctx *c)
 		return report(&err);
 	}
 	memset(&r, 0, sizeof(r));
+	memset(&st, 0, sizeof(st));
+	if (opt_metrics_file && metrics_check_path(opt_metrics_file, &err) < 0)
+		return report(&err);
 	if (parse_load(opt_max_load, "max-load", &r.max_load, &err) < 0 ||
 	    parse_load(opt_critical_load, "critical-load", &r.critical, &err) < 0)
 		return report(&err);
@@ -248,11 +317,24 @@ static int run_sync(int argc, char **argv, struct ctx *c)
 		herr_set(&err, HX_USAGE, "sync: --jobs must be between 1 and 16");
 		return report(&err);
 	}
+	if (max_lag_given && !opt_replicas.n) {
+		herr_set(&err, HX_USAGE, "sync: --max-lag needs at least one --replica DSN to watch");
+		return report(&err);
+	}
 	if (ctx_connect(c, &err) < 0)
-		return report(&err);
+		goto fail;
 	r.db = c->db;
+	if (opt_replicas.n) {
+		r.rep = xcalloc(opt_replicas.n, sizeof(*r.rep));
+		for (; r.nrep < opt_replicas.n; r.nrep++)
+			if (replica_parse(&r.rep[r.nrep], opt_replicas.v[r.nrep], &c->cfg, &err) < 0 ||
+			    replica_open(&r.rep[r.nrep], &err) < 0) {
+				r.nrep++;
+				goto fail;
+			}
+	}
 	if (typelist_parse(&types, opt_order_types ? opt_order_types : c->cfg.order_types, &err) < 0)
-		return report(&err);
+		goto fail;
 
 	memset(&so, 0, sizeof(so));
 	so.batch_size = (unsigned)opt_batch_size;
@@ -283,6 +365,17 @@ static int run_sync(int argc, char **argv, struct ctx *c)
 		goto out;
 	}
 	locked = 1;
+	/* Do not start while a replica lags either. */
+	if (r.nrep && between(&r, &st)) {
+		if (r.critical_hit) {
+			out_error("Stopped before the first batch: %s. Run sync again later.", r.critical_msg);
+			exit_code = HX_TEMPFAIL;
+		} else {
+			out_warning("Interrupted by signal %d before the first batch.", (int)hpos_interrupted);
+			exit_code = hpos_interrupted == SIGINT ? HX_SIGINT : HX_SIGTERM;
+		}
+		goto out;
+	}
 
 	if (wc_hpos_authoritative(c->db, &hpos_auth, &err) < 0)
 		goto fail;
@@ -420,10 +513,56 @@ static int run_sync(int argc, char **argv, struct ctx *c)
 fail:
 	exit_code = report(&err);
 out:
+	last_run.st = st;
+	if (opt_metrics_file && locked && !opt_dry_run && db_errclass(c->db) != DBE_LOST) {
+		/* One more scan so the metrics show what is left. */
+		struct herr e2;
+
+		if (wc_pending(c->db, &types, hpos_auth, &p, &e2) == 0) {
+			last_run.pending = pending_total(&p);
+			last_run.have_pending = 1;
+		} else {
+			out_debug("metrics: pending count not available: %s", e2.msg);
+		}
+	}
 	if (locked)
 		runlock_release(c->db, c->cfg.lock_name);
+	for (unsigned i = 0; i < r.nrep; i++)
+		replica_close(&r.rep[i]);
+	free(r.rep);
 	sb_release(&holder);
 	typelist_release(&types);
+	return exit_code;
+}
+
+/* The run, then its metrics: written on every exit once the options parsed. */
+static int run_sync(int argc, char **argv, struct ctx *c)
+{
+	double t0 = now_mono();
+	int exit_code = sync_main(argc, argv, c);
+	struct metrics mx;
+	struct herr err;
+
+	if (!opt_metrics_file || exit_code == HX_USAGE)
+		return exit_code;
+	metrics_init(&mx, "sync");
+	metrics_run(&mx, opt_metrics_file, now_mono() - t0, exit_code);
+	metrics_set(&mx, "orders_synced", "Orders written to the HPOS tables by the last run.", (double)last_run.st.synced);
+	metrics_set(&mx, "orders_skipped", "Orders the last run refused to migrate (values that cannot be migrated without damage).",
+		    (double)last_run.st.skipped);
+	metrics_set(&mx, "orders_deferred", "Orders left for the next run because they were modified within --settle.",
+		    (double)last_run.st.deferred);
+	metrics_set(&mx, "orders_deleted", "Orders removed from HPOS by deletion markers in the last run.", (double)last_run.st.deleted);
+	metrics_set(&mx, "batch_retries", "Batches the last run retried after deadlocks, lock waits or lost connections.",
+		    (double)last_run.st.retries);
+	metrics_set(&mx, "batches", "Batches the last run completed.", (double)last_run.st.batches);
+	if (last_run.have_pending)
+		metrics_set(&mx, "orders_pending", "Orders still to be synced when the last run ended.", (double)last_run.pending);
+	if (metrics_write(opt_metrics_file, &mx, &err) < 0) {
+		report(&err);
+		if (exit_code == HX_OK)
+			exit_code = HX_TEMPFAIL;
+	}
 	return exit_code;
 }
 

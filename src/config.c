@@ -816,6 +816,13 @@ int config_load_yaml(struct hpos_config *cfg, const char *path, struct herr *err
 	return rc;
 }
 
+int config_file_exposed(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH)) != 0;
+}
+
 /* ---- locating the file -------------------------------------------------- */
 
 /* 1: exists, 0: does not, -1: cannot tell (err set). */
@@ -1145,6 +1152,11 @@ int config_validate(const struct hpos_config *cfg, struct herr *err)
 	if (cfg->lock_name && (!*cfg->lock_name || strlen(cfg->lock_name) > LOCK_NAME_MAX))
 		return herr_set(err, HX_CONFIG, "sync.lock_name: must be 1 to %d bytes long (MySQL's GET_LOCK() limit)",
 				LOCK_NAME_MAX);
+	/* The client library verifies a certificate chain only against a CA
+	 * it is given; without one, verify_* would check nothing. */
+	if (cfg->ssl_mode && !strncmp(cfg->ssl_mode, "verify_", 7) && !cfg->ssl_ca && !cfg->ssl_capath)
+		return herr_set(err, HX_CONFIG, "database.tls.mode: %s needs database.tls.ca or database.tls.capath",
+				cfg->ssl_mode);
 	return 0;
 }
 

@@ -161,7 +161,9 @@ static int do_connect(struct db *db, struct herr *err)
 		mysql_ssl_set(db->m, cfg->ssl_key, cfg->ssl_cert, cfg->ssl_ca, cfg->ssl_capath, cfg->ssl_cipher);
 		if (strcasecmp(cfg->ssl_mode, "preferred"))
 			mysql_options(db->m, MYSQL_OPT_SSL_ENFORCE, &on);
-		if (!strncasecmp(cfg->ssl_mode, "verify_", 7))
+		/* Given a CA, the library always verifies the chain (verify_ca);
+		 * this option adds the host name check (verify_identity). */
+		if (!strcasecmp(cfg->ssl_mode, "verify_identity"))
 			mysql_options(db->m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
 	}
 	if (!pw)
@@ -369,6 +371,19 @@ int db_fetch(struct db_result *res, struct db_row *row)
 	row->lens = mysql_fetch_lengths(res->res);
 	row->n = res->nfields;
 	return 1;
+}
+
+int db_column(struct db_result *res, const char *name)
+{
+	MYSQL_FIELD *f;
+
+	if (!res || !res->res)
+		return -1;
+	f = mysql_fetch_fields(res->res);
+	for (unsigned i = 0; i < res->nfields; i++)
+		if (!strcasecmp(f[i].name, name))
+			return (int)i;
+	return -1;
 }
 
 unsigned db_num_rows(struct db_result *res)

@@ -87,6 +87,8 @@ int ctx_config(struct ctx *c, struct herr *err)
 			free(path);
 			return -1;
 		}
+		if (c->cfg.password && config_file_exposed(path))
+			out_warning("%s contains a password and can be read by other users; run: chmod 600 %s", path, path);
 		free(path);
 	}
 	/* An option file named on the command line must be known before

@@ -99,6 +99,13 @@ static int store(const struct opt *o, const char *val, int negated, struct herr 
 		return 0;
 	case OPT_REJECT:
 		return herr_set(err, HX_USAGE, "--%s is not supported: %s", o->name, o->help);
+	case OPT_LIST: {
+		struct opt_list *l = o->dst;
+
+		l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+		l->v[l->n++] = val;
+		return 0;
+	}
 	default:
 		return herr_set(err, HX_INTERNAL, "bad option table entry --%s", o->name);
 	}

@@ -95,8 +95,14 @@ int wc_option_get(struct db *db, const char *name, char **val, struct herr *err)
 	db_quote(db, &sql, name, strlen(name));
 	rc = db_run(db, DB_READ, sql.buf, sql.len, &res, err);
 	sb_release(&sql);
-	if (rc < 0)
+	if (rc < 0) {
+		/* usually the first query of a run: say what is likely wrong */
+		if (db_errno(db) == 1146 /* ER_NO_SUCH_TABLE */)
+			return herr_set(err, HX_CONFIG, "database %s has no table %soptions: is this the WordPress "
+					"database, and is the table prefix right? (database.table_prefix, $table_prefix "
+					"in wp-config.php, --prefix)", db_name(db), db_prefix(db));
 		return -1;
+	}
 	if (db_fetch(res, &row) && row.vals[0])
 		*val = xstrndup(row.vals[0], row.lens[0]);
 	db_free_result(res);

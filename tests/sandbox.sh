@@ -1,9 +1,19 @@
 #!/bin/sh
 # A private, throwaway MariaDB server for tests, the demo and benchmarks.
 #
-#   tests/sandbox.sh start DIR [--tcp]   initialise DIR/data, start mariadbd on
+#   tests/sandbox.sh start DIR [--tcp] [--server-id N] [--log-bin] [--ssl CERTDIR]
+#                                        initialise DIR/data, start mariadbd on
 #                                        DIR/mysqld.sock (and a free loopback
-#                                        port with --tcp), wait until it answers
+#                                        port with --tcp), wait until it answers;
+#                                        --log-bin writes a binary log (a
+#                                        replication primary); --ssl serves TLS
+#                                        with CERTDIR/{ca,server-cert,server-key}.pem
+#   tests/sandbox.sh replicate DIR PRIMARY_DIR
+#                                        make the sandbox in DIR a replica of the
+#                                        one in PRIMARY_DIR (started with --tcp
+#                                        --log-bin, distinct --server-id): binlog
+#                                        replication over its loopback TCP port,
+#                                        from the primary's current position
 #   tests/sandbox.sh stop DIR            stop that server by its own pid
 #   tests/sandbox.sh crash DIR           SIGKILL it (a crash)
 #   tests/sandbox.sh resume DIR          start it again on the same datadir
@@ -45,8 +55,17 @@ client() {
 
 case "$cmd" in
 start|resume)
-	tcp=0
-	[ "${1:-}" = "--tcp" ] && tcp=1
+	tcp=0; extra=""
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--tcp) tcp=1 ;;
+		--server-id) extra="$extra --server-id=$2"; shift ;;
+		--log-bin) binlog=1 ;;
+		--ssl) extra="$extra --ssl-ca=$2/ca.pem --ssl-cert=$2/server-cert.pem --ssl-key=$2/server-key.pem"; shift ;;
+		*) die "start: unknown option $1" ;;
+		esac
+		shift
+	done
 	mkdir -p "$dir"
 	dir=$(cd "$dir" && pwd)
 	[ -e "$dir/mysqld.pid" ] && kill -0 "$(cat "$dir/mysqld.pid")" 2>/dev/null &&
@@ -61,9 +80,13 @@ start|resume)
 		"$installdb" --no-defaults --datadir="$dir/data" --user="$user" \
 			--auth-root-authentication-method=normal --skip-test-db \
 			> "$dir/install.log" 2>&1 || { cat "$dir/install.log" >&2; die "mariadb-install-db failed"; }
+		printf '%s\n%s\n' "$extra" "${binlog:-0}" > "$dir/server.args"
 	else
+		# The server comes back as it was started (binlog, TLS, server id).
 		[ -d "$dir/data/mysql" ] || die "no datadir to resume in $dir"
 		[ "$(cat "$dir/port" 2>/dev/null || echo 0)" != 0 ] && tcp=1
+		extra=$(sed -n 1p "$dir/server.args" 2>/dev/null)
+		binlog=$(sed -n 2p "$dir/server.args" 2>/dev/null)
 	fi
 	net="--skip-networking"
 	port=0
@@ -81,8 +104,9 @@ start|resume)
 		--character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_520_ci \
 		--innodb-buffer-pool-size="${SANDBOX_BUFFER_POOL:-512M}" \
 		--innodb-log-file-size=256M --innodb-flush-log-at-trx-commit=2 \
-		--max-allowed-packet=256M --skip-log-bin --max-connections=200 \
-		${SANDBOX_EXTRA_ARGS:-} \
+		--max-allowed-packet=256M --max-connections=200 \
+		$(if [ "${binlog:-0}" = 1 ]; then echo "--log-bin=$dir/data/binlog --binlog-format=MIXED"; else echo --skip-log-bin; fi) \
+		$extra ${SANDBOX_EXTRA_ARGS:-} \
 		> "$dir/mariadbd.out" 2>&1 &
 	echo $! > "$dir/mariadbd.launcher"
 	i=0
@@ -119,6 +143,28 @@ crash)
 	kill -9 "$pid" 2>/dev/null || true
 	while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
 	rm -f "$dir/mysqld.pid"
+	;;
+replicate)
+	primary=${1:-}
+	[ -n "$primary" ] && [ -S "$primary/mysqld.sock" ] || die "replicate: no sandbox running in '$primary'"
+	pport=$(cat "$primary/port" 2>/dev/null || echo 0)
+	[ "$pport" != 0 ] || die "replicate: the primary must be started with --tcp"
+	pcli() { mariadb --no-defaults --socket="$primary/mysqld.sock" -uroot "$@"; }
+	pcli -e "CREATE USER IF NOT EXISTS 'repl'@'127.0.0.1' IDENTIFIED BY 'repl';
+		GRANT REPLICATION SLAVE ON *.* TO 'repl'@'127.0.0.1'"
+	pos=$(pcli -N -B -e 'SHOW MASTER STATUS')
+	[ -n "$pos" ] || die "replicate: the primary has no binary log (start it with --log-bin)"
+	file=$(echo "$pos" | cut -f1); off=$(echo "$pos" | cut -f2)
+	client -e "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$pport, MASTER_USER='repl',
+		MASTER_PASSWORD='repl', MASTER_LOG_FILE='$file', MASTER_LOG_POS=$off, MASTER_CONNECT_RETRY=1;
+		START SLAVE"
+	i=0
+	until [ "$(client -N -B -e 'SHOW SLAVE STATUS' | cut -f11,12)" = "$(printf 'Yes\tYes')" ]; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && { client -e 'SHOW SLAVE STATUS\G' >&2; die "replication did not start"; }
+		sleep 0.1
+	done
+	echo "sandbox: $dir replicates from $primary (port $pport, $file:$off)" >&2
 	;;
 sql)
 	client "$@"

@@ -566,6 +566,21 @@ static void test_validate(void **state)
 	validate_fails(&cfg, "sync.lock_name: must be 1 to 64 bytes long (MySQL's GET_LOCK() limit)");
 	cfg.lock_name[64] = '\0';
 	assert_int_equal(config_validate(&cfg, NULL), 0);
+	/* verify_* without a CA would verify nothing: refused */
+	cfg.ssl_mode = strdup("verify_ca");
+	validate_fails(&cfg, "database.tls.mode: verify_ca needs database.tls.ca or database.tls.capath");
+	free(cfg.ssl_mode);
+	cfg.ssl_mode = strdup("verify_identity");
+	validate_fails(&cfg, "database.tls.mode: verify_identity needs database.tls.ca or database.tls.capath");
+	cfg.ssl_capath = strdup("/etc/ssl/certs");
+	assert_int_equal(config_validate(&cfg, NULL), 0);
+	FREE_AND_NULL(cfg.ssl_capath);
+	cfg.ssl_ca = strdup("/etc/ssl/ca.pem");
+	assert_int_equal(config_validate(&cfg, NULL), 0);
+	free(cfg.ssl_mode);
+	cfg.ssl_mode = strdup("required"); /* no CA needed */
+	FREE_AND_NULL(cfg.ssl_ca);
+	assert_int_equal(config_validate(&cfg, NULL), 0);
 	config_release(&cfg);
 
 	assert_int_equal(config_check_prefix("wp_2"), 0);

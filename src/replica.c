@@ -1,0 +1,236 @@
+/* replica.c - replication lag of replicas, for sync's --max-lag. */
+#include "replica.h"
+#include "output.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Keep a dead or hung replica from stalling the run on every check. */
+#define REPLICA_CONNECT_TIMEOUT 5
+#define REPLICA_READ_TIMEOUT 10
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+static void set(char **field, const char *v, size_t n)
+{
+	free(*field);
+	*field = xstrndup(v, n);
+}
+
+int replica_parse(struct replica *r, const char *dsn, const struct hpos_config *base,
+		  struct herr *err)
+{
+	struct hpos_config *c = &r->cfg;
+	const char *p = dsn;
+	int where = 0, login = 0;
+	unsigned pair = 0;
+
+	memset(r, 0, sizeof(*r));
+	config_init(c);
+	free(c->table_prefix);
+	free(c->charset);
+	c->host = dup_or_null(base->host);
+	c->port = base->port;
+	c->socket = dup_or_null(base->socket);
+	c->user = dup_or_null(base->user);
+	c->password = dup_or_null(base->password);
+	c->name = dup_or_null(base->name);
+	c->table_prefix = dup_or_null(base->table_prefix);
+	c->charset = dup_or_null(base->charset);
+	c->defaults_file = dup_or_null(base->defaults_file);
+	c->ssl_mode = dup_or_null(base->ssl_mode);
+	c->ssl_ca = dup_or_null(base->ssl_ca);
+	c->ssl_capath = dup_or_null(base->ssl_capath);
+	c->ssl_cert = dup_or_null(base->ssl_cert);
+	c->ssl_key = dup_or_null(base->ssl_key);
+	c->ssl_cipher = dup_or_null(base->ssl_cipher);
+	c->connect_timeout = base->connect_timeout && base->connect_timeout < REPLICA_CONNECT_TIMEOUT
+			     ? base->connect_timeout : REPLICA_CONNECT_TIMEOUT;
+	c->read_timeout = REPLICA_READ_TIMEOUT;
+	c->write_timeout = REPLICA_READ_TIMEOUT;
+	r->label = xstrdup(dsn);
+
+	if (!*dsn)
+		goto bad_empty;
+	while (*p) {
+		size_t n = strcspn(p, ","), vn;
+		const char *v = p + 2;
+		uint64_t port;
+		char *tmp;
+
+		pair++;
+		if (n < 2 || p[1] != '=') /* not repeated: it may be a password */
+			return herr_set(err, HX_USAGE, "--replica: pair %u is not KEY=VALUE with a one-letter KEY "
+					"(h=, P=, S=, u=, D=, F=)", pair);
+		vn = n - 2;
+		if (vn == 0 && p[0] != 'D')
+			return herr_set(err, HX_USAGE, "--replica: %c= needs a value", p[0]);
+		switch (p[0]) {
+		case 'h':
+		case 'S':
+		case 'P':
+			if (!where) { /* host, port and socket are one setting */
+				FREE_AND_NULL(c->host);
+				FREE_AND_NULL(c->socket);
+				c->port = 0;
+				where = 1;
+			}
+			if (p[0] == 'h') {
+				set(&c->host, v, vn);
+			} else if (p[0] == 'S') {
+				set(&c->socket, v, vn);
+			} else {
+				tmp = xstrndup(v, vn);
+				if (parse_u64(tmp, &port) < 0 || port < 1 || port > 65535) {
+					free(tmp);
+					return herr_set(err, HX_USAGE, "--replica: P= must be a port number 1..65535");
+				}
+				free(tmp);
+				c->port = (unsigned)port;
+			}
+			break;
+		case 'u':
+			set(&c->user, v, vn);
+			login = 1;
+			break;
+		case 'D':
+			if (vn == 0)
+				return herr_set(err, HX_USAGE, "--replica: D= needs a value");
+			set(&c->name, v, vn);
+			break;
+		case 'F':
+			set(&c->defaults_file, v, vn);
+			if (!login)
+				FREE_AND_NULL(c->user);
+			FREE_AND_NULL(c->password);
+			break;
+		case 'p':
+			/* do not repeat the DSN: it holds the password */
+			return herr_set(err, HX_USAGE, "--replica: p= is refused, passwords are never taken on the command line "
+					"(visible in ps); the replica is reached with the primary's password, or name an option file with F=");
+		default:
+			return herr_set(err, HX_USAGE, "--replica: unknown key %c= (use h=, P=, S=, u=, D=, F=)", p[0]);
+		}
+		p += n;
+		if (*p == ',') {
+			p++;
+			if (!*p)
+				goto bad_empty;
+		}
+	}
+	return 0;
+bad_empty:
+	return herr_set(err, HX_USAGE, "--replica: empty DSN or empty pair (e.g. h=10.0.0.2,P=3306 or S=/path/to.sock)");
+}
+
+/* Replication status: 0 and *res with one row, 1 when it is empty (not a
+ * replica), -1 on error. */
+static int status(struct db *db, struct db_result **res, struct herr *err)
+{
+	/* MariaDB >= 10.5 and MySQL >= 8.0.22 know the new spelling. */
+	if (db_run(db, DB_READ, "SHOW REPLICA STATUS", 19, res, err) < 0) {
+		if (db_errclass(db) == DBE_LOST)
+			return -1;
+		if (db_run(db, DB_READ, "SHOW SLAVE STATUS", 17, res, err) < 0)
+			return -1;
+	}
+	if (db_num_rows(*res) == 0) {
+		db_free_result(*res);
+		*res = NULL;
+		return 1;
+	}
+	return 0;
+}
+
+static const char *column(struct db_result *res, struct db_row *row, const char *a, const char *b)
+{
+	int i = db_column(res, a);
+
+	if (i < 0)
+		i = db_column(res, b);
+	return i >= 0 && (unsigned)i < row->n ? row->vals[i] : NULL;
+}
+
+int replica_open(struct replica *r, struct herr *err)
+{
+	struct db_result *res = NULL;
+	int rc;
+
+	if (db_connect(&r->cfg, &r->db, err) < 0)
+		return herr_prefix(err, "replica %s", r->label);
+	rc = status(r->db, &res, err);
+	if (rc < 0 && db_errno(r->db) == 1227 /* ER_SPECIFIC_ACCESS_DENIED_ERROR */)
+		return herr_set(err, HX_NOPERM, "replica %s: the user may not read the replication status; grant it "
+				"REPLICA MONITOR (MariaDB >= 10.5), REPLICATION CLIENT or SLAVE MONITOR", r->label);
+	if (rc < 0)
+		return herr_prefix(err, "replica %s", r->label);
+	db_free_result(res);
+	if (rc == 1)
+		return herr_set(err, HX_USAGE, "replica %s: this server is not a replica (SHOW REPLICA STATUS is empty)",
+				r->label);
+	return 0;
+}
+
+int replica_lag(struct replica *r, double *lag, char *why, size_t whylen)
+{
+	struct db_result *res = NULL;
+	struct db_row row;
+	struct herr e;
+	const char *sql, *io, *sbm, *lerr;
+	int rc;
+
+	if (!r->db && db_connect(&r->cfg, &r->db, &e) < 0) {
+		snprintf(why, whylen, "replica %s is unreachable: %s", r->label, e.msg);
+		return 1;
+	}
+	rc = status(r->db, &res, &e);
+	if (rc < 0) {
+		snprintf(why, whylen, "replica %s: %s", r->label, e.msg);
+		if (db_errclass(r->db) == DBE_LOST) {
+			db_close(r->db);
+			r->db = NULL;
+		}
+		return 1;
+	}
+	if (rc == 1) {
+		snprintf(why, whylen, "replica %s has no replication status any more", r->label);
+		return 1;
+	}
+	rc = 1;
+	if (!db_fetch(res, &row)) {
+		snprintf(why, whylen, "replica %s has no replication status any more", r->label);
+		goto out;
+	}
+	sql = column(res, &row, "Slave_SQL_Running", "Replica_SQL_Running");
+	io = column(res, &row, "Slave_IO_Running", "Replica_IO_Running");
+	sbm = column(res, &row, "Seconds_Behind_Master", "Seconds_Behind_Source");
+	lerr = column(res, &row, "Last_SQL_Error", "Last_Error");
+	if (!sql || strcasecmp(sql, "Yes")) {
+		snprintf(why, whylen, "replica %s: the replication SQL thread is not running%s%s", r->label,
+			 lerr && *lerr ? ": " : "", lerr && *lerr ? lerr : "");
+	} else if (!io || strcasecmp(io, "Yes")) {
+		snprintf(why, whylen, "replica %s: the replication IO thread is not running (%s)", r->label,
+			 io ? io : "unknown");
+	} else if (!sbm) {
+		snprintf(why, whylen, "replica %s: Seconds_Behind_Master is NULL", r->label);
+	} else {
+		*lag = strtod(sbm, NULL);
+		rc = 0;
+	}
+out:
+	db_free_result(res);
+	return rc;
+}
+
+void replica_close(struct replica *r)
+{
+	db_close(r->db);
+	r->db = NULL;
+	config_release(&r->cfg);
+	FREE_AND_NULL(r->label);
+}

@@ -1,0 +1,1 @@
+<?php define('DB_HOST', '[::1]:3306:/tmp/my:sock'); define('db_name', 'x', true);
