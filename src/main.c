@@ -14,6 +14,7 @@ static const struct command *const commands[] = {
 	&cmd_status,
 	&cmd_count_unmigrated,
 	&cmd_sync,
+	&cmd_cleanup,
 	&cmd_install,
 	&cmd_config,
 };
