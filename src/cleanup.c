@@ -492,24 +492,7 @@ static enum attempt do_batch(struct db *db, const struct cleanup_opts *o, uint64
 	if (n_clean == 0)
 		goto commit;
 
-	/* The placeholders first (their rows are locked already). */
 	t = now_mono();
-	if (n_change) {
-		sb_reset(&sql);
-		sb_adds(&sql, "UPDATE ");
-		wc_table(db, &sql, "posts");
-		sb_adds(&sql, " SET post_type = '" PLACEHOLDER_TYPE "', post_status = 'draft' WHERE ID IN (");
-		id_list(&sql, b, 1);
-		sb_addc(&sql, ')');
-		if (db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err) < 0)
-			goto failed;
-		if (db_affected_rows(db) != n_change) {
-			herr_set(err, HX_TEMPFAIL, "posts changed during the batch (%llu updated, %u expected)",
-				 (unsigned long long)db_affected_rows(db), n_change);
-			a = ATT_RETRY;
-			goto rollback;
-		}
-	}
 	/* The meta rows: on MariaDB deleted and returned by one statement, so
 	 * the backup holds exactly what was deleted; elsewhere read with locks
 	 * first and deleted after the backup is written. */
@@ -618,6 +601,23 @@ static enum attempt do_batch(struct db *db, const struct cleanup_opts *o, uint64
 		if (db_affected_rows(db) != n_meta) {
 			herr_set(err, HX_TEMPFAIL, "postmeta changed during the batch (%llu rows deleted, %llu backed up)",
 				 (unsigned long long)db_affected_rows(db), (unsigned long long)n_meta);
+			a = ATT_RETRY;
+			goto rollback;
+		}
+	}
+	/* Then the placeholders (their rows are locked already). */
+	if (n_change) {
+		sb_reset(&sql);
+		sb_adds(&sql, "UPDATE ");
+		wc_table(db, &sql, "posts");
+		sb_adds(&sql, " SET post_type = '" PLACEHOLDER_TYPE "', post_status = 'draft' WHERE ID IN (");
+		id_list(&sql, b, 1);
+		sb_addc(&sql, ')');
+		if (db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err) < 0)
+			goto failed;
+		if (db_affected_rows(db) != n_change) {
+			herr_set(err, HX_TEMPFAIL, "posts changed during the batch (%llu updated, %u expected)",
+				 (unsigned long long)db_affected_rows(db), n_change);
 			a = ATT_RETRY;
 			goto rollback;
 		}
