@@ -67,6 +67,12 @@ struct cleanup_opts {
  * (*all set for "all").  Unknown forms are HX_USAGE errors. */
 int cleanup_filter_parse(int argc, char **argv, struct strbuf *sql, int *all, struct herr *err);
 
+/* Append a value for the backup: NULL, a plain '...' literal for printable
+ * ASCII without quote or backslash, else CONVERT(X'<hex>' USING charset),
+ * which restores the same characters whatever the client's character set
+ * and sql_mode (NO_BACKSLASH_ESCAPES included). */
+void cleanup_sql_value(struct strbuf *sb, const char *charset, const char *v, size_t len);
+
 /* What a cleanup would do, counted with plain reads. */
 struct cleanup_plan {
 	uint64_t selected;       /* WooCommerce's count_orders_for_cleanup */

@@ -147,7 +147,7 @@ out:
  * whatever the restoring client's character set and sql_mode: printable
  * ASCII (no quote or backslash) as a plain literal, anything else as the
  * bytes in hex converted from the character set they were read in. */
-static void sql_value(struct strbuf *sb, const char *charset, const char *v, size_t len)
+void cleanup_sql_value(struct strbuf *sb, const char *charset, const char *v, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i;
@@ -540,9 +540,9 @@ static enum attempt do_batch(struct db *db, const struct cleanup_opts *o, uint64
 				sb_adds(&chunk, ",\n(");
 			}
 			sb_addf(&chunk, "%s,%s,", row.vals[0], row.vals[1]);
-			sql_value(&chunk, cs, row.vals[2], row.lens[2]);
+			cleanup_sql_value(&chunk, cs, row.vals[2], row.lens[2]);
 			sb_addc(&chunk, ',');
-			sql_value(&chunk, cs, row.vals[3], row.lens[3]);
+			cleanup_sql_value(&chunk, cs, row.vals[3], row.lens[3]);
 			sb_addc(&chunk, ')');
 			k++;
 		}
@@ -565,9 +565,9 @@ static enum attempt do_batch(struct db *db, const struct cleanup_opts *o, uint64
 					sb_adds(&chunk, "UPDATE ");
 					wc_table(db, &chunk, "posts");
 					sb_adds(&chunk, " SET post_type = ");
-					sql_value(&chunk, cs, v[i]->type, strlen(v[i]->type));
+					cleanup_sql_value(&chunk, cs, v[i]->type, strlen(v[i]->type));
 					sb_adds(&chunk, ", post_status = ");
-					sql_value(&chunk, cs, v[i]->status, strlen(v[i]->status));
+					cleanup_sql_value(&chunk, cs, v[i]->status, strlen(v[i]->status));
 					sb_addf(&chunk, " WHERE post_type = '" PLACEHOLDER_TYPE "' AND ID IN (%llu",
 						(unsigned long long)v[i]->id);
 				} else {
