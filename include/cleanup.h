@@ -14,6 +14,7 @@
 #ifndef HPOS_CLEANUP_H
 #define HPOS_CLEANUP_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include "db.h"
 #include "wcstore.h"
@@ -25,6 +26,7 @@ struct backup {
 	char *charset;     /* character set of the values read (results) */
 	uint64_t bytes;    /* written by this run */
 	uint64_t chunks;
+	pthread_mutex_t mu;  /* writers append whole chunks one at a time */
 };
 
 /* Open (create or append to) a backup file.  must_be_new: fail if it
@@ -56,9 +58,12 @@ struct cleanup_opts {
 	int force;
 	int returning;              /* server has DELETE ... RETURNING (MariaDB) */
 	unsigned max_retries;
+	unsigned jobs;              /* connections deleting in parallel (1..16) */
 	double max_runtime;         /* 0 = none */
 	const char *runlock_name;
 	struct backup *backup;      /* NULL: no backup */
+	/* Called after each batch (never inside a transaction), one worker at
+	 * a time; nonzero stops the run.  May sleep (throttling). */
 	int (*between)(void *arg, const struct cleanup_stats *st);
 	void *arg;
 };

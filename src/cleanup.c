@@ -6,6 +6,7 @@
 #include "throttle.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -258,6 +259,7 @@ int backup_open(struct backup *b, struct db *db, const char *path, int must_be_n
 
 	memset(b, 0, sizeof(*b));
 	b->fd = -1;
+	pthread_mutex_init(&b->mu, NULL);
 	if (db_get_str(db, &cs, err, "SELECT @@character_set_results") < 0)
 		return -1;
 	b->charset = cs && *cs ? cs : (free(cs), xstrdup("utf8mb4"));
@@ -338,19 +340,24 @@ fail:
 /* Append a chunk and fsync it; on failure cut the file back. */
 static int backup_write(struct backup *b, const struct strbuf *chunk, struct herr *err)
 {
-	off_t at = lseek(b->fd, 0, SEEK_END);
+	off_t at;
+	int rc = 0;
 
+	pthread_mutex_lock(&b->mu);
+	at = lseek(b->fd, 0, SEEK_END);
 	if (at < 0 || write_all(b->fd, chunk->buf, chunk->len) < 0 || fsync(b->fd) < 0) {
 		int e = errno;
 
 		if (at >= 0 && ftruncate(b->fd, at) == 0)
 			lseek(b->fd, at, SEEK_SET);
-		return herr_set(err, HX_PROBLEM, "writing the backup file %s: %s; the batch was not committed",
-				b->path, strerror(e));
+		rc = herr_set(err, HX_PROBLEM, "writing the backup file %s: %s; the batch was not committed",
+			      b->path, strerror(e));
+	} else {
+		b->bytes += chunk->len;
+		b->chunks++;
 	}
-	b->bytes += chunk->len;
-	b->chunks++;
-	return 0;
+	pthread_mutex_unlock(&b->mu);
+	return rc;
 }
 
 void backup_close(struct backup *b)
@@ -359,6 +366,7 @@ void backup_close(struct backup *b)
 		close(b->fd);
 	free(b->path);
 	free(b->charset);
+	pthread_mutex_destroy(&b->mu);
 	memset(b, 0, sizeof(*b));
 	b->fd = -1;
 }
@@ -424,11 +432,10 @@ static void id_list(struct strbuf *sql, const struct batch *b, int only_change)
 	}
 }
 
-/* One attempt at the batch after *cursor.  On ATT_OK, b holds the verdicts
- * and *next the new cursor (0 when nothing was left). */
-static enum attempt do_batch(struct db *db, const struct cleanup_opts *o, uint64_t cursor, struct batch *b,
-			     uint64_t *next, uint64_t *meta_deleted, uint64_t *posts_changed,
-			     struct cleanup_stats *st, struct herr *err)
+/* One attempt at the batch of candidates with lo < ID <= hi.  On ATT_OK, b
+ * holds the verdicts. Timings go to st (the caller's own). */
+static enum attempt do_batch(struct db *db, const struct cleanup_opts *o, uint64_t lo, uint64_t hi, struct batch *b,
+			     uint64_t *meta_deleted, uint64_t *posts_changed, struct cleanup_stats *st, struct herr *err)
 {
 	struct strbuf sql = STRBUF_INIT, chunk = STRBUF_INIT;
 	struct db_result *res = NULL;
@@ -440,7 +447,6 @@ static enum attempt do_batch(struct db *db, const struct cleanup_opts *o, uint64
 	enum attempt a = ATT_FATAL;
 
 	batch_clear(b);
-	*next = 0;
 	*meta_deleted = *posts_changed = 0;
 	if (db_begin(db, "READ COMMITTED", err) < 0)
 		goto failed;
@@ -454,7 +460,8 @@ static enum attempt do_batch(struct db *db, const struct cleanup_opts *o, uint64
 	newer_ok_sql(&sql);
 	sb_adds(&sql, ", o.type");
 	wc_cleanup_from_where(db, o->types, o->id_filter, &sql);
-	sb_addf(&sql, " AND p.ID > %llu ORDER BY p.ID LIMIT %u FOR UPDATE", (unsigned long long)cursor, o->batch_size);
+	sb_addf(&sql, " AND p.ID > %llu AND p.ID <= %llu ORDER BY p.ID FOR UPDATE", (unsigned long long)lo,
+		(unsigned long long)hi);
 	if (db_run(db, DB_READ, sql.buf, sql.len, &res, err) < 0)
 		goto failed;
 	if (db_num_rows(res) > b->cap) {
@@ -486,9 +493,6 @@ static enum attempt do_batch(struct db *db, const struct cleanup_opts *o, uint64
 	db_free_result(res);
 	res = NULL;
 	st->t_select += now_mono() - t;
-	if (b->n == 0)
-		goto commit;
-	*next = b->c[b->n - 1].id;
 	if (n_clean == 0)
 		goto commit;
 
@@ -527,7 +531,7 @@ static enum attempt do_batch(struct db *db, const struct cleanup_opts *o, uint64
 		uint64_t k = 0;
 
 		sb_addf(&chunk, "-- batch: %u orders after ID %llu, %llu postmeta rows\nSTART TRANSACTION;\n", n_clean,
-			(unsigned long long)cursor, (unsigned long long)n_meta);
+			(unsigned long long)lo, (unsigned long long)n_meta);
 		while (db_fetch(res, &row)) {
 			if (k == 0 || chunk.len - stmt_start > STMT_BYTES) {
 				if (k)
@@ -577,7 +581,7 @@ static enum attempt do_batch(struct db *db, const struct cleanup_opts *o, uint64
 			sb_adds(&chunk, ");\n");
 			free(v);
 		}
-		sb_addf(&chunk, "COMMIT;\n" CHUNK_END "batch after ID %llu\n", (unsigned long long)cursor);
+		sb_addf(&chunk, "COMMIT;\n" CHUNK_END "batch after ID %llu\n", (unsigned long long)lo);
 		/* Written and on disk before the batch commits. */
 		if (backup_write(o->backup, &chunk, err) < 0) {
 			a = ATT_FATAL;
@@ -669,7 +673,7 @@ static const char *verdict_text(const struct cand *c, struct strbuf *sb)
 	return sb_str(sb);
 }
 
-static int reconnect(struct db *db, const struct cleanup_opts *o, struct herr *err)
+static int reconnect(struct db *db, const struct cleanup_opts *o, int holds_runlock, struct herr *err)
 {
 	struct strbuf holder = STRBUF_INIT;
 	int rc;
@@ -682,6 +686,8 @@ static int reconnect(struct db *db, const struct cleanup_opts *o, struct herr *e
 			return herr_prefix(err, "reconnecting failed");
 		retry_backoff(i + 3);
 	}
+	if (!holds_runlock)
+		return 0;
 	/* The run lock died with the old session: take it again. */
 	rc = runlock_take(db, o->runlock_name, &holder, err);
 	if (rc == 1)
@@ -690,35 +696,112 @@ static int reconnect(struct db *db, const struct cleanup_opts *o, struct herr *e
 	return rc == 0 ? 0 : -1;
 }
 
-int cleanup_run(struct db *db, const struct cleanup_opts *o, struct cleanup_stats *st, struct herr *err)
+/* Shared state of a run: the claim cursor and the totals, under mu. */
+struct engine {
+	pthread_mutex_t mu;
+	struct db *main;            /* holds the run lock; claims go through it */
+	const struct cleanup_opts *o;
+	struct cleanup_stats *st;
+	uint64_t cursor;            /* every candidate <= cursor is claimed */
+	int stop;                   /* 1 done or stopping, 2 error */
+	struct herr err;            /* the first error */
+	double t0;
+};
+
+struct worker {
+	struct engine *e;
+	struct db *db;
+	int is_main;
+	pthread_t th;
+};
+
+/* Claim the next range (lo, hi] of up to batch_size candidates, under mu.
+ * Returns 1 with a range, 0 when nothing is left, -1 on error. */
+static int claim(struct engine *e, uint64_t *lo, uint64_t *hi, struct herr *err)
 {
+	const struct cleanup_opts *o = e->o;
+	struct strbuf sql = STRBUF_INIT;
+	int found = 0, rc = -1;
+
+	sb_adds(&sql, "SELECT MAX(ID) FROM (SELECT p.ID AS ID");
+	wc_cleanup_from_where(e->main, o->types, o->id_filter, &sql);
+	sb_addf(&sql, " AND p.ID > %llu ORDER BY p.ID LIMIT %u) x", (unsigned long long)e->cursor, o->batch_size);
+	for (unsigned attempt = 0;; attempt++) {
+		if (db_get_u64(e->main, hi, &found, err, "%s", sql.buf) == 0)
+			break;
+		if (db_errclass(e->main) == DBE_FATAL || db_errclass(e->main) == DBE_ACCESS ||
+		    attempt >= o->max_retries)
+			goto out;
+		if (db_errclass(e->main) == DBE_LOST) {
+			if (reconnect(e->main, o, 1, err) < 0)
+				goto out;
+		} else {
+			retry_backoff(attempt + 1);
+		}
+	}
+	rc = 0;
+	if (found) {
+		*lo = e->cursor;
+		e->cursor = *hi;
+		rc = 1;
+	}
+out:
+	sb_release(&sql);
+	return rc;
+}
+
+static void fail_run(struct engine *e, const struct herr *err)
+{
+	if (e->stop != 2) {
+		e->err = *err;
+		e->stop = 2;
+	}
+}
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	struct engine *e = w->e;
+	const struct cleanup_opts *o = e->o;
 	struct batch b = { NULL, 0, 0 };
 	struct strbuf msg = STRBUF_INIT, ev = STRBUF_INIT;
-	uint64_t cursor = 0;
-	double t0 = now_mono();
-	int rc = 0;
+	struct herr err = { 0, "" };
 
-	memset(st, 0, sizeof(*st));
 	for (;;) {
-		uint64_t next, meta, changed;
+		struct cleanup_stats times;
+		uint64_t lo = 0, hi = 0, meta = 0, changed = 0;
 		unsigned attempt = 0;
 		enum attempt a;
+		int c;
 
+		pthread_mutex_lock(&e->mu);
+		c = e->stop ? 0 : claim(e, &lo, &hi, &err);
+		if (c < 0)
+			fail_run(e, &err);
+		else if (c == 0 && !e->stop)
+			e->stop = 1;
+		pthread_mutex_unlock(&e->mu);
+		if (c <= 0)
+			break;
+
+		memset(&times, 0, sizeof(times));
 		for (;;) {
-			a = do_batch(db, o, cursor, &b, &next, &meta, &changed, st, err);
+			a = do_batch(w->db, o, lo, hi, &b, &meta, &changed, &times, &err);
 			if (a == ATT_OK || a == ATT_FATAL)
 				break;
 			if (attempt++ >= o->max_retries) {
-				herr_prefix(err, "giving up after %u attempts", attempt);
-				err->code = HX_TEMPFAIL;
+				herr_prefix(&err, "giving up after %u attempts", attempt);
+				err.code = HX_TEMPFAIL;
 				a = ATT_FATAL;
 				break;
 			}
-			st->retries++;
+			pthread_mutex_lock(&e->mu);
+			e->st->retries++;
+			pthread_mutex_unlock(&e->mu);
 			out_event("batch_retried", a == ATT_RETRY ? "\"reason\":\"lock\"" : "\"reason\":\"connection\"");
-			out_debug("cleanup batch after %llu: %s; retrying (%u)", (unsigned long long)cursor, err->msg, attempt);
+			out_debug("cleanup batch after %llu: %s; retrying (%u)", (unsigned long long)lo, err.msg, attempt);
 			if (a == ATT_LOST) {
-				if (reconnect(db, o, err) < 0) {
+				if (reconnect(w->db, o, w->is_main, &err) < 0) {
 					a = ATT_FATAL;
 					break;
 				}
@@ -726,48 +809,109 @@ int cleanup_run(struct db *db, const struct cleanup_opts *o, struct cleanup_stat
 				retry_backoff(attempt);
 			}
 		}
+
+		pthread_mutex_lock(&e->mu);
 		if (a == ATT_FATAL) {
-			rc = -1;
+			fail_run(e, &err);
+			pthread_mutex_unlock(&e->mu);
 			break;
 		}
-		if (b.n == 0)
-			break;
-		st->batches++;
-		st->seen += b.n;
-		st->meta_rows += meta;
-		st->posts_changed += changed;
+		e->st->t_select += times.t_select;
+		e->st->t_backup += times.t_backup;
+		e->st->t_write += times.t_write;
+		e->st->batches++;
+		e->st->seen += b.n;
+		e->st->meta_rows += meta;
+		e->st->posts_changed += changed;
 		for (unsigned i = 0; i < b.n; i++) {
-			struct cand *c = &b.c[i];
+			struct cand *cd = &b.c[i];
 
-			if (c->v == V_CLEAN) {
-				st->cleaned++;
+			if (cd->v == V_CLEAN) {
+				e->st->cleaned++;
 				continue;
 			}
-			if (c->v == V_NEWER)
-				st->skipped_newer++;
+			if (cd->v == V_NEWER)
+				e->st->skipped_newer++;
 			else
-				st->refused++;
-			out_warning("An error occurred while cleaning up order %llu: %s", (unsigned long long)c->id,
-				    verdict_text(c, &msg));
+				e->st->refused++;
+			out_warning("An error occurred while cleaning up order %llu: %s", (unsigned long long)cd->id,
+				    verdict_text(cd, &msg));
 			sb_reset(&ev);
-			sb_addf(&ev, "\"order_id\":%llu,\"reason\":\"%s\"", (unsigned long long)c->id,
-				c->v == V_NEWER ? "post_newer" : c->v == V_NO_HPOS ? "not_in_hpos" : "not_an_order_type");
+			sb_addf(&ev, "\"order_id\":%llu,\"reason\":\"%s\"", (unsigned long long)cd->id,
+				cd->v == V_NEWER ? "post_newer" : cd->v == V_NO_HPOS ? "not_in_hpos" : "not_an_order_type");
 			out_event("order_skipped", ev.buf);
 		}
-		cursor = next;
-		if (o->max_runtime > 0 && now_mono() - t0 >= o->max_runtime) {
-			st->stop_reason = 1;
-			break;
+		if (!e->stop) {
+			/* Progress and throttling, one worker at a time: a pause
+			 * here holds the others at their next claim. */
+			if (o->max_runtime > 0 && now_mono() - e->t0 >= o->max_runtime) {
+				e->st->stop_reason = 1;
+				e->stop = 1;
+			} else if (o->between && o->between(o->arg, e->st)) {
+				e->st->stop_reason = 3;
+				e->stop = 1;
+			}
 		}
-		if (o->between && o->between(o->arg, st)) {
-			st->stop_reason = 3;
-			break;
-		}
+		pthread_mutex_unlock(&e->mu);
 	}
 	batch_clear(&b);
 	free(b.c);
 	sb_release(&msg);
 	sb_release(&ev);
+	return NULL;
+}
+
+int cleanup_run(struct db *db, const struct cleanup_opts *o, struct cleanup_stats *st, struct herr *err)
+{
+	struct engine e;
+	unsigned jobs = o->jobs ? o->jobs : 1, started = 0;
+	struct worker *w = xcalloc(jobs, sizeof(*w));
+	int rc = 0;
+
+	memset(st, 0, sizeof(*st));
+	memset(&e, 0, sizeof(e));
+	pthread_mutex_init(&e.mu, NULL);
+	e.main = db;
+	e.o = o;
+	e.st = st;
+	e.t0 = now_mono();
+	if (jobs == 1) {
+		w[0].e = &e;
+		w[0].db = db;
+		w[0].is_main = 1;
+		work(&w[0]);
+	} else {
+		for (unsigned i = 0; i < jobs; i++) {
+			w[i].e = &e;
+			if (db_clone(db, &w[i].db, err) < 0) {
+				pthread_mutex_lock(&e.mu);
+				fail_run(&e, err);
+				pthread_mutex_unlock(&e.mu);
+				break;
+			}
+			if (pthread_create(&w[i].th, NULL, work, &w[i]) != 0) {
+				db_close(w[i].db);
+				w[i].db = NULL;
+				herr_set(err, HX_INTERNAL, "cannot start a worker thread");
+				pthread_mutex_lock(&e.mu);
+				fail_run(&e, err);
+				pthread_mutex_unlock(&e.mu);
+				break;
+			}
+			started++;
+		}
+		for (unsigned i = 0; i < started; i++)
+			pthread_join(w[i].th, NULL);
+		for (unsigned i = 0; i < jobs; i++)
+			if (w[i].db)
+				db_close(w[i].db);
+	}
+	if (e.stop == 2) {
+		*err = e.err;
+		rc = -1;
+	}
+	pthread_mutex_destroy(&e.mu);
+	free(w);
 	return rc;
 }
 

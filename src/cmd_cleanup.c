@@ -12,7 +12,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-static uint64_t opt_batch_size = 500, opt_max_retries;
+static uint64_t opt_batch_size = 500, opt_max_retries, opt_jobs = 1;
 static const char *opt_order_types, *opt_backup_file, *opt_max_load, *opt_critical_load, *opt_pause_file;
 static int opt_force, opt_dry_run, opt_yes, opt_backup = 1, retries_given, backup_given;
 static double opt_max_runtime;
@@ -25,6 +25,7 @@ static const struct opt cleanup_opts_table[] = {
 	{ "backup-file", 0, OPT_STR, &opt_backup_file, "PATH", "write the restore SQL here (appended to if it exists; default ./hposctl-cleanup-<db>-<time>.sql)", &backup_given },
 	{ "backup", 0, OPT_FLAG, &opt_backup, NULL, "--no-backup: write no backup file (the deleted data cannot be restored)", NULL },
 	{ "order-types", 0, OPT_STR, &opt_order_types, "A,B", "order post types (default shop_order,shop_order_refund)", NULL },
+	{ "jobs", 'j', OPT_UINT, &opt_jobs, "N", "connections cleaning batches in parallel (default 1, at most 16)", NULL },
 	{ "max-runtime", 0, OPT_DURATION, &opt_max_runtime, "DURATION", "stop at the next batch boundary after this long (e.g. 14m)", NULL },
 	{ "max-retries", 0, OPT_UINT, &opt_max_retries, "N", "retries per batch after deadlocks, lock waits, lost connections (default 10)", &retries_given },
 	{ "max-load", 0, OPT_STR, &opt_max_load, "VAR=N", "pause between batches while the global status VAR exceeds N", NULL },
@@ -95,6 +96,10 @@ static int run_cleanup(int argc, char **argv, struct ctx *c)
 		herr_set(&err, HX_USAGE, "cleanup: --batch-size must be at most 100000");
 		goto fail_early;
 	}
+	if (opt_jobs < 1 || opt_jobs > 16) {
+		herr_set(&err, HX_USAGE, "cleanup: --jobs must be between 1 and 16");
+		goto fail_early;
+	}
 	if (!opt_backup && backup_given) {
 		herr_set(&err, HX_USAGE, "cleanup: --backup-file and --no-backup contradict each other");
 		goto fail_early;
@@ -115,6 +120,7 @@ static int run_cleanup(int argc, char **argv, struct ctx *c)
 	co.force = opt_force;
 	co.max_retries = retries_given ? (unsigned)opt_max_retries : c->cfg.max_retries;
 	co.max_runtime = opt_max_runtime;
+	co.jobs = (unsigned)opt_jobs;
 	co.runlock_name = c->cfg.lock_name;
 	co.between = between;
 	co.arg = &r;
@@ -203,8 +209,8 @@ static int run_cleanup(int argc, char **argv, struct ctx *c)
 	}
 
 	sb_reset(&ev);
-	sb_addf(&ev, "\"orders\":%llu,\"batch_size\":%u,\"force\":%s,\"backup_file\":", ull(plan.selected),
-		co.batch_size, opt_force ? "true" : "false");
+	sb_addf(&ev, "\"orders\":%llu,\"batch_size\":%u,\"jobs\":%u,\"force\":%s,\"backup_file\":", ull(plan.selected),
+		co.batch_size, co.jobs, opt_force ? "true" : "false");
 	if (backup_path)
 		sb_add_json_str(&ev, backup_path, strlen(backup_path));
 	else
@@ -273,7 +279,7 @@ const struct command cmd_cleanup = {
 	.name = "cleanup",
 	.fn = run_cleanup,
 	.summary = "Remove legacy order data from posts once HPOS is authoritative, with a backup",
-	.synopsis = "hposctl cleanup <all|ID|A-B>... [--batch-size=N] [--force] [--dry-run] [--yes]\n"
+	.synopsis = "hposctl cleanup <all|ID|A-B>... [--batch-size=N] [--jobs=N] [--force] [--dry-run] [--yes]\n"
 		    "                    [--backup-file=PATH | --no-backup] [--order-types=A,B] [--max-runtime=DURATION]\n"
 		    "                    [--max-load=VAR=N] [--critical-load=VAR=N] [--pause-file=PATH]",
 	.description = "Requires HPOS authoritative and compatibility mode off. Per order, as WooCommerce does:\n"

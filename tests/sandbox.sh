@@ -63,9 +63,13 @@ start)
 		port=$(free_port)
 		net="--bind-address=127.0.0.1 --port=$port"
 	fi
+	# A private tmpdir: servers in other PID namespaces sharing /tmp can
+	# name their temporary tables alike (#sql-temptable-<pid>-...) and
+	# delete each other's files.
+	mkdir -p "$dir/tmp"
 	# shellcheck disable=SC2086
 	"$mariadbd" --no-defaults --datadir="$dir/data" --user="$user" \
-		--socket="$dir/mysqld.sock" --pid-file="$dir/mysqld.pid" \
+		--socket="$dir/mysqld.sock" --pid-file="$dir/mysqld.pid" --tmpdir="$dir/tmp" \
 		--log-error="$dir/error.log" $net \
 		--character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_520_ci \
 		--innodb-buffer-pool-size="${SANDBOX_BUFFER_POOL:-512M}" \

@@ -125,9 +125,9 @@ assert_eq 2 "$(grep -c '^-- hposctl cleanup backup' "$B")" "the second run appen
 $M < "$B"
 assert_eq 0 "$(legacy_diff fx_cl fx_cl_before)" "restoring the appended backup gives back wp_posts and wp_postmeta row for row"
 
-# --- the portable path (SELECT ... FOR UPDATE, then DELETE), ID filters, JSON
+# --- the portable path (SELECT ... FOR UPDATE, then DELETE) with two jobs, ID filters, JSON
 set_auth fx_cl yes no
-run env HPOSCTL_NO_RETURNING=1 "$HPOSCTL" --socket "$SBX/mysqld.sock" --user root --dbname fx_cl --json cleanup "$refund" 30-40 --yes --backup-file "$WORK/ids.sql"
+run env HPOSCTL_NO_RETURNING=1 "$HPOSCTL" --socket "$SBX/mysqld.sock" --user root --dbname fx_cl --json cleanup "$refund" 30-40 --yes --jobs 2 --batch-size 3 --backup-file "$WORK/ids.sql"
 assert_eq 1 "$rc" "ID and range arguments: exit 1 (orders $newer and $gone are left alone again)"
 n=$(sql fx_cl_before "SELECT COUNT(*) FROM wp_posts WHERE (ID = $refund OR ID BETWEEN 30 AND 40) AND ID NOT IN ($newer, $gone) AND post_type IN ('shop_order','shop_order_refund') AND post_status <> 'auto-draft'")
 assert_contains "$out" "\"cleaned\":$n," "only the named orders are cleaned ($n)"

@@ -103,8 +103,8 @@ total=$(sql g_kill_ref "SELECT COUNT(*) FROM wp_posts WHERE post_type = 'shop_or
 [ "$n2" -lt "$total" ] && ok "B: SIGKILL mid-run ($n2 of $total placeholders)" || fail "B: the run had finished before SIGKILL"
 
 idle g_kill
-run hpos g_kill cleanup all --yes --batch-size 25 --backup-file "$B"
-assert_eq 0 "$rc" "B: the restarted run exits 0"
+run hpos g_kill cleanup all --yes --batch-size 25 --jobs 2 --backup-file "$B"
+assert_eq 0 "$rc" "B: the restarted run (--jobs 2) exits 0"
 assert_eq 0 "$(legacy_diff g_kill g_kill_ref)" "B: result equals the uninterrupted run, row for row"
 assert_eq 3 "$(grep -c '^-- hposctl cleanup backup' "$B")" "B: three runs appended to one backup file"
 $M < "$B"
