@@ -40,6 +40,16 @@ sleep 1
 run hpos fx_cl cleanup all --yes
 assert_eq 75 "$rc" "another hposctl run holds the lock: exit 75"
 wait $holder
+# On a terminal (script(1) provides one) it asks, showing what will go.
+if command -v script >/dev/null 2>&1; then
+	run sh -c "echo n | script -qec \"'$HPOSCTL' --socket '$SBX/mysqld.sock' --user root --dbname fx_cl cleanup all --backup-file '$WORK/no.sql'\" /dev/null"
+	assert_eq 1 "$rc" "terminal, answer n: exit 1"
+	assert_contains "$out" "Delete $ometa postmeta rows of $orders orders and turn their posts into placeholders?" "the prompt shows how many orders and postmeta rows will go"
+	assert_contains "$out" "[y/n]" "the prompt is [y/n]"
+	[ ! -e "$WORK/no.sql" ] && ok "answer n: no backup file" || fail "answer n: a backup file was created"
+else
+	ok "script(1) not installed: prompt not tested"
+fi
 assert_eq "$pristine" "$(legacy_fp fx_cl)" "refusals changed no post and no postmeta"
 assert_eq 0 "$(ls "$WORK" | wc -l)" "refusals wrote no backup file"
 
@@ -137,4 +147,11 @@ assert_eq "$((left - n))" "$(sql fx_cl "SELECT COUNT(*) FROM wp_posts WHERE post
 assert_eq "" "$(echo "$out" | grep -v '^{"event":"[a-z_]*","time":[0-9.]*.*}$')" "--json: every stdout line is a JSON event"
 $M < "$WORK/ids.sql"
 assert_eq 0 "$(legacy_diff fx_cl fx_cl_before)" "portable path: backup restores row for row"
+
+if command -v script >/dev/null 2>&1; then
+	one=$(sql fx_cl "SELECT MAX(ID) FROM wp_posts WHERE post_type = 'shop_order' AND post_status <> 'auto-draft' AND ID NOT IN ($newer, $gone, $late)")
+	run sh -c "echo y | script -qec \"'$HPOSCTL' --socket '$SBX/mysqld.sock' --user root --dbname fx_cl cleanup $one --backup-file '$WORK/yes.sql'\" /dev/null"
+	assert_eq 0 "$rc" "terminal, answer y: exit 0"
+	assert_eq "shop_order_placehold" "$(sql fx_cl "SELECT post_type FROM wp_posts WHERE ID = $one")" "answer y: the order is cleaned up"
+fi
 finish
