@@ -654,9 +654,13 @@ static const char *verdict_text(const struct cand *c, struct strbuf *sb)
 	sb_reset(sb);
 	switch (c->v) {
 	case V_NO_HPOS:
-		sb_addf(sb, "the order is not in the HPOS tables; WooCommerce would delete its post (%s) and its data "
-			"for good. Left alone: migrate it first (hposctl sync with posts authoritative) or remove it "
-			"yourself.", c->type);
+		if (!strcmp(c->type, PLACEHOLDER_TYPE))
+			sb_adds(sb, "a placeholder post with no order in the HPOS tables; WooCommerce would delete it "
+				"and its postmeta. Left alone: check why the order is missing from HPOS.");
+		else
+			sb_addf(sb, "the order is not in the HPOS tables; WooCommerce would delete its post (%s) and its "
+				"data for good. Left alone: migrate it first (hposctl sync while posts are authoritative) "
+				"or remove it yourself.", c->type);
 		break;
 	case V_BAD_TYPE:
 		sb_addf(sb, "its HPOS row has type '%s', which is not an order type; WooCommerce cannot load it "
@@ -721,14 +725,23 @@ static int claim(struct engine *e, uint64_t *lo, uint64_t *hi, struct herr *err)
 {
 	const struct cleanup_opts *o = e->o;
 	struct strbuf sql = STRBUF_INIT;
-	int found = 0, rc = -1;
+	int found = 0, rc = -1, auth = 0, compat = 1;
 
 	sb_adds(&sql, "SELECT MAX(ID) FROM (SELECT p.ID AS ID");
 	wc_cleanup_from_where(e->main, o->types, o->id_filter, &sql);
 	sb_addf(&sql, " AND p.ID > %llu ORDER BY p.ID LIMIT %u) x", (unsigned long long)e->cursor, o->batch_size);
 	for (unsigned attempt = 0;; attempt++) {
-		if (db_get_u64(e->main, hi, &found, err, "%s", sql.buf) == 0)
-			break;
+		/* The preconditions must hold for every batch, not just at the
+		 * start: if authority or compatibility mode is switched, stop. */
+		if (wc_hpos_authoritative(e->main, &auth, err) == 0 && wc_compat_mode(e->main, &compat, err) == 0) {
+			if (!auth || compat) {
+				herr_set(err, HX_PROBLEM, "HPOS stopped being authoritative or compatibility mode was "
+					 "switched on during the run; stopped before the next batch");
+				goto out;
+			}
+			if (db_get_u64(e->main, hi, &found, err, "%s", sql.buf) == 0)
+				break;
+		}
 		if (db_errclass(e->main) == DBE_FATAL || db_errclass(e->main) == DBE_ACCESS ||
 		    attempt >= o->max_retries)
 			goto out;

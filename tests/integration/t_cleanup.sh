@@ -90,6 +90,31 @@ assert_eq "$(legacy_fp fx_cl2_before)" "$(legacy_fp fx_cl2)" "restored: fingerpr
 $M < "$bf"
 assert_eq 0 "$(legacy_diff fx_cl2 fx_cl2_before)" "restoring twice is harmless (idempotent)"
 
+# --- a backup that cannot be written stops everything ---------------------
+if [ -w /dev/full ]; then
+	fp=$(legacy_fp fx_cl2)
+	run hpos fx_cl2 cleanup all --yes --backup-file /dev/full
+	assert_eq 1 "$rc" "backup file on a full disk: exit 1"
+	assert_contains "$err" "No space left on device" "says why"
+	assert_eq "$fp" "$(legacy_fp fx_cl2)" "backup file on a full disk: nothing changed"
+fi
+
+# --- throttling, and a switch of compatibility mode during the run ----------
+pause="$WORK/pause"
+touch "$pause"
+"$HPOSCTL" --socket "$SBX/mysqld.sock" --user root --dbname fx_cl2 cleanup all --yes --batch-size 10 --no-backup --pause-file "$pause" > "$WORK/pause.out" 2>&1 &
+pid=$!
+i=0
+until grep -q "Paused: pause file" "$WORK/pause.out" || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+assert_contains "$(cat "$WORK/pause.out")" "Paused: pause file" "--pause-file pauses between batches"
+assert_eq 10 "$(sql fx_cl2 "SELECT COUNT(*) FROM wp_posts WHERE post_type = 'shop_order_placehold'")" "one batch of 10 done before the pause"
+set_auth fx_cl2 yes yes
+rm -f "$pause"
+wait $pid; rc=$?
+assert_eq 1 "$rc" "compatibility mode switched on during the run: exit 1"
+assert_contains "$(cat "$WORK/pause.out")" "compatibility mode was switched on during the run" "says why it stopped"
+assert_eq 10 "$(sql fx_cl2 "SELECT COUNT(*) FROM wp_posts WHERE post_type = 'shop_order_placehold'")" "no batch after the switch"
+
 # --- per-order safety on fx_cl --------------------------------------------
 set_auth fx_cl yes no
 newer=$(sql fx_cl "SELECT MIN(ID) FROM wp_posts WHERE post_type='shop_order' AND post_status='wc-completed'")
