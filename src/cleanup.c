@@ -692,8 +692,15 @@ static int reconnect(struct db *db, const struct cleanup_opts *o, int holds_runl
 	}
 	if (!holds_runlock)
 		return 0;
-	/* The run lock died with the old session: take it again. */
-	rc = runlock_take(db, o->runlock_name, &holder, err);
+	/* The run lock dies with the old session, which the server may take a
+	 * moment to end (rolling back its batch): take it again, waiting. */
+	for (unsigned i = 0;; i++) {
+		sb_reset(&holder);
+		rc = runlock_take(db, o->runlock_name, &holder, err);
+		if (rc != 1 || i >= o->max_retries)
+			break;
+		retry_backoff(i + 3);
+	}
 	if (rc == 1)
 		herr_set(err, HX_TEMPFAIL, "after reconnecting, another run holds the lock: %s", holder.buf);
 	sb_release(&holder);

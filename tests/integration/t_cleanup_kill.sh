@@ -17,6 +17,14 @@ idle() {
 	done
 }
 
+# Wait until FILE holds N complete batches (at most 20 s).
+wait_chunks() {
+	i=0
+	while [ "$(cat "$1" 2>/dev/null | grep -c '^-- hposctl: end of batch')" -lt "$2" ] && [ $i -lt 400 ]; do
+		sleep 0.05; i=$((i + 1))
+	done
+}
+
 # --- A: between fsync and commit -------------------------------------------
 load_fixture fx_kill
 hpos fx_kill sync --quiet
@@ -69,6 +77,31 @@ assert_contains "$err" "cutting off an incomplete last batch" "A: the torn tail 
 $M < "$B"
 assert_eq 0 "$(legacy_diff fx_kill fx_kill_before)" "A: after the repair the file still restores row for row"
 
+# --- C: the server kills the connection mid-batch: reconnect and redo -------
+load_fixture fx_lost
+hpos fx_lost sync --quiet
+set_auth fx_lost yes no
+copy_db fx_lost fx_lost_before
+x=$(sql fx_lost "SELECT ID FROM wp_posts WHERE post_type IN ('shop_order','shop_order_refund') AND post_status <> 'auto-draft' ORDER BY ID LIMIT 65,1")
+sql fx_lost "CREATE TRIGGER slow_placeholder BEFORE UPDATE ON wp_posts FOR EACH ROW SET @s = IF(OLD.ID = $x, SLEEP(5), 0)"
+B="$WORK/lost.sql"
+hpos_bg fx_lost cleanup all --yes --batch-size 20 --backup-file "$B" > "$WORK/c.out" 2>&1 &
+pid=$!
+i=0
+until [ -n "$(sql_root "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = 'fx_lost' AND STATE = 'User sleep'")" ] || [ $i -ge 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+sql_root "KILL $(sql_root "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = 'fx_lost' AND STATE = 'User sleep'")"
+# The retried batch sleeps again (5 s) unless the trigger goes first.
+sql fx_lost "DROP TRIGGER slow_placeholder"
+wait $pid; rc=$?
+assert_eq 0 "$rc" "C: connection killed mid-batch: the run still exits 0"
+[ "$rc" = 0 ] || sed 's/^/      /' "$WORK/c.out"
+assert_contains "$(cat "$WORK/c.out")" "Lost the database connection; reconnecting." "C: it says it reconnected"
+assert_eq 0 "$(legacy_diff fx_lost fx_kill_ref)" "C: result equals the uninterrupted run, row for row"
+$M < "$B"
+assert_eq 0 "$(legacy_diff fx_lost fx_lost_before)" "C: the backup file restores everything, row for row"
+
 # --- B: SIGTERM, then SIGKILL at a random moment ---------------------------
 "$STOREGEN" --socket "$SBX/mysqld.sock" --database g_kill --create --orders 3000 --seed 5 --quiet
 hpos g_kill sync --quiet --settle 0
@@ -83,7 +116,7 @@ n0=$(sql g_kill "SELECT COUNT(*) FROM wp_posts WHERE post_type = 'shop_order_pla
 
 hpos_bg g_kill cleanup all --yes --batch-size 25 --backup-file "$B" > "$WORK/b1.out" 2>&1 &
 pid=$!
-sleep 1
+wait_chunks "$B" 4
 kill -TERM $pid; wait $pid; rc=$?
 n1=$(sql g_kill "SELECT COUNT(*) FROM wp_posts WHERE post_type = 'shop_order_placehold'")
 if [ "$rc" = 143 ]; then
@@ -96,7 +129,8 @@ fi
 idle g_kill
 hpos_bg g_kill cleanup all --yes --batch-size 25 --backup-file "$B" > "$WORK/b2.out" 2>&1 &
 pid=$!
-sleep "0.$(( $(od -An -N1 -tu1 /dev/urandom) % 9 + 1 ))"
+# SIGKILL after a random number (3..22) of further batches.
+wait_chunks "$B" $(( $(grep -c '^-- hposctl: end of batch' "$B") + 3 + $(od -An -N1 -tu1 /dev/urandom) % 20 ))
 kill -9 $pid; wait $pid 2>/dev/null
 n2=$(sql g_kill "SELECT COUNT(*) FROM wp_posts WHERE post_type = 'shop_order_placehold'")
 total=$(sql g_kill_ref "SELECT COUNT(*) FROM wp_posts WHERE post_type = 'shop_order_placehold'")
