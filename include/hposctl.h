@@ -49,6 +49,7 @@ int command_opts(const struct command *cmd, int *argc, char **argv, struct herr 
 int report(const struct herr *err);
 
 extern const struct command cmd_install, cmd_status, cmd_count_unmigrated, cmd_config,
-	cmd_sync, cmd_verify, cmd_diff, cmd_switch_authority, cmd_compat_mode, cmd_backfill;
+	cmd_sync, cmd_verify, cmd_diff, cmd_switch_authority, cmd_compat_mode, cmd_backfill,
+	cmd_cleanup;
 
 #endif

@@ -32,6 +32,12 @@ int skipped_clear(struct db *db, const uint64_t *ids, unsigned n, struct herr *e
  * `holder`), -1 on error. */
 int runlock_take(struct db *db, const char *name_override, struct strbuf *holder, struct herr *err);
 void runlock_release(struct db *db, const char *name_override);
+/* After a lost connection: reconnect (db_reconnect() waits out a
+ * restarting server) and, with retake, take the run lock again, waiting
+ * with backoff (up to max_retries times) for the old session, which the
+ * server may still be ending, to let it go.  HX_TEMPFAIL errors. */
+int runlock_reconnect(struct db *db, const char *name_override, int retake, unsigned max_retries,
+		      struct herr *err);
 
 /* WooCommerce 11.3's migration lock, the option row
  * wc_posts_to_orders_migration_lock holding "<expiry unix time %.6f>". */

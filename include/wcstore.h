@@ -69,6 +69,13 @@ int wc_table_rows(struct db *db, enum hpos_table t, uint64_t *n, struct herr *er
 int wc_posts_of_type(struct db *db, const char *type, uint64_t *n, struct herr *err);
 /* Orders subject to cleanup (LegacyDataHandler::count_orders_for_cleanup). */
 int wc_cleanup_candidates(struct db *db, const struct typelist *types, uint64_t *n, struct herr *err);
+/* The same among the posts matching id_filter (an SQL condition on p.ID;
+ * NULL for all). */
+int wc_cleanup_candidates_in(struct db *db, const struct typelist *types, const char *id_filter,
+			     uint64_t *n, struct herr *err);
+/* Append " FROM posts p LEFT JOIN wc_orders o ... WHERE <selection>" as
+ * LegacyDataHandler::build_sql_query_for_cleanup() builds it. */
+void wc_cleanup_from_where(struct db *db, const struct typelist *types, const char *id_filter, struct strbuf *sql);
 
 /* wc_get_rounding_precision(): max(woocommerce_price_num_decimals + 2, 6). */
 int wc_rounding_precision(struct db *db, int *prec, struct herr *err);

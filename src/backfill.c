@@ -24,6 +24,7 @@
 #include "convert.h"
 #include "mapping.h"
 #include "output.h"
+#include "throttle.h"
 #include "syncstate.h"
 
 #include <math.h>
@@ -1396,39 +1397,6 @@ static enum batt write_batch(struct db *db, const struct sync_opts *so, const st
 	return B_OK;
 }
 
-static void bbackoff(unsigned attempt)
-{
-	double sec = 0.05 * (double)(1u << (attempt < 7 ? attempt : 7)) * (0.5 + (double)(rand() % 1000) / 1000.0);
-	struct timespec ts;
-
-	if (sec > 5)
-		sec = 5;
-	ts.tv_sec = (time_t)sec;
-	ts.tv_nsec = (long)((sec - (double)ts.tv_sec) * 1e9);
-	nanosleep(&ts, NULL);
-}
-
-static int reconnect(struct db *db, const struct sync_opts *so, struct herr *err)
-{
-	struct strbuf holder = STRBUF_INIT;
-	int rc;
-
-	out_warning("Lost the database connection; reconnecting.");
-	for (unsigned i = 0;; i++) {
-		if (db_reconnect(db, err) == 0)
-			break;
-		if (i >= so->max_retries)
-			return herr_prefix(err, "reconnecting failed");
-		bbackoff(i + 3);
-	}
-	/* The run lock died with the old session. */
-	rc = runlock_take(db, so->runlock_name, &holder, err);
-	if (rc == 1)
-		herr_set(err, HX_TEMPFAIL, "after reconnecting, another run holds the lock: %s", holder.buf);
-	sb_release(&holder);
-	return rc == 0 ? 0 : -1;
-}
-
 static int write_retrying(struct db *db, const struct sync_opts *so, const struct site *s, struct bbatch *b,
 			  unsigned *written, struct sync_stats_s *st, struct herr *err)
 {
@@ -1452,11 +1420,11 @@ static int write_retrying(struct db *db, const struct sync_opts *so, const struc
 				/* The outcome of a cut-off COMMIT is unknown and the
 				 * writes are not idempotent (postmeta inserts): read
 				 * the batch again instead of replaying it. */
-				if (reconnect(db, so, err) < 0)
+				if (runlock_reconnect(db, so->runlock_name, 1, so->max_retries, err) < 0)
 					return -1;
 				return 1;
 			}
-			bbackoff(attempt);
+			retry_backoff(attempt);
 			continue;
 		case B_DATA:
 			for (unsigned i = 0; i < b->n; i++)
@@ -1685,12 +1653,12 @@ int sync_to_posts(struct db *db, const struct sync_opts *so, struct sync_stats_s
 			if (db_errclass(db) == DBE_LOST) {
 				st->retries++;
 				bbatch_reset(&b);
-				if (reconnect(db, so, err) < 0)
+				if (runlock_reconnect(db, so->runlock_name, 1, so->max_retries, err) < 0)
 					break;
 			} else if (db_errclass(db) == DBE_RETRY) {
 				st->retries++;
 				bbatch_reset(&b);
-				bbackoff(attempt + 1);
+				retry_backoff(attempt + 1);
 			} else {
 				break;
 			}

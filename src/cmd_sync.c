@@ -6,14 +6,13 @@
 #include "migrate.h"
 #include "output.h"
 #include "replica.h"
+#include "throttle.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
-#include <time.h>
 
 /* Measured with `make bench` on the 2-core reference machine; used only to
  * print an estimate with --dry-run.  See README.md. */
@@ -54,155 +53,58 @@ static const struct opt sync_opts_table[] = {
 	{ NULL, 0, OPT_END, NULL, NULL, NULL, NULL },
 };
 
-struct loadspec {
-	char name[65];
-	uint64_t limit;
-	int set;
-};
-
 struct run {
 	struct db *db;
 	struct progress bar;
 	uint64_t base_done;
-	struct loadspec max_load, critical;
-	int critical_hit;
-	char critical_msg[256];
+	struct throttle thr;
 	struct replica *rep;
 	unsigned nrep;
 	double lag_ok_at;          /* when every replica was last seen in time */
-	double lag_paused_since;   /* 0: not paused for lag */
 	int lag_warned;
 };
 
-static int parse_load(const char *s, const char *flag, struct loadspec *l, struct herr *err)
+/* The throttle's extra check: NULL when every replica is within
+ * --max-lag, else why not (in buf); past --max-lag-wait, stop.  Checked
+ * at most once a second while all is well. */
+static const char *replica_lagging(void *arg, struct throttle *t, double paused_for, char *buf, size_t n)
 {
-	const char *eq;
-	size_t n;
+	struct run *r = arg;
+	double now = now_mono(), lag;
+	const char *why = NULL;
 
-	if (!s)
-		return 0;
-	eq = strchr(s, '=');
-	n = eq ? (size_t)(eq - s) : 0;
-	if (!eq || n == 0 || n >= sizeof(l->name) || parse_u64(eq + 1, &l->limit) < 0)
-		return herr_set(err, HX_USAGE, "--%s expects VAR=N, e.g. Threads_running=25, got \"%s\"", flag, s);
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
-			return herr_set(err, HX_USAGE, "--%s: \"%.*s\" is not a status variable name", flag, (int)n, s);
-	memcpy(l->name, s, n);
-	l->name[n] = '\0';
-	l->set = 1;
-	return 0;
-}
-
-static int status_value(struct db *db, const char *name, uint64_t *v)
-{
-	struct db_result *res = NULL;
-	struct db_row row;
-	struct herr e;
-	int found = 0;
-
-	if (db_runf(db, DB_READ, &res, &e, "SHOW GLOBAL STATUS LIKE '%s'", name) < 0)
-		return -1;
-	if (db_fetch(res, &row) && row.vals[1]) {
-		*v = strtoull(row.vals[1], NULL, 10);
-		found = 1;
-	}
-	db_free_result(res);
-	return found ? 0 : -1;
-}
-
-static void sleep_s(double s)
-{
-	struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
-
-	nanosleep(&ts, NULL);
-}
-
-/* NULL when every replica is within --max-lag, else why not (in buf).
- * Checked at most once a second while all is well. */
-static const char *replica_lagging(struct run *r, char *buf, size_t n)
-{
-	double t = now_mono(), lag;
-
-	if (!r->nrep || (r->lag_ok_at > 0 && t - r->lag_ok_at < 1.0))
+	if (!r->nrep || (r->lag_ok_at > 0 && now - r->lag_ok_at < 1.0))
 		return NULL;
-	for (unsigned i = 0; i < r->nrep; i++) {
+	for (unsigned i = 0; i < r->nrep && !why; i++) {
 		if (replica_lag(&r->rep[i], &lag, buf, n)) {
 			/* unknown lag counts as too much; say so once per episode */
 			if (!r->lag_warned)
 				out_warning("%s; pausing as if it lagged.", buf);
 			r->lag_warned = 1;
-			return buf;
-		}
-		if (lag > opt_max_lag) {
+			why = buf;
+		} else if (lag > opt_max_lag) {
 			snprintf(buf, n, "replica %s lags %.0f s, more than --max-lag %.0f s", r->rep[i].label, lag, opt_max_lag);
-			return buf;
+			why = buf;
 		}
 	}
-	r->lag_ok_at = t;
-	r->lag_warned = 0;
-	return NULL;
+	if (!why) {
+		r->lag_ok_at = now;
+		r->lag_warned = 0;
+	} else if (opt_max_lag_wait > 0 && paused_for >= opt_max_lag_wait) {
+		snprintf(t->critical_msg, sizeof(t->critical_msg),
+			 "replica lag did not clear within --max-lag-wait %.0f s (%s)", opt_max_lag_wait, why);
+		t->critical_hit = 1;
+	}
+	return why;
 }
 
 /* Between batches, outside any transaction: progress, then throttling. */
 static int between(void *arg, const struct sync_stats_s *st)
 {
 	struct run *r = arg;
-	int announced = 0;
-	uint64_t v;
-	double paused_at = now_mono();
 
 	progress_update(&r->bar, r->base_done + st->seen);
-	for (;;) {
-		struct stat sb;
-		const char *why = NULL;
-		char buf[160];
-
-		if (hpos_interrupted)
-			return 1;
-		if (r->critical.set && status_value(r->db, r->critical.name, &v) == 0 && v > r->critical.limit) {
-			snprintf(r->critical_msg, sizeof(r->critical_msg), "critical load: %s = %llu exceeds %llu",
-				 r->critical.name, (unsigned long long)v, (unsigned long long)r->critical.limit);
-			r->critical_hit = 1;
-			return 1;
-		}
-		if (opt_pause_file && stat(opt_pause_file, &sb) == 0) {
-			snprintf(buf, sizeof(buf), "pause file %s exists", opt_pause_file);
-			why = buf;
-		} else if (r->max_load.set && status_value(r->db, r->max_load.name, &v) == 0 && v > r->max_load.limit) {
-			snprintf(buf, sizeof(buf), "%s = %llu exceeds --max-load %llu", r->max_load.name,
-				 (unsigned long long)v, (unsigned long long)r->max_load.limit);
-			why = buf;
-		} else if ((why = replica_lagging(r, buf, sizeof(buf))) != NULL) {
-			if (opt_max_lag_wait > 0 && now_mono() - paused_at >= opt_max_lag_wait) {
-				snprintf(r->critical_msg, sizeof(r->critical_msg),
-					 "replica lag did not clear within --max-lag-wait %.0f s (%s)", opt_max_lag_wait, why);
-				r->critical_hit = 1;
-				return 1;
-			}
-		}
-		if (!why)
-			break;
-		if (!announced) {
-			struct strbuf ev = STRBUF_INIT;
-
-			out_log("Paused: %s.", why);
-			sb_adds(&ev, "\"reason\":");
-			sb_add_json_str(&ev, why, strlen(why));
-			out_event("paused", ev.buf);
-			sb_release(&ev);
-			announced = 1;
-		}
-		sleep_s(1.0);
-	}
-	if (announced) {
-		char ev[64];
-
-		out_log("Resumed after %.0f s.", now_mono() - paused_at);
-		snprintf(ev, sizeof(ev), "\"paused_seconds\":%.1f", now_mono() - paused_at);
-		out_event("resumed", ev);
-	}
-	return 0;
+	return throttle_wait(r->db, &r->thr);
 }
 
 static const char *const levels[] = { "READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE" };
@@ -299,9 +201,10 @@ static int sync_main(int argc, char **argv, struct ctx *c)
 	memset(&st, 0, sizeof(st));
 	if (opt_metrics_file && metrics_check_path(opt_metrics_file, &err) < 0)
 		return report(&err);
-	if (parse_load(opt_max_load, "max-load", &r.max_load, &err) < 0 ||
-	    parse_load(opt_critical_load, "critical-load", &r.critical, &err) < 0)
+	if (throttle_init(&r.thr, opt_max_load, opt_critical_load, opt_pause_file, &err) < 0)
 		return report(&err);
+	r.thr.extra = replica_lagging;
+	r.thr.extra_arg = &r;
 	if (opt_end_at && opt_start_from > opt_end_at) {
 		herr_set(&err, HX_USAGE, "sync: --start-from %llu is after --end-at %llu",
 			 (unsigned long long)opt_start_from, (unsigned long long)opt_end_at);
@@ -367,8 +270,8 @@ static int sync_main(int argc, char **argv, struct ctx *c)
 	locked = 1;
 	/* Do not start while a replica lags either. */
 	if (r.nrep && between(&r, &st)) {
-		if (r.critical_hit) {
-			out_error("Stopped before the first batch: %s. Run sync again later.", r.critical_msg);
+		if (r.thr.critical_hit) {
+			out_error("Stopped before the first batch: %s. Run sync again later.", r.thr.critical_msg);
 			exit_code = HX_TEMPFAIL;
 		} else {
 			out_warning("Interrupted by signal %d before the first batch.", (int)hpos_interrupted);
@@ -494,8 +397,8 @@ static int sync_main(int argc, char **argv, struct ctx *c)
 			    st.synced == 1 ? "order was" : "orders were", secs, secs > 0 ? (double)st.synced / secs : 0.0);
 	if (rc < 0)
 		goto fail;
-	if (r.critical_hit) {
-		out_error("Stopped: %s. Progress is kept; run sync again later.", r.critical_msg);
+	if (r.thr.critical_hit) {
+		out_error("Stopped: %s. Progress is kept; run sync again later.", r.thr.critical_msg);
 		exit_code = HX_TEMPFAIL;
 	} else if (hpos_interrupted) {
 		out_warning("Interrupted by signal %d after a complete batch; run sync again to continue.", (int)hpos_interrupted);

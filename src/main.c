@@ -16,6 +16,7 @@ static const struct command *const commands[] = {
 	&cmd_sync,
 	&cmd_verify,
 	&cmd_diff,
+	&cmd_cleanup,
 	&cmd_install,
 	&cmd_config,
 	&cmd_switch_authority,

@@ -21,6 +21,7 @@
 #include "mapping.h"
 #include "orderconv.h"
 #include "output.h"
+#include "throttle.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -373,7 +374,6 @@ static int load_and_convert(struct db *db, const struct sync_opts *so, struct ba
 	return 0;
 }
 
-static void backoff(unsigned attempt);
 
 static int live(const struct morder *o)
 {
@@ -650,20 +650,6 @@ static enum attempt write_batch(struct db *db, const struct sync_opts *so, struc
 	return ATT_OK;
 }
 
-static void backoff(unsigned attempt)
-{
-	double base = 0.05 * (double)(1u << (attempt < 7 ? attempt : 7));
-	double jitter = (double)(rand() % 1000) / 1000.0;
-	double s = base * (0.5 + jitter);
-	struct timespec ts;
-
-	if (s > 5)
-		s = 5;
-	ts.tv_sec = (time_t)s;
-	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-	nanosleep(&ts, NULL);
-}
-
 /* Shared state of one run. */
 struct engine {
 	const struct sync_opts *so;
@@ -873,7 +859,7 @@ static int write_with_retries(struct engine *e, struct db *db, struct batch *b, 
 				if (db_reconnect(db, err) < 0)
 					return -1;
 			} else {
-				backoff(attempt);
+				retry_backoff(attempt);
 			}
 			continue;
 		case ATT_LOCK_LOST:
@@ -1015,22 +1001,6 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
-static int reconnect_reader(struct db *db, const struct sync_opts *so, struct herr *err)
-{
-	struct strbuf holder = STRBUF_INIT;
-	int rc;
-
-	out_warning("Lost the database connection; reconnecting.");
-	if (db_reconnect(db, err) < 0)
-		return -1;
-	/* The advisory lock died with the old session: take it again. */
-	rc = runlock_take(db, so->runlock_name, &holder, err);
-	if (rc == 1)
-		herr_set(err, HX_TEMPFAIL, "after reconnecting, another run holds the lock: %s", holder.buf);
-	sb_release(&holder);
-	return rc == 0 ? 0 : -1;
-}
-
 /* Read and convert the next batch after *cursor (with retries). */
 static int read_batch(struct db *db, const struct sync_opts *so, uint64_t cursor, struct batch *b,
 		      struct sync_stats_s *st, struct herr *err)
@@ -1050,11 +1020,11 @@ static int read_batch(struct db *db, const struct sync_opts *so, uint64_t cursor
 			break;
 		if (db_errclass(db) == DBE_LOST) {
 			st->retries++;
-			if (reconnect_reader(db, so, err) < 0)
+			if (runlock_reconnect(db, so->runlock_name, 1, so->max_retries, err) < 0)
 				return -1;
 		} else if (db_errclass(db) == DBE_RETRY) {
 			st->retries++;
-			backoff(attempt + 1);
+			retry_backoff(attempt + 1);
 		} else {
 			break;
 		}

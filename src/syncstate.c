@@ -2,6 +2,7 @@
 #include "syncstate.h"
 #include "output.h"
 #include "wcstore.h"
+#include "throttle.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -297,4 +298,26 @@ void wclock_release(struct db *db, struct wclock *l)
 		free(l->mine[i]);
 	free(l->mine);
 	memset(l, 0, sizeof(*l));
+}
+
+int runlock_reconnect(struct db *db, const char *name_override, int retake, unsigned max_retries,
+		      struct herr *err)
+{
+	struct strbuf holder = STRBUF_INIT;
+	int rc = 0;
+
+	out_warning("Lost the database connection; reconnecting.");
+	if (db_reconnect(db, err) < 0)
+		return -1;
+	for (unsigned i = 0; retake; i++) {
+		sb_reset(&holder);
+		rc = runlock_take(db, name_override, &holder, err);
+		if (rc != 1 || i >= max_retries)
+			break;
+		retry_backoff(i + 3);
+	}
+	if (rc == 1)
+		herr_set(err, HX_TEMPFAIL, "after reconnecting, another run holds the lock: %s", holder.buf);
+	sb_release(&holder);
+	return rc == 0 ? 0 : -1;
 }

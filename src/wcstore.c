@@ -458,21 +458,33 @@ int wc_posts_of_type(struct db *db, const char *type, uint64_t *n, struct herr *
 	return rc;
 }
 
-/* LegacyDataHandler::build_sql_query_for_cleanup() with the filter "all". */
-int wc_cleanup_candidates(struct db *db, const struct typelist *types, uint64_t *n, struct herr *err)
+/* LegacyDataHandler::build_sql_query_for_cleanup(): the FROM and WHERE
+ * clauses, with posts aliased p and wc_orders o.  id_filter is an SQL
+ * condition on p.ID, or NULL for "all". */
+void wc_cleanup_from_where(struct db *db, const struct typelist *types, const char *id_filter, struct strbuf *sql)
+{
+	sb_adds(sql, " FROM ");
+	wc_table(db, sql, "posts");
+	sb_adds(sql, " p LEFT JOIN ");
+	wc_table(db, sql, "wc_orders");
+	sb_adds(sql, " o ON p.ID = o.id WHERE ");
+	if (id_filter)
+		sb_addf(sql, "%s AND ", id_filter);
+	sb_adds(sql, "(p.post_type IN (");
+	typelist_sql(db, types, sql);
+	sb_adds(sql, ") OR (p.post_type = '" PLACEHOLDER_TYPE "' AND (o.id IS NULL OR EXISTS (SELECT 1 FROM ");
+	wc_table(db, sql, "postmeta");
+	sb_adds(sql, " pm WHERE pm.post_id = p.ID)))) AND p.post_status <> 'auto-draft'");
+}
+
+int wc_cleanup_candidates_in(struct db *db, const struct typelist *types, const char *id_filter,
+			     uint64_t *n, struct herr *err)
 {
 	struct strbuf sql = STRBUF_INIT;
 	int rc;
 
-	sb_adds(&sql, "SELECT COUNT(*) FROM ");
-	wc_table(db, &sql, "posts");
-	sb_adds(&sql, " p LEFT JOIN ");
-	wc_table(db, &sql, "wc_orders");
-	sb_adds(&sql, " o ON p.ID = o.id WHERE (p.post_type IN (");
-	typelist_sql(db, types, &sql);
-	sb_adds(&sql, ") OR (p.post_type = '" PLACEHOLDER_TYPE "' AND (o.id IS NULL OR EXISTS (SELECT 1 FROM ");
-	wc_table(db, &sql, "postmeta");
-	sb_adds(&sql, " pm WHERE pm.post_id = p.ID)))) AND p.post_status <> 'auto-draft'");
+	sb_adds(&sql, "SELECT COUNT(*)");
+	wc_cleanup_from_where(db, types, id_filter, &sql);
 	rc = count_query(db, &sql, n, err);
 	sb_release(&sql);
 	return rc;
@@ -492,4 +504,10 @@ int wc_rounding_precision(struct db *db, int *prec, struct herr *err)
 		d = -d; /* absint() */
 	*prec = d + 2 > 6 ? (int)d + 2 : 6;
 	return 0;
+}
+
+/* The same with the filter "all". */
+int wc_cleanup_candidates(struct db *db, const struct typelist *types, uint64_t *n, struct herr *err)
+{
+	return wc_cleanup_candidates_in(db, types, NULL, n, err);
 }

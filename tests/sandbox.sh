@@ -97,6 +97,10 @@ start|resume)
 		port=$(free_port)
 		net="--bind-address=127.0.0.1 --port=$port"
 	fi
+	# A private tmpdir: servers in other PID namespaces sharing /tmp can
+	# name their temporary tables alike (#sql-temptable-<pid>-...) and
+	# delete each other's files.
+	mkdir -p "$dir/tmp"
 	# shellcheck disable=SC2086
 	"$mariadbd" --no-defaults --datadir="$dir/data" --user="$user" \
 		--socket="$dir/mysqld.sock" --pid-file="$dir/mysqld.pid" \

@@ -1,9 +1,11 @@
 #!/bin/sh
 # make bench: generate 100k and 1M-order stores in a private MariaDB and
 # measure `hposctl sync` against a plain-SQL reference migration of an
-# identical store, in the same run.  Reports orders/s, rows/s, peak RSS,
-# time per phase, the ratio, a no-op sync over the fully synced store, and
-# `hposctl verify` over the synced store (orders/s next to sync's).
+# identical store, in the same run; `hposctl verify` over the synced store
+# (orders/s next to sync's); then, with HPOS authoritative, `hposctl cleanup`
+# (backup file on, as by default) against a plain-SQL cleanup.  Reports
+# orders/s, rows/s, peak RSS, time per phase, the ratios, and a no-op sync
+# over the fully synced store.
 # BENCH_SIZES="100000 1000000" (default) selects the store sizes.
 set -eu
 O=${1:-build}
@@ -49,6 +51,16 @@ for n in $SIZES; do
 	printf '%-9s %-22s %10.1f %12.0f %12.0f %10s\n' "$orders" "hposctl verify" "$vs" "$(calc "$orders / $vs")" "$(calc "$metarows / $vs")" "-"
 	[ "$vrc" = 1 ] || echo "          WARNING: verify reported differences on the synced store: $(head -c 300 "$SBX/verify.json")"
 	echo "          verify/sync speed: $(calc "$hs / $vs")x (must be >= 1)"
+	# cleanup: HPOS authoritative, compatibility mode off.
+	sqlc b_hpos -e "UPDATE wp_options SET option_value = IF(option_name = 'woocommerce_custom_orders_table_enabled', 'yes', 'no') WHERE option_name IN ('woocommerce_custom_orders_table_enabled', 'woocommerce_custom_orders_table_data_sync_enabled')"
+	t0=$(now)
+	"$HPOSCTL" --socket "$SBX/mysqld.sock" --user root --dbname b_hpos --json cleanup all --yes --backup-file "$SBX/cleanup-backup.sql" > "$SBX/cleanup.json"
+	t1=$(now)
+	cs=$(calc "$t1 - $t0")
+	cmeta=$(grep '"event":"done"' "$SBX/cleanup.json" | sed 's/.*"meta_rows":\([0-9]*\).*/\1/')
+	printf '%-9s %-22s %10.1f %12.0f %12.0f %10s\n' "$orders" "hposctl cleanup" "$cs" "$(calc "$orders / $cs")" "$(calc "$cmeta / $cs")" "-"
+	echo "          cleanup backup file: $(( $(stat -c %s "$SBX/cleanup-backup.sql") / 1048576 )) MB"
+	rm -f "$SBX/cleanup-backup.sql"
 	sqlc -e "DROP DATABASE b_hpos"
 
 	"$STOREGEN" --socket "$SBX/mysqld.sock" --database b_ref --create --orders "$n" --seed 42 --quiet
@@ -59,7 +71,14 @@ for n in $SIZES; do
 	t1=$(now)
 	rs=$(calc "$t1 - $t0")
 	printf '%-9s %-22s %10.1f %12.0f %12.0f %10s\n' "$orders" "plain-SQL reference" "$rs" "$(calc "$orders / $rs")" "$(calc "$metarows / $rs")" "-"
+	sqlc b_ref < "$TOP/tests/bench/reference_cleanup.sql"
+	t0=$(now)
+	sqlc b_ref -e "CALL ref_cleanup(500)"
+	t1=$(now)
+	rcs=$(calc "$t1 - $t0")
+	printf '%-9s %-22s %10.1f %12.0f %12.0f %10s\n' "$orders" "plain-SQL cleanup" "$rcs" "$(calc "$orders / $rcs")" "$(calc "$metarows / $rcs")" "-"
 	sqlc -e "DROP DATABASE b_ref"
 	echo "          hposctl time in threads: reader (select+read+convert) ${tr} s, writers (sum over --jobs) ${tw} s"
 	echo "          ratio: hposctl is $(calc "$rs / $hs")x the plain-SQL reference"
+	echo "          cleanup ratio: hposctl cleanup is $(calc "$rcs / $cs")x the plain-SQL cleanup"
 done

@@ -1,0 +1,920 @@
+/* cleanup.c - legacy order data cleanup and its backup file (cleanup.h). */
+#include "cleanup.h"
+#include "hposctl.h"
+#include "output.h"
+#include "syncstate.h"
+#include "throttle.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BACKUP_MAGIC "-- hposctl cleanup backup"
+#define CHUNK_END "-- hposctl: end of "
+/* Flush a REPLACE statement at about this size (restores stay far below
+ * the client's and server's default max_allowed_packet of 16 MB). */
+#define STMT_BYTES (1u << 20)
+
+/* ---------------------------------------------------------------- filter */
+
+int cleanup_filter_parse(int argc, char **argv, struct strbuf *sql, int *all, struct herr *err)
+{
+	struct strbuf ids = STRBUF_INIT, ranges = STRBUF_INIT;
+
+	*all = 0;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i], *dash = strchr(a, '-');
+		uint64_t x, y;
+
+		if (!strcmp(a, "all")) {
+			*all = 1;
+		} else if (parse_u64(a, &x) == 0) {
+			sb_addf(&ids, "%s%llu", ids.len ? "," : "", (unsigned long long)x);
+		} else if (dash && dash != a) {
+			char *lo = xstrndup(a, (size_t)(dash - a));
+			int bad = parse_u64(lo, &x) < 0 || parse_u64(dash + 1, &y) < 0;
+
+			free(lo);
+			if (bad)
+				goto bad;
+			sb_addf(&ranges, "%s(p.ID >= %llu AND p.ID <= %llu)", ranges.len ? " OR " : "",
+				(unsigned long long)x, (unsigned long long)y);
+		} else {
+			goto bad;
+		}
+		continue;
+bad:
+		sb_release(&ids);
+		sb_release(&ranges);
+		return herr_set(err, HX_USAGE, "cleanup: '%s' is not 'all', an order ID or a range A-B", a);
+	}
+	if (!*all) {
+		if (ids.len)
+			sb_addf(&ranges, "%sp.ID IN (%s)", ranges.len ? " OR " : "", ids.buf);
+		sb_addf(sql, "(%s)", ranges.len ? ranges.buf : "1=0");
+	}
+	sb_release(&ids);
+	sb_release(&ranges);
+	return 0;
+}
+
+/* ------------------------------------------------------------ SQL pieces */
+
+/* LegacyDataHandler::is_order_newer_than_post(): the HPOS order's
+ * date_modified (else date_created) must not be before the post's
+ * post_modified_gmt (a zero date counts as 0); placeholders always pass.
+ * Never NULL. */
+static void newer_ok_sql(struct strbuf *sql)
+{
+	sb_adds(sql, "(p.post_type = '" PLACEHOLDER_TYPE "' OR p.post_modified_gmt = '0000-00-00 00:00:00' OR "
+		"IFNULL(COALESCE(o.date_updated_gmt, o.date_created_gmt) >= p.post_modified_gmt, 0))");
+}
+
+/* wc_get_order() loads the HPOS row only when its type is an order type. */
+static void type_ok_sql(struct db *db, const struct typelist *types, struct strbuf *sql)
+{
+	sb_adds(sql, "IFNULL(BINARY o.type IN (");
+	typelist_sql(db, types, sql);
+	sb_adds(sql, "), 0)");
+}
+
+static int run_count(struct db *db, struct strbuf *sql, uint64_t *v, unsigned nv, struct herr *err)
+{
+	struct db_result *res;
+	struct db_row row;
+
+	memset(v, 0, sizeof(*v) * nv);
+	if (db_run(db, DB_READ, sql->buf, sql->len, &res, err) < 0)
+		return -1;
+	if (db_fetch(res, &row))
+		for (unsigned i = 0; i < nv && i < row.n; i++)
+			v[i] = row.vals[i] ? strtoull(row.vals[i], NULL, 10) : 0;
+	db_free_result(res);
+	return 0;
+}
+
+int cleanup_plan(struct db *db, const struct cleanup_opts *o, int with_meta, struct cleanup_plan *p, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	uint64_t v[4];
+	int rc = -1;
+
+	memset(p, 0, sizeof(*p));
+	sb_adds(&sql, "SELECT COUNT(*), SUM(o.id IS NULL), SUM(o.id IS NOT NULL AND NOT ");
+	type_ok_sql(db, o->types, &sql);
+	sb_adds(&sql, "), SUM(o.id IS NOT NULL AND ");
+	type_ok_sql(db, o->types, &sql);
+	sb_adds(&sql, " AND NOT ");
+	newer_ok_sql(&sql);
+	sb_addc(&sql, ')');
+	wc_cleanup_from_where(db, o->types, o->id_filter, &sql);
+	if (run_count(db, &sql, v, 4, err) < 0)
+		goto out;
+	p->selected = v[0];
+	p->no_hpos = v[1];
+	p->bad_type = v[2];
+	p->newer = v[3];
+	if (with_meta) {
+		sb_reset(&sql);
+		sb_adds(&sql, "SELECT COUNT(*) FROM ");
+		wc_table(db, &sql, "postmeta");
+		sb_adds(&sql, " m JOIN (SELECT p.ID");
+		wc_cleanup_from_where(db, o->types, o->id_filter, &sql);
+		sb_adds(&sql, " AND o.id IS NOT NULL AND ");
+		type_ok_sql(db, o->types, &sql);
+		if (!o->force) {
+			sb_adds(&sql, " AND ");
+			newer_ok_sql(&sql);
+		}
+		sb_adds(&sql, ") x ON m.post_id = x.ID");
+		if (run_count(db, &sql, &p->meta_rows, 1, err) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	sb_release(&sql);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- backup */
+
+/* A value as an SQL expression that gives back exactly these characters
+ * whatever the restoring client's character set and sql_mode: printable
+ * ASCII (no quote or backslash) as a plain literal, anything else as the
+ * bytes in hex converted from the character set they were read in. */
+void cleanup_sql_value(struct strbuf *sb, const char *charset, const char *v, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	if (!v) {
+		sb_adds(sb, "NULL");
+		return;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c < 0x20 || c > 0x7e || c == '\'' || c == '\\')
+			break;
+	}
+	if (i == len) {
+		sb_addc(sb, '\'');
+		sb_add(sb, v, len);
+		sb_addc(sb, '\'');
+		return;
+	}
+	sb_addf(sb, "CONVERT(X'");
+	sb_grow(sb, len * 2);
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		sb->buf[sb->len++] = hex[c >> 4];
+		sb->buf[sb->len++] = hex[c & 15];
+	}
+	sb->buf[sb->len] = '\0';
+	sb_addf(sb, "' USING %s)", charset);
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Cut an incomplete tail: keep everything up to the last line that starts
+ * with CHUNK_END (and its newline).  Returns the kept length, or -1 when the
+ * file has no such line. */
+static off_t complete_length(int fd, off_t size)
+{
+	const size_t blk = 1u << 20, ml = strlen(CHUNK_END);
+	char *buf = xmalloc(blk + ml + 1);
+	off_t end = size, found = -1;
+
+	while (end > 0 && found < 0) {
+		off_t start = end > (off_t)blk ? end - (off_t)blk : 0;
+		size_t n = (size_t)(end - start);
+		size_t extra = (size_t)(size - end) < ml ? (size_t)(size - end) : ml;
+
+		if (pread(fd, buf, n + extra, start) != (ssize_t)(n + extra))
+			break;
+		for (size_t i = n; i-- > 0;) {
+			if ((i == 0 && start == 0) || (i > 0 && buf[i - 1] == '\n')) {
+				if (i + ml <= n + extra && !memcmp(buf + i, CHUNK_END, ml)) {
+					/* the line must be complete */
+					char *nl;
+					off_t pos = start + (off_t)i;
+					char line[256];
+					ssize_t r = pread(fd, line, sizeof(line), pos);
+
+					if (r > 0 && (nl = memchr(line, '\n', (size_t)r))) {
+						found = pos + (nl - line) + 1;
+						break;
+					}
+				}
+			}
+		}
+		end = start;
+	}
+	free(buf);
+	return found;
+}
+
+char *backup_default_path(struct db *db)
+{
+	struct strbuf sb = STRBUF_INIT;
+	time_t t = time(NULL);
+	struct tm tm;
+	char ts[32];
+
+	gmtime_r(&t, &tm);
+	strftime(ts, sizeof(ts), "%Y%m%dT%H%M%SZ", &tm);
+	sb_addf(&sb, "hposctl-cleanup-%s-%s.sql", db_name(db), ts);
+	return sb_detach(&sb);
+}
+
+int backup_open(struct backup *b, struct db *db, const char *path, int must_be_new, struct herr *err)
+{
+	struct strbuf hdr = STRBUF_INIT;
+	struct stat st;
+	char ts[32];
+	time_t t = time(NULL);
+	struct tm tm;
+	char *cs = NULL;
+
+	memset(b, 0, sizeof(*b));
+	b->fd = -1;
+	pthread_mutex_init(&b->mu, NULL);
+	if (db_get_str(db, &cs, err, "SELECT @@character_set_results") < 0)
+		return -1;
+	b->charset = cs && *cs ? cs : (free(cs), xstrdup("utf8mb4"));
+	b->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | (must_be_new ? O_EXCL : 0), 0600);
+	if (b->fd < 0) {
+		herr_set(err, HX_PROBLEM, "cannot open the backup file %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	b->path = xstrdup(path);
+	if (fstat(b->fd, &st) < 0) {
+		herr_set(err, HX_PROBLEM, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (st.st_size > 0) {
+		char head[sizeof(BACKUP_MAGIC)];
+		off_t keep;
+
+		if (pread(b->fd, head, sizeof(head) - 1, 0) != (ssize_t)sizeof(head) - 1 ||
+		    memcmp(head, BACKUP_MAGIC, sizeof(head) - 1)) {
+			herr_set(err, HX_PROBLEM, "%s exists and is not a hposctl cleanup backup; not appending to it", path);
+			goto fail;
+		}
+		keep = complete_length(b->fd, st.st_size);
+		if (keep < 0) {
+			herr_set(err, HX_PROBLEM, "%s: no complete section found; not appending to it", path);
+			goto fail;
+		}
+		if (keep < st.st_size) {
+			out_warning("%s: cutting off an incomplete last batch (%lld bytes) left by an interrupted run; "
+				    "that batch was not committed.", path, (long long)(st.st_size - keep));
+			if (ftruncate(b->fd, keep) < 0) {
+				herr_set(err, HX_PROBLEM, "%s: %s", path, strerror(errno));
+				goto fail;
+			}
+		}
+	}
+	if (lseek(b->fd, 0, SEEK_END) < 0) {
+		herr_set(err, HX_PROBLEM, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	gmtime_r(&t, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	sb_addf(&hdr, BACKUP_MAGIC " (hposctl " HPOSCTL_VERSION "), database `%s`, prefix %s, run started %s.\n"
+		"-- Restores the postmeta rows that cleanup deleted and the post_type/post_status it changed:\n"
+		"--   mariadb [connection options] < FILE\n"
+		"-- Several backup files: restore them oldest first.  The USE line names the database.\n",
+		db_name(db), db_prefix(db), ts);
+	sb_adds(&hdr, "USE ");
+	db_ident(&hdr, db_name(db));
+	sb_adds(&hdr, ";\n" CHUNK_END "header\n");
+	if (write_all(b->fd, hdr.buf, hdr.len) < 0 || fsync(b->fd) < 0) {
+		herr_set(err, HX_PROBLEM, "writing %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	b->bytes += hdr.len;
+	if (st.st_size == 0) {
+		/* A new file: make its directory entry durable too. */
+		char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+		int dfd;
+
+		if (slash)
+			*(slash == dir ? slash + 1 : slash) = '\0';
+		dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+		free(dir);
+	}
+	sb_release(&hdr);
+	return 0;
+fail:
+	sb_release(&hdr);
+	backup_close(b);
+	return -1;
+}
+
+/* Append a chunk and fsync it; on failure cut the file back. */
+static int backup_write(struct backup *b, const struct strbuf *chunk, struct herr *err)
+{
+	off_t at;
+	int rc = 0;
+
+	pthread_mutex_lock(&b->mu);
+	at = lseek(b->fd, 0, SEEK_END);
+	if (at < 0 || write_all(b->fd, chunk->buf, chunk->len) < 0 || fsync(b->fd) < 0) {
+		int e = errno;
+
+		if (at >= 0 && ftruncate(b->fd, at) == 0)
+			lseek(b->fd, at, SEEK_SET);
+		rc = herr_set(err, HX_PROBLEM, "writing the backup file %s: %s; the batch was not committed",
+			      b->path, strerror(e));
+	} else {
+		b->bytes += chunk->len;
+		b->chunks++;
+	}
+	pthread_mutex_unlock(&b->mu);
+	return rc;
+}
+
+void backup_close(struct backup *b)
+{
+	if (b->fd >= 0)
+		close(b->fd);
+	free(b->path);
+	free(b->charset);
+	pthread_mutex_destroy(&b->mu);
+	memset(b, 0, sizeof(*b));
+	b->fd = -1;
+}
+
+/* ----------------------------------------------------------------- batch */
+
+enum verdict { V_CLEAN = 0, V_NO_HPOS, V_BAD_TYPE, V_NEWER };
+
+struct cand {
+	uint64_t id;
+	char *type, *status, *hpos_type;
+	enum verdict v;
+	int change_post;  /* type or status differ from the placeholder's */
+};
+
+struct batch {
+	struct cand *c;
+	unsigned n, cap;
+};
+
+static void batch_clear(struct batch *b)
+{
+	for (unsigned i = 0; i < b->n; i++) {
+		free(b->c[i].type);
+		free(b->c[i].status);
+		free(b->c[i].hpos_type);
+	}
+	b->n = 0;
+}
+
+enum attempt { ATT_OK, ATT_RETRY, ATT_LOST, ATT_FATAL };
+
+static enum attempt classify(struct db *db)
+{
+	switch (db_errclass(db)) {
+	case DBE_RETRY: return ATT_RETRY;
+	case DBE_LOST: return ATT_LOST;
+	default: return ATT_FATAL;
+	}
+}
+
+static int cmp_cand(const void *a, const void *b)
+{
+	const struct cand *x = *(const struct cand *const *)a, *y = *(const struct cand *const *)b;
+	int r = strcmp(x->type, y->type);
+
+	if (!r)
+		r = strcmp(x->status, y->status);
+	if (!r)
+		r = x->id < y->id ? -1 : x->id > y->id;
+	return r;
+}
+
+static void id_list(struct strbuf *sql, const struct batch *b, int only_change)
+{
+	int first = 1;
+
+	for (unsigned i = 0; i < b->n; i++) {
+		if (b->c[i].v != V_CLEAN || (only_change && !b->c[i].change_post))
+			continue;
+		sb_addf(sql, "%s%llu", first ? "" : ",", (unsigned long long)b->c[i].id);
+		first = 0;
+	}
+}
+
+/* One attempt at the batch of candidates with lo < ID <= hi.  On ATT_OK, b
+ * holds the verdicts. Timings go to st (the caller's own). */
+static enum attempt do_batch(struct db *db, const struct cleanup_opts *o, uint64_t lo, uint64_t hi, struct batch *b,
+			     uint64_t *meta_deleted, uint64_t *posts_changed, struct cleanup_stats *st, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT, chunk = STRBUF_INIT;
+	struct db_result *res = NULL;
+	struct db_row row;
+	unsigned n_clean = 0, n_change = 0;
+	uint64_t n_meta = 0;
+	int in_txn = 0;
+	double t;
+	enum attempt a = ATT_FATAL;
+
+	batch_clear(b);
+	*meta_deleted = *posts_changed = 0;
+	if (db_begin(db, "READ COMMITTED", err) < 0)
+		goto failed;
+	in_txn = 1;
+	/* The batch, its posts locked so that they cannot change before the
+	 * backup is written and the batch commits. */
+	t = now_mono();
+	sb_adds(&sql, "SELECT p.ID, p.post_type, p.post_status, o.id IS NOT NULL, ");
+	type_ok_sql(db, o->types, &sql);
+	sb_adds(&sql, ", ");
+	newer_ok_sql(&sql);
+	sb_adds(&sql, ", o.type");
+	wc_cleanup_from_where(db, o->types, o->id_filter, &sql);
+	sb_addf(&sql, " AND p.ID > %llu AND p.ID <= %llu ORDER BY p.ID FOR UPDATE", (unsigned long long)lo,
+		(unsigned long long)hi);
+	if (db_run(db, DB_READ, sql.buf, sql.len, &res, err) < 0)
+		goto failed;
+	if (db_num_rows(res) > b->cap) {
+		b->cap = db_num_rows(res);
+		b->c = xrealloc(b->c, sizeof(*b->c) * b->cap);
+	}
+	while (db_fetch(res, &row)) {
+		struct cand *c = &b->c[b->n++];
+
+		memset(c, 0, sizeof(*c));
+		c->id = strtoull(row.vals[0], NULL, 10);
+		c->type = xstrdup(row.vals[1] ? row.vals[1] : "");
+		c->status = xstrdup(row.vals[2] ? row.vals[2] : "");
+		c->hpos_type = row.vals[6] ? xstrdup(row.vals[6]) : NULL;
+		if (!row.vals[3] || strcmp(row.vals[3], "1"))
+			c->v = V_NO_HPOS;
+		else if (!row.vals[4] || strcmp(row.vals[4], "1"))
+			c->v = V_BAD_TYPE;
+		else if (!o->force && (!row.vals[5] || strcmp(row.vals[5], "1")))
+			c->v = V_NEWER;
+		else
+			c->v = V_CLEAN;
+		if (c->v == V_CLEAN) {
+			n_clean++;
+			c->change_post = strcmp(c->type, PLACEHOLDER_TYPE) || strcmp(c->status, "draft");
+			n_change += c->change_post != 0;
+		}
+	}
+	db_free_result(res);
+	res = NULL;
+	st->t_select += now_mono() - t;
+	if (n_clean == 0)
+		goto commit;
+
+	t = now_mono();
+	/* The meta rows: on MariaDB deleted and returned by one statement, so
+	 * the backup holds exactly what was deleted; elsewhere read with locks
+	 * first and deleted after the backup is written. */
+	sb_reset(&sql);
+	if (o->returning) {
+		sb_adds(&sql, "DELETE FROM ");
+		wc_table(db, &sql, "postmeta");
+		sb_adds(&sql, " WHERE post_id IN (");
+		id_list(&sql, b, 0);
+		sb_addc(&sql, ')');
+		if (o->backup)
+			sb_adds(&sql, " RETURNING meta_id, post_id, meta_key, meta_value");
+		if (db_run(db, DB_WRITE, sql.buf, sql.len, o->backup ? &res : NULL, err) < 0)
+			goto failed;
+		n_meta = o->backup ? db_num_rows(res) : db_affected_rows(db);
+	} else {
+		sb_adds(&sql, "SELECT meta_id, post_id, meta_key, meta_value FROM ");
+		wc_table(db, &sql, "postmeta");
+		sb_adds(&sql, " WHERE post_id IN (");
+		id_list(&sql, b, 0);
+		sb_adds(&sql, ") FOR UPDATE");
+		if (db_run(db, DB_READ, sql.buf, sql.len, &res, err) < 0)
+			goto failed;
+		n_meta = db_num_rows(res);
+	}
+	st->t_write += now_mono() - t;
+
+	t = now_mono();
+	if (o->backup) {
+		const char *cs = o->backup->charset;
+		size_t stmt_start = 0;
+		uint64_t k = 0;
+
+		sb_addf(&chunk, "-- batch: %u orders after ID %llu, %llu postmeta rows\nSTART TRANSACTION;\n", n_clean,
+			(unsigned long long)lo, (unsigned long long)n_meta);
+		while (db_fetch(res, &row)) {
+			if (k == 0 || chunk.len - stmt_start > STMT_BYTES) {
+				if (k)
+					sb_adds(&chunk, ";\n");
+				stmt_start = chunk.len;
+				sb_adds(&chunk, "REPLACE INTO ");
+				wc_table(db, &chunk, "postmeta");
+				sb_adds(&chunk, " (meta_id, post_id, meta_key, meta_value) VALUES\n(");
+			} else {
+				sb_adds(&chunk, ",\n(");
+			}
+			sb_addf(&chunk, "%s,%s,", row.vals[0], row.vals[1]);
+			cleanup_sql_value(&chunk, cs, row.vals[2], row.lens[2]);
+			sb_addc(&chunk, ',');
+			cleanup_sql_value(&chunk, cs, row.vals[3], row.lens[3]);
+			sb_addc(&chunk, ')');
+			k++;
+		}
+		if (k)
+			sb_adds(&chunk, ";\n");
+		if (n_change) {
+			/* One UPDATE per original (type, status); only posts that are
+			 * still the placeholders this cleanup made are touched. */
+			struct cand **v = xmalloc(sizeof(*v) * n_change);
+			unsigned m = 0;
+
+			for (unsigned i = 0; i < b->n; i++)
+				if (b->c[i].v == V_CLEAN && b->c[i].change_post)
+					v[m++] = &b->c[i];
+			qsort(v, m, sizeof(*v), cmp_cand);
+			for (unsigned i = 0; i < m; i++) {
+				if (i == 0 || strcmp(v[i]->type, v[i - 1]->type) || strcmp(v[i]->status, v[i - 1]->status)) {
+					if (i)
+						sb_adds(&chunk, ");\n");
+					sb_adds(&chunk, "UPDATE ");
+					wc_table(db, &chunk, "posts");
+					sb_adds(&chunk, " SET post_type = ");
+					cleanup_sql_value(&chunk, cs, v[i]->type, strlen(v[i]->type));
+					sb_adds(&chunk, ", post_status = ");
+					cleanup_sql_value(&chunk, cs, v[i]->status, strlen(v[i]->status));
+					sb_addf(&chunk, " WHERE post_type = '" PLACEHOLDER_TYPE "' AND ID IN (%llu",
+						(unsigned long long)v[i]->id);
+				} else {
+					sb_addf(&chunk, ",%llu", (unsigned long long)v[i]->id);
+				}
+			}
+			sb_adds(&chunk, ");\n");
+			free(v);
+		}
+		sb_addf(&chunk, "COMMIT;\n" CHUNK_END "batch after ID %llu\n", (unsigned long long)lo);
+		/* Written and on disk before the batch commits. */
+		if (backup_write(o->backup, &chunk, err) < 0) {
+			a = ATT_FATAL;
+			goto rollback;
+		}
+	}
+	db_free_result(res);
+	res = NULL;
+	st->t_backup += now_mono() - t;
+
+	t = now_mono();
+	if (!o->returning) {
+		sb_reset(&sql);
+		sb_adds(&sql, "DELETE FROM ");
+		wc_table(db, &sql, "postmeta");
+		sb_adds(&sql, " WHERE post_id IN (");
+		id_list(&sql, b, 0);
+		sb_addc(&sql, ')');
+		if (db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err) < 0)
+			goto failed;
+		if (db_affected_rows(db) != n_meta) {
+			herr_set(err, HX_TEMPFAIL, "postmeta changed during the batch (%llu rows deleted, %llu backed up)",
+				 (unsigned long long)db_affected_rows(db), (unsigned long long)n_meta);
+			a = ATT_RETRY;
+			goto rollback;
+		}
+	}
+	/* Then the placeholders (their rows are locked already). */
+	if (n_change) {
+		sb_reset(&sql);
+		sb_adds(&sql, "UPDATE ");
+		wc_table(db, &sql, "posts");
+		sb_adds(&sql, " SET post_type = '" PLACEHOLDER_TYPE "', post_status = 'draft' WHERE ID IN (");
+		id_list(&sql, b, 1);
+		sb_addc(&sql, ')');
+		if (db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err) < 0)
+			goto failed;
+		if (db_affected_rows(db) != n_change) {
+			herr_set(err, HX_TEMPFAIL, "posts changed during the batch (%llu updated, %u expected)",
+				 (unsigned long long)db_affected_rows(db), n_change);
+			a = ATT_RETRY;
+			goto rollback;
+		}
+	}
+	*meta_deleted = n_meta;
+	*posts_changed = n_change;
+commit:
+	if (in_txn) {
+		if (db_commit(db, err) < 0)
+			goto failed;
+		in_txn = 0;
+	}
+	st->t_write += now_mono() - t;
+	sb_release(&sql);
+	sb_release(&chunk);
+	return ATT_OK;
+failed:
+	a = classify(db);
+rollback:
+	db_free_result(res);
+	if (in_txn)
+		db_rollback(db);
+	sb_release(&sql);
+	sb_release(&chunk);
+	return a;
+}
+
+static const char *verdict_text(const struct cand *c, struct strbuf *sb)
+{
+	sb_reset(sb);
+	switch (c->v) {
+	case V_NO_HPOS:
+		if (!strcmp(c->type, PLACEHOLDER_TYPE))
+			sb_adds(sb, "a placeholder post with no order in the HPOS tables; WooCommerce would delete it "
+				"and its postmeta. Left alone: check why the order is missing from HPOS.");
+		else
+			sb_addf(sb, "the order is not in the HPOS tables; WooCommerce would delete its post (%s) and its "
+				"data for good. Left alone: migrate it first (hposctl sync while posts are authoritative) "
+				"or remove it yourself.", c->type);
+		break;
+	case V_BAD_TYPE:
+		sb_addf(sb, "its HPOS row has type '%s', which is not an order type; WooCommerce cannot load it "
+			"(\"is not a valid order ID\"). Left alone.", c->hpos_type ? c->hpos_type : "");
+		break;
+	case V_NEWER:
+		sb_addf(sb, "Data in posts table appears to be more recent than in HPOS tables. Compare order data "
+			"with `wp wc hpos diff %1$llu` and use `wp wc hpos backfill %1$llu --from=posts --to=hpos` to fix "
+			"(or pass --force to clean it up anyway).", (unsigned long long)c->id);
+		break;
+	default:
+		break;
+	}
+	return sb_str(sb);
+}
+
+/* Shared state of a run: the claim cursor and the totals, under mu. */
+struct engine {
+	pthread_mutex_t mu;
+	struct db *main;            /* holds the run lock; claims go through it */
+	const struct cleanup_opts *o;
+	struct cleanup_stats *st;
+	uint64_t cursor;            /* every candidate <= cursor is claimed */
+	int stop;                   /* 1 done or stopping, 2 error */
+	struct herr err;            /* the first error */
+	double t0;
+};
+
+struct worker {
+	struct engine *e;
+	struct db *db;
+	int is_main;
+	pthread_t th;
+};
+
+/* Claim the next range (lo, hi] of up to batch_size candidates, under mu.
+ * Returns 1 with a range, 0 when nothing is left, -1 on error. */
+static int claim(struct engine *e, uint64_t *lo, uint64_t *hi, struct herr *err)
+{
+	const struct cleanup_opts *o = e->o;
+	struct strbuf sql = STRBUF_INIT;
+	int found = 0, rc = -1, auth = 0, compat = 1;
+
+	sb_adds(&sql, "SELECT MAX(ID) FROM (SELECT p.ID AS ID");
+	wc_cleanup_from_where(e->main, o->types, o->id_filter, &sql);
+	sb_addf(&sql, " AND p.ID > %llu ORDER BY p.ID LIMIT %u) x", (unsigned long long)e->cursor, o->batch_size);
+	for (unsigned attempt = 0;; attempt++) {
+		/* The preconditions must hold for every batch, not just at the
+		 * start: if authority or compatibility mode is switched, stop. */
+		if (wc_hpos_authoritative(e->main, &auth, err) == 0 && wc_compat_mode(e->main, &compat, err) == 0) {
+			if (!auth || compat) {
+				herr_set(err, HX_PROBLEM, "HPOS stopped being authoritative or compatibility mode was "
+					 "switched on during the run; stopped before the next batch");
+				goto out;
+			}
+			if (db_get_u64(e->main, hi, &found, err, "%s", sql.buf) == 0)
+				break;
+		}
+		if (db_errclass(e->main) == DBE_FATAL || db_errclass(e->main) == DBE_ACCESS ||
+		    attempt >= o->max_retries)
+			goto out;
+		if (db_errclass(e->main) == DBE_LOST) {
+			if (runlock_reconnect(e->main, o->runlock_name, 1, o->max_retries, err) < 0)
+				goto out;
+		} else {
+			retry_backoff(attempt + 1);
+		}
+	}
+	rc = 0;
+	if (found) {
+		*lo = e->cursor;
+		e->cursor = *hi;
+		rc = 1;
+	}
+out:
+	sb_release(&sql);
+	return rc;
+}
+
+static void fail_run(struct engine *e, const struct herr *err)
+{
+	if (e->stop != 2) {
+		e->err = *err;
+		e->stop = 2;
+	}
+}
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	struct engine *e = w->e;
+	const struct cleanup_opts *o = e->o;
+	struct batch b = { NULL, 0, 0 };
+	struct strbuf msg = STRBUF_INIT, ev = STRBUF_INIT;
+	struct herr err = { 0, "" };
+
+	for (;;) {
+		struct cleanup_stats times;
+		uint64_t lo = 0, hi = 0, meta = 0, changed = 0;
+		unsigned attempt = 0;
+		enum attempt a;
+		int c;
+
+		pthread_mutex_lock(&e->mu);
+		c = e->stop ? 0 : claim(e, &lo, &hi, &err);
+		if (c < 0)
+			fail_run(e, &err);
+		else if (c == 0 && !e->stop)
+			e->stop = 1;
+		pthread_mutex_unlock(&e->mu);
+		if (c <= 0)
+			break;
+
+		memset(&times, 0, sizeof(times));
+		for (;;) {
+			a = do_batch(w->db, o, lo, hi, &b, &meta, &changed, &times, &err);
+			if (a == ATT_OK || a == ATT_FATAL)
+				break;
+			if (attempt++ >= o->max_retries) {
+				herr_prefix(&err, "giving up after %u attempts", attempt);
+				err.code = HX_TEMPFAIL;
+				a = ATT_FATAL;
+				break;
+			}
+			pthread_mutex_lock(&e->mu);
+			e->st->retries++;
+			pthread_mutex_unlock(&e->mu);
+			out_event("batch_retried", a == ATT_RETRY ? "\"reason\":\"lock\"" : "\"reason\":\"connection\"");
+			out_debug("cleanup batch after %llu: %s; retrying (%u)", (unsigned long long)lo, err.msg, attempt);
+			if (a == ATT_LOST) {
+				if (runlock_reconnect(w->db, o->runlock_name, w->is_main, o->max_retries, &err) < 0) {
+					a = ATT_FATAL;
+					break;
+				}
+			} else {
+				retry_backoff(attempt);
+			}
+		}
+
+		pthread_mutex_lock(&e->mu);
+		if (a == ATT_FATAL) {
+			fail_run(e, &err);
+			pthread_mutex_unlock(&e->mu);
+			break;
+		}
+		e->st->t_select += times.t_select;
+		e->st->t_backup += times.t_backup;
+		e->st->t_write += times.t_write;
+		e->st->batches++;
+		e->st->seen += b.n;
+		e->st->meta_rows += meta;
+		e->st->posts_changed += changed;
+		for (unsigned i = 0; i < b.n; i++) {
+			struct cand *cd = &b.c[i];
+
+			if (cd->v == V_CLEAN) {
+				e->st->cleaned++;
+				continue;
+			}
+			if (cd->v == V_NEWER)
+				e->st->skipped_newer++;
+			else
+				e->st->refused++;
+			out_warning("An error occurred while cleaning up order %llu: %s", (unsigned long long)cd->id,
+				    verdict_text(cd, &msg));
+			sb_reset(&ev);
+			sb_addf(&ev, "\"order_id\":%llu,\"reason\":\"%s\"", (unsigned long long)cd->id,
+				cd->v == V_NEWER ? "post_newer" : cd->v == V_NO_HPOS ? "not_in_hpos" : "not_an_order_type");
+			out_event("order_skipped", ev.buf);
+		}
+		if (!e->stop) {
+			/* Progress and throttling, one worker at a time: a pause
+			 * here holds the others at their next claim. */
+			if (o->max_runtime > 0 && now_mono() - e->t0 >= o->max_runtime) {
+				e->st->stop_reason = 1;
+				e->stop = 1;
+			} else if (o->between && o->between(o->arg, e->st)) {
+				e->st->stop_reason = 3;
+				e->stop = 1;
+			}
+		}
+		pthread_mutex_unlock(&e->mu);
+	}
+	batch_clear(&b);
+	free(b.c);
+	sb_release(&msg);
+	sb_release(&ev);
+	return NULL;
+}
+
+int cleanup_run(struct db *db, const struct cleanup_opts *o, struct cleanup_stats *st, struct herr *err)
+{
+	struct engine e;
+	unsigned jobs = o->jobs ? o->jobs : 1, started = 0;
+	struct worker *w = xcalloc(jobs, sizeof(*w));
+	int rc = 0;
+
+	memset(st, 0, sizeof(*st));
+	memset(&e, 0, sizeof(e));
+	pthread_mutex_init(&e.mu, NULL);
+	e.main = db;
+	e.o = o;
+	e.st = st;
+	e.t0 = now_mono();
+	if (jobs == 1) {
+		w[0].e = &e;
+		w[0].db = db;
+		w[0].is_main = 1;
+		work(&w[0]);
+	} else {
+		for (unsigned i = 0; i < jobs; i++) {
+			w[i].e = &e;
+			if (db_clone(db, &w[i].db, err) < 0) {
+				pthread_mutex_lock(&e.mu);
+				fail_run(&e, err);
+				pthread_mutex_unlock(&e.mu);
+				break;
+			}
+			if (pthread_create(&w[i].th, NULL, work, &w[i]) != 0) {
+				db_close(w[i].db);
+				w[i].db = NULL;
+				herr_set(err, HX_INTERNAL, "cannot start a worker thread");
+				pthread_mutex_lock(&e.mu);
+				fail_run(&e, err);
+				pthread_mutex_unlock(&e.mu);
+				break;
+			}
+			started++;
+		}
+		for (unsigned i = 0; i < started; i++)
+			pthread_join(w[i].th, NULL);
+		for (unsigned i = 0; i < jobs; i++)
+			if (w[i].db)
+				db_close(w[i].db);
+	}
+	if (e.stop == 2) {
+		*err = e.err;
+		rc = -1;
+	}
+	pthread_mutex_destroy(&e.mu);
+	free(w);
+	return rc;
+}
+
+int cleanup_has_returning(struct db *db, int *yes, struct herr *err)
+{
+	char *v = NULL;
+	const char *env = getenv("HPOSCTL_NO_RETURNING"); /* test knob: the MySQL path */
+
+	*yes = 0;
+	if (db_get_str(db, &v, err, "SELECT VERSION()") < 0)
+		return -1;
+	if (v && strstr(v, "MariaDB") && !(env && *env == '1'))
+		*yes = 1;
+	free(v);
+	return 0;
+}

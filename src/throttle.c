@@ -1,0 +1,129 @@
+/* throttle.c - pausing and stopping between batches (see throttle.h). */
+#include "throttle.h"
+#include "hposctl.h"
+#include "output.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+int throttle_parse_load(const char *s, const char *flag, struct loadspec *l, struct herr *err)
+{
+	const char *eq;
+	size_t n;
+
+	if (!s)
+		return 0;
+	eq = strchr(s, '=');
+	n = eq ? (size_t)(eq - s) : 0;
+	if (!eq || n == 0 || n >= sizeof(l->name) || parse_u64(eq + 1, &l->limit) < 0)
+		return herr_set(err, HX_USAGE, "--%s expects VAR=N, e.g. Threads_running=25, got \"%s\"", flag, s);
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return herr_set(err, HX_USAGE, "--%s: \"%.*s\" is not a status variable name", flag, (int)n, s);
+	memcpy(l->name, s, n);
+	l->name[n] = '\0';
+	l->set = 1;
+	return 0;
+}
+
+int throttle_init(struct throttle *t, const char *max_load, const char *critical_load,
+		  const char *pause_file, struct herr *err)
+{
+	memset(t, 0, sizeof(*t));
+	t->pause_file = pause_file;
+	if (throttle_parse_load(max_load, "max-load", &t->max_load, err) < 0 ||
+	    throttle_parse_load(critical_load, "critical-load", &t->critical, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int status_value(struct db *db, const char *name, uint64_t *v)
+{
+	struct db_result *res = NULL;
+	struct db_row row;
+	struct herr e;
+	int found = 0;
+
+	if (db_runf(db, DB_READ, &res, &e, "SHOW GLOBAL STATUS LIKE '%s'", name) < 0)
+		return -1;
+	if (db_fetch(res, &row) && row.vals[1]) {
+		*v = strtoull(row.vals[1], NULL, 10);
+		found = 1;
+	}
+	db_free_result(res);
+	return found ? 0 : -1;
+}
+
+void sleep_seconds(double s)
+{
+	struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
+
+	nanosleep(&ts, NULL);
+}
+
+void retry_backoff(unsigned attempt)
+{
+	double base = 0.05 * (double)(1u << (attempt < 7 ? attempt : 7));
+	double jitter = (double)(rand() % 1000) / 1000.0;
+	double s = base * (0.5 + jitter);
+
+	sleep_seconds(s > 5 ? 5 : s);
+}
+
+int throttle_wait(struct db *db, struct throttle *t)
+{
+	int announced = 0;
+	uint64_t v;
+	double paused_at = now_mono();
+
+	for (;;) {
+		struct stat sb;
+		const char *why = NULL;
+		char buf[160];
+
+		if (hpos_interrupted)
+			return 1;
+		if (t->critical.set && status_value(db, t->critical.name, &v) == 0 && v > t->critical.limit) {
+			snprintf(t->critical_msg, sizeof(t->critical_msg), "critical load: %s = %llu exceeds %llu",
+				 t->critical.name, (unsigned long long)v, (unsigned long long)t->critical.limit);
+			t->critical_hit = 1;
+			return 1;
+		}
+		if (t->pause_file && stat(t->pause_file, &sb) == 0) {
+			snprintf(buf, sizeof(buf), "pause file %s exists", t->pause_file);
+			why = buf;
+		} else if (t->max_load.set && status_value(db, t->max_load.name, &v) == 0 && v > t->max_load.limit) {
+			snprintf(buf, sizeof(buf), "%s = %llu exceeds --max-load %llu", t->max_load.name,
+				 (unsigned long long)v, (unsigned long long)t->max_load.limit);
+			why = buf;
+		} else if (t->extra) {
+			why = t->extra(t->extra_arg, t, now_mono() - paused_at, buf, sizeof(buf));
+			if (t->critical_hit)
+				return 1;
+		}
+		if (!why)
+			break;
+		if (!announced) {
+			struct strbuf ev = STRBUF_INIT;
+
+			out_log("Paused: %s.", why);
+			sb_adds(&ev, "\"reason\":");
+			sb_add_json_str(&ev, why, strlen(why));
+			out_event("paused", ev.buf);
+			sb_release(&ev);
+			announced = 1;
+		}
+		sleep_seconds(1.0);
+	}
+	if (announced) {
+		char ev[64];
+
+		out_log("Resumed after %.0f s.", now_mono() - paused_at);
+		snprintf(ev, sizeof(ev), "\"paused_seconds\":%.1f", now_mono() - paused_at);
+		out_event("resumed", ev);
+	}
+	return 0;
+}
