@@ -41,7 +41,12 @@ rerun_equals() {
 		sql tsf_now "CREATE TABLE wp_$t LIKE tsf.wp_$t; INSERT INTO wp_$t SELECT * FROM tsf.wp_$t"
 	done
 	hpos tsf_now $SYNC > /dev/null 2>&1
-	assert_eq 0 "$(hpos_diff tsf tsf_now)" "$1: result equals an uninterrupted sync"
+	d=$(hpos_diff tsf tsf_now)
+	assert_eq 0 "$d" "$1: result equals an uninterrupted sync"
+	if [ "$d" != 0 ]; then # what differs, for the log
+		hpos tsf verify_cot_data --verbose 2>&1 | head -60 | sed 's/^/#   /'
+		grep -v "^Warning: Lost" "$SBX/tsf.err" | head -20 | sed 's/^/#   sync: /'
+	fi
 	assert_eq 0 "$(dup_meta tsf)" "$1: no duplicated meta rows"
 	assert_eq 0 "$(incomplete tsf)" "$1: every wc_orders row has its address and operational rows"
 }
