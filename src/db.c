@@ -328,7 +328,11 @@ int db_run(struct db *db, enum db_kind kind, const char *sql, size_t len,
 	if (res) {
 		MYSQL_RES *r = mysql_store_result(db->m);
 
-		if (!r && mysql_field_count(db->m))
+		/* A connection lost while the rows arrive leaves no result and,
+		 * with Connector/C, no field count either: only the errno tells
+		 * it from a statement that has no result set.  Taking it for an
+		 * empty result once made sync write orders without their meta. */
+		if (!r && (mysql_field_count(db->m) || mysql_errno(db->m)))
 			return set_error(db, err, "reading result failed");
 		*res = xcalloc(1, sizeof(**res));
 		(*res)->res = r;
@@ -337,6 +341,8 @@ int db_run(struct db *db, enum db_kind kind, const char *sql, size_t len,
 		/* A statement that returned rows nobody asked for: drain them. */
 		MYSQL_RES *r = mysql_store_result(db->m);
 
+		if (!r && mysql_errno(db->m))
+			return set_error(db, err, "reading result failed");
 		mysql_free_result(r);
 	}
 	debug_sql("SQL", sql, len, now_mono() - t0);
