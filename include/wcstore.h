@@ -80,6 +80,11 @@ void wc_cleanup_from_where(struct db *db, const struct typelist *types, const ch
 /* wc_get_rounding_precision(): max(woocommerce_price_num_decimals + 2, 6). */
 int wc_rounding_precision(struct db *db, int *prec, struct herr *err);
 
+/* Delete the address rows of these orders whose address_type is neither
+ * billing nor shipping (verify --re-migrate: sync upserts the two real
+ * rows but never removes others). */
+int wc_delete_extra_addresses(struct db *db, const uint64_t *ids, unsigned n, struct herr *err);
+
 /* "{prefix}{suffix}" backtick-quoted, appended to sb. */
 void wc_table(struct db *db, struct strbuf *sb, const char *suffix);
 

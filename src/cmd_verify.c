@@ -122,6 +122,21 @@ static int remigrate(struct ctx *c, const struct verify_opts *vo, struct vresult
 	so.runlock_name = c->cfg.lock_name;
 	rc = sync_to_hpos(c->db, &so, &st, err);
 	free(ranges);
+	if (rc == 0) {
+		/* Address rows of another type: sync writes the two real ones
+		 * but leaves others; with posts authoritative they go. */
+		uint64_t *extra = xcalloc(n + 1, sizeof(*extra));
+		unsigned ne = 0;
+
+		for (unsigned i = 0; i < res->n; i++)
+			for (unsigned k = 0; res->o[i].remigratable && k < res->o[i].n; k++)
+				if (res->o[i].e[k].kind == VE_ROW_EXTRA) {
+					extra[ne++] = res->o[i].id;
+					break;
+				}
+		rc = wc_delete_extra_addresses(c->db, extra, ne, err);
+		free(extra);
+	}
 	if (rc < 0) {
 		free(ids);
 		return -1;

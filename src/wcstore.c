@@ -511,3 +511,21 @@ int wc_cleanup_candidates(struct db *db, const struct typelist *types, uint64_t 
 {
 	return wc_cleanup_candidates_in(db, types, NULL, n, err);
 }
+
+int wc_delete_extra_addresses(struct db *db, const uint64_t *ids, unsigned n, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	int rc;
+
+	if (!n)
+		return 0;
+	sb_adds(&sql, "DELETE FROM ");
+	wc_table(db, &sql, "wc_order_addresses");
+	sb_adds(&sql, " WHERE order_id IN (");
+	for (unsigned i = 0; i < n; i++)
+		sb_addf(&sql, "%s%llu", i ? "," : "", (unsigned long long)ids[i]);
+	sb_adds(&sql, ") AND BINARY address_type NOT IN ('billing', 'shipping')");
+	rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
+	sb_release(&sql);
+	return rc;
+}
