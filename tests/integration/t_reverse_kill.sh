@@ -130,5 +130,42 @@ for point in "$@"; do
 	fi
 done
 [ "$kills" -ge 1 ] && ok "$kills of $round reverse syncs were killed mid-run" || fail "no reverse sync was killed mid-run"
+
+# Killed while the deletion markers are processed (the last phase, highest
+# order first): a trigger makes the delete of the first marked order's post
+# sleep, so the kill lands inside that batch's transaction.
+idle() { # no session left on DB (a killed client's statement ends first)
+	i=0
+	while [ "$(sql_root "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = '$1' AND ID <> CONNECTION_ID()")" != 0 ] && [ $i -lt 150 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+}
+tag="SIGKILL while deleting marked orders"
+reset $K
+x=$(sql $K "SELECT MAX(order_id) FROM wp_wc_orders_meta WHERE meta_key = '_deleted_from'")
+sql $K "CREATE TRIGGER rsk_slow BEFORE DELETE ON wp_posts FOR EACH ROW SET @s = IF(OLD.ID = $x, SLEEP(3), 0)"
+"$HPOSCTL" --socket "$SBX/mysqld.sock" --user root --dbname $K $SYNC > "$SBX/rsk.out" 2> "$SBX/rsk.err" &
+pid=$!
+i=0
+until [ "$(sql_root "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = '$K' AND STATE = 'User sleep'")" = 1 ] || [ $i -ge 200 ]; do
+	sleep 0.05; i=$((i + 1))
+done
+kill -KILL $pid 2>/dev/null
+{ wait $pid; } 2>/dev/null
+krc=$?
+assert_eq 137 "$krc" "$tag: killed in the marker phase"
+[ "$krc" = 137 ] && kills=$((kills + 1))
+idle $K
+sql $K "DROP TRIGGER rsk_slow"
+assert_eq 0 "$(sql $K "SELECT COUNT(*) FROM wp_posts WHERE post_type = 'shop_order_placehold'")" "$tag: every order was backfilled before the kill"
+assert_eq "1 1" "$(sql $K "SELECT CONCAT((SELECT COUNT(*) FROM wp_posts WHERE ID = $x), ' ', (SELECT COUNT(*) FROM wp_wc_orders_meta WHERE order_id = $x AND meta_key = '_deleted_from'))")" \
+	"$tag: the killed batch rolled back (post $x and its marker are still there)"
+run hpos $K $SYNC
+assert_eq 0 "$rc" "$tag: the rerun exits 0"
+assert_contains "$out" "orders deleted from HPOS were removed from posts." "$tag: the rerun processes the markers"
+assert_eq 0 "$(posts_diff $K $REF)" "$tag: posts and postmeta equal the uninterrupted reverse sync's (exact diff)"
+assert_eq 0 "$(leftovers $K)" "$tag: no placeholder or deletion marker left"
+run hpos $K verify_cot_data
+assert_eq 0 "$rc" "$tag: verify_cot_data exits 0"
 echo "# summary: kills=$kills retries=0 bad_inputs=0"
 finish
