@@ -114,7 +114,7 @@ soak: deps
 	@LIVE_SECONDS=$${LIVE_SECONDS:-120} TSK_ORDERS=$${TSK_ORDERS:-20000} \
 	 TSK_DELAYS="$$(awk 'BEGIN { srand(); for (i = 0; i < 20; i++) printf "%.2f%s ", 0.1 + rand() * 3, (i % 5 == 4 ? "nt" : "") }')" \
 	 RSK_POINTS="$$(awk 'BEGIN { srand(); rand(); for (i = 0; i < 20; i++) printf "%.2f ", 0.02 + rand() * 0.93 }')" \
-	 TCK_KILLS=$${TCK_KILLS:-20} DL_ROUNDS=$${DL_ROUNDS:-10} DL_ORDERS=$${DL_ORDERS:-5000} \
+	 RSK_ORDERS=$${RSK_ORDERS:-5000} TCK_KILLS=$${TCK_KILLS:-20} DL_ROUNDS=$${DL_ROUNDS:-10} DL_ORDERS=$${DL_ORDERS:-5000} \
 	 tests/integration/run.sh $(O) $(SOAK_TESTS:%=tests/integration/%.sh)
 
 demo: deps

@@ -4,7 +4,7 @@
 # multiset of (post_id, meta_key, meta_value), meta_id aside), with no
 # duplicated postmeta, no placeholder or deletion marker left, and
 # verify_cot_data exit 0.
-# The store (3,000 generated orders): a third of the order posts are
+# The store (1,500 generated orders): a third of the order posts are
 # placeholders without meta (as `wp wc hpos cleanup` leaves them), a third
 # were changed on the HPOS side (status, date_updated_gmt, a meta added, one
 # deleted, one rewritten), and 30 orders were deleted in HPOS with an
@@ -15,7 +15,7 @@
 . "$TOP/tests/integration/lib.sh"
 
 SRC=rsk_src REF=rsk_ref K=rsk_kill
-ORDERS=${RSK_ORDERS:-3000}
+ORDERS=${RSK_ORDERS:-1500}
 SYNC="sync --settle 0 --batch-size 20"
 if [ ! -x "${STOREGEN:-}" ]; then fail "storegen not built"; finish; fi
 "$STOREGEN" --socket "$SBX/mysqld.sock" --database $SRC --create --orders $ORDERS --seed 3 --quiet
@@ -98,7 +98,7 @@ assert_eq 0 "$rc" "uninterrupted: verify_cot_data exits 0"
 
 copy $SRC $K
 kills=0 round=0
-set -- ${RSK_POINTS:-0.1 0.3 0.5 0.75}
+set -- ${RSK_POINTS:-0.2 0.45 0.7}
 last=$#
 for point in "$@"; do
 	round=$((round + 1))
