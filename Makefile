@@ -103,13 +103,19 @@ bench: deps
 	@$(MAKE) --no-print-directory build-all
 	@tests/bench/run.sh $(O)
 
-# The long fault suite: a 2-minute live shop beside sync, and sync killed
-# at 20 random moments on a larger store.
+# The long fault suite: 2-minute live shops beside forward and reverse
+# sync; forward sync, reverse sync and cleanup each killed at 20 random
+# moments; 10 provoked deadlocks per run; the bad-input corpus.  run.sh
+# ends with the totals (kills survived, retries absorbed, bad inputs).
+SOAK_TESTS = t_live_writer t_live_writer_hpos t_sync_kill t_reverse_kill t_cleanup_kill \
+             t_sync_deadlock t_sync_faults t_reverse_faults t_bad_input
 soak: deps
 	@$(MAKE) --no-print-directory build-all
 	@LIVE_SECONDS=$${LIVE_SECONDS:-120} TSK_ORDERS=$${TSK_ORDERS:-20000} \
 	 TSK_DELAYS="$$(awk 'BEGIN { srand(); for (i = 0; i < 20; i++) printf "%.2f%s ", 0.1 + rand() * 3, (i % 5 == 4 ? "nt" : "") }')" \
-	 tests/integration/run.sh $(O) tests/integration/t_live_writer.sh tests/integration/t_sync_kill.sh tests/integration/t_sync_faults.sh
+	 RSK_POINTS="$$(awk 'BEGIN { srand(); rand(); for (i = 0; i < 20; i++) printf "%.2f ", 0.02 + rand() * 0.93 }')" \
+	 RSK_ORDERS=$${RSK_ORDERS:-5000} TCK_KILLS=$${TCK_KILLS:-20} DL_ROUNDS=$${DL_ROUNDS:-10} DL_ORDERS=$${DL_ORDERS:-5000} \
+	 tests/integration/run.sh $(O) $(SOAK_TESTS:%=tests/integration/%.sh)
 
 demo: deps
 	@$(MAKE) --no-print-directory build-all
@@ -130,7 +136,7 @@ help:
 	@echo "  asan     the same suite built with ASan + UBSan (build-asan/)"
 	@echo "  fuzz     libFuzzer targets (clang): config, wp-config.php, DB_HOST, replica DSN parsers, FUZZ_SECONDS each"
 	@echo "  bench    generate 100k and 1M-order stores and measure sync against plain SQL"
-	@echo "  soak     the long fault suite: 2-minute live shop, 20 random kills"
+	@echo "  soak     the long fault suite: 2-minute live shops, 20 random kills of sync, reverse sync, cleanup"
 	@echo "  demo     a guided tour: sandbox MariaDB, 50,000-order store, status/sync/verify"
 	@echo "  install  install binary and man page (PREFIX=$(PREFIX), DESTDIR=)"
 	@echo "  clean    remove build directories"

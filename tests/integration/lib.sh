@@ -88,6 +88,12 @@ hpos_checksum() {
 	echo "$s"
 }
 
+# retried TEXT: N from sync's "Batches retried ...: N." line, else 0.
+retried() {
+	_n=$(printf '%s\n' "$1" | sed -n 's/.*Batches retried after deadlocks, lock waits or lost connections: \([0-9]*\)\..*/\1/p' | head -1)
+	echo "${_n:-0}"
+}
+
 finish() {
 	[ "$failures" = 0 ]
 	exit $?

@@ -26,8 +26,18 @@ for t in $tests; do
 		fail=$((fail + 1)); status=FAIL; failed="$failed $name"
 	fi
 	echo "$status $name ($(( $(date +%s) - start ))s, $(grep -c '^ok' "$SBX/$name.log") checks)"
+	grep '^# summary:' "$SBX/$name.log" | sed 's/^# /    /'
 	[ $status = FAIL ] && sed 's/^/    /' "$SBX/$name.log" | grep -v '^    ok' | tail -40
 done
+# Fault counts: each fault test prints "# summary: key=N ..." lines
+# (kills, retries, bad_inputs, ...); the totals over the tests run.
+cat "$SBX"/t_*.log 2>/dev/null | awk '
+	/^# summary:/ { for (i = 3; i <= NF; i++) if (split($i, kv, "=") == 2 && kv[2] ~ /^[0-9]+$/) { if (!(kv[1] in n)) k[++nk] = kv[1]; n[kv[1]] += kv[2] } }
+	END {
+		s = sprintf("kills=%d retries=%d bad_inputs=%d", n["kills"], n["retries"], n["bad_inputs"])
+		for (i = 1; i <= nk; i++) if (k[i] != "kills" && k[i] != "retries" && k[i] != "bad_inputs") s = s " " k[i] "=" n[k[i]]
+		print "fault summary: " s
+	}'
 echo "integration: $pass passed, $fail failed${failed:+ ($failed )}"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

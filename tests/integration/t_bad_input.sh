@@ -113,4 +113,5 @@ wait $holder
 tcase "dry run" 0 "Dry run" H sync --dry-run
 
 [ "$cases" -ge 40 ] && ok "$cases bad-input cases" || fail "only $cases cases"
+echo "# summary: kills=0 retries=0 bad_inputs=$cases"
 finish

@@ -143,4 +143,43 @@ assert_eq 0 "$(legacy_diff g_kill g_kill_ref)" "B: result equals the uninterrupt
 assert_eq 3 "$(grep -c '^-- hposctl cleanup backup' "$B")" "B: three runs appended to one backup file"
 $M < "$B"
 assert_eq 0 "$(legacy_diff g_kill g_kill_before)" "B: the backup file restores everything, row for row"
+kills=2 # A and B
+
+# --- D: TCK_KILLS more SIGKILLs at random moments (`make soak`: 20) --------
+# Each round starts from the store as it was before cleanup (the previous
+# round's backup restored it), kills a run after a random number of
+# batches (1..100 of about 125) or a random time, restarts it with the same
+# backup file, compares with the uninterrupted run and restores again.
+k=0
+while [ $k -lt "${TCK_KILLS:-1}" ]; do
+	k=$((k + 1))
+	B="$WORK/soak_$k.sql"
+	r=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
+	jobs=$((1 + r % 2))
+	hpos_bg g_kill cleanup all --yes --batch-size 25 --jobs $jobs --backup-file "$B" > "$WORK/d.out" 2>&1 &
+	pid=$!
+	if [ $((r % 3)) = 0 ]; then
+		at="$(awk "BEGIN { printf \"%.2f\", 0.05 + ($r % 100) / 100 }")s"
+		sleep ${at%s}
+	else
+		at="$((1 + r % 100)) batches"
+		wait_chunks "$B" $((1 + r % 100))
+	fi
+	kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; krc=$?
+	n2=$(sql g_kill "SELECT COUNT(*) FROM wp_posts WHERE post_type = 'shop_order_placehold'")
+	tag="D$k: SIGKILL after $at (--jobs $jobs)"
+	if [ "$krc" = 137 ] && [ "$n2" -lt "$total" ]; then
+		kills=$((kills + 1))
+		echo "# $tag: $n2 of $total placeholders"
+	else
+		echo "# note: $tag: the run had ended ($krc, $n2 of $total placeholders)"
+	fi
+	idle g_kill
+	run hpos g_kill cleanup all --yes --batch-size 25 --backup-file "$B"
+	assert_eq 0 "$rc" "$tag: the restarted run exits 0"
+	assert_eq 0 "$(legacy_diff g_kill g_kill_ref)" "$tag: result equals the uninterrupted run, row for row"
+	$M < "$B"
+	assert_eq 0 "$(legacy_diff g_kill g_kill_before)" "$tag: the backup file restores everything, row for row"
+done
+echo "# summary: kills=$kills signals=1 conn_kills=1 retries=0 bad_inputs=0"
 finish

@@ -77,13 +77,15 @@ shop() { # runs LIVE_SECONDS; prints the number of ticks and new-order batches
 
 shop > "$SBX/tlw.shop" 2> "$SBX/tlw.shop.err" &
 shop_pid=$!
-runs=0 bad=0 synced=0
+runs=0 bad=0 synced=0 retries=0
 while kill -0 $shop_pid 2>/dev/null; do
 	run hpos $D --json sync --settle 2 --batch-size 200
 	runs=$((runs + 1))
 	[ "$rc" = 0 ] || { bad=$((bad + 1)); echo "# sync run $runs exited $rc: $(echo "$err" | tail -2)"; }
 	n=$(echo "$out" | sed -n 's/.*"event":"done".*"synced":\([0-9]*\).*/\1/p')
 	synced=$((synced + ${n:-0}))
+	n=$(echo "$out" | sed -n 's/.*"event":"done".*"retries":\([0-9]*\).*/\1/p')
+	retries=$((retries + ${n:-0}))
 done
 wait $shop_pid
 assert_eq 0 "$?" "the shop ran without SQL errors $(cat "$SBX/tlw.shop.err")"
@@ -114,4 +116,5 @@ assert_eq 0 "$rc" "reference sync exits 0"
 assert_eq 0 "$(hpos_diff $D ${D}_ref)" "HPOS after the live run equals a from-scratch sync of the final posts"
 assert_eq 0 "$(sql $D "SELECT COUNT(*) FROM wp_wc_orders o LEFT JOIN wp_posts p ON p.ID = o.id WHERE p.ID IS NULL")" "no HPOS order whose post was deleted"
 assert_eq 0 "$(sql $D "SELECT COUNT(*) FROM wp_wc_orders_meta WHERE meta_key IN ('_deleted_from', 'deleted_from')")" "every deletion marker was processed"
+echo "# summary: kills=0 retries=$retries live_sync_runs=$runs bad_inputs=0"
 finish

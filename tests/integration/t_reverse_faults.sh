@@ -50,6 +50,7 @@ wait $pid; rc=$?
 o=$(cat "$SBX/rfault.out")
 assert_eq 0 "$rc" "reverse sync survives a killed connection (exit 0)"
 assert_contains "$o" "Lost the database connection; reconnecting." "it says it reconnected"
+r1=$(retried "$o")
 assert_eq 0 "$(posts_diff fx_rf fx_rf_ref)" "result equals an undisturbed reverse sync"
 assert_eq 0 "$(sql fx_rf "SELECT COUNT(*) FROM wp_posts WHERE post_type = 'shop_order_placehold'")" "no placeholder left"
 
@@ -67,4 +68,5 @@ wait $holder
 assert_eq 0 "$rc" "reverse sync finishes beside a session holding a row lock it needs"
 assert_contains "$out" "Batches retried after deadlocks, lock waits or lost connections" "the lock-wait timeouts were retried"
 assert_eq 0 "$(posts_diff fx_rlw fx_rf_ref)" "result equals an undisturbed reverse sync"
+echo "# summary: kills=0 conn_kills=$killed retries=$((r1 + $(retried "$out"))) bad_inputs=0"
 finish

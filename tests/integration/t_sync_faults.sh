@@ -37,6 +37,7 @@ o=$(cat "$SBX/fault.out")
 assert_eq 0 "$rc" "sync survives killed connections (exit 0)"
 assert_contains "$o" "Lost the database connection; reconnecting." "it says it reconnected"
 assert_contains "$o" "Batches retried" "it counts the retries"
+r1=$(retried "$o")
 assert_eq 0 "$(hpos_diff fx_fault fx_fault_ref)" "result equals an uninterrupted run"
 assert_eq 0 "$(sql fx_fault "SELECT COUNT(*) FROM (SELECT order_id, meta_key, meta_value, COUNT(*) c FROM wp_wc_orders_meta GROUP BY order_id, meta_key, meta_value) x JOIN (SELECT post_id, meta_key, meta_value, COUNT(*) c FROM wp_postmeta GROUP BY post_id, meta_key, meta_value) y ON y.post_id = x.order_id AND BINARY y.meta_key = BINARY x.meta_key AND BINARY y.meta_value = BINARY x.meta_value WHERE x.c > y.c")" "no duplicated meta rows"
 assert_eq 0 "$(hpos fx_fault count_unmigrated --porcelain)" "nothing left pending"
@@ -57,6 +58,8 @@ sql_root "SET GLOBAL innodb_lock_wait_timeout = 50"
 wait $holder
 assert_eq 0 "$rc" "sync finishes beside a session holding a row lock it needs"
 assert_contains "$out" "Batches retried after deadlocks, lock waits or lost connections" "the lock-wait timeouts were retried and counted"
+r2=$(retried "$out")
 assert_eq 2210 "$(sql fx_lockwait "SELECT COUNT(*) FROM wp_wc_orders")" "every order migrated"
 assert_eq 0 "$(hpos_diff fx_lockwait fx_fault_ref)" "result equals an uninterrupted run"
+echo "# summary: kills=0 conn_kills=$killed retries=$((r1 + r2)) bad_inputs=0"
 finish
