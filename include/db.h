@@ -59,6 +59,23 @@ int db_run(struct db *db, enum db_kind kind, const char *sql, size_t len,
 int db_runf(struct db *db, enum db_kind kind, struct db_result **res, struct herr *err,
 	    const char *fmt, ...) HPOS_PRINTF(5, 6);
 
+/* One column of a bulk statement: either u64 (one value a row) or s/len
+ * (one string a row). */
+struct db_bulk_col {
+	const uint64_t *u64;
+	const char *const *s;
+	const unsigned long *len;
+};
+#define DB_BULK_MAX_COLS 8
+
+/* Run one prepared statement (sql with ? placeholders) for nrows rows at
+ * once (MariaDB array binding: one round trip, no SQL text to parse).
+ * Returns 0, -1 with err filled (errors classified as db_run()'s), or 1
+ * when the server cannot run it so (not MariaDB, statement-based binlog):
+ * nothing was run, use db_run() with the rows as SQL text. */
+int db_run_bulk(struct db *db, const char *sql, size_t len, const struct db_bulk_col *cols,
+		unsigned ncols, unsigned nrows, struct herr *err);
+
 /* Class and server errno of the last failed statement. */
 enum db_errclass db_errclass(const struct db *db);
 unsigned db_errno(const struct db *db);

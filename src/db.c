@@ -5,6 +5,7 @@
 #include <errmsg.h>
 #include <mysql.h>
 #include <mysqld_error.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,9 @@ struct db {
 	unsigned last_errno;
 	enum db_errclass last_class;
 	double reconnect_window; /* seconds db_reconnect() keeps trying */
+	int bulk_off;            /* the server refused array binding once */
+	unsigned bulk_warnings;  /* warnings of the last db_run_bulk() */
+	int last_was_bulk;
 };
 
 struct db_result {
@@ -274,7 +278,12 @@ const char *db_name(const struct db *db) { return db->name; }
 unsigned long db_thread_id(struct db *db) { return db->m ? mysql_thread_id(db->m) : 0; }
 enum db_errclass db_errclass(const struct db *db) { return db->last_class; }
 unsigned db_errno(const struct db *db) { return db->last_errno; }
-unsigned db_warning_count(struct db *db) { return db->m ? mysql_warning_count(db->m) : 0; }
+unsigned db_warning_count(struct db *db)
+{
+	if (db->last_was_bulk)
+		return db->bulk_warnings;
+	return db->m ? mysql_warning_count(db->m) : 0;
+}
 uint64_t db_affected_rows(struct db *db) { return db->m ? (uint64_t)mysql_affected_rows(db->m) : 0; }
 
 const char *db_site_collation(struct db *db)
@@ -312,6 +321,7 @@ int db_run(struct db *db, enum db_kind kind, const char *sql, size_t len,
 		*res = NULL;
 	db->last_errno = 0;
 	db->last_class = DBE_NONE;
+	db->last_was_bulk = 0;
 	if (kind == DB_WRITE && db->dry_run) {
 		debug_sql("[dry-run, not run]", sql, len, 0);
 		return 0;
@@ -533,4 +543,99 @@ int db_rollback(struct db *db)
 	db->last_errno = saved;
 	db->last_class = c;
 	return 0;
+}
+
+static int stmt_error(struct db *db, MYSQL_STMT *st, struct herr *err, const char *what)
+{
+	db->last_errno = mysql_stmt_errno(st);
+	db->last_class = classify(db->last_errno);
+	return herr_set(err, class_to_exit(db->last_class), "%s: %s (%u)", what,
+			mysql_stmt_error(st), db->last_errno);
+}
+
+/* What MARIADB_STMT_BULK_SUPPORTED() checks, through the public API. */
+static int bulk_supported(struct db *db)
+{
+	unsigned long caps = 0, ext = 0;
+
+	if (mariadb_get_infov(db->m, MARIADB_CONNECTION_SERVER_CAPABILITIES, &caps) ||
+	    mariadb_get_infov(db->m, MARIADB_CONNECTION_EXTENDED_SERVER_CAPABILITIES, &ext))
+		return 0;
+	return !(caps & CLIENT_MYSQL) && (ext & (MARIADB_CLIENT_STMT_BULK_OPERATIONS >> 32));
+}
+
+int db_run_bulk(struct db *db, const char *sql, size_t len, const struct db_bulk_col *cols,
+		unsigned ncols, unsigned nrows, struct herr *err)
+{
+	MYSQL_BIND bind[DB_BULK_MAX_COLS];
+	MYSQL_STMT *st;
+	unsigned int size = nrows;
+	double t0;
+	int rc = 0;
+
+	db->last_errno = 0;
+	db->last_class = DBE_NONE;
+	db->last_was_bulk = 0;
+	/* HPOSCTL_NO_BULK (set, non-empty): always the SQL-text path, for a
+	 * proxy that mishandles COM_STMT_BULK_EXECUTE, and for the tests. */
+	if (!db->bulk_off && getenv("HPOSCTL_NO_BULK") && *getenv("HPOSCTL_NO_BULK"))
+		db->bulk_off = 1;
+	if (db->bulk_off || ncols == 0 || ncols > DB_BULK_MAX_COLS || nrows == 0)
+		return 1;
+	if (db->dry_run) {
+		debug_sql("[dry-run, not run] bulk", sql, len, 0);
+		return 0;
+	}
+	if (!db->m) {
+		db->last_class = DBE_LOST;
+		return herr_set(err, HX_TEMPFAIL, "not connected to the database");
+	}
+	t0 = now_mono();
+	if (!(st = mysql_stmt_init(db->m)))
+		return set_error(db, err, "preparing a statement failed");
+	if (mysql_stmt_prepare(st, sql, (unsigned long)len)) {
+		rc = stmt_error(db, st, err, "query failed");
+		goto out;
+	}
+	if (!bulk_supported(db)) {
+		db->bulk_off = 1;
+		rc = 1;
+		goto out;
+	}
+	memset(bind, 0, sizeof(bind));
+	for (unsigned i = 0; i < ncols; i++) {
+		if (cols[i].u64) {
+			bind[i].buffer_type = MYSQL_TYPE_LONGLONG;
+			bind[i].buffer = (void *)(uintptr_t)cols[i].u64;
+			bind[i].is_unsigned = 1;
+		} else {
+			bind[i].buffer_type = MYSQL_TYPE_STRING;
+			bind[i].buffer = (void *)(uintptr_t)cols[i].s;
+			bind[i].length = (unsigned long *)(uintptr_t)cols[i].len;
+		}
+	}
+	if (mysql_stmt_attr_set(st, STMT_ATTR_ARRAY_SIZE, &size) || mysql_stmt_bind_param(st, bind)) {
+		rc = stmt_error(db, st, err, "binding parameters failed");
+		goto out;
+	}
+	if (mysql_stmt_execute(st)) {
+		/* A server that logs statement-based binlog refuses bulk
+		 * execution before writing anything: use plain statements. */
+		if (mysql_stmt_errno(st) == ER_BINLOG_NON_SUPPORTED_BULK) {
+			db->bulk_off = 1;
+			rc = 1;
+		} else {
+			debug_sql("SQL failed (bulk):", sql, len, now_mono() - t0);
+			rc = stmt_error(db, st, err, "query failed");
+		}
+		goto out;
+	}
+	db->bulk_warnings = mysql_warning_count(db->m);
+	db->last_was_bulk = 1;
+	if (outst.debug)
+		out_debug("SQL %.*s [%u rows, array-bound] in %.4fs", (int)(len > 400 ? 400 : len), sql, nrows,
+			  now_mono() - t0);
+out:
+	mysql_stmt_close(st);
+	return rc;
 }

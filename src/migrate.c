@@ -49,6 +49,14 @@ struct morder {
 	struct mcol *cols;        /* ncolmaps */
 	size_t meta_off, meta_len; /* tuples in batch->meta */
 	unsigned nmeta;
+	size_t raw_first;         /* its first row in batch->raw */
+};
+
+/* One wc_orders_meta row, unquoted (for array binding): key and value
+ * in batch->rawbuf. */
+struct mraw {
+	size_t koff, voff;
+	unsigned long klen, vlen;
 };
 
 struct batch {
@@ -56,11 +64,18 @@ struct batch {
 	unsigned n;
 	struct strbuf lit;
 	struct strbuf meta;
+	struct mraw *raw;
+	size_t nraw, rawcap;
+	struct strbuf rawbuf;
 	uint64_t last_id;  /* highest ID selected (cursor after this batch) */
+	int upsert;        /* write with ON DUPLICATE KEY UPDATE even if no order
+			    * was in HPOS when read (a plain INSERT met a row) */
 };
 
 /* Outcome of one attempt at a batch. */
-enum attempt { ATT_OK = 0, ATT_RETRY, ATT_LOST, ATT_DATA, ATT_FATAL, ATT_LOCK_LOST };
+enum attempt { ATT_OK = 0, ATT_RETRY, ATT_LOST, ATT_DATA, ATT_FATAL, ATT_LOCK_LOST, ATT_DUP };
+
+#define ER_DUP_ENTRY_ERRNO 1062u
 
 static void batch_reset(struct batch *b)
 {
@@ -73,6 +88,10 @@ static void batch_reset(struct batch *b)
 	b->n = 0;
 	sb_reset(&b->lit);
 	sb_reset(&b->meta);
+	free(b->raw);
+	b->raw = NULL;
+	b->nraw = b->rawcap = 0;
+	sb_reset(&b->rawbuf);
 }
 
 static void batch_release(struct batch *b)
@@ -80,6 +99,7 @@ static void batch_release(struct batch *b)
 	batch_reset(b);
 	sb_release(&b->lit);
 	sb_release(&b->meta);
+	sb_release(&b->rawbuf);
 }
 
 static void skip_order(struct morder *o, const char *fmt, ...) HPOS_PRINTF(2, 3);
@@ -346,8 +366,22 @@ static int load_and_convert(struct db *db, const struct sync_opts *so, struct ba
 				   (int)(klen > 60 ? 60 : klen), key, vlen);
 			continue;
 		}
-		if (o->nmeta == 0)
+		if (o->nmeta == 0) {
 			o->meta_off = b->meta.len;
+			o->raw_first = b->nraw;
+		}
+		if (b->nraw == b->rawcap) {
+			b->rawcap = b->rawcap ? b->rawcap * 2 : 1024;
+			b->raw = xrealloc(b->raw, b->rawcap * sizeof(*b->raw));
+		}
+		b->raw[b->nraw].koff = b->rawbuf.len;
+		b->raw[b->nraw].klen = (unsigned long)klen;
+		sb_add(&b->rawbuf, key, klen);
+		b->raw[b->nraw].voff = b->rawbuf.len;
+		b->raw[b->nraw].vlen = val ? (unsigned long)vlen : 0;
+		if (val)
+			sb_add(&b->rawbuf, val, vlen);
+		b->nraw++;
 		sb_addf(&b->meta, "%s(%llu,", o->nmeta ? "," : "", (unsigned long long)o->id);
 		db_quote(db, &b->meta, key, klen);
 		sb_addc(&b->meta, ',');
@@ -532,11 +566,14 @@ static enum attempt write_batch(struct db *db, const struct sync_opts *so, struc
 	enum attempt a = ATT_OK;
 	unsigned good = 0;
 	uint64_t rows_meta = 0;
+	int upsert = b->upsert;
 
 	*written = 0;
 	for (unsigned i = 0; i < b->n; i++)
-		if (live(&b->o[i]))
+		if (live(&b->o[i])) {
 			good++;
+			upsert |= b->o[i].in_hpos;
+		}
 	if (!good)
 		return ATT_OK;
 	if (wcl_touch(wl, err) != 0)
@@ -578,25 +615,86 @@ static enum attempt write_batch(struct db *db, const struct sync_opts *so, struc
 		}
 	}
 	for (unsigned i = 0; a == ATT_OK && i < b->n;) {
-		unsigned rows = 0;
+		unsigned rows = 0, i0 = i;
+		size_t bytes = 0;
+		int rc = 1;
 
-		sb_reset(&sql);
-		sb_adds(&sql, "INSERT INTO ");
-		wc_table(db, &sql, "wc_orders_meta");
-		sb_adds(&sql, " (`order_id`, `meta_key`, `meta_value`) VALUES ");
-		for (; i < b->n && (rows == 0 || sql.len < packet_budget); i++) {
+		/* The orders of one statement, at most packet_budget bytes of
+		 * SQL tuples (array-bound rows take about as many). */
+		for (; i < b->n && (rows == 0 || bytes < packet_budget); i++) {
 			const struct morder *o = &b->o[i];
 
 			if (!live(o) || !o->nmeta)
 				continue;
-			if (rows)
-				sb_addc(&sql, ',');
-			sb_add(&sql, b->meta.buf + o->meta_off, o->meta_len);
+			bytes += o->meta_len + 1;
 			rows += o->nmeta;
 		}
-		if (rows) {
+		if (!rows)
+			continue;
+		rows_meta += rows;
+		/* Array binding: the server skips parsing thousands of
+		 * literals (about a fifth less server CPU for this insert). */
+		{
+			uint64_t *ids = xcalloc(rows, sizeof(*ids));
+			const char **ks = xcalloc(rows, sizeof(*ks)), **vs = xcalloc(rows, sizeof(*vs));
+			unsigned long *kl = xcalloc(rows, sizeof(*kl)), *vl = xcalloc(rows, sizeof(*vl));
+			unsigned r = 0;
+
+			for (unsigned j = i0; j < i; j++) {
+				const struct morder *o = &b->o[j];
+
+				if (!live(o))
+					continue;
+				for (unsigned q = 0; q < o->nmeta; q++, r++) {
+					const struct mraw *m = &b->raw[o->raw_first + q];
+
+					ids[r] = o->id;
+					ks[r] = b->rawbuf.buf + m->koff;
+					kl[r] = m->klen;
+					vs[r] = b->rawbuf.buf + m->voff;
+					vl[r] = m->vlen;
+				}
+			}
+			const struct db_bulk_col cols[3] = { { ids, NULL, NULL }, { NULL, ks, kl }, { NULL, vs, vl } };
+
+			sb_reset(&sql);
+			sb_adds(&sql, "INSERT INTO ");
+			wc_table(db, &sql, "wc_orders_meta");
+			sb_adds(&sql, " (`order_id`, `meta_key`, `meta_value`) VALUES (?, ?, ?)");
+			rc = db_run_bulk(db, sql.buf, sql.len, cols, 3, rows, err);
+			free(ids);
+			free(ks);
+			free(vs);
+			free(kl);
+			free(vl);
+		}
+		if (rc < 0) {
+			a = classify_failure(db);
+		} else if (rc == 0) {
+			if (!db_dry_run(db) && !so->allow_truncation && db_warning_count(db) > 0) {
+				herr_set(err, HX_INTERNAL, "the server reported %u warning(s) writing the batch (data would be altered)",
+					 db_warning_count(db));
+				a = ATT_DATA;
+			}
+		} else {
+			/* The server cannot: the rows as SQL text. */
+			int first = 1;
+
+			sb_reset(&sql);
+			sb_adds(&sql, "INSERT INTO ");
+			wc_table(db, &sql, "wc_orders_meta");
+			sb_adds(&sql, " (`order_id`, `meta_key`, `meta_value`) VALUES ");
+			for (unsigned j = i0; j < i; j++) {
+				const struct morder *o = &b->o[j];
+
+				if (!live(o) || !o->nmeta)
+					continue;
+				if (!first)
+					sb_addc(&sql, ',');
+				first = 0;
+				sb_add(&sql, b->meta.buf + o->meta_off, o->meta_len);
+			}
 			a = write_stmt(db, so, &sql, err);
-			rows_meta += rows;
 		}
 	}
 	/* Both address rows in one statement, operational data, then
@@ -627,9 +725,18 @@ static enum attempt write_batch(struct db *db, const struct sync_opts *so, struc
 				first = 0;
 				append_tuple(b, &b->o[i], steps[k][j], &sql);
 			}
-		sb_adds(&sql, " ON DUPLICATE KEY UPDATE ");
-		column_list(m, &sql, 1);
+		/* Orders not in wc_orders when read: a plain INSERT, cheaper
+		 * for the server.  Should a row be there after all (left by an
+		 * interrupted --no-transactions run, or written by WooCommerce
+		 * meanwhile), the duplicate-key error sends the whole batch
+		 * round again as an upsert. */
+		if (upsert) {
+			sb_adds(&sql, " ON DUPLICATE KEY UPDATE ");
+			column_list(m, &sql, 1);
+		}
 		a = write_stmt(db, so, &sql, err);
+		if (a == ATT_DATA && !upsert && db_errno(db) == ER_DUP_ENTRY_ERRNO)
+			a = ATT_DUP;
 	}
 	sb_release(&sql);
 	if (a == ATT_OK && wcl_touch(wl, err) != 0)
@@ -861,6 +968,13 @@ static int write_with_retries(struct engine *e, struct db *db, struct batch *b, 
 			} else {
 				retry_backoff(attempt);
 			}
+			continue;
+		case ATT_DUP:
+			/* Rolled back (or, without transactions, partly
+			 * written: the upsert rewrites it whole). */
+			out_debug("batch at order %llu: %s; writing it again as an upsert",
+				  (unsigned long long)b->o[0].id, err->msg);
+			b->upsert = 1;
 			continue;
 		case ATT_LOCK_LOST:
 			herr_set(err, HX_TEMPFAIL, "WooCommerce's migration lock was taken over by another process; "
