@@ -120,7 +120,6 @@ static int run_backfill(int argc, char **argv, struct ctx *c)
 {
 	struct herr err = { 0, "" };
 	struct typelist types = { NULL, 0 };
-	struct strbuf holder = STRBUF_INIT;
 	struct csv keys, props;
 	uint64_t (*ranges)[2] = NULL;
 	const char *from, *to;
@@ -168,11 +167,10 @@ static int run_backfill(int argc, char **argv, struct ctx *c)
 		goto fail;
 	if (typelist_parse(&types, opt_order_types ? opt_order_types : c->cfg.order_types, &err) < 0)
 		goto fail;
-	rc = runlock_take(c->db, c->cfg.lock_name, &holder, &err);
+	rc = runlock_enter(c->db, c->cfg.lock_name, &err);
 	if (rc < 0)
 		goto fail;
 	if (rc == 1) {
-		out_warning("Another hposctl run is active (%s); exiting.", holder.buf);
 		exit_code = HX_TEMPFAIL;
 		goto out;
 	}
@@ -268,7 +266,6 @@ out:
 	free(ranges);
 	csv_release(&keys);
 	csv_release(&props);
-	sb_release(&holder);
 	typelist_release(&types);
 	return exit_code;
 }

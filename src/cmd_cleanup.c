@@ -67,7 +67,7 @@ static int run_cleanup(int argc, char **argv, struct ctx *c)
 {
 	struct herr err = { 0, "" };
 	struct typelist types = { NULL, 0 };
-	struct strbuf holder = STRBUF_INIT, filter = STRBUF_INIT, ev = STRBUF_INIT;
+	struct strbuf filter = STRBUF_INIT, ev = STRBUF_INIT;
 	struct cleanup_opts co;
 	struct cleanup_stats st;
 	struct cleanup_plan plan;
@@ -125,11 +125,10 @@ static int run_cleanup(int argc, char **argv, struct ctx *c)
 	co.between = between;
 	co.arg = &r;
 
-	rc = runlock_take(c->db, c->cfg.lock_name, &holder, &err);
+	rc = runlock_enter(c->db, c->cfg.lock_name, &err);
 	if (rc < 0)
 		goto fail;
 	if (rc == 1) {
-		out_warning("Another hposctl run is active (%s); exiting.", holder.buf);
 		exit_code = HX_TEMPFAIL;
 		goto out;
 	}
@@ -268,7 +267,6 @@ out:
 	if (locked)
 		runlock_release(c->db, c->cfg.lock_name);
 	free(backup_path);
-	sb_release(&holder);
 	sb_release(&filter);
 	sb_release(&ev);
 	typelist_release(&types);

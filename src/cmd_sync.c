@@ -180,7 +180,6 @@ static int sync_main(int argc, char **argv, struct ctx *c)
 {
 	struct herr err = { 0, "" };
 	struct typelist types = { NULL, 0 };
-	struct strbuf holder = STRBUF_INIT;
 	struct sync_opts so;
 	struct sync_stats_s st;
 	struct pending p;
@@ -260,11 +259,10 @@ static int sync_main(int argc, char **argv, struct ctx *c)
 	so.arg = &r;
 
 	/* One run at a time per database and prefix. */
-	rc = runlock_take(c->db, c->cfg.lock_name, &holder, &err);
+	rc = runlock_enter(c->db, c->cfg.lock_name, &err);
 	if (rc < 0)
 		goto fail;
 	if (rc == 1) {
-		out_warning("Another hposctl run is active (%s); exiting.", holder.buf);
 		exit_code = HX_TEMPFAIL;
 		goto out;
 	}
@@ -434,7 +432,6 @@ out:
 	for (unsigned i = 0; i < r.nrep; i++)
 		replica_close(&r.rep[i]);
 	free(r.rep);
-	sb_release(&holder);
 	typelist_release(&types);
 	return exit_code;
 }

@@ -215,7 +215,6 @@ static int run_verify(int argc, char **argv, struct ctx *c)
 {
 	struct herr err = { 0, "" };
 	struct typelist types = { NULL, 0 };
-	struct strbuf holder = STRBUF_INIT;
 	struct verify_opts vo;
 	struct found f = { NULL, 0, 0 };
 	struct progress bar;
@@ -272,11 +271,10 @@ static int run_verify(int argc, char **argv, struct ctx *c)
 			exit_code = HX_PROBLEM;
 			goto out;
 		}
-		rc = runlock_take(c->db, c->cfg.lock_name, &holder, &err);
+		rc = runlock_enter(c->db, c->cfg.lock_name, &err);
 		if (rc < 0)
 			goto fail;
 		if (rc == 1) {
-			out_warning("Another hposctl run is active (%s); exiting.", holder.buf);
 			exit_code = HX_TEMPFAIL;
 			goto out;
 		}
@@ -354,7 +352,6 @@ out:
 	if (locked)
 		runlock_release(c->db, c->cfg.lock_name);
 	found_release(&f);
-	sb_release(&holder);
 	typelist_release(&types);
 	return exit_code;
 }

@@ -321,3 +321,14 @@ int runlock_reconnect(struct db *db, const char *name_override, int retake, unsi
 	sb_release(&holder);
 	return rc == 0 ? 0 : -1;
 }
+
+int runlock_enter(struct db *db, const char *name_override, struct herr *err)
+{
+	struct strbuf holder = STRBUF_INIT;
+	int rc = runlock_take(db, name_override, &holder, err);
+
+	if (rc == 1)
+		out_warning("Another hposctl run is active (%s); exiting.", holder.buf);
+	sb_release(&holder);
+	return rc;
+}
