@@ -1175,6 +1175,30 @@ static void add_number(struct strbuf *out, double d)
 	sb_adds(out, buf);
 }
 
+/* A double-quoted YAML scalar: JSON's escaping, plus the three Unicode line
+ * breaks (NEL, LS, PS) that JSON leaves raw but a YAML reader folds, so
+ * that `config show` output always loads back as the same value. */
+static void add_yaml_str(struct strbuf *out, const char *s, size_t len)
+{
+	struct strbuf j = STRBUF_INIT;
+
+	sb_add_json_str(&j, s, len);
+	for (size_t i = 0; i < j.len; i++) {
+		const unsigned char *c = (const unsigned char *)j.buf + i;
+
+		if (c[0] == 0xC2 && i + 1 < j.len && c[1] == 0x85) {
+			sb_adds(out, "\\N");
+			i += 1;
+		} else if (c[0] == 0xE2 && i + 2 < j.len && c[1] == 0x80 && (c[2] == 0xA8 || c[2] == 0xA9)) {
+			sb_adds(out, c[2] == 0xA8 ? "\\L" : "\\P");
+			i += 2;
+		} else {
+			sb_addc(out, j.buf[i]);
+		}
+	}
+	sb_release(&j);
+}
+
 static void show_value(const struct hpos_config *cfg, const struct key *k, struct strbuf *out)
 {
 	const char *s = NULL, *p, *comma;
@@ -1199,7 +1223,7 @@ static void show_value(const struct hpos_config *cfg, const struct key *k, struc
 		sb_addc(out, '[');
 		for (p = s; ; p = comma + 1) {
 			comma = strchr(p, ',');
-			sb_add_json_str(out, p, comma ? (size_t)(comma - p) : strlen(p));
+			add_yaml_str(out, p, comma ? (size_t)(comma - p) : strlen(p));
 			if (!comma)
 				break;
 			sb_adds(out, ", ");
@@ -1212,7 +1236,7 @@ static void show_value(const struct hpos_config *cfg, const struct key *k, struc
 		if (k->off == OFF(password))
 			sb_adds(out, "\"********\"");
 		else
-			sb_add_json_str(out, s, strlen(s));
+			add_yaml_str(out, s, strlen(s));
 		return;
 	}
 	sb_adds(out, "~");

@@ -593,6 +593,32 @@ static void test_validate(void **state)
 
 /* ---- config_show() ----------------------------------------------------------- */
 
+/* Found by fuzz_config: YAML's \N, \L and \P escapes give NEL, LS and PS,
+ * which a JSON-style emitter leaves raw and a YAML reader then folds. */
+static void test_show_round_trips_line_breaks(void **state)
+{
+	static const char yaml[] = "sync:\n  lock_name: \"\\Nn:.l\\L-\\P\"\n";
+	struct hpos_config cfg, back;
+	struct strbuf out = STRBUF_INIT, again = STRBUF_INIT;
+	struct herr err = { 0, "" };
+
+	(void)state;
+	config_init(&cfg);
+	assert_int_equal(config_load_yaml_buf(&cfg, "t.yml", yaml, strlen(yaml), &err), 0);
+	assert_string_equal(cfg.lock_name, "\xC2\x85n:.l\xE2\x80\xA8-\xE2\x80\xA9");
+	config_show(&cfg, &out);
+	assert_non_null(strstr(sb_str(&out), "lock_name: \"\\Nn:.l\\L-\\P\""));
+	config_init(&back);
+	assert_int_equal(config_load_yaml_buf(&back, "t.yml", sb_str(&out), out.len, &err), 0);
+	assert_string_equal(back.lock_name, cfg.lock_name);
+	config_show(&back, &again);
+	assert_string_equal(sb_str(&again), sb_str(&out));
+	config_release(&cfg);
+	config_release(&back);
+	sb_release(&out);
+	sb_release(&again);
+}
+
 static void test_show(void **state)
 {
 	static const char expect[] =
@@ -803,6 +829,7 @@ int main(void)
 		cmocka_unit_test(test_config_set),
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_show),
+		cmocka_unit_test(test_show_round_trips_line_breaks),
 		cmocka_unit_test(test_show_defaults),
 		cmocka_unit_test(test_locate),
 	};
