@@ -40,19 +40,31 @@ placeholder() {
 	echo "INSERT INTO wp_posts ($POSTCOLS) VALUES (1, NOW(), UTC_TIMESTAMP(), '', '', '', 'draft', 'closed', 'closed', '', '', '',
 	 '', NOW(), UTC_TIMESTAMP(), '', $1, '', 0, 'shop_order_placehold', '', 0); SET @n := LAST_INSERT_ID();"
 }
+# txn SQL: one shop transaction.  A shop's request that loses a deadlock
+# (or a lock wait) to the running sync is rolled back whole and tried
+# again, as a client retrying its request would; any other error fails.
+txn() {
+	for _try in 1 2 3 4 5; do
+		_e=$(sql $D "$1" 2>&1 >/dev/null) && return 0
+		case $_e in *"Deadlock found"*|*"Lock wait timeout"*) shop_retries=$((shop_retries + 1)); sleep 0.05 ;; *) echo "$_e" >&2; return 1 ;; esac
+	done
+	echo "$_e" >&2
+	return 1
+}
+shop_retries=0
 shop_tick() { # shop_tick N: one transaction per change
-	t=$1 s=""
+	t=$1
 	# An order is edited: status and total, a meta row added.
-	s="$s START TRANSACTION; SET @id := ($RANDORDER ORDER BY RAND() LIMIT 1);
+	txn "START TRANSACTION; SET @id := ($RANDORDER ORDER BY RAND() LIMIT 1);
 	 UPDATE wp_wc_orders SET status = ELT(1 + FLOOR(RAND() * 4), 'wc-processing', 'wc-completed', 'wc-on-hold', 'wc-cancelled'),
 	  total_amount = ROUND(1 + RAND() * 900, 2), $NOW WHERE id = @id;
-	 INSERT INTO wp_wc_orders_meta (order_id, meta_key, meta_value) VALUES (@id, 'live_note', 'tick $t'); COMMIT;"
+	 INSERT INTO wp_wc_orders_meta (order_id, meta_key, meta_value) VALUES (@id, 'live_note', 'tick $t'); COMMIT;" || return 1
 	# Meta deleted from another order.
-	s="$s START TRANSACTION; SET @id := ($RANDORDER ORDER BY RAND() LIMIT 1);
+	txn "START TRANSACTION; SET @id := ($RANDORDER ORDER BY RAND() LIMIT 1);
 	 DELETE FROM wp_wc_orders_meta WHERE order_id = @id AND meta_key IN ('gift_message', 'utm_source', 'live_note');
-	 UPDATE wp_wc_orders SET $NOW WHERE id = @id; COMMIT;"
+	 UPDATE wp_wc_orders SET $NOW WHERE id = @id; COMMIT;" || return 1
 	if [ $((t % 3)) = 0 ]; then # a refund of a random order
-		s="$s START TRANSACTION; SET @p := ($RANDORDER ORDER BY RAND() LIMIT 1); $(placeholder @p)
+		txn "START TRANSACTION; SET @p := ($RANDORDER ORDER BY RAND() LIMIT 1); $(placeholder @p)
 		 INSERT INTO wp_wc_orders (id, status, currency, type, tax_amount, total_amount, customer_id, billing_email,
 		  date_created_gmt, date_updated_gmt, parent_order_id, customer_note)
 		  VALUES (@n, 'wc-completed', 'USD', 'shop_order_refund', 0, -1, NULL, NULL, UTC_TIMESTAMP(), UTC_TIMESTAMP(), @p, NULL);
@@ -60,27 +72,27 @@ shop_tick() { # shop_tick N: one transaction per change
 		  shipping_total_amount, discount_tax_amount, discount_total_amount) VALUES (@n, '9.9.5', 0, 0, 0, 0, 0);
 		 INSERT INTO wp_wc_orders_meta (order_id, meta_key, meta_value) VALUES (@n, '_refund_amount', '1.00'),
 		  (@n, '_refunded_by', '1'), (@n, '_refunded_payment', ''), (@n, '_refund_reason', 'live tick $t');
-		 UPDATE wp_wc_orders SET $NOW WHERE id = @p; COMMIT;"
+		 UPDATE wp_wc_orders SET $NOW WHERE id = @p; COMMIT;" || return 1
 	fi
 	if [ $((t % 4)) = 0 ]; then # an order is trashed (OrdersTableDataStore::trash_order)
-		s="$s START TRANSACTION; SET @id := ($RANDORDER ORDER BY RAND() LIMIT 1);
+		txn "START TRANSACTION; SET @id := ($RANDORDER ORDER BY RAND() LIMIT 1);
 		 INSERT INTO wp_wc_orders_meta (order_id, meta_key, meta_value)
 		  SELECT @id, '_wp_trash_meta_status', status FROM wp_wc_orders WHERE id = @id
 		  UNION ALL SELECT @id, '_wp_trash_meta_time', UNIX_TIMESTAMP();
-		 UPDATE wp_wc_orders SET status = 'trash', $NOW WHERE id = @id; COMMIT;"
+		 UPDATE wp_wc_orders SET status = 'trash', $NOW WHERE id = @id; COMMIT;" || return 1
 	fi
 	# An order without refunds is deleted for good: a marker stays.  (One
 	# whose post is already a real order post: with compatibility mode on
 	# WooCommerce writes the post when it creates the order.)
 	if [ $((t % 5)) = 0 ]; then
-		s="$s START TRANSACTION; SET @id := ($RANDORDER AND NOT EXISTS (SELECT 1 FROM wp_wc_orders r WHERE r.parent_order_id = wp_wc_orders.id)
+		txn "START TRANSACTION; SET @id := ($RANDORDER AND NOT EXISTS (SELECT 1 FROM wp_wc_orders r WHERE r.parent_order_id = wp_wc_orders.id)
 		  AND EXISTS (SELECT 1 FROM wp_posts p WHERE p.ID = wp_wc_orders.id AND p.post_type = 'shop_order') ORDER BY RAND() LIMIT 1);
 		 DELETE FROM wp_wc_orders WHERE id = @id; DELETE FROM wp_wc_order_addresses WHERE order_id = @id;
 		 DELETE FROM wp_wc_order_operational_data WHERE order_id = @id; DELETE FROM wp_wc_orders_meta WHERE order_id = @id;
-		 INSERT INTO wp_wc_orders_meta (order_id, meta_key, meta_value) VALUES (@id, '_deleted_from', 'orders_table'); COMMIT;"
+		 INSERT INTO wp_wc_orders_meta (order_id, meta_key, meta_value) VALUES (@id, '_deleted_from', 'orders_table'); COMMIT;" || return 1
 	fi
 	if [ $((t % 2)) = 0 ]; then # a new order from the checkout
-		s="$s START TRANSACTION; $(placeholder 0)
+		txn "START TRANSACTION; $(placeholder 0)
 		 INSERT INTO wp_wc_orders (id, status, currency, type, tax_amount, total_amount, customer_id, billing_email,
 		  date_created_gmt, date_updated_gmt, parent_order_id, payment_method, payment_method_title, transaction_id,
 		  ip_address, user_agent, customer_note)
@@ -100,9 +112,8 @@ shop_tick() { # shop_tick N: one transaction per change
 		 INSERT INTO wp_wc_orders_meta (order_id, meta_key, meta_value) VALUES
 		  (@n, '_billing_address_index', CONCAT('Ana Live', @n, '  Rua 1  Porto  4000-001 PT live', @n, '@example.com +351 1')),
 		  (@n, '_shipping_address_index', CONCAT('Ana Live', @n, '  Rua 1  Porto  4000-001 PT ')),
-		  (@n, 'gift_message', 'Olá $t'), (@n, 'multi', 'b'), (@n, 'multi', 'a'); COMMIT;"
+		  (@n, 'gift_message', 'Olá $t'), (@n, 'multi', 'b'), (@n, 'multi', 'a'); COMMIT;" || return 1
 	fi
-	sql $D "$s"
 }
 
 shop() { # runs LIVE_SECONDS; prints the number of ticks
