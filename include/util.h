@@ -93,4 +93,7 @@ double now_wall(void);
 /* Count UTF-8 characters (lead bytes) in s[0..len). */
 size_t utf8_chars(const char *s, size_t len);
 
+/* write(2) all of p, retrying short writes and EINTR; -1 with errno. */
+int xwrite_all(int fd, const char *p, size_t n);
+
 #endif

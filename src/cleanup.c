@@ -181,22 +181,6 @@ void cleanup_sql_value(struct strbuf *sb, const char *charset, const char *v, si
 	sb_addf(sb, "' USING %s)", charset);
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Cut an incomplete tail: keep everything up to the last line that starts
  * with CHUNK_END (and its newline).  Returns the kept length, or -1 when the
  * file has no such line. */
@@ -310,7 +294,7 @@ int backup_open(struct backup *b, struct db *db, const char *path, int must_be_n
 	sb_adds(&hdr, "USE ");
 	db_ident(&hdr, db_name(db));
 	sb_adds(&hdr, ";\n" CHUNK_END "header\n");
-	if (write_all(b->fd, hdr.buf, hdr.len) < 0 || fsync(b->fd) < 0) {
+	if (xwrite_all(b->fd, hdr.buf, hdr.len) < 0 || fsync(b->fd) < 0) {
 		herr_set(err, HX_PROBLEM, "writing %s: %s", path, strerror(errno));
 		goto fail;
 	}
@@ -345,7 +329,7 @@ static int backup_write(struct backup *b, const struct strbuf *chunk, struct her
 
 	pthread_mutex_lock(&b->mu);
 	at = lseek(b->fd, 0, SEEK_END);
-	if (at < 0 || write_all(b->fd, chunk->buf, chunk->len) < 0 || fsync(b->fd) < 0) {
+	if (at < 0 || xwrite_all(b->fd, chunk->buf, chunk->len) < 0 || fsync(b->fd) < 0) {
 		int e = errno;
 
 		if (at >= 0 && ftruncate(b->fd, at) == 0)

@@ -109,22 +109,6 @@ int metrics_read_previous(const char *path, const char *command, const char *nam
 	return rc;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int metrics_write(const char *path, const struct metrics *mx, struct herr *err)
 {
 	struct strbuf body = STRBUF_INIT, tmp = STRBUF_INIT;
@@ -139,7 +123,7 @@ int metrics_write(const char *path, const struct metrics *mx, struct herr *err)
 		herr_set(err, HX_TEMPFAIL, "cannot write metrics file %s: %s", path, strerror(e));
 		goto out;
 	}
-	if (fchmod(fd, 0644) < 0 || write_all(fd, body.buf, body.len) < 0 || fsync(fd) < 0) {
+	if (fchmod(fd, 0644) < 0 || xwrite_all(fd, body.buf, body.len) < 0 || fsync(fd) < 0) {
 		e = errno;
 		close(fd);
 		unlink(tmp.buf);
