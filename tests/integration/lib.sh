@@ -94,6 +94,22 @@ retried() {
 	echo "${_n:-0}"
 }
 
+# Hand-built stores (t_sync_*): rows of one order, an empty store with the
+# fixture's schema and options, SQL string literals.
+rowcounts() { # "orders addresses opdata" row counts of one order
+	sql "$1" "SELECT CONCAT_WS(' ',(SELECT COUNT(*) FROM wp_wc_orders WHERE id=$2),(SELECT COUNT(*) FROM wp_wc_order_addresses WHERE order_id=$2),(SELECT COUNT(*) FROM wp_wc_order_operational_data WHERE order_id=$2))"
+}
+FXDB=""
+store_init() { load_fixture "$1"; FXDB=$1; } # the fixture: schema and options source
+mkstore() { # mkstore DB: empty store (fixture schema, options), no HPOS tables
+	new_db "$1"
+	for t in posts postmeta options woocommerce_order_items woocommerce_order_itemmeta; do
+		sql "$1" "CREATE TABLE wp_$t LIKE \`$FXDB\`.wp_$t"
+	done
+	sql "$1" "INSERT INTO wp_options SELECT * FROM \`$FXDB\`.wp_options"
+}
+q() { printf "'%s'" "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e "s/'/''/g")"; } # SQL literal
+
 finish() {
 	[ "$failures" = 0 ]
 	exit $?

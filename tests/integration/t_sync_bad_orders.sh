@@ -2,20 +2,7 @@
 # and reported (exit 1), the rest of the store migrates exactly, nothing is
 # truncated; --allow-truncation writes them the way WooCommerce would.
 . "$TOP/tests/integration/lib.sh"
-# ---- helpers (kept in this file: lib.sh is shared) ------------------------
-rowcounts() { # "orders addresses opdata" row counts of one order
-	sql "$1" "SELECT CONCAT_WS(' ',(SELECT COUNT(*) FROM wp_wc_orders WHERE id=$2),(SELECT COUNT(*) FROM wp_wc_order_addresses WHERE order_id=$2),(SELECT COUNT(*) FROM wp_wc_order_operational_data WHERE order_id=$2))"
-}
-FXDB=""
-store_init() { load_fixture "$1"; FXDB=$1; } # the fixture: schema and options source
-mkstore() { # mkstore DB: empty store (fixture schema, options), no HPOS tables
-	new_db "$1"
-	for t in posts postmeta options woocommerce_order_items woocommerce_order_itemmeta; do
-		sql "$1" "CREATE TABLE wp_$t LIKE \`$FXDB\`.wp_$t"
-	done
-	sql "$1" "INSERT INTO wp_options SELECT * FROM \`$FXDB\`.wp_options"
-}
-q() { printf "'%s'" "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e "s/'/''/g")"; } # SQL literal
+# ---- helpers ------------------------------------------------------------
 post() { # post DB ID TYPE STATUS DATE_GMT MODIFIED_GMT PARENT EXCERPT
 	sql "$1" "INSERT INTO wp_posts (ID, post_author, post_date, post_date_gmt, post_content, post_title, post_excerpt,
 	 post_status, comment_status, ping_status, post_password, post_name, to_ping, pinged, post_modified,

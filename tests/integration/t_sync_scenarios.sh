@@ -32,20 +32,7 @@ orow() { sql "$1" "SELECT CONCAT_WS('|',$(rowexpr "$ORDER_COLS")) FROM wp_wc_ord
 arow() { sql "$1" "SELECT CONCAT_WS('|',$(rowexpr "$ADDR_COLS")) FROM wp_wc_order_addresses WHERE order_id=$2 AND address_type='$3'"; }
 oprow() { sql "$1" "SELECT CONCAT_WS('|',$(rowexpr "$OP_COLS")) FROM wp_wc_order_operational_data WHERE order_id=$2"; }
 metarows() { sql "$1" "SELECT CONCAT(meta_key,'=',IFNULL(meta_value,'<NULL>')) FROM wp_wc_orders_meta WHERE order_id=$2 ORDER BY id" | tr '\n' ';'; }
-rowcounts() { # "orders addresses opdata" row counts of one order
-	sql "$1" "SELECT CONCAT_WS(' ',(SELECT COUNT(*) FROM wp_wc_orders WHERE id=$2),(SELECT COUNT(*) FROM wp_wc_order_addresses WHERE order_id=$2),(SELECT COUNT(*) FROM wp_wc_order_operational_data WHERE order_id=$2))"
-}
 
-FXDB=""
-store_init() { load_fixture "$1"; FXDB=$1; } # the fixture: schema and options source
-mkstore() { # mkstore DB: empty store (fixture schema, options), no HPOS tables
-	new_db "$1"
-	for t in posts postmeta options woocommerce_order_items woocommerce_order_itemmeta; do
-		sql "$1" "CREATE TABLE wp_$t LIKE \`$FXDB\`.wp_$t"
-	done
-	sql "$1" "INSERT INTO wp_options SELECT * FROM \`$FXDB\`.wp_options"
-}
-q() { printf "'%s'" "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e "s/'/''/g")"; } # SQL literal
 post() { # post DB ID TYPE STATUS DATE_GMT MODIFIED_GMT PARENT EXCERPT
 	pd=$5; [ "$5" = "0000-00-00 00:00:00" ] && pd="2024-03-01 08:00:00"
 	sql "$1" "INSERT INTO wp_posts (ID, post_author, post_date, post_date_gmt, post_content, post_title, post_excerpt,
