@@ -4,6 +4,7 @@
 #include "wcstore.h"
 #include "throttle.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,12 @@
 
 #define WC_LOCK_OPTION "wc_posts_to_orders_migration_lock"
 #define WC_LOCK_TTL 15.0
+
+/* Whether hposctl_skipped exists, as this process last saw it: -1 not
+ * known yet.  Only hposctl creates the table and one run holds the run
+ * lock, so after the first look only skipped_record() changes the answer;
+ * sync would otherwise ask information_schema once a batch. */
+static atomic_int skipped_known = -1;
 
 static int skipped_table_exists(struct db *db, int *exists, struct herr *err)
 {
@@ -85,6 +92,7 @@ int skipped_record(struct db *db, uint64_t order_id, const char *reason, struct 
 		"attempts int unsigned NOT NULL DEFAULT 1) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
 	rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
 	if (rc == 0) {
+		atomic_store(&skipped_known, 1);
 		sb_reset(&sql);
 		sb_adds(&sql, "INSERT INTO ");
 		wc_table(db, &sql, "hposctl_skipped");
@@ -101,14 +109,20 @@ int skipped_record(struct db *db, uint64_t order_id, const char *reason, struct 
 
 int skipped_clear(struct db *db, const uint64_t *ids, unsigned n, struct herr *err)
 {
-	static int exists = -1;
 	struct strbuf sql = STRBUF_INIT;
-	int rc;
+	int rc, exists = atomic_load(&skipped_known);
 
 	if (!n)
 		return 0;
-	if (exists != 1 && skipped_table_exists(db, &exists, err) < 0)
-		return -1;
+	if (exists < 0) {
+		int expect = -1;
+
+		if (skipped_table_exists(db, &exists, err) < 0)
+			return -1;
+		/* A writer may have created the table meanwhile: keep its 1. */
+		if (!atomic_compare_exchange_strong(&skipped_known, &expect, exists))
+			exists = expect;
+	}
 	if (!exists)
 		return 0;
 	sb_adds(&sql, "DELETE FROM ");
