@@ -85,6 +85,16 @@ int wc_rounding_precision(struct db *db, int *prec, struct herr *err);
  * rows but never removes others). */
 int wc_delete_extra_addresses(struct db *db, const uint64_t *ids, unsigned n, struct herr *err);
 
+/* Where the postmeta rows matching `where` (" WHERE post_id ...") lie in
+ * meta_id order.  An order's meta rows are usually written together, so a
+ * run of orders' rows is mostly one dense meta_id range, and scanning that
+ * range of the clustered primary key costs about half of looking each row
+ * up through the post_id index.  1: every matching row lies in
+ * [*lo, *hi] and the range is dense enough to read whole (other posts'
+ * rows in it are the caller's to drop); 0: no rows, or too sparse (read
+ * with `where`); -1: error. */
+int wc_postmeta_span(struct db *db, const char *where, uint64_t *lo, uint64_t *hi, struct herr *err);
+
 /* "{prefix}{suffix}" backtick-quoted, appended to sb. */
 void wc_table(struct db *db, struct strbuf *sb, const char *suffix);
 

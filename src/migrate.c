@@ -251,55 +251,39 @@ static int find_order(const struct batch *b, uint64_t id)
 	return lo < b->n && b->o[lo].id == id ? (int)lo : -1;
 }
 
-/* Read the batch's postmeta.  An order's meta rows are usually written
- * together, so the batch's meta_ids are mostly one dense range: scanning
- * that range of the clustered primary key costs about half of looking each
- * row up through the post_id index.  When the range is sparse (orders
- * edited long after creation), fall back to the index. */
+/* Read the batch's postmeta: by primary-key range where the batch's rows
+ * are dense (wc_postmeta_span()), else through the post_id index. */
 static int read_meta(struct db *db, struct batch *b, struct db_result **res, struct herr *err)
 {
-	struct strbuf sql = STRBUF_INIT;
-	struct db_result *r = NULL;
-	struct db_row row;
-	uint64_t cnt = 0, lo = 0, hi = 0;
+	struct strbuf where = STRBUF_INIT, sql = STRBUF_INIT;
+	uint64_t lo, hi;
 	int rc;
 
-	sb_adds(&sql, "SELECT COUNT(*), MIN(meta_id), MAX(meta_id) FROM ");
-	wc_table(db, &sql, "postmeta");
 	if (b->n && b->o[b->n - 1].id - b->o[0].id < 4ull * b->n + 64) {
 		/* IDs close together (the usual case): one range of the
 		 * post_id index costs less than half of 500 separate dives.
 		 * Other posts' rows in the span only widen the range. */
-		sb_addf(&sql, " WHERE post_id BETWEEN %llu AND %llu", (unsigned long long)b->o[0].id,
+		sb_addf(&where, " WHERE post_id BETWEEN %llu AND %llu", (unsigned long long)b->o[0].id,
 			(unsigned long long)b->o[b->n - 1].id);
 	} else {
-		sb_adds(&sql, " WHERE post_id IN (");
-		add_in_list(&sql, b, 0);
-		sb_addc(&sql, ')');
+		sb_adds(&where, " WHERE post_id IN (");
+		add_in_list(&where, b, 0);
+		sb_addc(&where, ')');
 	}
-	rc = db_run(db, DB_READ, sql.buf, sql.len, &r, err);
-	if (rc == 0 && db_fetch(r, &row) && row.vals[1]) {
-		cnt = strtoull(row.vals[0], NULL, 10);
-		lo = strtoull(row.vals[1], NULL, 10);
-		hi = strtoull(row.vals[2], NULL, 10);
-	}
-	db_free_result(r);
-	sb_reset(&sql);
-	if (rc == 0) {
+	rc = wc_postmeta_span(db, where.buf, &lo, &hi, err);
+	if (rc >= 0) {
 		sb_adds(&sql, "SELECT post_id, meta_id, meta_key, meta_value FROM ");
 		wc_table(db, &sql, "postmeta");
-		if (cnt && hi - lo + 1 <= 2 * cnt + 256) {
+		if (rc)
 			sb_addf(&sql, " WHERE meta_id BETWEEN %llu AND %llu", (unsigned long long)lo,
 				(unsigned long long)hi);
-		} else {
-			sb_adds(&sql, " WHERE post_id IN (");
-			add_in_list(&sql, b, 0);
-			sb_addc(&sql, ')');
-		}
+		else
+			sb_add(&sql, where.buf, where.len);
 		rc = db_run(db, DB_READ, sql.buf, sql.len, res, err);
 	}
+	sb_release(&where);
 	sb_release(&sql);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 /* Statement size: multi-row INSERTs grow to packet_budget; one order's

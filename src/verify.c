@@ -517,15 +517,28 @@ static int load_chunk(struct db *db, const struct verify_opts *o, const uint64_t
 		}
 	}
 
-	/* Postmeta in (post_id, meta_id) order: the first value of a mapped
-	 * key wins, unless it converts to NULL (as sync does). */
-	sb_reset(&sql);
-	sb_adds(&sql, "SELECT post_id, meta_key, meta_value FROM ");
-	wc_table(db, &sql, "postmeta");
-	id_range(&sql, "post_id", ids, n);
-	sb_adds(&sql, " ORDER BY post_id, meta_id");
-	if ((rc = run_read(db, &sql, &c->pmeta, err)) < 0)
-		goto out;
+	/* Postmeta in meta_id order within each post: the first value of a
+	 * mapped key wins, unless it converts to NULL (as sync does).  Read
+	 * by primary-key range where the window's rows are dense, as sync
+	 * reads them; rows of other posts in the range are dropped below. */
+	{
+		struct strbuf where = STRBUF_INIT;
+		uint64_t lo, hi;
+
+		id_range(&where, "post_id", ids, n);
+		rc = wc_postmeta_span(db, where.buf, &lo, &hi, err);
+		sb_reset(&sql);
+		sb_adds(&sql, "SELECT post_id, meta_key, meta_value FROM ");
+		wc_table(db, &sql, "postmeta");
+		if (rc > 0)
+			sb_addf(&sql, " WHERE meta_id BETWEEN %llu AND %llu", (unsigned long long)lo,
+				(unsigned long long)hi);
+		else
+			sb_addf(&sql, "%s ORDER BY post_id, meta_id", where.buf);
+		sb_release(&where);
+		if (rc < 0 || (rc = run_read(db, &sql, &c->pmeta, err)) < 0)
+			goto out;
+	}
 	while (db_fetch(c->pmeta, &row)) {
 		int i = find_w(c, strtoull(row.vals[0], NULL, 10));
 		struct word *w;

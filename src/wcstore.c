@@ -529,3 +529,28 @@ int wc_delete_extra_addresses(struct db *db, const uint64_t *ids, unsigned n, st
 	sb_release(&sql);
 	return rc;
 }
+
+int wc_postmeta_span(struct db *db, const char *where, uint64_t *lo, uint64_t *hi, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	struct db_result *r = NULL;
+	struct db_row row;
+	uint64_t cnt = 0;
+	int rc;
+
+	*lo = *hi = 0;
+	sb_adds(&sql, "SELECT COUNT(*), MIN(meta_id), MAX(meta_id) FROM ");
+	wc_table(db, &sql, "postmeta");
+	sb_adds(&sql, where);
+	rc = db_run(db, DB_READ, sql.buf, sql.len, &r, err);
+	sb_release(&sql);
+	if (rc < 0)
+		return -1;
+	if (db_fetch(r, &row) && row.vals[1] && row.vals[2]) {
+		cnt = strtoull(row.vals[0], NULL, 10);
+		*lo = strtoull(row.vals[1], NULL, 10);
+		*hi = strtoull(row.vals[2], NULL, 10);
+	}
+	db_free_result(r);
+	return cnt && *hi - *lo + 1 <= 2 * cnt + 256;
+}
