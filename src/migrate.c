@@ -335,7 +335,8 @@ static int load_and_convert(struct db *db, const struct sync_opts *so, struct ba
 		rows[nrows++] = (struct mrow){ (unsigned)oi, strtoull(row.vals[1], NULL, 10),
 					       row.vals[2], row.vals[3], row.lens[2], row.lens[3] };
 	}
-	qsort(rows, nrows, sizeof(*rows), mrow_cmp);
+	if (nrows) /* rows is NULL when the range held no row of this batch's orders */
+		qsort(rows, nrows, sizeof(*rows), mrow_cmp);
 	for (size_t r = 0; r < nrows; r++) {
 		struct morder *o = &b->o[rows[r].oi];
 		const char *key = rows[r].key, *val = rows[r].val;
