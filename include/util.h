@@ -68,6 +68,8 @@ void sb_grow(struct strbuf *sb, size_t extra);
 void sb_add(struct strbuf *sb, const void *data, size_t len);
 void sb_adds(struct strbuf *sb, const char *s);
 void sb_addc(struct strbuf *sb, char c);
+/* Append ids as "1,2,3" (an SQL IN list's contents). */
+void sb_add_ids(struct strbuf *sb, const uint64_t *ids, size_t n);
 void sb_addf(struct strbuf *sb, const char *fmt, ...) HPOS_PRINTF(2, 3);
 void sb_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
 void sb_reset(struct strbuf *sb);

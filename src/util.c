@@ -135,6 +135,12 @@ void sb_addc(struct strbuf *sb, char c)
 	sb->buf[sb->len] = '\0';
 }
 
+void sb_add_ids(struct strbuf *sb, const uint64_t *ids, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		sb_addf(sb, "%s%llu", i ? "," : "", (unsigned long long)ids[i]);
+}
+
 void sb_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
 {
 	va_list cp;

@@ -102,12 +102,6 @@ static int is_ignored(const char *k, size_t len)
 	return 0;
 }
 
-static void in_list(struct strbuf *sql, const uint64_t *ids, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		sb_addf(sql, "%s%llu", i ? "," : "", (unsigned long long)ids[i]);
-}
-
 
 /* " WHERE col ..." for a window: a range when the IDs are dense
  * (the optimizer then uses the order_id index, where an IN list of
@@ -120,7 +114,7 @@ static void id_range(struct strbuf *sql, const char *col, const uint64_t *ids, u
 			(unsigned long long)ids[n - 1]);
 	} else {
 		sb_addf(sql, " WHERE %s IN (", col);
-		in_list(sql, ids, n);
+		sb_add_ids(sql, ids, n);
 		sb_addc(sql, ')');
 	}
 }
@@ -445,7 +439,7 @@ static int orphans_confirm(struct db *db, struct chunk *c, struct herr *err)
 		sb_adds(&sql, k ? "SELECT ID FROM " : "SELECT id FROM ");
 		wc_table(db, &sql, k ? "posts" : "wc_orders");
 		sb_adds(&sql, k ? " WHERE ID IN (" : " WHERE id IN (");
-		in_list(&sql, ids, (unsigned)nid);
+		sb_add_ids(&sql, ids, (unsigned)nid);
 		sb_addc(&sql, ')');
 		if ((rc = db_run(db, DB_READ, sql.buf, sql.len, &res, err)) < 0)
 			break;
@@ -486,7 +480,7 @@ static int load_chunk(struct db *db, const struct verify_opts *o, const uint64_t
 	sb_adds(&sql, "SELECT ID, post_status, post_date_gmt, post_modified_gmt, post_parent, post_type, post_excerpt FROM ");
 	wc_table(db, &sql, "posts");
 	sb_adds(&sql, " WHERE ID IN (");
-	in_list(&sql, ids, n);
+	sb_add_ids(&sql, ids, n);
 	sb_addc(&sql, ')');
 	if ((rc = run_read(db, &sql, &c->posts, err)) < 0)
 		goto out;
@@ -572,7 +566,7 @@ static int load_chunk(struct db *db, const struct verify_opts *o, const uint64_t
 	sb_adds(&sql, " FROM ");
 	wc_table(db, &sql, "wc_orders");
 	sb_adds(&sql, " WHERE id IN (");
-	in_list(&sql, ids, n);
+	sb_add_ids(&sql, ids, n);
 	sb_addc(&sql, ')');
 	if ((rc = run_read(db, &sql, &c->orders, err)) < 0)
 		goto out;

@@ -171,6 +171,15 @@ static void test_util(void **state)
 	sb_add_json_str(&sb, "a\"b\\c\n\x01", 7);
 	assert_string_equal(sb.buf, "\"a\\\"b\\\\c\\n\\u0001\"");
 	sb_release(&sb);
+	{
+		const uint64_t ids[] = { 7, 18446744073709551615ull, 0 };
+
+		sb_add_ids(&sb, ids, 0);
+		assert_string_equal(sb_str(&sb), "");
+		sb_add_ids(&sb, ids, 3);
+		assert_string_equal(sb.buf, "7,18446744073709551615,0");
+		sb_release(&sb);
+	}
 	assert_int_equal(parse_u64("18446744073709551615", &v), 0);
 	assert_true(v == UINT64_MAX);
 	assert_int_equal(parse_u64("18446744073709551616", &v), -1);
