@@ -80,6 +80,11 @@ void wc_cleanup_from_where(struct db *db, const struct typelist *types, const ch
 /* wc_get_rounding_precision(): max(woocommerce_price_num_decimals + 2, 6). */
 int wc_rounding_precision(struct db *db, int *prec, struct herr *err);
 
+/* DELETE FROM {prefix}{table} WHERE col IN (ids) [and_where]; nothing
+ * is run for no ids. */
+int wc_delete_ids(struct db *db, const char *table, const char *col, const uint64_t *ids, unsigned n,
+		  const char *and_where, struct herr *err);
+
 /* Delete the address rows of these orders whose address_type is neither
  * billing nor shipping (verify --re-migrate: sync upserts the two real
  * rows but never removes others). */

@@ -312,24 +312,36 @@ static void debug_sql(const char *tag, const char *sql, size_t len, double secs)
 		out_debug("%s %.*s in %.4fs", tag, (int)len, sql, secs);
 }
 
-int db_run(struct db *db, enum db_kind kind, const char *sql, size_t len,
-	   struct db_result **res, struct herr *err)
+/* Every statement, text or bulk, passes here first: the last error is
+ * cleared, --dry-run keeps writes from running (0: logged, not run), and
+ * without a connection nothing is sent.  1: run it. */
+static int stmt_begin(struct db *db, int write, const char *tag, const char *sql, size_t len,
+		      struct herr *err)
 {
-	double t0;
-
-	if (res)
-		*res = NULL;
 	db->last_errno = 0;
 	db->last_class = DBE_NONE;
 	db->last_was_bulk = 0;
-	if (kind == DB_WRITE && db->dry_run) {
-		debug_sql("[dry-run, not run]", sql, len, 0);
+	if (write && db->dry_run) {
+		debug_sql(tag, sql, len, 0);
 		return 0;
 	}
 	if (!db->m) {
 		db->last_class = DBE_LOST;
 		return herr_set(err, HX_TEMPFAIL, "not connected to the database");
 	}
+	return 1;
+}
+
+int db_run(struct db *db, enum db_kind kind, const char *sql, size_t len,
+	   struct db_result **res, struct herr *err)
+{
+	double t0;
+	int go;
+
+	if (res)
+		*res = NULL;
+	if ((go = stmt_begin(db, kind == DB_WRITE, "[dry-run, not run]", sql, len, err)) <= 0)
+		return go;
 	t0 = now_mono();
 	if (mysql_real_query(db->m, sql, len)) {
 		debug_sql("SQL failed:", sql, len, now_mono() - t0);
@@ -571,25 +583,16 @@ int db_run_bulk(struct db *db, const char *sql, size_t len, const struct db_bulk
 	MYSQL_STMT *st;
 	unsigned int size = nrows;
 	double t0;
-	int rc = 0;
+	int rc = 0, go;
 
-	db->last_errno = 0;
-	db->last_class = DBE_NONE;
-	db->last_was_bulk = 0;
 	/* HPOSCTL_NO_BULK (set, non-empty): always the SQL-text path, for a
 	 * proxy that mishandles COM_STMT_BULK_EXECUTE, and for the tests. */
 	if (!db->bulk_off && getenv("HPOSCTL_NO_BULK") && *getenv("HPOSCTL_NO_BULK"))
 		db->bulk_off = 1;
 	if (db->bulk_off || ncols == 0 || ncols > DB_BULK_MAX_COLS || nrows == 0)
 		return 1;
-	if (db->dry_run) {
-		debug_sql("[dry-run, not run] bulk", sql, len, 0);
-		return 0;
-	}
-	if (!db->m) {
-		db->last_class = DBE_LOST;
-		return herr_set(err, HX_TEMPFAIL, "not connected to the database");
-	}
+	if ((go = stmt_begin(db, 1, "[dry-run, not run] bulk", sql, len, err)) <= 0)
+		return go;
 	t0 = now_mono();
 	if (!(st = mysql_stmt_init(db->m)))
 		return set_error(db, err, "preparing a statement failed");

@@ -834,8 +834,7 @@ static void drop_vanished(struct db *db, const uint64_t *ids, unsigned n, struct
 	sb_adds(&sql, " o LEFT JOIN ");
 	wc_table(db, &sql, "posts");
 	sb_adds(&sql, " p ON p.ID = o.id WHERE p.ID IS NULL AND o.id IN (");
-	for (unsigned i = 0; i < n; i++)
-		sb_addf(&sql, "%s%llu", i ? "," : "", (unsigned long long)ids[i]);
+	sb_add_ids(&sql, ids, n);
 	sb_addc(&sql, ')');
 	if (db_run(db, DB_READ, sql.buf, sql.len, &res, &err) < 0)
 		goto fail;
@@ -1189,16 +1188,8 @@ static int process_markers(struct db *db, const struct sync_opts *so, struct syn
 			{ "wc_orders", "id" }, { "wc_order_addresses", "order_id" },
 			{ "wc_order_operational_data", "order_id" }, { "wc_orders_meta", "order_id" },
 		};
-		for (unsigned k = 0; rc == 0 && k < ARRAY_SIZE(dels); k++) {
-			sb_reset(&sql);
-			sb_adds(&sql, "DELETE FROM ");
-			wc_table(db, &sql, dels[k].t);
-			sb_addf(&sql, " WHERE %s IN (", dels[k].col);
-			for (unsigned i = 0; i < n; i++)
-				sb_addf(&sql, "%s%llu", i ? "," : "", (unsigned long long)ids[i]);
-			sb_addc(&sql, ')');
-			rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
-		}
+		for (unsigned k = 0; rc == 0 && k < ARRAY_SIZE(dels); k++)
+			rc = wc_delete_ids(db, dels[k].t, dels[k].col, ids, n, NULL, err);
 		if (rc == 0) {
 			sb_reset(&sql);
 			sb_adds(&sql, "DELETE im FROM ");
@@ -1206,21 +1197,12 @@ static int process_markers(struct db *db, const struct sync_opts *so, struct syn
 			sb_adds(&sql, " im JOIN ");
 			wc_table(db, &sql, "woocommerce_order_items");
 			sb_adds(&sql, " i ON i.order_item_id = im.order_item_id WHERE i.order_id IN (");
-			for (unsigned i = 0; i < n; i++)
-				sb_addf(&sql, "%s%llu", i ? "," : "", (unsigned long long)ids[i]);
+			sb_add_ids(&sql, ids, n);
 			sb_addc(&sql, ')');
 			rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
 		}
-		if (rc == 0) {
-			sb_reset(&sql);
-			sb_adds(&sql, "DELETE FROM ");
-			wc_table(db, &sql, "woocommerce_order_items");
-			sb_adds(&sql, " WHERE order_id IN (");
-			for (unsigned i = 0; i < n; i++)
-				sb_addf(&sql, "%s%llu", i ? "," : "", (unsigned long long)ids[i]);
-			sb_addc(&sql, ')');
-			rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
-		}
+		if (rc == 0)
+			rc = wc_delete_ids(db, "woocommerce_order_items", "order_id", ids, n, NULL, err);
 		free(ids);
 		if (rc < 0) {
 			if (so->isolation)

@@ -109,8 +109,7 @@ int skipped_record(struct db *db, uint64_t order_id, const char *reason, struct 
 
 int skipped_clear(struct db *db, const uint64_t *ids, unsigned n, struct herr *err)
 {
-	struct strbuf sql = STRBUF_INIT;
-	int rc, exists = atomic_load(&skipped_known);
+	int exists = atomic_load(&skipped_known);
 
 	if (!n)
 		return 0;
@@ -125,15 +124,7 @@ int skipped_clear(struct db *db, const uint64_t *ids, unsigned n, struct herr *e
 	}
 	if (!exists)
 		return 0;
-	sb_adds(&sql, "DELETE FROM ");
-	wc_table(db, &sql, "hposctl_skipped");
-	sb_adds(&sql, " WHERE order_id IN (");
-	for (unsigned i = 0; i < n; i++)
-		sb_addf(&sql, "%s%llu", i ? "," : "", (unsigned long long)ids[i]);
-	sb_addc(&sql, ')');
-	rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
-	sb_release(&sql);
-	return rc;
+	return wc_delete_ids(db, "hposctl_skipped", "order_id", ids, n, NULL, err);
 }
 
 static void runlock_name(struct db *db, const char *override, struct strbuf *sb)

@@ -512,7 +512,8 @@ int wc_cleanup_candidates(struct db *db, const struct typelist *types, uint64_t 
 	return wc_cleanup_candidates_in(db, types, NULL, n, err);
 }
 
-int wc_delete_extra_addresses(struct db *db, const uint64_t *ids, unsigned n, struct herr *err)
+int wc_delete_ids(struct db *db, const char *table, const char *col, const uint64_t *ids, unsigned n,
+		  const char *and_where, struct herr *err)
 {
 	struct strbuf sql = STRBUF_INIT;
 	int rc;
@@ -520,14 +521,21 @@ int wc_delete_extra_addresses(struct db *db, const uint64_t *ids, unsigned n, st
 	if (!n)
 		return 0;
 	sb_adds(&sql, "DELETE FROM ");
-	wc_table(db, &sql, "wc_order_addresses");
-	sb_adds(&sql, " WHERE order_id IN (");
-	for (unsigned i = 0; i < n; i++)
-		sb_addf(&sql, "%s%llu", i ? "," : "", (unsigned long long)ids[i]);
-	sb_adds(&sql, ") AND BINARY address_type NOT IN ('billing', 'shipping')");
+	wc_table(db, &sql, table);
+	sb_addf(&sql, " WHERE %s IN (", col);
+	sb_add_ids(&sql, ids, n);
+	sb_addc(&sql, ')');
+	if (and_where)
+		sb_addf(&sql, " AND %s", and_where);
 	rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
 	sb_release(&sql);
 	return rc;
+}
+
+int wc_delete_extra_addresses(struct db *db, const uint64_t *ids, unsigned n, struct herr *err)
+{
+	return wc_delete_ids(db, "wc_order_addresses", "order_id", ids, n,
+			     "BINARY address_type NOT IN ('billing', 'shipping')", err);
 }
 
 int wc_postmeta_span(struct db *db, const char *where, uint64_t *lo, uint64_t *hi, struct herr *err)
