@@ -1,7 +1,8 @@
 # Helpers for integration tests.  Sourced by each t_*.sh, which runs with:
 #   HPOSCTL   path to the hposctl binary under test
 #   SBX       sandbox directory (server socket at $SBX/mysqld.sock)
-#   FIXTURE   directory of the shared WooCommerce fixture
+#   FIXTURE   tests/fixtures/wc-9.9.5-store200 (the forward-migration store)
+#   FIXTURES  tests/fixtures (every recorded WooCommerce store)
 #   TOP       repository top
 # A test prints "ok - ..." / "not ok - ..." lines and exits non-zero on failure.
 

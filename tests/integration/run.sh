@@ -5,11 +5,12 @@ set -u
 O=${1:-build}; shift 2>/dev/null || true
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 HPOSCTL=$(cd "$O" && pwd)/hposctl
-FIXTURE=${FIXTURE:-$TOP/../shared/fixtures/wc-9.9.5-store200}
-[ -d "$FIXTURE" ] || FIXTURE=$TOP/../../shared/fixtures/wc-9.9.5-store200
-[ -d "$FIXTURE" ] || { echo "integration: fixture not found (set FIXTURE=)"; exit 1; }
+# The recorded WooCommerce stores live in the repository (tests/fixtures/).
+FIXTURES=$TOP/tests/fixtures
+FIXTURE=$FIXTURES/wc-9.9.5-store200
+[ -f "$FIXTURE/before.sql.gz" ] || { echo "integration: $FIXTURE/before.sql.gz missing from the checkout"; exit 1; }
 SBX=$(mktemp -d /tmp/hposctl-it.XXXXXX)
-export HPOSCTL SBX FIXTURE TOP STOREGEN="$(cd "$O" && pwd)/storegen"
+export HPOSCTL SBX FIXTURE FIXTURES TOP STOREGEN="$(cd "$O" && pwd)/storegen"
 
 cleanup() { "$TOP/tests/sandbox.sh" stop "$SBX" >/dev/null 2>&1; rm -rf "$SBX"; }
 trap cleanup EXIT INT TERM
