@@ -1,6 +1,7 @@
 /* cmd_cleanup.c - `hposctl cleanup`: remove legacy order data from
  * wp_posts/wp_postmeta once HPOS is authoritative, with a backup. */
 #include "hposctl.h"
+#include "ordertypes.h"
 #include "cleanup.h"
 #include "output.h"
 #include "syncstate.h"
@@ -110,7 +111,7 @@ static int run_cleanup(int argc, char **argv, struct ctx *c)
 	if (ctx_connect(c, &err) < 0)
 		goto fail_early;
 	r.db = c->db;
-	if (typelist_parse(&types, opt_order_types ? opt_order_types : c->cfg.order_types, &err) < 0)
+	if (order_types_for(c->db, opt_order_types ? opt_order_types : c->cfg.order_types, 0, &types, &err) < 0)
 		goto fail_early;
 
 	memset(&co, 0, sizeof(co));

@@ -2,6 +2,7 @@
  * every order in range, posts store vs HPOS tables, WooCommerce's output
  * with no blind spots; --re-migrate rewrites the orders that differ. */
 #include "hposctl.h"
+#include "ordertypes.h"
 #include "migrate.h"
 #include "output.h"
 #include "syncstate.h"
@@ -248,7 +249,7 @@ static int run_verify(int argc, char **argv, struct ctx *c)
 	}
 	if (ctx_connect(c, &err) < 0)
 		return report(&err);
-	if (typelist_parse(&types, opt_order_types ? opt_order_types : c->cfg.order_types, &err) < 0)
+	if (order_types_for(c->db, opt_order_types ? opt_order_types : c->cfg.order_types, 0, &types, &err) < 0)
 		return report(&err);
 
 	memset(&vo, 0, sizeof(vo));
