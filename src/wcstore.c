@@ -81,6 +81,17 @@ void typelist_sql(struct db *db, const struct typelist *tl, struct strbuf *sb)
 	}
 }
 
+/* After a failed query on a WordPress table, usually the first query of a
+ * run: say what is likely wrong when the table does not exist. */
+static int no_wp_table(struct db *db, const char *table, struct herr *err)
+{
+	if (db_errno(db) == 1146 /* ER_NO_SUCH_TABLE */)
+		return herr_set(err, HX_CONFIG, "database %s has no table %s%s: is this the WordPress "
+				"database, and is the table prefix right? (database.table_prefix, $table_prefix "
+				"in wp-config.php, --prefix)", db_name(db), db_prefix(db), table);
+	return -1;
+}
+
 int wc_option_get(struct db *db, const char *name, char **val, struct herr *err)
 {
 	struct strbuf sql = STRBUF_INIT;
@@ -95,14 +106,8 @@ int wc_option_get(struct db *db, const char *name, char **val, struct herr *err)
 	db_quote(db, &sql, name, strlen(name));
 	rc = db_run(db, DB_READ, sql.buf, sql.len, &res, err);
 	sb_release(&sql);
-	if (rc < 0) {
-		/* usually the first query of a run: say what is likely wrong */
-		if (db_errno(db) == 1146 /* ER_NO_SUCH_TABLE */)
-			return herr_set(err, HX_CONFIG, "database %s has no table %soptions: is this the WordPress "
-					"database, and is the table prefix right? (database.table_prefix, $table_prefix "
-					"in wp-config.php, --prefix)", db_name(db), db_prefix(db));
-		return -1;
-	}
+	if (rc < 0)
+		return no_wp_table(db, "options", err);
 	if (db_fetch(res, &row) && row.vals[0])
 		*val = xstrndup(row.vals[0], row.lens[0]);
 	db_free_result(res);
@@ -618,7 +623,7 @@ static int distinct_types(struct db *db, const char *table, const char *col, str
 	rc = db_run(db, DB_READ, sql.buf, sql.len, &res, err);
 	sb_release(&sql);
 	if (rc < 0)
-		return -1;
+		return no_wp_table(db, table, err);
 	while (db_fetch(res, &row))
 		if (row.vals[0] && row.lens[0])
 			list_add(out, row.vals[0], row.lens[0]);
