@@ -645,10 +645,10 @@ void wc_probe_sql(struct db *db, const char *type, struct strbuf *sql)
 	sb_adds(sql, " pm JOIN ((SELECT ID FROM ");
 	wc_table(db, sql, "posts");
 	sb_addf(sql, " WHERE post_type = %s AND post_status <> 'auto-draft' "
-		"ORDER BY post_type, post_status, post_date, ID LIMIT %d) UNION (SELECT ID FROM ", t.buf, PROBE_POSTS);
+		"ORDER BY post_status, post_date, ID LIMIT %d) UNION (SELECT ID FROM ", t.buf, PROBE_POSTS);
 	wc_table(db, sql, "posts");
 	sb_addf(sql, " WHERE post_type = %s AND post_status <> 'auto-draft' "
-		"ORDER BY post_type DESC, post_status DESC, post_date DESC, ID DESC LIMIT %d)) s ON pm.post_id = s.ID "
+		"ORDER BY post_status DESC, post_date DESC, ID DESC LIMIT %d)) s ON pm.post_id = s.ID "
 		"WHERE pm.meta_key IN (%s) GROUP BY pm.post_id ORDER BY n DESC LIMIT 1", t.buf, PROBE_POSTS,
 		order_meta_keys_sql);
 	sb_release(&t);

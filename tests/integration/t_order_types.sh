@@ -17,6 +17,13 @@ load_wcs ot_wcs_ref after-woocommerce
 run hpos ot_wcs count_unmigrated
 assert_contains "$out" "There are 288 orders to be synced." "default count_unmigrated counts the 32 subscriptions (288, as WooCommerce)"
 assert_eq "" "$err" "no warning with order_types: auto"
+# Finding the types reads the post_type index only: the statement hposctl
+# ran, as its --debug output shows it, is a loose index scan.
+run hpos ot_wcs --debug count_unmigrated
+q=$(printf '%s\n' "$err" | sed -n 's/^Debug: SQL \(SELECT post_type FROM .* GROUP BY post_type\) in .*/\1/p' | head -1)
+assert_contains "$q" "GROUP BY post_type" "--debug shows the post type query"
+assert_contains "$(sql ot_wcs "EXPLAIN $q")" "Using index for group-by" "post types come from a loose scan of the type_status_date index"
+assert_contains "$err" "order types (auto): shop_order,shop_order_refund,shop_subscription " "auto finds the three order types"
 run hpos ot_wcs sync
 assert_eq 0 "$rc" "default sync exits 0"
 assert_contains "$out" "288 orders were synced" "default sync migrates orders, refunds and subscriptions"
