@@ -26,7 +26,7 @@ static const struct opt backfill_opts[] = {
 	{ "meta_keys", 0, OPT_STR, &opt_meta_keys, "A,B", "same as --meta-keys (wp-cli spelling)", NULL },
 	{ "props", 0, OPT_STR, &opt_props, "A,B", "copy only these order properties (billing_first_name, status, ...)", NULL },
 	{ "batch-size", 0, OPT_UINT, &opt_batch_size, "N", "orders per batch for whole orders (default 500)", NULL },
-	{ "order-types", 0, OPT_STR, &opt_order_types, "A,B", "order types (default from config)", NULL },
+	{ "order-types", 0, OPT_STR, &opt_order_types, "auto|A,B", "order types (default from config: auto, every order type found in the store)", NULL },
 	{ "dry-run", 0, OPT_FLAG, &opt_dry_run, NULL, "count what would be backfilled; write nothing", NULL },
 	{ NULL, 0, OPT_END, NULL, NULL, NULL, NULL },
 };

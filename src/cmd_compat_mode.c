@@ -13,7 +13,7 @@ static const char *opt_order_types;
 
 static const struct opt compat_opts[] = {
 	{ "dry-run", 0, OPT_FLAG, &opt_dry_run, NULL, "say what would change; write nothing", NULL },
-	{ "order-types", 0, OPT_STR, &opt_order_types, "A,B", "order types (default from config)", NULL },
+	{ "order-types", 0, OPT_STR, &opt_order_types, "auto|A,B", "order types (default from config: auto, every order type found in the store)", NULL },
 	{ NULL, 0, OPT_END, NULL, NULL, NULL, NULL },
 };
 

@@ -10,7 +10,7 @@ static const char *opt_order_types;
 
 static const struct opt count_opts[] = {
 	{ "porcelain", 0, OPT_FLAG, &opt_porcelain, NULL, "print only the number", NULL },
-	{ "order-types", 0, OPT_STR, &opt_order_types, "A,B", "order types (default from config: shop_order,shop_order_refund)", NULL },
+	{ "order-types", 0, OPT_STR, &opt_order_types, "auto|A,B", "order types (default from config: auto, every order type found in the store)", NULL },
 	{ NULL, 0, OPT_END, NULL, NULL, NULL, NULL },
 };
 

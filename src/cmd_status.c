@@ -14,7 +14,7 @@ static const char *opt_order_types;
 
 static const struct opt status_opts[] = {
 	{ "format", 0, OPT_STR, &opt_format, "table|json", "output format (default table)", NULL },
-	{ "order-types", 0, OPT_STR, &opt_order_types, "A,B", "order types (default from config)", NULL },
+	{ "order-types", 0, OPT_STR, &opt_order_types, "auto|A,B", "order types (default from config: auto, every order type found in the store)", NULL },
 	{ NULL, 0, OPT_END, NULL, NULL, NULL, NULL },
 };
 

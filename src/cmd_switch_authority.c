@@ -23,7 +23,7 @@ static const struct opt switch_opts[] = {
 	{ "dry-run", 0, OPT_FLAG, &opt_dry_run, NULL, "run the checks and say what would change; write nothing", NULL },
 	{ "yes", 'y', OPT_FLAG, &opt_yes, NULL, "do not ask for confirmation", NULL },
 	{ "verify", 0, OPT_FLAG, &opt_verify, NULL, "also compare every order, posts vs HPOS (verify_cot_data), before switching", NULL },
-	{ "order-types", 0, OPT_STR, &opt_order_types, "A,B", "order types (default from config)", NULL },
+	{ "order-types", 0, OPT_STR, &opt_order_types, "auto|A,B", "order types (default from config: auto, every order type found in the store)", NULL },
 	{ NULL, 0, OPT_END, NULL, NULL, NULL, NULL },
 };
 

@@ -34,7 +34,7 @@ static double opt_max_runtime, opt_settle;
 
 static const struct opt sync_opts_table[] = {
 	{ "batch-size", 0, OPT_UINT, &opt_batch_size, "N", "orders per batch (default 500; 0 means 500, as in WooCommerce)", NULL },
-	{ "order-types", 0, OPT_STR, &opt_order_types, "A,B", "order post types (default shop_order,shop_order_refund)", NULL },
+	{ "order-types", 0, OPT_STR, &opt_order_types, "auto|A,B", "order types (default from config: auto, every order type found in the store)", NULL },
 	{ "start-from", 0, OPT_UINT, &opt_start_from, "ID", "first order ID to consider", NULL },
 	{ "end-at", 0, OPT_UINT, &opt_end_at, "ID", "last order ID to consider", NULL },
 	{ "max-runtime", 0, OPT_DURATION, &opt_max_runtime, "DURATION", "stop at the next batch boundary after this long (e.g. 14m)", NULL },
