@@ -43,7 +43,7 @@ struct hpos_config {
 
 	/* sync: */
 	unsigned batch_size;       /* default 500 */
-	char *order_types;         /* comma list, default "shop_order,shop_order_refund" */
+	char *order_types;         /* comma list, default "auto" (ordertypes.h) */
 	double settle_seconds;     /* default 5 */
 	unsigned max_retries;      /* default 10 */
 	char *lock_name;           /* advisory lock name override, or NULL */

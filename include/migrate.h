@@ -33,6 +33,9 @@ struct sync_opts {
 	 * `verify --re-migrate`). */
 	const uint64_t (*ranges)[2];
 	unsigned nranges;
+	/* HPOS -> posts: the order types whose deletion markers are carried
+	 * out (a post of any order type is deleted the same way); NULL: types. */
+	const struct typelist *marker_types;
 };
 
 struct sync_stats_s {

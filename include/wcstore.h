@@ -59,6 +59,30 @@ static inline uint64_t pending_total(const struct pending *p)
 	return p->missing + p->outdated + p->markers;
 }
 
+/* Order types of the store, for `order_types: auto`: shop_order and
+ * shop_order_refund always; the known plugin order types present in the
+ * posts table or wc_orders; every other type in wc_orders.type; every other
+ * post type whose sampled posts carry order meta.  Never the placeholder
+ * type.  Reads the post_type index (one dive per distinct type) and a few
+ * posts' meta by post_id per unknown type; no wp_postmeta scan. */
+int wc_find_order_types(struct db *db, struct typelist *found, struct herr *err);
+/* 1-based index in the list of order types known by name, else 0. */
+int wc_known_order_type(const char *type);
+/* The probe query for one post type (for EXPLAIN in tests and docs). */
+void wc_probe_sql(struct db *db, const char *type, struct strbuf *sql);
+/* Rows of wc_orders of one type. */
+int wc_orders_of_type(struct db *db, const char *type, uint64_t *n, struct herr *err);
+/* Rows of wc_orders of one type with an ID in one of the inclusive ranges. */
+int wc_orders_of_type_in(struct db *db, const char *type, const uint64_t (*ranges)[2], unsigned n,
+			 uint64_t *count, struct herr *err);
+/* The type of one wc_orders row (*type NULL when there is no such row). */
+int wc_order_type(struct db *db, uint64_t id, char **type, struct herr *err);
+/* wc_pending() for each type of the list apart (each[types->n]); the
+ * deletion markers, which carry no type, are left at 0 there and counted
+ * once in *markers (when not NULL). */
+int wc_pending_each(struct db *db, const struct typelist *types, int hpos_auth, struct pending *each,
+		    uint64_t *markers, struct herr *err);
+
 /* Append the WHERE condition selecting deletion markers (both the current
  * and the pre-8.x form) of the non-authoritative side; alias is "m." or "". */
 void wc_marker_condition(struct db *db, struct strbuf *sql, const char *alias, int hpos_auth);

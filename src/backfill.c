@@ -1477,7 +1477,7 @@ static int process_markers(struct db *db, const struct sync_opts *so, const stru
 	struct strbuf sql = STRBUF_INIT, in = STRBUF_INIT;
 	int rc = 0;
 
-	typelist_sql(db, so->types, &in);
+	typelist_sql(db, so->marker_types ? so->marker_types : so->types, &in);
 	for (;;) {
 		struct db_result *res = NULL;
 		struct db_row row;

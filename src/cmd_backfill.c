@@ -4,6 +4,7 @@
  * HPOS: the migration; HPOS -> posts: the backfill), whatever the
  * authority and compatibility mode; --meta-keys / --props copy only those. */
 #include "hposctl.h"
+#include "ordertypes.h"
 #include "backfill.h"
 #include "migrate.h"
 #include "output.h"
@@ -25,7 +26,7 @@ static const struct opt backfill_opts[] = {
 	{ "meta_keys", 0, OPT_STR, &opt_meta_keys, "A,B", "same as --meta-keys (wp-cli spelling)", NULL },
 	{ "props", 0, OPT_STR, &opt_props, "A,B", "copy only these order properties (billing_first_name, status, ...)", NULL },
 	{ "batch-size", 0, OPT_UINT, &opt_batch_size, "N", "orders per batch for whole orders (default 500)", NULL },
-	{ "order-types", 0, OPT_STR, &opt_order_types, "A,B", "order types (default from config)", NULL },
+	{ "order-types", 0, OPT_STR, &opt_order_types, "auto|A,B", "order types (default from config: auto, every order type found in the store)", NULL },
 	{ "dry-run", 0, OPT_FLAG, &opt_dry_run, NULL, "count what would be backfilled; write nothing", NULL },
 	{ NULL, 0, OPT_END, NULL, NULL, NULL, NULL },
 };
@@ -124,6 +125,8 @@ static int run_backfill(int argc, char **argv, struct ctx *c)
 	uint64_t (*ranges)[2] = NULL;
 	const char *from, *to;
 	int rc, locked = 0, exit_code = HX_OK, to_posts;
+	uint64_t refused = 0;
+	struct typelist no = { NULL, 0 };
 
 	memset(&keys, 0, sizeof(keys));
 	memset(&props, 0, sizeof(props));
@@ -165,7 +168,7 @@ static int run_backfill(int argc, char **argv, struct ctx *c)
 		opt_batch_size = 500;
 	if (ctx_connect(c, &err) < 0)
 		goto fail;
-	if (typelist_parse(&types, opt_order_types ? opt_order_types : c->cfg.order_types, &err) < 0)
+	if (order_types_for(c->db, opt_order_types ? opt_order_types : c->cfg.order_types, 0, &types, &err) < 0)
 		goto fail;
 	rc = runlock_enter(c->db, c->cfg.lock_name, &err);
 	if (rc < 0)
@@ -184,6 +187,33 @@ static int run_backfill(int argc, char **argv, struct ctx *c)
 			herr_set(&err, HX_PROBLEM, "The HPOS tables do not exist; run `hposctl sync` first.");
 			goto fail;
 		}
+	}
+	if (to_posts) {
+		/* Only the types hposctl writes back exactly as WooCommerce
+		 * does (ordertypes.h); the others are named, left alone, and
+		 * make the run exit 1.  The other types' orders go ahead. */
+		struct typelist ok;
+
+		typelist_split_reversible(&types, &ok, &no);
+		for (unsigned i = 0; i < no.n && rc >= 0; i++) {
+			uint64_t n = 0;
+
+			rc = wc_orders_of_type_in(c->db, no.v[i], (const uint64_t(*)[2])ranges, (unsigned)argc, &n, &err);
+			if (rc == 0 && n) {
+				out_error("%llu %s order%s not backfilled from %s to %s: hposctl does not write %s to posts, "
+					  "because %s.", (unsigned long long)n, no.v[i], n == 1 ? " was" : "s were", from, to,
+					  no.v[i], ordertype_refusal_reason(no.v[i]));
+				refused += n;
+			}
+		}
+		typelist_release(&types);
+		types = ok;
+		if (rc < 0)
+			goto fail;
+		if (refused)
+			exit_code = HX_PROBLEM;
+		if (!types.n)
+			goto out;
 	}
 
 	if (!keys.n && !props.n) {
@@ -219,7 +249,7 @@ static int run_backfill(int argc, char **argv, struct ctx *c)
 		} else if (argc == 1 && ranges[0][0] == ranges[0][1]) {
 			if (st.synced == 1)
 				out_success("Order %llu backfilled from %s to %s.", (unsigned long long)ranges[0][0], from, to);
-			else if (!st.skipped)
+			else if (!st.skipped && !refused)
 				out_error("An error occurred while backfilling order %llu from %s to %s: the order does not exist "
 					  "in %s.", (unsigned long long)ranges[0][0], from, to, from);
 		} else {
@@ -241,6 +271,28 @@ static int run_backfill(int argc, char **argv, struct ctx *c)
 			goto fail;
 		}
 		for (uint64_t id = ranges[i][0];; id++) {
+			if (to_posts) {
+				char *type = NULL;
+
+				if (wc_order_type(c->db, id, &type, &err) < 0)
+					goto fail;
+				if (type && !ordertype_reversible(type)) {
+					int named = 0;
+
+					for (unsigned k = 0; k < no.n; k++)
+						named |= !strcmp(no.v[k], type);
+					if (!named)
+						out_error("Order %llu (%s) was not backfilled from %s to %s: hposctl does not write %s "
+							  "to posts, because %s.", (unsigned long long)id, type, from, to, type,
+							  ordertype_refusal_reason(type));
+					exit_code = HX_PROBLEM;
+					free(type);
+					if (id == ranges[i][1])
+						break;
+					continue;
+				}
+				free(type);
+			}
 			rc = backfill_partial(c->db, id, to_posts, keys.v, keys.n, props.v, props.n, &err);
 			if (rc < 0) {
 				out_error("An error occurred while backfilling order %llu from %s to %s: %s",
@@ -267,6 +319,7 @@ out:
 	csv_release(&keys);
 	csv_release(&props);
 	typelist_release(&types);
+	typelist_release(&no);
 	return exit_code;
 }
 

@@ -1,6 +1,7 @@
 /* cmd_cleanup.c - `hposctl cleanup`: remove legacy order data from
  * wp_posts/wp_postmeta once HPOS is authoritative, with a backup. */
 #include "hposctl.h"
+#include "ordertypes.h"
 #include "cleanup.h"
 #include "output.h"
 #include "syncstate.h"
@@ -24,7 +25,7 @@ static const struct opt cleanup_opts_table[] = {
 	{ "yes", 'y', OPT_FLAG, &opt_yes, NULL, "do not ask for confirmation (required when stdin is not a terminal)", NULL },
 	{ "backup-file", 0, OPT_STR, &opt_backup_file, "PATH", "write the restore SQL here (appended to if it exists; default ./hposctl-cleanup-<db>-<time>.sql)", &backup_given },
 	{ "backup", 0, OPT_FLAG, &opt_backup, NULL, "--no-backup: write no backup file (the deleted data cannot be restored)", NULL },
-	{ "order-types", 0, OPT_STR, &opt_order_types, "A,B", "order post types (default shop_order,shop_order_refund)", NULL },
+	{ "order-types", 0, OPT_STR, &opt_order_types, "auto|A,B", "order types (default from config: auto, every order type found in the store)", NULL },
 	{ "jobs", 'j', OPT_UINT, &opt_jobs, "N", "connections cleaning batches in parallel (default 1, at most 16)", NULL },
 	{ "max-runtime", 0, OPT_DURATION, &opt_max_runtime, "DURATION", "stop at the next batch boundary after this long (e.g. 14m)", NULL },
 	{ "max-retries", 0, OPT_UINT, &opt_max_retries, "N", "retries per batch after deadlocks, lock waits, lost connections (default 10)", &retries_given },
@@ -110,7 +111,7 @@ static int run_cleanup(int argc, char **argv, struct ctx *c)
 	if (ctx_connect(c, &err) < 0)
 		goto fail_early;
 	r.db = c->db;
-	if (typelist_parse(&types, opt_order_types ? opt_order_types : c->cfg.order_types, &err) < 0)
+	if (order_types_for(c->db, opt_order_types ? opt_order_types : c->cfg.order_types, 0, &types, &err) < 0)
 		goto fail_early;
 
 	memset(&co, 0, sizeof(co));

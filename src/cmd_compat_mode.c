@@ -2,6 +2,7 @@
  * compatibility-mode): the option woocommerce_custom_orders_table_data_sync_enabled,
  * with the checks and messages of `wp wc hpos compatibility-mode`. */
 #include "hposctl.h"
+#include "ordertypes.h"
 #include "output.h"
 
 #include <stdlib.h>
@@ -12,7 +13,7 @@ static const char *opt_order_types;
 
 static const struct opt compat_opts[] = {
 	{ "dry-run", 0, OPT_FLAG, &opt_dry_run, NULL, "say what would change; write nothing", NULL },
-	{ "order-types", 0, OPT_STR, &opt_order_types, "A,B", "order types (default from config)", NULL },
+	{ "order-types", 0, OPT_STR, &opt_order_types, "auto|A,B", "order types (default from config: auto, every order type found in the store)", NULL },
 	{ NULL, 0, OPT_END, NULL, NULL, NULL, NULL },
 };
 
@@ -34,7 +35,7 @@ static int run_compat(int argc, char **argv, struct ctx *c)
 	enable = !strcmp(argv[0], "enable");
 	if (ctx_connect(c, &err) < 0)
 		return report(&err);
-	if (typelist_parse(&types, opt_order_types ? opt_order_types : c->cfg.order_types, &err) < 0)
+	if (order_types_for(c->db, opt_order_types ? opt_order_types : c->cfg.order_types, 0, &types, &err) < 0)
 		return report(&err);
 	if (wc_hpos_tables_present(c->db, &mask, &err) < 0 || wc_compat_mode(c->db, &compat, &err) < 0 ||
 	    wc_hpos_authoritative(c->db, &hpos_auth, &err) < 0)

@@ -1,5 +1,6 @@
 /* cmd_count_unmigrated.c - WooCommerce's pending-sync count. */
 #include "hposctl.h"
+#include "ordertypes.h"
 #include "output.h"
 
 #include <stdlib.h>
@@ -9,7 +10,7 @@ static const char *opt_order_types;
 
 static const struct opt count_opts[] = {
 	{ "porcelain", 0, OPT_FLAG, &opt_porcelain, NULL, "print only the number", NULL },
-	{ "order-types", 0, OPT_STR, &opt_order_types, "A,B", "order types (default from config: shop_order,shop_order_refund)", NULL },
+	{ "order-types", 0, OPT_STR, &opt_order_types, "auto|A,B", "order types (default from config: auto, every order type found in the store)", NULL },
 	{ NULL, 0, OPT_END, NULL, NULL, NULL, NULL },
 };
 
@@ -29,7 +30,7 @@ static int run_count(int argc, char **argv, struct ctx *c)
 	}
 	if (ctx_connect(c, &err) < 0)
 		return report(&err);
-	if (typelist_parse(&types, opt_order_types ? opt_order_types : c->cfg.order_types, &err) < 0)
+	if (order_types_for(c->db, opt_order_types ? opt_order_types : c->cfg.order_types, 1, &types, &err) < 0)
 		return report(&err);
 	rc = wc_hpos_authoritative(c->db, &hpos_auth, &err);
 	if (rc == 0)

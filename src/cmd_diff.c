@@ -2,6 +2,7 @@
  * order, posts side (what sync would write) vs HPOS side, differences
  * marked.  The comparison is verify's (verify.h), for one order. */
 #include "hposctl.h"
+#include "ordertypes.h"
 #include "output.h"
 #include "verify.h"
 
@@ -199,7 +200,7 @@ static int run_diff(int argc, char **argv, struct ctx *c)
 	json = opt_format && !strcmp(opt_format, "json");
 	if (ctx_connect(c, &err) < 0)
 		return report(&err);
-	if (typelist_parse(&types, c->cfg.order_types, &err) < 0)
+	if (order_types_for(c->db, c->cfg.order_types, 0, &types, &err) < 0)
 		return report(&err);
 	memset(&vo, 0, sizeof(vo));
 	vo.batch_size = 1;

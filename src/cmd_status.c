@@ -1,6 +1,7 @@
 /* cmd_status.c - where the store stands: authority, compatibility mode,
  * tables, order posts, HPOS rows, pending sync, skipped orders. */
 #include "hposctl.h"
+#include "ordertypes.h"
 #include "output.h"
 #include "syncstate.h"
 
@@ -13,7 +14,7 @@ static const char *opt_order_types;
 
 static const struct opt status_opts[] = {
 	{ "format", 0, OPT_STR, &opt_format, "table|json", "output format (default table)", NULL },
-	{ "order-types", 0, OPT_STR, &opt_order_types, "A,B", "order types (default from config)", NULL },
+	{ "order-types", 0, OPT_STR, &opt_order_types, "auto|A,B", "order types (default from config: auto, every order type found in the store)", NULL },
 	{ NULL, 0, OPT_END, NULL, NULL, NULL, NULL },
 };
 
@@ -22,23 +23,48 @@ struct status {
 	unsigned tables;
 	struct pending pending;
 	uint64_t cleanup;
-	uint64_t *posts;  /* per order type */
+	/* per order type: the types worked on, then those left out of an
+	 * explicit list (all.n = types->n + left_out) */
+	struct typelist all;
+	uint64_t *posts, *hpos;
+	struct pending *tp;
 	uint64_t placeholders;
 	uint64_t rows[T_COUNT];
 	struct skipped_list skipped;
 };
 
-static int gather(struct db *db, const struct typelist *types, struct status *s, struct herr *err)
+static int gather(struct db *db, const struct ordertypes *ot, struct status *s, struct herr *err)
 {
+	uint64_t markers = 0;
+
 	if (wc_hpos_authoritative(db, &s->hpos_auth, err) < 0 ||
 	    wc_compat_mode(db, &s->compat, err) < 0 ||
-	    wc_hpos_tables_present(db, &s->tables, err) < 0 ||
-	    wc_pending(db, types, s->hpos_auth, &s->pending, err) < 0)
+	    wc_hpos_tables_present(db, &s->tables, err) < 0)
 		return -1;
-	s->posts = xcalloc(types->n, sizeof(*s->posts));
-	for (unsigned i = 0; i < types->n; i++)
-		if (wc_posts_of_type(db, types->v[i], &s->posts[i], err) < 0)
+	s->all.v = xcalloc(ot->use.n + ot->left_out.n, sizeof(*s->all.v));
+	for (unsigned i = 0; i < ot->use.n; i++)
+		s->all.v[s->all.n++] = ot->use.v[i];
+	for (unsigned i = 0; i < ot->left_out.n; i++)
+		s->all.v[s->all.n++] = ot->left_out.v[i];
+	s->posts = xcalloc(s->all.n, sizeof(*s->posts));
+	s->hpos = xcalloc(s->all.n, sizeof(*s->hpos));
+	s->tp = xcalloc(s->all.n, sizeof(*s->tp));
+	/* pending per type; the total over the types worked on is their sum
+	 * (the types part the posts) plus the deletion markers */
+	if (wc_pending_each(db, &s->all, s->hpos_auth, s->tp, &markers, err) < 0)
+		return -1;
+	for (unsigned i = 0; i < ot->use.n; i++) {
+		s->pending.missing += s->tp[i].missing;
+		s->pending.outdated += s->tp[i].outdated;
+		s->pending.tables_missing = s->tp[i].tables_missing;
+	}
+	s->pending.markers = markers;
+	for (unsigned i = 0; i < s->all.n; i++) {
+		if (wc_posts_of_type(db, s->all.v[i], &s->posts[i], err) < 0)
 			return -1;
+		if ((s->tables & (1u << T_ORDERS)) && wc_orders_of_type(db, s->all.v[i], &s->hpos[i], err) < 0)
+			return -1;
+	}
 	if (wc_posts_of_type(db, PLACEHOLDER_TYPE, &s->placeholders, err) < 0)
 		return -1;
 	for (int t = 0; t < T_COUNT; t++)
@@ -47,7 +73,7 @@ static int gather(struct db *db, const struct typelist *types, struct status *s,
 	/* WooCommerce reports cleanup candidates only when HPOS is
 	 * authoritative and compatibility mode is off. */
 	if (s->hpos_auth && !s->compat && (s->tables & (1u << T_ORDERS)) &&
-	    wc_cleanup_candidates(db, types, &s->cleanup, err) < 0)
+	    wc_cleanup_candidates(db, &ot->use, &s->cleanup, err) < 0)
 		return -1;
 	return skipped_load(db, 20, &s->skipped, err);
 }
@@ -70,6 +96,15 @@ static void print_json(const struct typelist *types, const struct status *s)
 			sb_addc(&sb, ',');
 		sb_add_json_str(&sb, types->v[i], strlen(types->v[i]));
 		sb_addf(&sb, ":%llu", (unsigned long long)s->posts[i]);
+	}
+	sb_adds(&sb, "},\"order_types\":{");
+	for (unsigned i = 0; i < s->all.n; i++) {
+		if (i)
+			sb_addc(&sb, ',');
+		sb_add_json_str(&sb, s->all.v[i], strlen(s->all.v[i]));
+		sb_addf(&sb, ":{\"posts\":%llu,\"hpos_orders\":%llu,\"pending\":%llu,\"in_list\":%s}",
+			(unsigned long long)s->posts[i], (unsigned long long)s->hpos[i],
+			(unsigned long long)pending_total(&s->tp[i]), i < types->n ? "true" : "false");
 	}
 	sb_addf(&sb, "},\"placeholder_posts\":%llu,\"hpos_rows\":{", (unsigned long long)s->placeholders);
 	for (int t = 0; t < T_COUNT; t++)
@@ -106,8 +141,10 @@ static void print_table(const struct typelist *types, const struct status *s)
 		out_line("Pending sync: %llu missing, %llu outdated, %llu deletion markers",
 			 (unsigned long long)s->pending.missing, (unsigned long long)s->pending.outdated,
 			 (unsigned long long)s->pending.markers);
-	for (unsigned i = 0; i < types->n; i++)
-		out_line("Order posts (%s): %llu", types->v[i], (unsigned long long)s->posts[i]);
+	for (unsigned i = 0; i < s->all.n; i++)
+		out_line("Order posts (%s%s): %llu, HPOS orders: %llu, pending: %llu", s->all.v[i],
+			 i < types->n ? "" : ", not in the order types list", (unsigned long long)s->posts[i],
+			 (unsigned long long)s->hpos[i], (unsigned long long)pending_total(&s->tp[i]));
 	out_line("Placeholder posts: %llu", (unsigned long long)s->placeholders);
 	for (int t = 0; t < T_COUNT; t++) {
 		if (s->tables & (1u << t))
@@ -127,7 +164,7 @@ static void print_table(const struct typelist *types, const struct status *s)
 static int run_status(int argc, char **argv, struct ctx *c)
 {
 	struct herr err = { 0, "" };
-	struct typelist types = { NULL, 0 };
+	struct ordertypes ot;
 	struct status s;
 	int rc = command_opts(&cmd_status, &argc, argv, &err);
 
@@ -144,18 +181,22 @@ static int run_status(int argc, char **argv, struct ctx *c)
 	}
 	memset(&s, 0, sizeof(s));
 	if (ctx_connect(c, &err) < 0 ||
-	    typelist_parse(&types, opt_order_types ? opt_order_types : c->cfg.order_types, &err) < 0)
+	    ordertypes_resolve(c->db, opt_order_types ? opt_order_types : c->cfg.order_types, &ot, &err) < 0)
 		return report(&err);
-	rc = gather(c->db, &types, &s, &err);
+	ordertypes_warn(&ot);
+	rc = gather(c->db, &ot, &s, &err);
 	if (rc == 0) {
 		if (!strcmp(opt_format, "json"))
-			print_json(&types, &s);
+			print_json(&ot.use, &s);
 		else
-			print_table(&types, &s);
+			print_table(&ot.use, &s);
 	}
 	free(s.posts);
+	free(s.hpos);
+	free(s.tp);
+	free(s.all.v); /* the strings are ot's */
 	skipped_release(&s.skipped);
-	typelist_release(&types);
+	ordertypes_release(&ot);
 	return rc < 0 ? report(&err) : HX_OK;
 }
 
@@ -163,7 +204,7 @@ const struct command cmd_status = {
 	.name = "status",
 	.fn = run_status,
 	.summary = "Show authority, compatibility mode, tables, pending and skipped orders",
-	.synopsis = "hposctl status [--format=table|json] [--order-types=A,B]",
+	.synopsis = "hposctl status [--format=table|json] [--order-types=auto|A,B]",
 	.description = "The first four lines are WooCommerce's `wp wc hpos status`; the rest are\n"
 		       "hposctl's. Every count is a keyed query; none scans wp_postmeta.",
 	.opts = status_opts,

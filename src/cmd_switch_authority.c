@@ -4,6 +4,7 @@
  * each printed as it passes or fails, and only then the option
  * woocommerce_custom_orders_table_enabled.  A refusal changes nothing. */
 #include "hposctl.h"
+#include "ordertypes.h"
 #include "verify.h"
 #include "output.h"
 #include "syncstate.h"
@@ -22,7 +23,7 @@ static const struct opt switch_opts[] = {
 	{ "dry-run", 0, OPT_FLAG, &opt_dry_run, NULL, "run the checks and say what would change; write nothing", NULL },
 	{ "yes", 'y', OPT_FLAG, &opt_yes, NULL, "do not ask for confirmation", NULL },
 	{ "verify", 0, OPT_FLAG, &opt_verify, NULL, "also compare every order, posts vs HPOS (verify_cot_data), before switching", NULL },
-	{ "order-types", 0, OPT_STR, &opt_order_types, "A,B", "order types (default from config)", NULL },
+	{ "order-types", 0, OPT_STR, &opt_order_types, "auto|A,B", "order types (default from config: auto, every order type found in the store)", NULL },
 	{ NULL, 0, OPT_END, NULL, NULL, NULL, NULL },
 };
 
@@ -87,10 +88,64 @@ static int64_t verify_all(struct ctx *c, const struct typelist *types, int hpos_
 	return d.n;
 }
 
+/* WooCommerce's guard: nothing pending for the current authority (without
+ * the tables, every order post is pending), for every order type of the
+ * store, each type with orders pending named.  1: the check failed, 0:
+ * passed, -1: error. */
+static int pending_check(struct db *db, const struct typelist *types, const struct typelist *left_out,
+			 int hpos_auth, struct herr *err)
+{
+	struct pending *each = xcalloc(types->n, sizeof(*each)), sum;
+	struct strbuf named = STRBUF_INIT;
+	uint64_t markers, total;
+	int unlisted = 0, noreverse = 0, rc = 0;
+
+	if (wc_pending_each(db, types, hpos_auth, each, &markers, err) < 0) {
+		free(each);
+		return -1;
+	}
+	memset(&sum, 0, sizeof(sum));
+	sum.markers = markers;
+	for (unsigned i = 0; i < types->n; i++) {
+		uint64_t n = pending_total(&each[i]);
+		int out_of_list = 0;
+
+		sum.missing += each[i].missing;
+		sum.outdated += each[i].outdated;
+		if (!n)
+			continue;
+		for (unsigned j = 0; j < left_out->n; j++)
+			out_of_list |= !strcmp(left_out->v[j], types->v[i]);
+		unlisted |= out_of_list;
+		noreverse |= hpos_auth && !ordertype_reversible(types->v[i]);
+		sb_addf(&named, "%s%s: %llu%s", named.len ? ", " : "", types->v[i], (unsigned long long)n,
+			out_of_list ? " (not in the order types list)" : "");
+	}
+	total = pending_total(&sum);
+	if (total) {
+		if (markers)
+			sb_addf(&named, "%sdeletion markers: %llu", named.len ? ", " : "", (unsigned long long)markers);
+		out_warning("[Failed] There %s %llu %s pending sync (%llu missing, %llu outdated, %llu deletion markers) "
+			    "by order type: %s. Please run `hposctl sync`%s to sync pending orders.%s",
+			    total == 1 ? "is" : "are", (unsigned long long)total, total == 1 ? "order" : "orders",
+			    (unsigned long long)sum.missing, (unsigned long long)sum.outdated, (unsigned long long)markers,
+			    named.buf, unlisted ? " --order-types auto" : "",
+			    noreverse ? " hposctl does not write subscriptions or plugin order types back to the posts "
+					"tables (see `hposctl sync`); WooCommerce's own sync (compatibility mode) must." : "");
+		rc = 1;
+	} else {
+		check_ok("No orders are pending sync.");
+	}
+	sb_release(&named);
+	free(each);
+	return rc;
+}
+
 static int run_switch(int argc, char **argv, struct ctx *c)
 {
 	struct herr err = { 0, "" };
 	struct typelist types = { NULL, 0 };
+	struct ordertypes ot;
 	struct strbuf holder = STRBUF_INIT;
 	struct skipped_list sk;
 	struct pending p;
@@ -114,8 +169,17 @@ static int run_switch(int argc, char **argv, struct ctx *c)
 	store = to_hpos ? "HPOS" : "posts";
 	if (ctx_connect(c, &err) < 0)
 		return report(&err);
-	if (typelist_parse(&types, opt_order_types ? opt_order_types : c->cfg.order_types, &err) < 0)
+	/* Every order type found in the store counts, listed or not: a type
+	 * left behind would be lost to the shop once the authority moves. */
+	if (ordertypes_resolve(c->db, opt_order_types ? opt_order_types : c->cfg.order_types, &ot, &err) < 0)
 		return report(&err);
+	types = ot.use;
+	ot.use.v = NULL;
+	ot.use.n = 0;
+	for (unsigned i = 0; i < ot.left_out.n; i++) {
+		types.v = xrealloc(types.v, sizeof(*types.v) * (types.n + 1));
+		types.v[types.n++] = xstrdup(ot.left_out.v[i]);
+	}
 	if (wc_hpos_authoritative(c->db, &hpos_auth, &err) < 0 || wc_compat_mode(c->db, &compat, &err) < 0)
 		goto fail;
 
@@ -141,17 +205,10 @@ static int run_switch(int argc, char **argv, struct ctx *c)
 	}
 	/* WooCommerce's guard: nothing pending for the current authority
 	 * (without the tables, every order post is pending). */
-	if (wc_pending(c->db, &types, hpos_auth, &p, &err) < 0)
+	rc = pending_check(c->db, &types, &ot.left_out, hpos_auth, &err);
+	if (rc < 0)
 		goto fail;
-	if (pending_total(&p)) {
-		out_warning("[Failed] There %s %llu %s pending sync (%llu missing, %llu outdated, %llu deletion markers). "
-			    "Please run `hposctl sync` to sync pending orders.", pending_total(&p) == 1 ? "is" : "are",
-			    (unsigned long long)pending_total(&p), pending_total(&p) == 1 ? "order" : "orders",
-			    (unsigned long long)p.missing, (unsigned long long)p.outdated, (unsigned long long)p.markers);
-		failed++;
-	} else {
-		check_ok("No orders are pending sync.");
-	}
+	failed += rc;
 	if (skipped_load(c->db, 5, &sk, &err) < 0)
 		goto fail;
 	if (sk.total) {
@@ -255,6 +312,7 @@ out:
 	skipped_release(&sk);
 	sb_release(&holder);
 	typelist_release(&types);
+	ordertypes_release(&ot);
 	return exit_code;
 }
 

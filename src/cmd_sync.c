@@ -1,5 +1,6 @@
 /* cmd_sync.c - `hposctl sync`: bring HPOS up to date with the posts store. */
 #include "hposctl.h"
+#include "ordertypes.h"
 #include "backfill.h"
 #include "convert.h"
 #include "metrics.h"
@@ -33,7 +34,7 @@ static double opt_max_runtime, opt_settle;
 
 static const struct opt sync_opts_table[] = {
 	{ "batch-size", 0, OPT_UINT, &opt_batch_size, "N", "orders per batch (default 500; 0 means 500, as in WooCommerce)", NULL },
-	{ "order-types", 0, OPT_STR, &opt_order_types, "A,B", "order post types (default shop_order,shop_order_refund)", NULL },
+	{ "order-types", 0, OPT_STR, &opt_order_types, "auto|A,B", "order types (default from config: auto, every order type found in the store)", NULL },
 	{ "start-from", 0, OPT_UINT, &opt_start_from, "ID", "first order ID to consider", NULL },
 	{ "end-at", 0, OPT_UINT, &opt_end_at, "ID", "last order ID to consider", NULL },
 	{ "max-runtime", 0, OPT_DURATION, &opt_max_runtime, "DURATION", "stop at the next batch boundary after this long (e.g. 14m)", NULL },
@@ -180,7 +181,8 @@ static struct {
 static int sync_main(int argc, char **argv, struct ctx *c)
 {
 	struct herr err = { 0, "" };
-	struct typelist types = { NULL, 0 };
+	struct typelist types = { NULL, 0 }, rtypes = { NULL, 0 };
+	uint64_t refused_n = 0;
 	struct sync_opts so;
 	struct sync_stats_s st;
 	struct pending p;
@@ -237,7 +239,7 @@ static int sync_main(int argc, char **argv, struct ctx *c)
 				goto fail;
 			}
 	}
-	if (typelist_parse(&types, opt_order_types ? opt_order_types : c->cfg.order_types, &err) < 0)
+	if (order_types_for(c->db, opt_order_types ? opt_order_types : c->cfg.order_types, 1, &types, &err) < 0)
 		goto fail;
 
 	memset(&so, 0, sizeof(so));
@@ -321,7 +323,22 @@ static int sync_main(int argc, char **argv, struct ctx *c)
 			out_success("Custom order tables were created successfully.");
 		}
 	}
-	if (wc_pending(c->db, &types, hpos_auth, &p, &err) < 0)
+	if (hpos_auth) {
+		/* Only the types hposctl writes back exactly as WooCommerce
+		 * does; the others are named and make the run exit 1.  Deletion
+		 * markers are carried out for every type (WooCommerce deletes
+		 * any order's post the same way). */
+		if (reverse_types(c->db, &types, "synced", &rtypes, &refused_n, &err) < 0)
+			goto fail;
+		so.types = &rtypes;
+		so.marker_types = &types;
+		if (!rtypes.n) {
+			if (!refused_n)
+				out_warning("There are no orders to sync, aborting.");
+			goto out;
+		}
+	}
+	if (wc_pending(c->db, so.types, hpos_auth, &p, &err) < 0)
 		goto fail;
 	pending_n = pending_total(&p);
 	if (pending_n == 1)
@@ -428,12 +445,15 @@ out:
 			out_debug("metrics: pending count not available: %s", e2.msg);
 		}
 	}
+	if (refused_n && exit_code == HX_OK)
+		exit_code = HX_PROBLEM; /* named above: orders left behind */
 	if (locked)
 		runlock_release(c->db, c->cfg.lock_name);
 	for (unsigned i = 0; i < r.nrep; i++)
 		replica_close(&r.rep[i]);
 	free(r.rep);
 	typelist_release(&types);
+	typelist_release(&rtypes);
 	return exit_code;
 }
 

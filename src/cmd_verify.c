@@ -2,6 +2,7 @@
  * every order in range, posts store vs HPOS tables, WooCommerce's output
  * with no blind spots; --re-migrate rewrites the orders that differ. */
 #include "hposctl.h"
+#include "ordertypes.h"
 #include "migrate.h"
 #include "output.h"
 #include "syncstate.h"
@@ -20,7 +21,7 @@ static const struct opt verify_opts_table[] = {
 	{ "batch-size", 0, OPT_UINT, &opt_batch_size, "N", "orders per batch (default 500; 0 means 500)", NULL },
 	{ "start-from", 0, OPT_UINT, &opt_start_from, "ID", "first order ID to verify", NULL },
 	{ "end-at", 0, OPT_UINT, &opt_end_at, "ID", "last order ID to verify", NULL },
-	{ "order-types", 0, OPT_STR, &opt_order_types, "A,B", "order types (default shop_order,shop_order_refund)", NULL },
+	{ "order-types", 0, OPT_STR, &opt_order_types, "auto|A,B", "order types (default from config: auto, every order type found in the store)", NULL },
 	{ "verbose", 0, OPT_FLAG, &opt_verbose, NULL, "print each batch's differences as they are found", NULL },
 	{ "re-migrate", 0, OPT_FLAG, &opt_remigrate, NULL, "re-sync the orders that differ, then verify them again", NULL },
 	{ "format", 0, OPT_STR, &opt_format, "text|json", "output format (default text)", NULL },
@@ -248,7 +249,7 @@ static int run_verify(int argc, char **argv, struct ctx *c)
 	}
 	if (ctx_connect(c, &err) < 0)
 		return report(&err);
-	if (typelist_parse(&types, opt_order_types ? opt_order_types : c->cfg.order_types, &err) < 0)
+	if (order_types_for(c->db, opt_order_types ? opt_order_types : c->cfg.order_types, 0, &types, &err) < 0)
 		return report(&err);
 
 	memset(&vo, 0, sizeof(vo));

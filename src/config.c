@@ -25,7 +25,7 @@
 
 #define DEFAULT_TABLE_PREFIX "wp_"
 #define DEFAULT_CHARSET "utf8mb4"
-#define DEFAULT_ORDER_TYPES "shop_order,shop_order_refund"
+#define DEFAULT_ORDER_TYPES "auto"
 #define DEFAULT_BATCH_SIZE 500
 #define DEFAULT_SETTLE 5.0
 #define DEFAULT_MAX_RETRIES 10

@@ -81,6 +81,17 @@ void typelist_sql(struct db *db, const struct typelist *tl, struct strbuf *sb)
 	}
 }
 
+/* After a failed query on a WordPress table, usually the first query of a
+ * run: say what is likely wrong when the table does not exist. */
+static int no_wp_table(struct db *db, const char *table, struct herr *err)
+{
+	if (db_errno(db) == 1146 /* ER_NO_SUCH_TABLE */)
+		return herr_set(err, HX_CONFIG, "database %s has no table %s%s: is this the WordPress "
+				"database, and is the table prefix right? (database.table_prefix, $table_prefix "
+				"in wp-config.php, --prefix)", db_name(db), db_prefix(db), table);
+	return -1;
+}
+
 int wc_option_get(struct db *db, const char *name, char **val, struct herr *err)
 {
 	struct strbuf sql = STRBUF_INIT;
@@ -95,14 +106,8 @@ int wc_option_get(struct db *db, const char *name, char **val, struct herr *err)
 	db_quote(db, &sql, name, strlen(name));
 	rc = db_run(db, DB_READ, sql.buf, sql.len, &res, err);
 	sb_release(&sql);
-	if (rc < 0) {
-		/* usually the first query of a run: say what is likely wrong */
-		if (db_errno(db) == 1146 /* ER_NO_SUCH_TABLE */)
-			return herr_set(err, HX_CONFIG, "database %s has no table %soptions: is this the WordPress "
-					"database, and is the table prefix right? (database.table_prefix, $table_prefix "
-					"in wp-config.php, --prefix)", db_name(db), db_prefix(db));
-		return -1;
-	}
+	if (rc < 0)
+		return no_wp_table(db, "options", err);
 	if (db_fetch(res, &row) && row.vals[0])
 		*val = xstrndup(row.vals[0], row.lens[0]);
 	db_free_result(res);
@@ -561,4 +566,236 @@ int wc_postmeta_span(struct db *db, const char *where, uint64_t *lo, uint64_t *h
 	}
 	db_free_result(r);
 	return cnt && *hi - *lo + 1 <= 2 * cnt + 256;
+}
+
+/* ---- Which post types are order types (order_types: auto) ---- */
+
+/* Types WooCommerce or a common plugin registers with
+ * wc_register_order_type(): migrated whenever present, meta or not. */
+static const char *const known_order_types[] = {
+	"shop_order", "shop_order_refund",
+	"shop_subscription",    /* WooCommerce Subscriptions (subscriptions-core) */
+	"shop_deposit",         /* deposit plugins registering a deposit order type */
+	"wps_subscriptions",    /* WP Swings Subscriptions for WooCommerce */
+	"mepp_payment",         /* deposits / partial payments plugins */
+	"pos_temp_register_or", /* WooCommerce Point of Sale */
+};
+
+int wc_known_order_type(const char *type)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(known_order_types); i++)
+		if (!strcmp(type, known_order_types[i]))
+			return (int)i + 1;
+	return 0;
+}
+
+/* Order meta WooCommerce's CPT data store writes for every order (the
+ * abstract order's props) and for WC_Order (_order_key).  A post carrying
+ * two of them is an order. */
+static const char order_meta_keys_sql[] =
+	"'_order_key','_order_currency','_order_total','_order_version','_prices_include_tax',"
+	"'_cart_discount','_order_tax','_order_shipping','_refund_amount'";
+#define ORDER_META_MIN 2
+#define PROBE_POSTS 4 /* per end of the type's index range */
+
+static int list_add(struct typelist *tl, const char *s, size_t len)
+{
+	for (unsigned i = 0; i < tl->n; i++)
+		if (strlen(tl->v[i]) == len && !memcmp(tl->v[i], s, len))
+			return 0;
+	tl->v = xrealloc(tl->v, sizeof(*tl->v) * (tl->n + 1));
+	tl->v[tl->n++] = xstrndup(s, len);
+	return 1;
+}
+
+/* Distinct values of an indexed column's first part: a loose index scan
+ * (one index dive per distinct value), "Using index for group-by". */
+static int distinct_types(struct db *db, const char *table, const char *col, struct typelist *out, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	struct db_result *res;
+	struct db_row row;
+	int rc;
+
+	sb_addf(&sql, "SELECT %s FROM ", col);
+	wc_table(db, &sql, table);
+	sb_addf(&sql, " GROUP BY %s", col);
+	rc = db_run(db, DB_READ, sql.buf, sql.len, &res, err);
+	sb_release(&sql);
+	if (rc < 0)
+		return no_wp_table(db, table, err);
+	while (db_fetch(res, &row))
+		if (row.vals[0] && row.lens[0])
+			list_add(out, row.vals[0], row.lens[0]);
+	db_free_result(res);
+	return 0;
+}
+
+void wc_probe_sql(struct db *db, const char *type, struct strbuf *sql)
+{
+	struct strbuf t = STRBUF_INIT;
+
+	db_quote(db, &t, type, strlen(type));
+	/* A few posts from each end of the type's range of the
+	 * type_status_date index (post_type, post_status, post_date, ID),
+	 * then their meta through the post_id index: a dozen row reads
+	 * whatever the size of the store. */
+	sb_adds(sql, "SELECT COUNT(DISTINCT pm.meta_key) AS n FROM ");
+	wc_table(db, sql, "postmeta");
+	sb_adds(sql, " pm JOIN ((SELECT ID FROM ");
+	wc_table(db, sql, "posts");
+	sb_addf(sql, " WHERE post_type = %s AND post_status <> 'auto-draft' "
+		"ORDER BY post_status, post_date, ID LIMIT %d) UNION (SELECT ID FROM ", t.buf, PROBE_POSTS);
+	wc_table(db, sql, "posts");
+	sb_addf(sql, " WHERE post_type = %s AND post_status <> 'auto-draft' "
+		"ORDER BY post_status DESC, post_date DESC, ID DESC LIMIT %d)) s ON pm.post_id = s.ID "
+		"WHERE pm.meta_key IN (%s) GROUP BY pm.post_id ORDER BY n DESC LIMIT 1", t.buf, PROBE_POSTS,
+		order_meta_keys_sql);
+	sb_release(&t);
+}
+
+static int carries_order_meta(struct db *db, const char *type, int *yes, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	uint64_t n = 0;
+	int rc;
+
+	wc_probe_sql(db, type, &sql);
+	rc = count_query(db, &sql, &n, err);
+	sb_release(&sql);
+	*yes = n >= ORDER_META_MIN;
+	return rc;
+}
+
+int wc_find_order_types(struct db *db, struct typelist *found, struct herr *err)
+{
+	struct typelist posts = { NULL, 0 }, hpos = { NULL, 0 }, probed = { NULL, 0 };
+	unsigned mask;
+	int rc = -1;
+
+	found->v = NULL;
+	found->n = 0;
+	if (distinct_types(db, "posts", "post_type", &posts, err) < 0)
+		goto out;
+	if (wc_hpos_tables_present(db, &mask, err) < 0)
+		goto out;
+	if ((mask & (1u << T_ORDERS)) && distinct_types(db, "wc_orders", "type", &hpos, err) < 0)
+		goto out;
+	/* Known types first, in their order; always shop_order and
+	 * shop_order_refund, which WooCommerce itself registers. */
+	for (size_t i = 0; i < ARRAY_SIZE(known_order_types); i++) {
+		int present = i < 2;
+
+		for (unsigned j = 0; !present && j < posts.n; j++)
+			present = !strcmp(posts.v[j], known_order_types[i]);
+		for (unsigned j = 0; !present && j < hpos.n; j++)
+			present = !strcmp(hpos.v[j], known_order_types[i]);
+		if (present)
+			list_add(found, known_order_types[i], strlen(known_order_types[i]));
+	}
+	for (unsigned j = 0; j < hpos.n; j++)
+		if (valid_type(hpos.v[j]) && strcmp(hpos.v[j], PLACEHOLDER_TYPE))
+			list_add(&probed, hpos.v[j], strlen(hpos.v[j]));
+	for (unsigned j = 0; j < posts.n; j++) {
+		int yes = 0;
+
+		if (!valid_type(posts.v[j]) || !strcmp(posts.v[j], PLACEHOLDER_TYPE) ||
+		    wc_known_order_type(posts.v[j]))
+			continue;
+		if (carries_order_meta(db, posts.v[j], &yes, err) < 0)
+			goto out;
+		if (yes)
+			list_add(&probed, posts.v[j], strlen(posts.v[j]));
+	}
+	/* the rest by name, for a stable order */
+	for (unsigned i = 1; i < probed.n; i++)
+		for (unsigned j = i; j > 0 && strcmp(probed.v[j - 1], probed.v[j]) > 0; j--) {
+			char *t = probed.v[j];
+
+			probed.v[j] = probed.v[j - 1];
+			probed.v[j - 1] = t;
+		}
+	for (unsigned i = 0; i < probed.n; i++)
+		list_add(found, probed.v[i], strlen(probed.v[i]));
+	rc = 0;
+out:
+	if (rc < 0)
+		typelist_release(found);
+	typelist_release(&posts);
+	typelist_release(&hpos);
+	typelist_release(&probed);
+	return rc;
+}
+
+/* Rows of wc_orders per type (the type_status_date index). */
+int wc_orders_of_type(struct db *db, const char *type, uint64_t *n, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	int rc;
+
+	sb_adds(&sql, "SELECT COUNT(*) FROM ");
+	wc_table(db, &sql, "wc_orders");
+	sb_adds(&sql, " WHERE type = ");
+	db_quote(db, &sql, type, strlen(type));
+	rc = count_query(db, &sql, n, err);
+	sb_release(&sql);
+	return rc;
+}
+
+int wc_pending_each(struct db *db, const struct typelist *types, int hpos_auth, struct pending *each,
+		    uint64_t *markers, struct herr *err)
+{
+	if (markers)
+		*markers = 0;
+	for (unsigned i = 0; i < types->n; i++) {
+		struct typelist one = { &types->v[i], 1 };
+
+		if (wc_pending(db, &one, hpos_auth, &each[i], err) < 0)
+			return -1;
+		if (markers)
+			*markers = each[i].markers;
+		each[i].markers = 0; /* deletion markers carry no type */
+	}
+	return 0;
+}
+
+int wc_orders_of_type_in(struct db *db, const char *type, const uint64_t (*ranges)[2], unsigned n,
+			 uint64_t *count, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	int rc;
+
+	sb_adds(&sql, "SELECT COUNT(*) FROM ");
+	wc_table(db, &sql, "wc_orders");
+	sb_adds(&sql, " WHERE type = ");
+	db_quote(db, &sql, type, strlen(type));
+	sb_adds(&sql, " AND (0");
+	for (unsigned i = 0; i < n; i++)
+		sb_addf(&sql, " OR id BETWEEN %llu AND %llu", (unsigned long long)ranges[i][0],
+			(unsigned long long)ranges[i][1]);
+	sb_addc(&sql, ')');
+	rc = count_query(db, &sql, count, err);
+	sb_release(&sql);
+	return rc;
+}
+
+int wc_order_type(struct db *db, uint64_t id, char **type, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	struct db_result *res;
+	struct db_row row;
+	int rc;
+
+	*type = NULL;
+	sb_adds(&sql, "SELECT type FROM ");
+	wc_table(db, &sql, "wc_orders");
+	sb_addf(&sql, " WHERE id = %llu", (unsigned long long)id);
+	rc = db_run(db, DB_READ, sql.buf, sql.len, &res, err);
+	sb_release(&sql);
+	if (rc < 0)
+		return -1;
+	if (db_fetch(res, &row) && row.vals[0])
+		*type = xstrndup(row.vals[0], row.lens[0]);
+	db_free_result(res);
+	return 0;
 }

@@ -97,8 +97,8 @@ f=$(W tp "<?php\ndefine('DB_NAME', '$DB');\n\$table_prefix = 'wp-';\n"); tcase "
 f=$(W comment "<?php\ndefine('DB_NAME', '$DB');\n/* never closed\n"); tcase "unterminated comment" 78 "$f:" HW "$f" sync
 
 # -- data and server state -------------------------------------------------
-tcase "prefix with no tables" 78 "database $DB has no table zz_options: is this the WordPress database" H --prefix zz_ sync
-tcase "not a WordPress database" 78 "database mysql has no table wp_options" "$HPOSCTL" --socket "$SBX/mysqld.sock" --user root --dbname mysql status
+tcase "prefix with no tables" 78 "database $DB has no table zz_posts: is this the WordPress database" H --prefix zz_ sync
+tcase "not a WordPress database" 78 "database mysql has no table wp_posts" "$HPOSCTL" --socket "$SBX/mysqld.sock" --user root --dbname mysql status
 sql $DB "UPDATE wp_options SET option_value = 'BOGUS' WHERE option_name = 'woocommerce_db_transactions_isolation_level_for_custom_orders_table_data_sync'"
 n=$(sql $DB "SELECT COUNT(*) FROM wp_options WHERE option_name = 'woocommerce_db_transactions_isolation_level_for_custom_orders_table_data_sync'")
 [ "$n" = 0 ] && sql $DB "INSERT INTO wp_options (option_name, option_value, autoload) VALUES ('woocommerce_db_transactions_isolation_level_for_custom_orders_table_data_sync', 'BOGUS', 'no')"

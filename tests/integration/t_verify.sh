@@ -172,9 +172,14 @@ sql $DB "DELETE FROM wp_posts WHERE ID=100; DELETE FROM wp_postmeta WHERE post_i
 expect_diff 100 '"kind":"orphan_rows","order_id":100,"table":"wc_orders_meta"' "orphan HPOS rows of a deleted order" 0
 sql $DB "INSERT INTO wp_wc_order_addresses (order_id, address_type, city) VALUES (424242, 'billing', 'X')"
 expect_diff 424242 '"kind":"orphan_rows","order_id":424242,"table":"wc_order_addresses","rows":1' "an orphan address row past the last order" 0
-# Another order type's rows are not orphans.
+# Another order type's rows are not orphans when the type is left out of
+# an explicit list; with order_types: auto the type (present in wc_orders)
+# is verified, and an HPOS-only subscription is missing in posts.
 sql $DB "INSERT INTO wp_wc_orders (id, status, type) VALUES (99995, 'wc-active', 'shop_subscription'); INSERT INTO wp_wc_order_addresses (order_id, address_type) VALUES (99995, 'billing'); INSERT INTO wp_wc_orders_meta (order_id, meta_key, meta_value) VALUES (99995, '_x', 'y')"
-expect_clean "an HPOS order of another type with its rows"
+run hpos $DB verify --format json --order-types shop_order,shop_order_refund
+assert_eq 0 "$rc" "no false positive: an HPOS order of a type left out of the list (exit)"
+assert_contains "$out" '"differences":0,' "no false positive: an HPOS order of a type left out of the list"
+expect_diff 99995 '"kind":"missing_in_posts","order_id":99995,"table":"wc_orders","post_type":null' "an HPOS-only order of a type found in wc_orders" 0
 
 # wc_orders_meta.
 sql $DB "INSERT INTO wp_wc_orders_meta (order_id, meta_key, meta_value) SELECT order_id, meta_key, meta_value FROM wp_wc_orders_meta WHERE order_id=$O AND meta_key='_peer_seq'"

@@ -172,7 +172,7 @@ static void test_bad_files(void **state)
 		assert_null(cfg.user);
 		assert_null(cfg.source_file);
 		assert_string_equal(cfg.table_prefix, "wp_");
-		assert_string_equal(cfg.order_types, "shop_order,shop_order_refund");
+		assert_string_equal(cfg.order_types, "auto");
 		assert_int_equal(cfg.explicit_mask, 0);
 		config_release(&cfg);
 	}
@@ -209,7 +209,7 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg.charset, "utf8mb4");
 	assert_null(cfg.collation);
 	assert_int_equal(cfg.batch_size, 500);
-	assert_string_equal(cfg.order_types, "shop_order,shop_order_refund");
+	assert_string_equal(cfg.order_types, "auto");
 	assert_true(cfg.settle_seconds == 5.0);
 	assert_int_equal(cfg.max_retries, 10);
 	assert_null(cfg.lock_name);
@@ -472,7 +472,7 @@ static void test_example_file(void **state)
 		fail_msg("config.example.yml: %s", err.msg);
 	assert_int_equal(config_validate(&cfg, &err), 0);
 	assert_null(cfg.password);
-	assert_string_equal(cfg.order_types, "shop_order,shop_order_refund");
+	assert_string_equal(cfg.order_types, "auto");
 	config_release(&cfg);
 }
 
@@ -706,7 +706,7 @@ static void test_show_defaults(void **state)
 		"    cipher: ~\n"
 		"sync:\n"
 		"  batch_size: 500\n"
-		"  order_types: [\"shop_order\", \"shop_order_refund\"]\n"
+		"  order_types: [\"auto\"]\n"
 		"  settle: 5\n"
 		"  max_retries: 10\n"
 		"  lock_name: ~\n";
