@@ -33,6 +33,10 @@ struct sync_opts {
 	 * `verify --re-migrate`). */
 	const uint64_t (*ranges)[2];
 	unsigned nranges;
+	/* HPOS -> posts without ranges: leave out the orders whose post is a
+	 * cleaned placeholder (wc_cleaned_sql()); never changes mid-run. */
+	int skip_cleaned;
+	int cleaned_record;        /* CLEANED_TABLE exists (read at the start) */
 };
 
 struct sync_stats_s {

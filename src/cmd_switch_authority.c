@@ -144,10 +144,17 @@ static int run_switch(int argc, char **argv, struct ctx *c)
 	if (wc_pending(c->db, &types, hpos_auth, &p, &err) < 0)
 		goto fail;
 	if (pending_total(&p)) {
+		struct strbuf cl = STRBUF_INIT;
+
+		if (hpos_auth && p.cleaned)
+			sb_addf(&cl, " %llu of them %s emptied by a cleanup: `hposctl sync --restore-cleaned` rebuilds %s.",
+				(unsigned long long)p.cleaned, p.cleaned == 1 ? "was" : "were", p.cleaned == 1 ? "it" : "them");
 		out_warning("[Failed] There %s %llu %s pending sync (%llu missing, %llu outdated, %llu deletion markers). "
-			    "Please run `hposctl sync` to sync pending orders.", pending_total(&p) == 1 ? "is" : "are",
+			    "Please run `hposctl sync` to sync pending orders.%s", pending_total(&p) == 1 ? "is" : "are",
 			    (unsigned long long)pending_total(&p), pending_total(&p) == 1 ? "order" : "orders",
-			    (unsigned long long)p.missing, (unsigned long long)p.outdated, (unsigned long long)p.markers);
+			    (unsigned long long)p.missing, (unsigned long long)p.outdated, (unsigned long long)p.markers,
+			    cl.len ? cl.buf : "");
+		sb_release(&cl);
 		failed++;
 	} else {
 		check_ok("No orders are pending sync.");
