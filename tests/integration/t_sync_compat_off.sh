@@ -4,7 +4,7 @@
 #  A. fixture -> sync -> switch to HPOS (compat on) -> compat off -> changes
 #     on the HPOS side -> sync: the posts side equals what the same sync
 #     writes with compatibility mode on (a second database); the option
-#     stays 'no'.
+#     stays 'no'.  A2: the same on WooCommerce's recorded reverse fixture.
 #  B. After `cleanup all` (hposctl's, then WooCommerce's recorded one), sync
 #     leaves the cleaned orders as placeholders, counts and reports them,
 #     and still backfills a new order; --restore-cleaned rebuilds them.
@@ -96,6 +96,36 @@ assert_eq "shop_order wc-completed shop_order_refund 0" \
 assert_eq 0 "$(posts_side_diff co_off co_on)" "A: wp_posts (every column) and wp_postmeta (multiset) equal the compat-on sync's"
 run hpos co_off count_unmigrated --porcelain
 assert_eq 0 "$out" "A: nothing pending afterwards"
+
+# ---- A2. The same on the store WooCommerce itself changed with
+# compatibility mode off (the recorded reverse fixture: 11 placeholders, 2
+# orders written into HPOS only, 29 updates, 2 deletions).  One difference
+# is WooCommerce's own: maybe_create_backup_post() creates a missing post
+# as a placeholder while data sync is off, so orders 8801/8802, which had no
+# post at all, get the placeholder type in their guid and the placeholder's
+# comment_status (closed; shop_order takes default_comment_status); and
+# 8802, whose date_updated_gmt is NULL, differs in the volatile
+# post_modified.
+for db in rv_off rv_on; do
+	new_db $db
+	zcat "$FIXTURES/wc-9.9.5-reverse/before.sql.gz" | $M $db
+done
+hpos rv_on compat-mode enable >/dev/null
+run hpos rv_off sync --settle 0
+assert_eq 0 "$rc" "A2: reverse fixture, compatibility mode off: sync exits 0"
+assert_contains "$out" "There are 44 orders to be synced." "A2: WooCommerce's 44 pending orders"
+run hpos rv_on sync --settle 0
+assert_eq 0 "$rc" "A2: reverse fixture, compatibility mode on: sync exits 0"
+assert_eq "no" "$(opt_sync rv_off)" "A2: compatibility option still 'no'"
+pc2=$(echo "$pcols" | sed -e 's/,BINARY guid//' -e 's/,BINARY comment_status//' -e 's/,BINARY post_modified,BINARY post_modified_gmt//')
+assert_eq 0 "$(sql_root "SELECT COUNT(*) FROM ((SELECT $pcols FROM rv_off.wp_posts WHERE ID NOT IN (8801,8802) EXCEPT ALL SELECT $pcols FROM rv_on.wp_posts WHERE ID NOT IN (8801,8802)) UNION ALL (SELECT $pcols FROM rv_on.wp_posts WHERE ID NOT IN (8801,8802) EXCEPT ALL SELECT $pcols FROM rv_off.wp_posts WHERE ID NOT IN (8801,8802))) d")" \
+	"A2: wp_posts equal, every column, apart from 8801/8802"
+assert_eq 0 "$(sql_root "SELECT COUNT(*) FROM ((SELECT $pc2 FROM rv_off.wp_posts WHERE ID IN (8801,8802) EXCEPT ALL SELECT $pc2 FROM rv_on.wp_posts WHERE ID IN (8801,8802)) UNION ALL (SELECT $pc2 FROM rv_on.wp_posts WHERE ID IN (8801,8802) EXCEPT ALL SELECT $pc2 FROM rv_off.wp_posts WHERE ID IN (8801,8802))) d")" \
+	"A2: 8801/8802 equal apart from guid, comment_status and post_modified"
+assert_eq "http://localhost/?post_type=shop_order_placehold&#038;p=8801	closed" "$(sql rv_off "SELECT guid, comment_status FROM wp_posts WHERE ID = 8801")" \
+	"A2: compat off: the created post has the placeholder's guid and comment_status, as WooCommerce writes it"
+assert_eq 0 "$(sql_root "SELECT COUNT(*) FROM ((SELECT $pm3 FROM rv_off.wp_postmeta EXCEPT ALL SELECT $pm3 FROM rv_on.wp_postmeta) UNION ALL (SELECT $pm3 FROM rv_on.wp_postmeta EXCEPT ALL SELECT $pm3 FROM rv_off.wp_postmeta)) d")" \
+	"A2: wp_postmeta equal as a multiset"
 
 # ---- B. after a cleanup: cleaned orders stay placeholders unless asked.
 run hpos co_off cleanup all --yes --backup-file "$WORK/b.sql"
