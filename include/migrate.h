@@ -36,6 +36,10 @@ struct sync_opts {
 	/* HPOS -> posts: the order types whose deletion markers are carried
 	 * out (a post of any order type is deleted the same way); NULL: types. */
 	const struct typelist *marker_types;
+	/* HPOS -> posts without ranges: leave out the orders whose post is a
+	 * cleaned placeholder (wc_cleaned_sql()); never changes mid-run. */
+	int skip_cleaned;
+	int cleaned_record;        /* CLEANED_TABLE exists (read at the start) */
 };
 
 struct sync_stats_s {

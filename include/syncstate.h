@@ -27,6 +27,13 @@ int skipped_record(struct db *db, uint64_t order_id, const char *reason, struct 
 /* Forget skipped entries for orders that have now been migrated. */
 int skipped_clear(struct db *db, const uint64_t *ids, unsigned n, struct herr *err);
 
+/* The orders hposctl's cleanup emptied ({prefix}hposctl_cleaned: order_id,
+ * cleaned_gmt), so that sync can tell them from orders that have no post
+ * yet.  cleaned_ensure() creates the table (outside any transaction);
+ * cleaned_record() adds the IDs, inside the cleanup's batch transaction. */
+int cleaned_ensure(struct db *db, struct herr *err);
+int cleaned_record(struct db *db, const uint64_t *ids, unsigned n, struct herr *err);
+
 /* Single-instance lock: GET_LOCK('hposctl:<db>:<prefix>', 0).  Returns 0
  * when taken, 1 when another session holds it (who is described in
  * `holder`), -1 on error. */

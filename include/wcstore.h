@@ -13,6 +13,8 @@
 #define OPT_USE_TRANSACTIONS "woocommerce_use_db_transactions_for_custom_orders_table_data_sync"
 #define OPT_ISOLATION "woocommerce_db_transactions_isolation_level_for_custom_orders_table_data_sync"
 #define PLACEHOLDER_TYPE "shop_order_placehold"
+/* hposctl's record of the orders its cleanup emptied (syncstate.c). */
+#define CLEANED_TABLE "hposctl_cleaned"
 
 enum hpos_table { T_ORDERS, T_ADDRESSES, T_OPDATA, T_META, T_COUNT };
 extern const char *const hpos_table_suffix[T_COUNT];
@@ -50,6 +52,8 @@ struct pending {
 	uint64_t missing;   /* (A) or (A') */
 	uint64_t outdated;  /* (B) or (B') */
 	uint64_t markers;   /* (C) or (C'): deletion-marker rows */
+	uint64_t cleaned;   /* HPOS authoritative: of `missing`, the orders whose
+			     * post is a cleaned placeholder (wc_cleaned_sql) */
 	int tables_missing; /* then missing = every order post */
 };
 int wc_pending(struct db *db, const struct typelist *types, int hpos_auth,
@@ -58,6 +62,34 @@ static inline uint64_t pending_total(const struct pending *p)
 {
 	return p->missing + p->outdated + p->markers;
 }
+/* What `sync` takes up: WooCommerce's count, less the cleaned orders when
+ * they are left out (HPOS authoritative, compatibility mode off, no
+ * --restore-cleaned: see sync_skips_cleaned()). */
+static inline uint64_t pending_for_sync(const struct pending *p, int skip_cleaned)
+{
+	return pending_total(p) - (skip_cleaned ? p->cleaned : 0);
+}
+/* Whether sync leaves cleaned orders out: only while HPOS is authoritative
+ * and compatibility mode is off, where hposctl's sync is the only writer of
+ * the posts tables (with it on, WooCommerce's own background sync rebuilds
+ * every placeholder anyway). */
+static inline int sync_skips_cleaned(int hpos_auth, int compat, int restore_cleaned)
+{
+	return hpos_auth && !compat && !restore_cleaned;
+}
+
+/* Append the condition "the post p (a LEFT JOINed posts row, alias given
+ * with its dot) is a cleaned placeholder": a shop_order_placehold post that
+ * hposctl's cleanup recorded in CLEANED_TABLE (with_record: the table
+ * exists), or that still has the post_name or post_title of the real order
+ * post it was.  Both cleanups (WooCommerce's
+ * LegacyDataHandler::cleanup_post_data() and hposctl's) only delete the
+ * postmeta and set post_type/post_status, while the placeholder WooCommerce
+ * creates for an order saved with compatibility mode off is an empty draft
+ * (no title, no name). */
+void wc_cleaned_sql(struct db *db, struct strbuf *sql, const char *alias, int with_record);
+/* Whether the table {prefix}<suffix> exists. */
+int wc_table_exists(struct db *db, const char *suffix, int *yes, struct herr *err);
 
 /* Order types of the store, for `order_types: auto`: shop_order and
  * shop_order_refund always; the known plugin order types present in the

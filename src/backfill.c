@@ -617,10 +617,15 @@ static int select_ids(struct db *db, const struct sync_opts *so, uint64_t cursor
 		sb_addc(&sql, ')');
 	} else {
 		/* DataSynchronizer, HPOS authoritative: (A') missing or
-		 * placeholder post, (B') newer date_updated_gmt. */
-		sb_addf(&sql, " AND ((o.type IN (%s) AND o.status NOT IN ('auto-draft') AND (p.ID IS NULL OR p.post_type = '"
-			PLACEHOLDER_TYPE "')) OR (p.post_type IN (%s) AND o.date_updated_gmt > p.post_modified_gmt))",
-			in.buf, in.buf);
+		 * placeholder post, (B') newer date_updated_gmt.  With
+		 * skip_cleaned, (A') without the cleaned placeholders. */
+		sb_addf(&sql, " AND ((o.type IN (%s) AND o.status NOT IN ('auto-draft') AND (p.ID IS NULL OR (p.post_type = '"
+			PLACEHOLDER_TYPE "'", in.buf);
+		if (so->skip_cleaned) {
+			sb_adds(&sql, " AND NOT ");
+			wc_cleaned_sql(db, &sql, "p.", so->cleaned_record);
+		}
+		sb_addf(&sql, "))) OR (p.post_type IN (%s) AND o.date_updated_gmt > p.post_modified_gmt))", in.buf);
 	}
 	sb_addf(&sql, " ORDER BY o.id LIMIT %u", so->batch_size);
 	rc = db_run(db, DB_READ, sql.buf, sql.len, &res, err);

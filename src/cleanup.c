@@ -609,6 +609,21 @@ static enum attempt do_batch(struct db *db, const struct cleanup_opts *o, uint64
 			a = ATT_RETRY;
 			goto rollback;
 		}
+		/* Remember which real order posts became placeholders, so that
+		 * sync does not rebuild them as if they had no post yet. */
+		{
+			uint64_t *ids = xmalloc(sizeof(*ids) * n_change);
+			unsigned m = 0;
+			int rc;
+
+			for (unsigned i = 0; i < b->n; i++)
+				if (b->c[i].v == V_CLEAN && b->c[i].change_post)
+					ids[m++] = b->c[i].id;
+			rc = cleaned_record(db, ids, m, err);
+			free(ids);
+			if (rc < 0)
+				goto failed;
+		}
 	}
 	*meta_deleted = n_meta;
 	*posts_changed = n_change;
@@ -843,6 +858,10 @@ int cleanup_run(struct db *db, const struct cleanup_opts *o, struct cleanup_stat
 	int rc = 0;
 
 	memset(st, 0, sizeof(*st));
+	if (cleaned_ensure(db, err) < 0) {
+		free(w);
+		return -1;
+	}
 	memset(&e, 0, sizeof(e));
 	pthread_mutex_init(&e.mu, NULL);
 	e.main = db;

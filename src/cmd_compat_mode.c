@@ -72,6 +72,9 @@ static int run_compat(int argc, char **argv, struct ctx *c)
 			out_log("%llu orders are pending sync towards the %s tables; run `hposctl sync` to bring them up to date "
 				"(hposctl does not schedule WooCommerce's background sync).",
 				(unsigned long long)pending_total(&p), hpos_auth ? "posts" : "HPOS");
+	} else if (!enable && hpos_auth) {
+		out_log("WooCommerce no longer writes the posts tables on save; `hposctl sync` (e.g. from cron) still "
+			"backfills them, so you can fall back (docs/runbook.md, phase 4).");
 	}
 	out_log("Reminder: hposctl wrote the options table directly, so WooCommerce's hooks did not run. "
 		"If the site uses a persistent object cache (Redis, Memcached), flush it now (e.g. `wp cache flush`).");
@@ -90,8 +93,9 @@ const struct command cmd_compat_mode = {
 	.summary = "Switch compatibility mode (posts <-> HPOS sync) on or off",
 	.synopsis = "hposctl compat-mode enable|disable [--dry-run]",
 	.description = "Sets woocommerce_custom_orders_table_data_sync_enabled. `enable` creates missing HPOS\n"
-		       "tables first; `disable` fails when they do not exist. While compatibility mode is on\n"
-		       "and HPOS is authoritative, `hposctl sync` backfills the posts tables; while it is off\n"
-		       "the posts tables are left alone (except for `hposctl backfill`).",
+		       "tables first; `disable` fails when they do not exist. The option tells WooCommerce\n"
+		       "whether to write both stores on every save. With HPOS authoritative, `hposctl sync`\n"
+		       "backfills the posts tables either way (as `wp wc hpos sync` does); with it off,\n"
+		       "orders a cleanup emptied stay placeholders unless `sync --restore-cleaned`.",
 	.opts = compat_opts,
 };

@@ -22,6 +22,7 @@ struct status {
 	int hpos_auth, compat;
 	unsigned tables;
 	struct pending pending;
+	int skip_cleaned;  /* sync leaves pending.cleaned out */
 	uint64_t cleanup;
 	/* per order type: the types worked on, then those left out of an
 	 * explicit list (all.n = types->n + left_out) */
@@ -41,6 +42,7 @@ static int gather(struct db *db, const struct ordertypes *ot, struct status *s, 
 	    wc_compat_mode(db, &s->compat, err) < 0 ||
 	    wc_hpos_tables_present(db, &s->tables, err) < 0)
 		return -1;
+	s->skip_cleaned = sync_skips_cleaned(s->hpos_auth, s->compat, 0);
 	s->all.v = xcalloc(ot->use.n + ot->left_out.n, sizeof(*s->all.v));
 	for (unsigned i = 0; i < ot->use.n; i++)
 		s->all.v[s->all.n++] = ot->use.v[i];
@@ -56,6 +58,7 @@ static int gather(struct db *db, const struct ordertypes *ot, struct status *s, 
 	for (unsigned i = 0; i < ot->use.n; i++) {
 		s->pending.missing += s->tp[i].missing;
 		s->pending.outdated += s->tp[i].outdated;
+		s->pending.cleaned += s->tp[i].cleaned;
 		s->pending.tables_missing = s->tp[i].tables_missing;
 	}
 	s->pending.markers = markers;
@@ -109,9 +112,12 @@ static void print_json(const struct typelist *types, const struct status *s)
 	sb_addf(&sb, "},\"placeholder_posts\":%llu,\"hpos_rows\":{", (unsigned long long)s->placeholders);
 	for (int t = 0; t < T_COUNT; t++)
 		sb_addf(&sb, "%s\"%s\":%llu", t ? "," : "", hpos_table_suffix[t], (unsigned long long)s->rows[t]);
-	sb_addf(&sb, "},\"pending\":{\"missing\":%llu,\"outdated\":%llu,\"deletion_markers\":%llu,\"tables_missing\":%s},",
-		(unsigned long long)s->pending.missing, (unsigned long long)s->pending.outdated,
-		(unsigned long long)s->pending.markers, s->pending.tables_missing ? "true" : "false");
+	sb_addf(&sb, "},\"pending\":{\"missing\":%llu,\"outdated\":%llu,\"deletion_markers\":%llu,\"tables_missing\":%s,"
+		"\"cleaned\":%llu,\"cleaned_left_by_sync\":%s,\"sync_would_process\":%llu},",
+		(unsigned long long)(s->pending.missing - (s->skip_cleaned ? s->pending.cleaned : 0)),
+		(unsigned long long)s->pending.outdated, (unsigned long long)s->pending.markers,
+		s->pending.tables_missing ? "true" : "false", (unsigned long long)s->pending.cleaned,
+		s->skip_cleaned ? "true" : "false", (unsigned long long)pending_for_sync(&s->pending, s->skip_cleaned));
 	sb_addf(&sb, "\"skipped_orders\":%llu,\"skipped\":[", (unsigned long long)s->skipped.total);
 	for (unsigned i = 0; i < s->skipped.n; i++) {
 		const struct skipped_entry *e = &s->skipped.v[i];
@@ -139,8 +145,12 @@ static void print_table(const struct typelist *types, const struct status *s)
 		out_line("Pending sync: HPOS tables missing, every order post counts");
 	else
 		out_line("Pending sync: %llu missing, %llu outdated, %llu deletion markers",
-			 (unsigned long long)s->pending.missing, (unsigned long long)s->pending.outdated,
-			 (unsigned long long)s->pending.markers);
+			 (unsigned long long)(s->pending.missing - (s->skip_cleaned ? s->pending.cleaned : 0)),
+			 (unsigned long long)s->pending.outdated, (unsigned long long)s->pending.markers);
+	if (s->pending.cleaned)
+		out_line("Cleaned orders: %llu (placeholders a cleanup emptied; %s)", (unsigned long long)s->pending.cleaned,
+			 s->skip_cleaned ? "sync leaves them out, `sync --restore-cleaned` rebuilds them" :
+			 "compatibility mode is on: sync rebuilds them");
 	for (unsigned i = 0; i < s->all.n; i++)
 		out_line("Order posts (%s%s): %llu, HPOS orders: %llu, pending: %llu", s->all.v[i],
 			 i < types->n ? "" : ", not in the order types list", (unsigned long long)s->posts[i],

@@ -96,7 +96,7 @@ static int pending_check(struct db *db, const struct typelist *types, const stru
 			 int hpos_auth, struct herr *err)
 {
 	struct pending *each = xcalloc(types->n, sizeof(*each)), sum;
-	struct strbuf named = STRBUF_INIT;
+	struct strbuf named = STRBUF_INIT, cleaned = STRBUF_INIT;
 	uint64_t markers, total;
 	int unlisted = 0, noreverse = 0, rc = 0;
 
@@ -112,6 +112,7 @@ static int pending_check(struct db *db, const struct typelist *types, const stru
 
 		sum.missing += each[i].missing;
 		sum.outdated += each[i].outdated;
+		sum.cleaned += each[i].cleaned;
 		if (!n)
 			continue;
 		for (unsigned j = 0; j < left_out->n; j++)
@@ -125,18 +126,23 @@ static int pending_check(struct db *db, const struct typelist *types, const stru
 	if (total) {
 		if (markers)
 			sb_addf(&named, "%sdeletion markers: %llu", named.len ? ", " : "", (unsigned long long)markers);
+		if (hpos_auth && sum.cleaned)
+			sb_addf(&cleaned, " %llu of them %s emptied by a cleanup: `hposctl sync --restore-cleaned` rebuilds %s.",
+				(unsigned long long)sum.cleaned, sum.cleaned == 1 ? "was" : "were", sum.cleaned == 1 ? "it" : "them");
 		out_warning("[Failed] There %s %llu %s pending sync (%llu missing, %llu outdated, %llu deletion markers) "
-			    "by order type: %s. Please run `hposctl sync`%s to sync pending orders.%s",
+			    "by order type: %s. Please run `hposctl sync`%s to sync pending orders.%s%s",
 			    total == 1 ? "is" : "are", (unsigned long long)total, total == 1 ? "order" : "orders",
 			    (unsigned long long)sum.missing, (unsigned long long)sum.outdated, (unsigned long long)markers,
 			    named.buf, unlisted ? " --order-types auto" : "",
 			    noreverse ? " hposctl does not write subscriptions or plugin order types back to the posts "
-					"tables (see `hposctl sync`); WooCommerce's own sync (compatibility mode) must." : "");
+					"tables (see `hposctl sync`); WooCommerce's own sync (compatibility mode) must." : "",
+			    cleaned.len ? cleaned.buf : "");
 		rc = 1;
 	} else {
 		check_ok("No orders are pending sync.");
 	}
 	sb_release(&named);
+	sb_release(&cleaned);
 	free(each);
 	return rc;
 }

@@ -29,7 +29,7 @@ static const char *opt_metrics_file;
 static struct opt_list opt_replicas;
 static double opt_max_lag = 10, opt_max_lag_wait;
 static int max_lag_given;
-static int opt_dry_run, opt_no_transactions, opt_allow_truncation, settle_given, retries_given;
+static int opt_dry_run, opt_no_transactions, opt_allow_truncation, settle_given, retries_given, opt_restore_cleaned;
 static double opt_max_runtime, opt_settle;
 
 static const struct opt sync_opts_table[] = {
@@ -52,6 +52,7 @@ static const struct opt sync_opts_table[] = {
 	{ "replica", 0, OPT_LIST, &opt_replicas, "DSN", "a replica to watch with --max-lag (repeatable): h=HOST,P=PORT,S=SOCKET,u=USER,D=DB,F=FILE", NULL },
 	{ "max-lag", 0, OPT_DURATION, &opt_max_lag, "SECONDS", "pause between batches while a --replica lags more (default 10)", &max_lag_given },
 	{ "max-lag-wait", 0, OPT_DURATION, &opt_max_lag_wait, "DURATION", "stop (exit 75) when replica lag keeps sync paused this long (default: wait)", NULL },
+	{ "restore-cleaned", 0, OPT_FLAG, &opt_restore_cleaned, NULL, "HPOS authoritative, compatibility mode off: also rebuild the posts of orders a cleanup emptied", NULL },
 	{ "metrics-file", 0, OPT_STR, &opt_metrics_file, "PATH", "write node_exporter textfile metrics here at the end of the run (atomically)", NULL },
 	{ NULL, 0, OPT_END, NULL, NULL, NULL, NULL },
 };
@@ -176,7 +177,28 @@ static struct {
 	struct sync_stats_s st;
 	int have_pending;
 	uint64_t pending;
+	int have_cleaned;
+	uint64_t cleaned_left;     /* cleaned orders left as placeholders */
 } last_run;
+
+/* Say what happens to the cleaned orders (placeholders whose legacy data a
+ * cleanup removed), when there are any. */
+static void report_cleaned(const struct pending *p, int skip, int compat)
+{
+	unsigned long long n = (unsigned long long)p->cleaned;
+
+	if (!n)
+		return;
+	if (skip)
+		out_log("%llu %s emptied by a cleanup %s left as %s (not counted above); `hposctl sync --restore-cleaned` "
+			"rebuilds %s.", n, n == 1 ? "order whose post was" : "orders whose posts were", n == 1 ? "is" : "are",
+			n == 1 ? "a placeholder" : "placeholders", n == 1 ? "it" : "them");
+	else if (compat)
+		out_log("%llu of them %s emptied by a cleanup; compatibility mode is on, so they are rebuilt "
+			"(WooCommerce's own background sync would rebuild them too).", n, n == 1 ? "was" : "were");
+	else
+		out_log("%llu of them %s emptied by a cleanup; --restore-cleaned: they are rebuilt.", n, n == 1 ? "was" : "were");
+}
 
 static int sync_main(int argc, char **argv, struct ctx *c)
 {
@@ -190,7 +212,7 @@ static int sync_main(int argc, char **argv, struct ctx *c)
 	unsigned mask;
 	uint64_t pending_n;
 	double t0, secs;
-	int hpos_auth = 0, rc, locked = 0, exit_code = HX_OK;
+	int hpos_auth = 0, compat = 0, rc, locked = 0, exit_code = HX_OK;
 	char buf[64];
 
 	rc = command_opts(&cmd_sync, &argc, argv, &err);
@@ -284,20 +306,14 @@ static int sync_main(int argc, char **argv, struct ctx *c)
 
 	if (wc_hpos_authoritative(c->db, &hpos_auth, &err) < 0)
 		goto fail;
-	if (hpos_auth) {
-		int compat;
-
-		/* HPOS -> posts.  With compatibility mode off the posts tables
-		 * are left alone: only `hposctl backfill` writes them. */
-		if (wc_compat_mode(c->db, &compat, &err) < 0)
-			goto fail;
-		if (!compat) {
-			out_error("HPOS is authoritative and compatibility mode is off: the posts tables are not kept in sync. "
-				  "Run `hposctl compat-mode enable` first, or `hposctl backfill` for single orders. Nothing was changed.");
-			exit_code = HX_PROBLEM;
-			goto out;
-		}
-	}
+	/* HPOS authoritative: posts are backfilled whether compatibility mode
+	 * is on or off, as `wp wc hpos sync` does; the option is only read.
+	 * It decides once, here, whether cleaned orders are left out. */
+	if (hpos_auth && wc_compat_mode(c->db, &compat, &err) < 0)
+		goto fail;
+	so.skip_cleaned = sync_skips_cleaned(hpos_auth, compat, opt_restore_cleaned);
+	if (so.skip_cleaned && wc_table_exists(c->db, CLEANED_TABLE, &so.cleaned_record, &err) < 0)
+		goto fail;
 	if (choose_isolation(c->db, &so.isolation, &err) < 0)
 		goto fail;
 	if (wc_rounding_precision(c->db, &so.rounding_precision, &err) < 0)
@@ -340,11 +356,16 @@ static int sync_main(int argc, char **argv, struct ctx *c)
 	}
 	if (wc_pending(c->db, so.types, hpos_auth, &p, &err) < 0)
 		goto fail;
-	pending_n = pending_total(&p);
+	pending_n = pending_for_sync(&p, so.skip_cleaned);
 	if (pending_n == 1)
 		out_log("There is 1 order to be synced.");
 	else
 		out_log("There are %llu orders to be synced.", (unsigned long long)pending_n);
+	if (so.skip_cleaned) {
+		last_run.cleaned_left = p.cleaned;
+		last_run.have_cleaned = 1;
+	}
+	report_cleaned(&p, so.skip_cleaned, compat);
 	if (pending_n == 0) {
 		out_warning("There are no orders to sync, aborting.");
 		goto out;
@@ -354,7 +375,7 @@ static int sync_main(int argc, char **argv, struct ctx *c)
 
 		fmt_duration(buf, sizeof(buf), (double)pending_n / rate);
 		out_log("Dry run: %llu missing, %llu outdated, %llu deletion markers. Estimated time at %.0f orders/s "
-			"(%s): %s.", (unsigned long long)p.missing, (unsigned long long)p.outdated,
+			"(%s): %s.", (unsigned long long)(p.missing - (so.skip_cleaned ? p.cleaned : 0)), (unsigned long long)p.outdated,
 			(unsigned long long)p.markers, rate, hpos_auth ? "HPOS -> posts, measured on a 2-core test machine" :
 			"measured by `make bench`", buf);
 		if (mask != HPOS_ALL_TABLES)
@@ -365,9 +386,9 @@ static int sync_main(int argc, char **argv, struct ctx *c)
 	{
 		struct strbuf ev = STRBUF_INIT;
 
-		sb_addf(&ev, "\"pending\":%llu,\"batch_size\":%u,\"dry_run\":%s,\"isolation\":\"%s\"",
+		sb_addf(&ev, "\"pending\":%llu,\"batch_size\":%u,\"dry_run\":%s,\"isolation\":\"%s\",\"cleaned_left\":%llu",
 			(unsigned long long)pending_n, so.batch_size, opt_dry_run ? "true" : "false",
-			so.isolation ? so.isolation : "none");
+			so.isolation ? so.isolation : "none", (unsigned long long)(so.skip_cleaned ? p.cleaned : 0));
 		out_event("start", ev.buf);
 		sb_release(&ev);
 	}
@@ -439,8 +460,10 @@ out:
 		struct herr e2;
 
 		if (wc_pending(c->db, &types, hpos_auth, &p, &e2) == 0) {
-			last_run.pending = pending_total(&p);
+			last_run.pending = pending_for_sync(&p, so.skip_cleaned);
 			last_run.have_pending = 1;
+			if (so.skip_cleaned)
+				last_run.cleaned_left = p.cleaned;
 		} else {
 			out_debug("metrics: pending count not available: %s", e2.msg);
 		}
@@ -480,6 +503,9 @@ static int run_sync(int argc, char **argv, struct ctx *c)
 	metrics_set(&mx, "batches", "Batches the last run completed.", (double)last_run.st.batches);
 	if (last_run.have_pending)
 		metrics_set(&mx, "orders_pending", "Orders still to be synced when the last run ended.", (double)last_run.pending);
+	if (last_run.have_cleaned)
+		metrics_set(&mx, "orders_cleaned_left", "Orders emptied by a cleanup that the last run left as placeholders "
+			    "(HPOS authoritative, compatibility mode off, no --restore-cleaned).", (double)last_run.cleaned_left);
 	if (metrics_write(opt_metrics_file, &mx, &err) < 0) {
 		report(&err);
 		if (exit_code == HX_OK)
@@ -495,10 +521,13 @@ const struct command cmd_sync = {
 	.synopsis = "hposctl sync [--batch-size=N] [--order-types=A,B] [--start-from=ID] [--end-at=ID]\n"
 		    "                    [--max-runtime=DURATION] [--max-batches=N] [--dry-run]\n"
 		    "                    [--isolation-level=LEVEL] [--no-transactions] [--settle=SECONDS]\n"
-		    "                    [--allow-truncation] [--max-load=VAR=N] [--critical-load=VAR=N] [--pause-file=PATH]",
+		    "                    [--allow-truncation] [--max-load=VAR=N] [--critical-load=VAR=N] [--pause-file=PATH]\n"
+		    "                    [--restore-cleaned]",
 	.description = "Writes what WooCommerce's own migration writes, row for row; when HPOS is\n"
-		       "authoritative (and compatibility mode is on) it backfills the posts tables as\n"
-		       "WooCommerce's backfill does. Orders whose values\n"
+		       "authoritative it backfills the posts tables as WooCommerce's backfill does, with\n"
+		       "compatibility mode on or off (`wp wc hpos sync` follows the authority too). With\n"
+		       "it off, orders whose posts a cleanup emptied stay placeholders (counted) unless\n"
+		       "--restore-cleaned is given. Orders whose values\n"
 		       "would be truncated or cannot be converted are skipped and reported (exit 1); the\n"
 		       "rest of their batch is migrated. Each batch is one transaction; deadlocks and lost\n"
 		       "connections are retried. Only one run per database and prefix (others exit 75).\n"

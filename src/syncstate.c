@@ -127,6 +127,38 @@ int skipped_clear(struct db *db, const uint64_t *ids, unsigned n, struct herr *e
 	return wc_delete_ids(db, "hposctl_skipped", "order_id", ids, n, NULL, err);
 }
 
+int cleaned_ensure(struct db *db, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	int rc;
+
+	sb_adds(&sql, "CREATE TABLE IF NOT EXISTS ");
+	wc_table(db, &sql, CLEANED_TABLE);
+	sb_adds(&sql, " (order_id bigint(20) unsigned NOT NULL PRIMARY KEY, cleaned_gmt datetime NOT NULL) "
+		"ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
+	rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
+	sb_release(&sql);
+	return rc;
+}
+
+int cleaned_record(struct db *db, const uint64_t *ids, unsigned n, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	int rc;
+
+	if (!n)
+		return 0;
+	sb_adds(&sql, "INSERT INTO ");
+	wc_table(db, &sql, CLEANED_TABLE);
+	sb_adds(&sql, " (order_id, cleaned_gmt) VALUES ");
+	for (unsigned i = 0; i < n; i++)
+		sb_addf(&sql, "%s(%llu, UTC_TIMESTAMP())", i ? "," : "", (unsigned long long)ids[i]);
+	sb_adds(&sql, " ON DUPLICATE KEY UPDATE cleaned_gmt = VALUES(cleaned_gmt)");
+	rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
+	sb_release(&sql);
+	return rc;
+}
+
 static void runlock_name(struct db *db, const char *override, struct strbuf *sb)
 {
 	if (override)

@@ -390,14 +390,28 @@ int wc_pending(struct db *db, const struct typelist *types, int hpos_auth,
 		}
 		db_free_result(res);
 	} else {
-		sb_adds(&sql, "SELECT COUNT(*) FROM ");
+		/* (A') and, among them, the cleaned placeholders in one pass. */
+		struct db_result *res;
+		struct db_row row;
+		int rec;
+
+		if (wc_table_exists(db, CLEANED_TABLE, &rec, err) < 0)
+			goto out;
+		sb_adds(&sql, "SELECT COUNT(*), COALESCE(SUM(");
+		wc_cleaned_sql(db, &sql, "p.", rec);
+		sb_adds(&sql, "), 0) FROM ");
 		wc_table(db, &sql, "wc_orders");
 		sb_adds(&sql, " o LEFT JOIN ");
 		wc_table(db, &sql, "posts");
 		sb_addf(&sql, " p ON p.ID = o.id WHERE (p.post_type IS NULL OR p.post_type = '" PLACEHOLDER_TYPE
 			"') AND o.status NOT IN ('auto-draft') AND o.type IN (%s)", in.buf);
-		if (count_query(db, &sql, &p->missing, err) < 0)
+		if (db_run(db, DB_READ, sql.buf, sql.len, &res, err) < 0)
 			goto out;
+		if (db_fetch(res, &row)) {
+			p->missing = row.vals[0] ? strtoull(row.vals[0], NULL, 10) : 0;
+			p->cleaned = row.vals[1] ? strtoull(row.vals[1], NULL, 10) : 0;
+		}
+		db_free_result(res);
 		sb_reset(&sql);
 		sb_adds(&sql, "SELECT COUNT(*) FROM ");
 		wc_table(db, &sql, "wc_orders");
@@ -418,6 +432,28 @@ out:
 	sb_release(&sql);
 	sb_release(&in);
 	return rc;
+}
+
+void wc_cleaned_sql(struct db *db, struct strbuf *sql, const char *alias, int with_record)
+{
+	sb_addf(sql, "(%1$spost_type = '" PLACEHOLDER_TYPE "' AND (%1$spost_name <> '' OR %1$spost_title <> ''", alias);
+	if (with_record) {
+		sb_adds(sql, " OR EXISTS (SELECT 1 FROM ");
+		wc_table(db, sql, CLEANED_TABLE);
+		sb_addf(sql, " cl WHERE cl.order_id = %sID)", alias);
+	}
+	sb_adds(sql, "))");
+}
+
+int wc_table_exists(struct db *db, const char *suffix, int *yes, struct herr *err)
+{
+	uint64_t n;
+
+	if (db_get_u64(db, &n, NULL, err, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+		       "AND TABLE_NAME = '%s%s'", db_prefix(db), suffix) < 0)
+		return -1;
+	*yes = n > 0;
+	return 0;
 }
 
 /* Deletion markers: the current form (_deleted_from = posts_table /

@@ -50,10 +50,11 @@ sql fx_rt "DELETE pm FROM wp_postmeta pm JOIN wp_posts p ON p.ID = pm.post_id WH
 	UPDATE wp_posts SET post_type = 'shop_order_placehold', post_status = 'draft' WHERE post_type IN ('shop_order','shop_order_refund');
 	DELETE FROM wp_posts WHERE ID = 60"
 before=$(posts_sum fx_rt)
-run hpos fx_rt sync
-assert_eq 1 "$rc" "A: sync with HPOS authoritative and compatibility mode off exits 1"
-assert_contains "$err" "compatibility mode is off" "A: sync says why it leaves posts alone"
-assert_eq "$before" "$(posts_sum fx_rt)" "A: compatibility mode off: posts side untouched"
+run hpos fx_rt sync --dry-run
+assert_eq 0 "$rc" "A: sync --dry-run with HPOS authoritative and compatibility mode off exits 0"
+assert_contains "$out" "There is 1 order to be synced." "A: compatibility mode off: only the order without a post counts"
+assert_contains "$out" "220 orders whose posts were emptied by a cleanup are left as placeholders" "A: the cleaned orders are left out"
+assert_eq "$before" "$(posts_sum fx_rt)" "A: --dry-run: posts side untouched"
 run hpos fx_rt compat-mode enable
 run hpos fx_rt sync --dry-run
 assert_eq 0 "$rc" "A: reverse --dry-run exits 0"
@@ -136,11 +137,11 @@ sql fx_rt2 "INSERT INTO wp_wc_orders (id, status, currency, type, tax_amount, to
 	VALUES ($ref, '9.9.5', 0, 0, 0, 0, 0);
 	INSERT INTO wp_wc_orders_meta (order_id, meta_key, meta_value) VALUES ($ref, '_refund_amount', '5.00'), ($ref, '_refunded_by', '1'), ($ref, '_refunded_payment', ''), ($ref, '_refund_reason', 'Damaged')"
 
-# Compatibility mode off: sync leaves posts alone; backfill does what it is asked.
+# Compatibility mode off: sync --dry-run writes nothing; backfill does what it is asked.
 before=$(posts_sum fx_rt2)
-run hpos fx_rt2 sync
-assert_eq 1 "$rc" "B: sync with compatibility mode off exits 1"
-assert_eq "$before" "$(posts_sum fx_rt2)" "B: compatibility mode off: posts side untouched by sync"
+run hpos fx_rt2 sync --dry-run
+assert_eq 0 "$rc" "B: sync --dry-run with compatibility mode off exits 0"
+assert_eq "$before" "$(posts_sum fx_rt2)" "B: compatibility mode off: posts side untouched by sync --dry-run"
 st34=$(sql fx_rt2 "SELECT post_status, post_modified_gmt FROM wp_posts WHERE ID = 34")
 run hpos fx_rt2 backfill 33 --from hpos --to posts
 assert_eq 0 "$rc" "B: backfill 33 hpos->posts exits 0"
