@@ -79,7 +79,7 @@ static void newer_ok_sql(struct strbuf *sql)
 /* wc_get_order() loads the HPOS row only when its type is an order type. */
 static void type_ok_sql(struct db *db, const struct typelist *types, struct strbuf *sql)
 {
-	sb_adds(sql, "IFNULL(BINARY o.type IN (");
+	sb_adds(sql, "IFNULL(CAST(o.type AS BINARY) IN (");
 	typelist_sql(db, types, sql);
 	sb_adds(sql, "), 0)");
 }

@@ -130,7 +130,9 @@ int wc_option_set(struct db *db, const char *name, const char *val, struct herr 
 	db_quote(db, &sql, name, strlen(name));
 	sb_addc(&sql, ',');
 	db_quote(db, &sql, val, strlen(val));
-	sb_addf(&sql, ",'%s') ON DUPLICATE KEY UPDATE option_value = VALUES(option_value)", autoload);
+	sb_addf(&sql, ",'%s')", autoload);
+	db_upsert_clause(db, &sql);
+	db_upsert_set(db, &sql, "option_value");
 	rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
 	sb_release(&sql);
 	return rc;
@@ -417,15 +419,17 @@ out:
 
 /* Deletion markers: the current form (_deleted_from = posts_table /
  * orders_table) and the older one (deleted_from = the table's name).  The
- * plain comparison uses the meta_key index; the BINARY one makes it exact,
+ * plain comparison uses the meta_key index; the binary one makes it exact,
  * since the collation would also match '_Deleted_From'. */
 void wc_marker_condition(struct db *db, struct strbuf *sql, const char *alias, int hpos_auth)
 {
 	struct strbuf old = STRBUF_INIT;
 
 	sb_addf(&old, "%s%s", db_prefix(db), hpos_auth ? "wc_orders" : "posts");
-	sb_addf(sql, "((%1$smeta_key = '_deleted_from' AND BINARY %1$smeta_key = '_deleted_from' AND BINARY %1$smeta_value = '%2$s')"
-		" OR (%1$smeta_key = 'deleted_from' AND BINARY %1$smeta_key = 'deleted_from' AND BINARY %1$smeta_value = ",
+	sb_addf(sql, "((%1$smeta_key = '_deleted_from' AND CAST(%1$smeta_key AS BINARY) = '_deleted_from' "
+		"AND CAST(%1$smeta_value AS BINARY) = '%2$s')"
+		" OR (%1$smeta_key = 'deleted_from' AND CAST(%1$smeta_key AS BINARY) = 'deleted_from' "
+		"AND CAST(%1$smeta_value AS BINARY) = ",
 		alias, hpos_auth ? "orders_table" : "posts_table");
 	db_quote(db, sql, old.buf, old.len);
 	sb_adds(sql, "))");
@@ -535,7 +539,7 @@ int wc_delete_ids(struct db *db, const char *table, const char *col, const uint6
 int wc_delete_extra_addresses(struct db *db, const uint64_t *ids, unsigned n, struct herr *err)
 {
 	return wc_delete_ids(db, "wc_order_addresses", "order_id", ids, n,
-			     "BINARY address_type NOT IN ('billing', 'shipping')", err);
+			     "CAST(address_type AS BINARY) NOT IN ('billing', 'shipping')", err);
 }
 
 int wc_postmeta_span(struct db *db, const char *where, uint64_t *lo, uint64_t *hi, struct herr *err)
