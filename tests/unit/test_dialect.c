@@ -10,6 +10,7 @@
 
 #include "dialect.h"
 #include "util.h"
+#include "wcstore.h"
 
 static void test_parse_server(void **state)
 {
@@ -187,6 +188,42 @@ static void test_replica_and_processlist(void **state)
 	sb_release(&sb);
 }
 
+static void test_wc_schema_versions(void **state)
+{
+	static const struct {
+		const char *v;
+		enum wc_schema s;
+		int newer;
+	} t[] = {
+		{ "8.2.0", WCS_BASE, 0 },
+		{ "9.9.5", WCS_BASE, 0 },
+		{ "10.0.2", WCS_BASE, 0 },
+		{ "10.5.3", WCS_BASE, 0 },
+		{ "10.6.0", WCS_10_6, 0 },     /* #62874 */
+		{ "10.6.0-beta.1", WCS_10_6, 0 },
+		{ "10.7.1", WCS_10_6, 0 },
+		{ "10.8.0-beta.1", WCS_10_8_PRE, 0 }, /* #64025, #63897 */
+		{ "10.8.0-rc.1", WCS_10_8_PRE, 0 },
+		{ "10.8.0", WCS_10_8, 0 },     /* #65146 */
+		{ "10.8.1", WCS_10_8, 0 },
+		{ "10.9", WCS_10_8, 0 },
+		{ "11.3.0", WCS_10_8, 0 },
+		{ "11.4.0", WCS_NEWEST, 1 },   /* newer than known: newest + warning */
+		{ "12.0.0", WCS_NEWEST, 1 },
+		{ "", WCS_NEWEST, 1 },
+		{ "garbage", WCS_NEWEST, 1 },
+	};
+	int newer;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+		assert_int_equal(wc_schema_for_version(t[i].v, &newer), t[i].s);
+		assert_int_equal(newer, t[i].newer);
+	}
+	assert_int_equal(wc_schema_for_version(NULL, &newer), WCS_NEWEST);
+	assert_int_equal(newer, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +232,7 @@ int main(void)
 		cmocka_unit_test(test_warning_classes),
 		cmocka_unit_test(test_errclass),
 		cmocka_unit_test(test_replica_and_processlist),
+		cmocka_unit_test(test_wc_schema_versions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
