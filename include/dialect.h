@@ -72,5 +72,7 @@ void dialect_processlist_sql(const struct db_server *srv, struct strbuf *sql, un
 /* Whether the server can execute an array-bound statement (MariaDB's
  * COM_STMT_BULK_EXECUTE, 10.2+).  MySQL cannot. */
 int dialect_has_bulk(const struct db_server *srv);
+/* DELETE ... RETURNING (MariaDB 10.0.5+; MySQL has none). */
+int dialect_has_delete_returning(const struct db_server *srv);
 
 #endif

@@ -891,14 +891,8 @@ int cleanup_run(struct db *db, const struct cleanup_opts *o, struct cleanup_stat
 
 int cleanup_has_returning(struct db *db, int *yes, struct herr *err)
 {
-	char *v = NULL;
 	const char *env = getenv("HPOSCTL_NO_RETURNING"); /* test knob: the MySQL path */
 
-	*yes = 0;
-	if (db_get_str(db, &v, err, "SELECT VERSION()") < 0)
-		return -1;
-	if (v && strstr(v, "MariaDB") && !(env && *env == '1'))
-		*yes = 1;
-	free(v);
+	*yes = dialect_has_delete_returning(db_server(db)) && !(env && *env == '1');
 	return 0;
 }

@@ -214,3 +214,8 @@ int dialect_has_bulk(const struct db_server *srv)
 {
 	return srv && srv->flavor == DBF_MARIADB && srv->version >= V(10, 2, 0);
 }
+
+int dialect_has_delete_returning(const struct db_server *srv)
+{
+	return srv && srv->flavor == DBF_MARIADB && srv->version >= V(10, 0, 5);
+}

@@ -164,6 +164,7 @@ static void test_replica_and_processlist(void **state)
 	assert_null(q[2]);
 	assert_non_null(strstr(dialect_replica_privilege(&s), "REPLICA MONITOR"));
 	assert_true(dialect_has_bulk(&s));
+	assert_true(dialect_has_delete_returning(&s));
 	dialect_processlist_sql(&s, &sb, 7);
 	assert_string_equal(sb.buf, "SELECT USER, HOST, TIME FROM information_schema.PROCESSLIST WHERE ID = 7");
 
@@ -176,6 +177,7 @@ static void test_replica_and_processlist(void **state)
 	assert_string_equal(q[0], "SHOW REPLICA STATUS");
 	assert_string_equal(dialect_replica_privilege(&s), "REPLICATION CLIENT");
 	assert_false(dialect_has_bulk(&s));
+	assert_false(dialect_has_delete_returning(&s));
 	sb_reset(&sb);
 	dialect_processlist_sql(&s, &sb, 7);
 	assert_string_equal(sb.buf, "SELECT USER, HOST, TIME FROM performance_schema.processlist WHERE ID = 7");
