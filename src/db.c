@@ -684,6 +684,7 @@ int db_rollback(struct db *db)
 	return 0;
 }
 
+#if HAVE_BULK
 static int stmt_error(struct db *db, MYSQL_STMT *st, struct herr *err, const char *what)
 {
 	db->last_errno = mysql_stmt_errno(st);
@@ -692,7 +693,6 @@ static int stmt_error(struct db *db, MYSQL_STMT *st, struct herr *err, const cha
 			mysql_stmt_error(st), db->last_errno);
 }
 
-#if HAVE_BULK
 /* What MARIADB_STMT_BULK_SUPPORTED() checks, through the public API. */
 static int bulk_supported(struct db *db)
 {
