@@ -87,8 +87,8 @@ unsigned db_warning_count(struct db *db);
 /* After a write: how many of its warnings altered data (dialect_warning_class()
  * DBW_DATA), read with SHOW WARNINGS.  0: none (deprecations and notes are
  * logged with --debug and ignored); n > 0: err says which (code and the
- * server's message); -1: the warnings could not be read (err set, treated
- * as altered by callers).  This is the one check of a write's warnings.
+ * server's message); -1: the warnings could not be read (err set;
+ * db_errclass() tells a lost connection, else treat as altered).  This is the one check of a write's warnings.
  *
  * Test hook: HPOSCTL_TEST_WARNING=CODE[:N] makes the next N writes (every
  * write without :N) report one more warning CODE, as if the server had. */

@@ -1216,10 +1216,13 @@ static enum batt classify(struct db *db)
 
 static enum batt run_write(struct db *db, struct strbuf *sql, struct herr *err)
 {
+	int w;
+
 	if (db_run(db, DB_WRITE, sql->buf, sql->len, NULL, err) < 0)
 		return classify(db);
-	if (db_data_warnings(db, err) != 0)
-		return B_DATA;
+	/* Data-altering warnings would have damaged the order (db_data_warnings()). */
+	if ((w = db_data_warnings(db, err)) != 0)
+		return w < 0 ? classify(db) : B_DATA;
 	return B_OK;
 }
 

@@ -3,6 +3,7 @@
 #include "output.h"
 
 #include <errmsg.h>
+#include <pthread.h>
 #include <mysql.h>
 #include <mysqld_error.h>
 #include <stdint.h>
@@ -380,14 +381,18 @@ static int stmt_begin(struct db *db, int write, const char *tag, const char *sql
 
 /* HPOSCTL_TEST_WARNING=CODE[:N]: pretend the next N writes (all without
  * :N) also left warning CODE.  For the tests of the warning classifier. */
+static pthread_mutex_t test_warning_mu = PTHREAD_MUTEX_INITIALIZER;
+
 static unsigned test_warning(void)
 {
 	static int init;
 	static unsigned code;
 	static long left = -1; /* -1: unlimited */
+	unsigned rc = 0;
 	const char *v;
 	char *end;
 
+	pthread_mutex_lock(&test_warning_mu); /* sync's writer threads share it */
 	if (!init) {
 		init = 1;
 		v = getenv("HPOSCTL_TEST_WARNING");
@@ -397,11 +402,13 @@ static unsigned test_warning(void)
 				left = strtol(end + 1, NULL, 10);
 		}
 	}
-	if (!code || left == 0)
-		return 0;
-	if (left > 0)
-		left--;
-	return code;
+	if (code && left != 0) {
+		if (left > 0)
+			left--;
+		rc = code;
+	}
+	pthread_mutex_unlock(&test_warning_mu);
+	return rc;
 }
 
 static void note_warning(struct db *db, unsigned code, const char *level, const char *msg)
@@ -432,6 +439,8 @@ static void collect_warnings(struct db *db, unsigned n)
 		if (mysql_real_query(db->m, "SHOW WARNINGS", 13) || !(r = mysql_store_result(db->m))) {
 			db->warnings_unread = 1;
 			db->data_warnings = n;
+			db->last_errno = mysql_errno(db->m);
+			db->last_class = classify(db, db->last_errno);
 			snprintf(db->warn_desc, sizeof(db->warn_desc), "%u warning(s) that could not be read: %s (%u)", n,
 				 mysql_error(db->m), mysql_errno(db->m));
 		} else {

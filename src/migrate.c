@@ -473,9 +473,11 @@ static enum attempt classify_failure(struct db *db)
  * not (db_data_warnings()). */
 static enum attempt check_warnings(struct db *db, const struct sync_opts *so, struct herr *err)
 {
-	if (!db_dry_run(db) && !so->allow_truncation && db_data_warnings(db, err) != 0)
-		return ATT_DATA;
-	return ATT_OK;
+	int w;
+
+	if (db_dry_run(db) || so->allow_truncation || (w = db_data_warnings(db, err)) == 0)
+		return ATT_OK;
+	return w < 0 ? classify_failure(db) : ATT_DATA;
 }
 
 /* Run one write; map its failure to an attempt outcome. */
