@@ -1,22 +1,25 @@
 /* db.h - the only place that talks to libmysqlclient.
  *
  * Every statement goes through db_run(), which times it for --debug,
- * refuses writes under --dry-run, and classifies errors:
+ * refuses writes under --dry-run, and classifies errors (the table is
+ * dialect_errclass() in dialect.c, per server):
  *   DBE_RETRY  deadlock (1213), lock wait timeout (1205), GET_LOCK deadlock
- *              (3058): roll back the batch and retry it
- *   DBE_LOST   server gone (2006) / lost (2013) / connection killed: reconnect
- *              and redo the batch
- *   DBE_ACCESS access denied (1044, 1045, 1142, 1143)
+ *              (3058), Group Replication rollback (3101, MySQL): roll back
+ *              the batch and retry it
+ *   DBE_LOST   server gone (2006) / lost (2013) / connection killed (1927,
+ *              MySQL 3169) / idle disconnect (MySQL 4031): reconnect and
+ *              redo the batch
+ *   DBE_ACCESS access denied (1044, 1045, 1142, 1143, 1227)
  *   DBE_FATAL  everything else
- */
+ * The server (MariaDB or MySQL, version) is detected at connect; SQL that
+ * differs between servers is written by the dialect functions. */
 #ifndef HPOS_DB_H
 #define HPOS_DB_H
 
 #include <stdint.h>
 #include "config.h"
+#include "dialect.h"
 #include "util.h"
-
-enum db_errclass { DBE_NONE = 0, DBE_RETRY, DBE_LOST, DBE_ACCESS, DBE_FATAL };
 
 /* What a statement does: writes are skipped under --dry-run. */
 enum db_kind { DB_READ, DB_WRITE, DB_SESSION };
@@ -79,8 +82,24 @@ int db_run_bulk(struct db *db, const char *sql, size_t len, const struct db_bulk
 /* Class and server errno of the last failed statement. */
 enum db_errclass db_errclass(const struct db *db);
 unsigned db_errno(const struct db *db);
-/* Warnings count of the last statement. */
+/* Warnings count of the last statement (raw, any level). */
 unsigned db_warning_count(struct db *db);
+/* After a write: how many of its warnings altered data (dialect_warning_class()
+ * DBW_DATA), read with SHOW WARNINGS.  0: none (deprecations and notes are
+ * logged with --debug and ignored); n > 0: err says which (code and the
+ * server's message); -1: the warnings could not be read (err set;
+ * db_errclass() tells a lost connection, else treat as altered).  This is the one check of a write's warnings.
+ *
+ * Test hook: HPOSCTL_TEST_WARNING=CODE[:N] makes the next N writes (every
+ * write without :N) report one more warning CODE, as if the server had. */
+int db_data_warnings(struct db *db, struct herr *err);
+
+/* The server, as detected at connect. */
+const struct db_server *db_server(const struct db *db);
+/* Upsert SQL for this server (see dialect.h): the clause after the VALUES
+ * list, and one "`col` = <new value>" assignment. */
+void db_upsert_clause(const struct db *db, struct strbuf *sql);
+void db_upsert_set(const struct db *db, struct strbuf *sql, const char *col);
 /* Rows changed by the last write. */
 uint64_t db_affected_rows(struct db *db);
 

@@ -42,8 +42,26 @@ int wc_compat_mode(struct db *db, int *yes, struct herr *err);
 int wc_hpos_tables_present(struct db *db, unsigned *mask, struct herr *err);
 #define HPOS_ALL_TABLES ((1u << T_COUNT) - 1)
 
-/* CREATE TABLE text for one HPOS table in WooCommerce 9.9.5's shape. */
-void wc_schema_sql(struct db *db, enum hpos_table t, const char *collation, struct strbuf *sb);
+/* The HPOS schema WooCommerce creates, by release (docs/compatibility.md). */
+enum wc_schema {
+	WCS_BASE,     /* 8.2 .. 10.5 (as 9.9.5 and 10.0.2 create it) */
+	WCS_10_6,     /* + wc_orders KEY customer_id_status (#62874) */
+	WCS_10_8_PRE, /* 10.8.0 pre-releases: + KEY transaction_id (#64025), meta_key_value (meta_key(100)) (#63897) */
+	WCS_10_8,     /* 10.8.0 on: meta_key_value (meta_key(50), meta_value(20)) (#65146) */
+};
+#define WCS_NEWEST WCS_10_8
+/* The schema of a WooCommerce version string ("10.8.0", "10.8.0-beta.2");
+ * *newer = 1 when the version is newer than hposctl knows, or unreadable
+ * (then the newest schema). */
+enum wc_schema wc_schema_for_version(const char *version, int *newer);
+/* The first release of a schema ("10.6.0"). */
+const char *wc_schema_name(enum wc_schema s);
+/* The store's schema from woocommerce_version (woocommerce_db_version when
+ * unset); warns when the version is newer than hposctl knows or missing. */
+int wc_store_schema(struct db *db, enum wc_schema *schema, struct herr *err);
+/* CREATE TABLE text for one HPOS table as that WooCommerce schema has it. */
+void wc_schema_sql(struct db *db, enum hpos_table t, const char *collation, enum wc_schema schema,
+		   struct strbuf *sb);
 /* Create any missing HPOS table and set woocommerce_custom_orders_table_created. */
 int wc_create_tables(struct db *db, unsigned *created_mask, struct herr *err);
 

@@ -1221,13 +1221,13 @@ static enum batt classify(struct db *db)
 
 static enum batt run_write(struct db *db, struct strbuf *sql, struct herr *err)
 {
+	int w;
+
 	if (db_run(db, DB_WRITE, sql->buf, sql->len, NULL, err) < 0)
 		return classify(db);
-	if (db_warning_count(db) > 0) {
-		herr_set(err, HX_INTERNAL, "the server reported %u warning(s) writing the batch (data would be altered)",
-			 db_warning_count(db));
-		return B_DATA;
-	}
+	/* Data-altering warnings would have damaged the order (db_data_warnings()). */
+	if ((w = db_data_warnings(db, err)) != 0)
+		return w < 0 ? classify(db) : B_DATA;
 	return B_OK;
 }
 
@@ -1751,7 +1751,7 @@ static int copy_meta_key(struct db *db, uint64_t id, int to_posts, const char *k
 	 * every source value, in source order. */
 	sb_adds(&sql, "DELETE FROM ");
 	wc_table(db, &sql, to_posts ? "postmeta" : "wc_orders_meta");
-	sb_addf(&sql, " WHERE %s = %llu AND BINARY meta_key = ", to_posts ? "post_id" : "order_id", (unsigned long long)id);
+	sb_addf(&sql, " WHERE %s = %llu AND CAST(meta_key AS BINARY) = ", to_posts ? "post_id" : "order_id", (unsigned long long)id);
 	db_quote(db, &sql, key, strlen(key));
 	rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
 	if (rc == 0) {
@@ -1761,7 +1761,7 @@ static int copy_meta_key(struct db *db, uint64_t id, int to_posts, const char *k
 		sb_addf(&sql, " (%s, meta_key, meta_value) SELECT %s, meta_key, COALESCE(meta_value, '') FROM ",
 			to_posts ? "post_id" : "order_id", to_posts ? "order_id" : "post_id");
 		wc_table(db, &sql, to_posts ? "wc_orders_meta" : "postmeta");
-		sb_addf(&sql, " WHERE %s = %llu AND BINARY meta_key = ", to_posts ? "order_id" : "post_id", (unsigned long long)id);
+		sb_addf(&sql, " WHERE %s = %llu AND CAST(meta_key AS BINARY) = ", to_posts ? "order_id" : "post_id", (unsigned long long)id);
 		db_quote(db, &sql, key, strlen(key));
 		sb_addf(&sql, " ORDER BY %s", to_posts ? "id" : "meta_id");
 		rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
@@ -1870,7 +1870,7 @@ static int prop_to_hpos(struct db *db, uint64_t id, const char *prop, struct her
 	if (c->meta_key) {
 		sb_adds(&sql, "SELECT meta_value FROM ");
 		wc_table(db, &sql, "postmeta");
-		sb_addf(&sql, " WHERE post_id = %llu AND BINARY meta_key = ", (unsigned long long)id);
+		sb_addf(&sql, " WHERE post_id = %llu AND CAST(meta_key AS BINARY) = ", (unsigned long long)id);
 		db_quote(db, &sql, c->meta_key, strlen(c->meta_key));
 		sb_adds(&sql, " ORDER BY meta_id LIMIT 1");
 	} else {
@@ -1936,7 +1936,8 @@ static int prop_to_hpos(struct db *db, uint64_t id, const char *prop, struct her
 					(unsigned long long)id, mig_address_type[c->mig], lit.buf);
 			else
 				sb_addf(&sql, " (order_id, `%s`) VALUES (%llu, %s)", c->column, (unsigned long long)id, lit.buf);
-			sb_addf(&sql, " ON DUPLICATE KEY UPDATE `%s` = VALUES(`%s`)", c->column, c->column);
+			db_upsert_clause(db, &sql);
+			db_upsert_set(db, &sql, c->column);
 		}
 		rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
 	}

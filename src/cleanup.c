@@ -79,7 +79,7 @@ static void newer_ok_sql(struct strbuf *sql)
 /* wc_get_order() loads the HPOS row only when its type is an order type. */
 static void type_ok_sql(struct db *db, const struct typelist *types, struct strbuf *sql)
 {
-	sb_adds(sql, "IFNULL(BINARY o.type IN (");
+	sb_adds(sql, "IFNULL(CAST(o.type AS BINARY) IN (");
 	typelist_sql(db, types, sql);
 	sb_adds(sql, "), 0)");
 }
@@ -910,14 +910,8 @@ int cleanup_run(struct db *db, const struct cleanup_opts *o, struct cleanup_stat
 
 int cleanup_has_returning(struct db *db, int *yes, struct herr *err)
 {
-	char *v = NULL;
 	const char *env = getenv("HPOSCTL_NO_RETURNING"); /* test knob: the MySQL path */
 
-	*yes = 0;
-	if (db_get_str(db, &v, err, "SELECT VERSION()") < 0)
-		return -1;
-	if (v && strstr(v, "MariaDB") && !(env && *env == '1'))
-		*yes = 1;
-	free(v);
+	*yes = dialect_has_delete_returning(db_server(db)) && !(env && *env == '1');
 	return 0;
 }

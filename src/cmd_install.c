@@ -48,8 +48,10 @@ const struct command cmd_install = {
 	.fn = run_install,
 	.summary = "Create the HPOS tables (wc_orders, addresses, operational data, meta) if missing",
 	.synopsis = "hposctl install [--dry-run]",
-	.description = "Creates any of the four HPOS tables that is missing, exactly as WooCommerce's\n"
-		       "schema defines them (site charset and collation), and sets the option\n"
-		       "woocommerce_custom_orders_table_created to 'yes'. Safe to run again.",
+	.description = "Creates any of the four HPOS tables that is missing, exactly as the store's\n"
+		       "WooCommerce version (woocommerce_version, else woocommerce_db_version) defines\n"
+		       "them (site charset and collation), and sets the option\n"
+		       "woocommerce_custom_orders_table_created to 'yes'. A version newer than hposctl\n"
+		       "knows gets the newest schema it knows, with a warning. Safe to run again.",
 	.opts = install_opts,
 };

@@ -3,6 +3,7 @@
 #include "output.h"
 
 #include <errmsg.h>
+#include <pthread.h>
 #include <mysql.h>
 #include <mysqld_error.h>
 #include <stdint.h>
@@ -25,7 +26,26 @@ struct db {
 	int bulk_off;            /* the server refused array binding once */
 	unsigned bulk_warnings;  /* warnings of the last db_run_bulk() */
 	int last_was_bulk;
+	struct db_server server; /* detected at connect */
+	/* The last write's warnings, read when it left any (collect_warnings()). */
+	unsigned data_warnings;  /* data-altering ones */
+	int warnings_unread;     /* SHOW WARNINGS failed */
+	int warnings_read;       /* the last statement was a write: raw_warnings is its count */
+	unsigned raw_warnings;
+	char warn_desc[320];     /* the first data-altering one */
 };
+
+/* Connector/C (LIBMARIADB) has calls Oracle's libmysqlclient 8 lacks:
+ * mariadb_get_infov(), array binding (STMT_ATTR_ARRAY_SIZE), my_bool and
+ * MYSQL_OPT_SSL_ENFORCE; Oracle's has MYSQL_OPT_SSL_MODE instead. */
+#if defined(LIBMARIADB) && defined(MARIADB_PACKAGE_VERSION_ID)
+#if MARIADB_PACKAGE_VERSION_ID >= 30000
+#define HAVE_BULK 1
+#endif
+#endif
+#ifndef HAVE_BULK
+#define HAVE_BULK 0
+#endif
 
 struct db_result {
 	MYSQL_RES *res;
@@ -38,39 +58,9 @@ static const char *const wp_incompatible_modes[] = {
 	"STRICT_ALL_TABLES", "TRADITIONAL", "ANSI",
 };
 
-static enum db_errclass classify(unsigned e)
+static enum db_errclass classify(const struct db *db, unsigned e)
 {
-	switch (e) {
-	case 0:
-		return DBE_NONE;
-	case ER_LOCK_DEADLOCK:
-	case ER_LOCK_WAIT_TIMEOUT:
-	case 3058: /* ER_USER_LOCK_DEADLOCK (MySQL) */
-	case ER_CHECKREAD: /* record changed since last read */
-		return DBE_RETRY;
-	case CR_SERVER_GONE_ERROR:
-	case CR_SERVER_LOST:
-	case CR_CONN_HOST_ERROR:
-	case CR_CONNECTION_ERROR:
-	case ER_CONNECTION_KILLED:
-	case ER_SERVER_SHUTDOWN:
-	case ER_NET_READ_ERROR:
-	case ER_NET_READ_INTERRUPTED:
-	case ER_NET_ERROR_ON_WRITE:
-	case ER_QUERY_INTERRUPTED:
-#ifdef CR_SERVER_LOST_EXTENDED
-	case CR_SERVER_LOST_EXTENDED:
-#endif
-		return DBE_LOST;
-	case ER_ACCESS_DENIED_ERROR:
-	case ER_DBACCESS_DENIED_ERROR:
-	case ER_TABLEACCESS_DENIED_ERROR:
-	case ER_COLUMNACCESS_DENIED_ERROR:
-	case ER_SPECIFIC_ACCESS_DENIED_ERROR:
-		return DBE_ACCESS;
-	default:
-		return DBE_FATAL;
-	}
+	return dialect_errclass(&db->server, e);
 }
 
 static int class_to_exit(enum db_errclass c)
@@ -89,7 +79,7 @@ static int class_to_exit(enum db_errclass c)
 static int set_error(struct db *db, struct herr *err, const char *what)
 {
 	db->last_errno = mysql_errno(db->m);
-	db->last_class = classify(db->last_errno);
+	db->last_class = classify(db, db->last_errno);
 	return herr_set(err, class_to_exit(db->last_class), "%s: %s (%u)", what,
 			mysql_error(db->m), db->last_errno);
 }
@@ -100,9 +90,32 @@ static int setup_session(struct db *db, struct herr *err)
 	char *mode = NULL, *tok, *save = NULL;
 	int first = 1, rc;
 
-	/* sql_mode without the modes WordPress strips, as wpdb::set_sql_mode(). */
-	if (db_get_str(db, &mode, err, "SELECT @@SESSION.sql_mode") < 0)
-		return -1;
+	/* The server first (one round trip with the sql_mode). */
+	{
+		struct db_result *res;
+		struct db_row row;
+
+		if (db_run(db, DB_READ, "SELECT @@SESSION.sql_mode, VERSION(), @@version_comment", 56, &res, err) < 0)
+			return -1;
+		if (db_fetch(res, &row) && row.n >= 3) {
+			if (row.vals[0])
+				mode = xstrndup(row.vals[0], row.lens[0]);
+			dialect_parse_server(&db->server, row.vals[1], row.vals[2]);
+		}
+		db_free_result(res);
+#if defined(LIBMARIADB) && defined(CLIENT_MYSQL)
+		/* A proxy may rewrite the version string; MariaDB servers
+		 * leave the CLIENT_MYSQL capability bit clear. */
+		if (db->server.flavor == DBF_UNKNOWN) {
+			unsigned long caps = 0;
+
+			if (!mariadb_get_infov(db->m, MARIADB_CONNECTION_SERVER_CAPABILITIES, &caps))
+				db->server.flavor = caps & CLIENT_MYSQL ? DBF_MYSQL : DBF_MARIADB;
+		}
+#endif
+	}
+	/* sql_mode without the modes WordPress strips, as wpdb::set_sql_mode()
+	 * (WordPress 6.8: the same six, compared by exact name). */
 	sb_adds(&sql, "SET SESSION sql_mode = '");
 	if (!mode)
 		mode = xstrdup("");
@@ -160,6 +173,7 @@ static int do_connect(struct db *db, struct herr *err)
 		mysql_options(db->m, MYSQL_READ_DEFAULT_GROUP, "hposctl");
 	}
 	if (cfg->ssl_mode && strcasecmp(cfg->ssl_mode, "disabled")) {
+#ifdef LIBMARIADB
 		my_bool on = 1;
 
 		mysql_ssl_set(db->m, cfg->ssl_key, cfg->ssl_cert, cfg->ssl_ca, cfg->ssl_capath, cfg->ssl_cipher);
@@ -169,6 +183,24 @@ static int do_connect(struct db *db, struct herr *err)
 		 * this option adds the host name check (verify_identity). */
 		if (!strcasecmp(cfg->ssl_mode, "verify_identity"))
 			mysql_options(db->m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
+#else
+		/* Oracle's libmysqlclient 8: one option names the mode. */
+		unsigned int mode = !strcasecmp(cfg->ssl_mode, "preferred") ? SSL_MODE_PREFERRED :
+				    !strcasecmp(cfg->ssl_mode, "verify_identity") ? SSL_MODE_VERIFY_IDENTITY :
+				    !strcasecmp(cfg->ssl_mode, "verify_ca") ? SSL_MODE_VERIFY_CA : SSL_MODE_REQUIRED;
+
+		if (cfg->ssl_key)
+			mysql_options(db->m, MYSQL_OPT_SSL_KEY, cfg->ssl_key);
+		if (cfg->ssl_cert)
+			mysql_options(db->m, MYSQL_OPT_SSL_CERT, cfg->ssl_cert);
+		if (cfg->ssl_ca)
+			mysql_options(db->m, MYSQL_OPT_SSL_CA, cfg->ssl_ca);
+		if (cfg->ssl_capath)
+			mysql_options(db->m, MYSQL_OPT_SSL_CAPATH, cfg->ssl_capath);
+		if (cfg->ssl_cipher)
+			mysql_options(db->m, MYSQL_OPT_SSL_CIPHER, cfg->ssl_cipher);
+		mysql_options(db->m, MYSQL_OPT_SSL_MODE, &mode);
+#endif
 	}
 	if (!pw)
 		pw = getenv("MYSQL_PWD");
@@ -176,7 +208,7 @@ static int do_connect(struct db *db, struct herr *err)
 				cfg->socket, 0)) {
 		e = mysql_errno(db->m);
 		db->last_errno = e;
-		db->last_class = classify(e);
+		db->last_class = classify(db, e);
 		if (e == ER_ACCESS_DENIED_ERROR || e == ER_DBACCESS_DENIED_ERROR ||
 		    e == ER_ACCESS_DENIED_NO_PASSWORD_ERROR)
 			herr_set(err, HX_NOPERM, "cannot connect to the database: %s (%u)", mysql_error(db->m), e);
@@ -208,7 +240,12 @@ int db_connect(const struct hpos_config *cfg, struct db **dbp, struct herr *err)
 		db_close(db);
 		return -1;
 	}
-	out_debug("connected to %s as thread %lu", mysql_get_host_info(db->m), mysql_thread_id(db->m));
+	if (outst.debug) {
+		char d[64];
+
+		out_debug("connected to %s (%s, %s) as thread %lu", mysql_get_host_info(db->m),
+			  dialect_describe(&db->server, d, sizeof(d)), db->server.text, mysql_thread_id(db->m));
+	}
 	*dbp = db;
 	return 0;
 }
@@ -280,10 +317,15 @@ enum db_errclass db_errclass(const struct db *db) { return db->last_class; }
 unsigned db_errno(const struct db *db) { return db->last_errno; }
 unsigned db_warning_count(struct db *db)
 {
+	if (db->warnings_read)
+		return db->raw_warnings;
 	if (db->last_was_bulk)
 		return db->bulk_warnings;
 	return db->m ? mysql_warning_count(db->m) : 0;
 }
+const struct db_server *db_server(const struct db *db) { return &db->server; }
+void db_upsert_clause(const struct db *db, struct strbuf *sql) { dialect_upsert_clause(&db->server, sql); }
+void db_upsert_set(const struct db *db, struct strbuf *sql, const char *col) { dialect_upsert_set(&db->server, sql, col); }
 uint64_t db_affected_rows(struct db *db) { return db->m ? (uint64_t)mysql_affected_rows(db->m) : 0; }
 
 const char *db_site_collation(struct db *db)
@@ -321,6 +363,11 @@ static int stmt_begin(struct db *db, int write, const char *tag, const char *sql
 	db->last_errno = 0;
 	db->last_class = DBE_NONE;
 	db->last_was_bulk = 0;
+	db->data_warnings = 0;
+	db->warnings_unread = 0;
+	db->warnings_read = 0;
+	db->raw_warnings = 0;
+	db->warn_desc[0] = '\0';
 	if (write && db->dry_run) {
 		debug_sql(tag, sql, len, 0);
 		return 0;
@@ -330,6 +377,93 @@ static int stmt_begin(struct db *db, int write, const char *tag, const char *sql
 		return herr_set(err, HX_TEMPFAIL, "not connected to the database");
 	}
 	return 1;
+}
+
+/* HPOSCTL_TEST_WARNING=CODE[:N]: pretend the next N writes (all without
+ * :N) also left warning CODE.  For the tests of the warning classifier. */
+static pthread_mutex_t test_warning_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static unsigned test_warning(void)
+{
+	static int init;
+	static unsigned code;
+	static long left = -1; /* -1: unlimited */
+	unsigned rc = 0;
+	const char *v;
+	char *end;
+
+	pthread_mutex_lock(&test_warning_mu); /* sync's writer threads share it */
+	if (!init) {
+		init = 1;
+		v = getenv("HPOSCTL_TEST_WARNING");
+		if (v && *v) {
+			code = (unsigned)strtoul(v, &end, 10);
+			if (*end == ':')
+				left = strtol(end + 1, NULL, 10);
+		}
+	}
+	if (code && left != 0) {
+		if (left > 0)
+			left--;
+		rc = code;
+	}
+	pthread_mutex_unlock(&test_warning_mu);
+	return rc;
+}
+
+static void note_warning(struct db *db, unsigned code, const char *level, const char *msg)
+{
+	const char *name = dialect_warning_name(code);
+
+	if (dialect_warning_class(code, level) == DBW_DATA) {
+		if (!db->data_warnings++)
+			snprintf(db->warn_desc, sizeof(db->warn_desc), "%s %u: %s%s%s%s", level ? level : "Warning",
+				 code, msg ? msg : "", name ? " [" : "", name ? name : "", name ? "]" : "");
+	} else {
+		out_debug("server note ignored: %s %u: %s%s%s%s", level ? level : "?", code, msg ? msg : "",
+			  name ? " [" : "", name ? name : "", name ? "]" : "");
+	}
+}
+
+/* After a write that left n warnings (and the test hook's): read and
+ * classify them.  Called before anything else runs on the connection. */
+static void collect_warnings(struct db *db, unsigned n)
+{
+	unsigned injected = test_warning();
+	MYSQL_RES *r;
+	MYSQL_ROW row;
+
+	db->warnings_read = 1;
+	db->raw_warnings = n + (injected != 0);
+	if (n) {
+		if (mysql_real_query(db->m, "SHOW WARNINGS", 13) || !(r = mysql_store_result(db->m))) {
+			db->warnings_unread = 1;
+			db->data_warnings = n;
+			db->last_errno = mysql_errno(db->m);
+			db->last_class = classify(db, db->last_errno);
+			snprintf(db->warn_desc, sizeof(db->warn_desc), "%u warning(s) that could not be read: %s (%u)", n,
+				 mysql_error(db->m), mysql_errno(db->m));
+		} else {
+			while ((row = mysql_fetch_row(r)) != NULL && mysql_num_fields(r) >= 3)
+				note_warning(db, row[1] ? (unsigned)strtoul(row[1], NULL, 10) : 0, row[0], row[2]);
+			mysql_free_result(r);
+		}
+	}
+	if (injected)
+		note_warning(db, injected, "Warning", "injected by HPOSCTL_TEST_WARNING");
+}
+
+int db_data_warnings(struct db *db, struct herr *err)
+{
+	if (db->warnings_unread) {
+		herr_set(err, HX_INTERNAL, "the server reported %s writing the batch", db->warn_desc);
+		return -1;
+	}
+	if (!db->data_warnings)
+		return 0;
+	herr_set(err, HX_INTERNAL, "the server reported %u data-altering warning(s) writing the batch (data would be "
+		 "altered), first: %s", db->data_warnings, db->warn_desc);
+	return (int)db->data_warnings;
 }
 
 int db_run(struct db *db, enum db_kind kind, const char *sql, size_t len,
@@ -368,6 +502,8 @@ int db_run(struct db *db, enum db_kind kind, const char *sql, size_t len,
 		mysql_free_result(r);
 	}
 	debug_sql("SQL", sql, len, now_mono() - t0);
+	if (kind == DB_WRITE)
+		collect_warnings(db, mysql_warning_count(db->m));
 	return 0;
 }
 
@@ -557,10 +693,11 @@ int db_rollback(struct db *db)
 	return 0;
 }
 
+#if HAVE_BULK
 static int stmt_error(struct db *db, MYSQL_STMT *st, struct herr *err, const char *what)
 {
 	db->last_errno = mysql_stmt_errno(st);
-	db->last_class = classify(db->last_errno);
+	db->last_class = classify(db, db->last_errno);
 	return herr_set(err, class_to_exit(db->last_class), "%s: %s (%u)", what,
 			mysql_stmt_error(st), db->last_errno);
 }
@@ -589,6 +726,8 @@ int db_run_bulk(struct db *db, const char *sql, size_t len, const struct db_bulk
 	 * proxy that mishandles COM_STMT_BULK_EXECUTE, and for the tests. */
 	if (!db->bulk_off && getenv("HPOSCTL_NO_BULK") && *getenv("HPOSCTL_NO_BULK"))
 		db->bulk_off = 1;
+	if (!dialect_has_bulk(&db->server))
+		db->bulk_off = 1; /* MySQL has no bulk execution: the multi-row text path */
 	if (db->bulk_off || ncols == 0 || ncols > DB_BULK_MAX_COLS || nrows == 0)
 		return 1;
 	if ((go = stmt_begin(db, 1, "[dry-run, not run] bulk", sql, len, err)) <= 0)
@@ -635,6 +774,7 @@ int db_run_bulk(struct db *db, const char *sql, size_t len, const struct db_bulk
 	}
 	db->bulk_warnings = mysql_warning_count(db->m);
 	db->last_was_bulk = 1;
+	collect_warnings(db, db->bulk_warnings);
 	if (outst.debug)
 		out_debug("SQL %.*s [%u rows, array-bound] in %.4fs", (int)(len > 400 ? 400 : len), sql, nrows,
 			  now_mono() - t0);
@@ -642,3 +782,12 @@ out:
 	mysql_stmt_close(st);
 	return rc;
 }
+#else
+/* A client library without array binding (Oracle's libmysqlclient): the
+ * caller always takes the multi-row SQL-text path. */
+int db_run_bulk(struct db *db, const char *sql, size_t len, const struct db_bulk_col *cols,
+		unsigned ncols, unsigned nrows, struct herr *err)
+{
+	return 1;
+}
+#endif

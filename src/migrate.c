@@ -431,7 +431,7 @@ static void append_tuple(const struct batch *b, const struct morder *o, enum mig
 	sb_addc(sql, ')');
 }
 
-static void column_list(enum mig m, struct strbuf *sql, int update_clause)
+static void column_list(struct db *db, enum mig m, struct strbuf *sql, int update_clause)
 {
 	int first = 1;
 
@@ -440,13 +440,20 @@ static void column_list(enum mig m, struct strbuf *sql, int update_clause)
 
 		if (c->mig != m)
 			continue;
+		if (!first)
+			sb_adds(sql, ", ");
 		if (update_clause)
-			sb_addf(sql, "%s`%s` = VALUES(`%s`)", first ? "" : ", ", c->column, c->column);
+			db_upsert_set(db, sql, c->column);
 		else
-			sb_addf(sql, "%s`%s`", first ? "" : ", ", c->column);
+			sb_addf(sql, "`%s`", c->column);
 		first = 0;
-		if (mig_address_type[m] && c->post_col == PC_ID)
-			sb_adds(sql, update_clause ? ", `address_type` = VALUES(`address_type`)" : ", `address_type`");
+		if (mig_address_type[m] && c->post_col == PC_ID) {
+			sb_adds(sql, ", ");
+			if (update_clause)
+				db_upsert_set(db, sql, "address_type");
+			else
+				sb_adds(sql, "`address_type`");
+		}
 	}
 }
 
@@ -460,19 +467,25 @@ static enum attempt classify_failure(struct db *db)
 	}
 }
 
-/* Run one write; map its failure to an attempt outcome.  Statements that
- * leave warnings would have damaged data (MySQL's non-strict truncation):
- * treat them as a data error unless truncation is allowed. */
+/* A write's warnings: data-altering ones (non-strict truncation, invalid
+ * values, ...) would have damaged the order, a data error unless
+ * truncation is allowed; deprecations and notes (MySQL's 1287, ...) are
+ * not (db_data_warnings()). */
+static enum attempt check_warnings(struct db *db, const struct sync_opts *so, struct herr *err)
+{
+	int w;
+
+	if (db_dry_run(db) || so->allow_truncation || (w = db_data_warnings(db, err)) == 0)
+		return ATT_OK;
+	return w < 0 ? classify_failure(db) : ATT_DATA;
+}
+
+/* Run one write; map its failure to an attempt outcome. */
 static enum attempt write_stmt(struct db *db, const struct sync_opts *so, struct strbuf *sql, struct herr *err)
 {
 	if (db_run(db, DB_WRITE, sql->buf, sql->len, NULL, err) < 0)
 		return classify_failure(db);
-	if (!db_dry_run(db) && !so->allow_truncation && db_warning_count(db) > 0) {
-		herr_set(err, HX_INTERNAL, "the server reported %u warning(s) writing the batch (data would be altered)",
-			 db_warning_count(db));
-		return ATT_DATA;
-	}
-	return ATT_OK;
+	return check_warnings(db, so, err);
 }
 
 /* WooCommerce 11.3's migration lock, shared by the writer threads: taken
@@ -664,11 +677,7 @@ static enum attempt write_batch(struct db *db, const struct sync_opts *so, struc
 		if (rc < 0) {
 			a = classify_failure(db);
 		} else if (rc == 0) {
-			if (!db_dry_run(db) && !so->allow_truncation && db_warning_count(db) > 0) {
-				herr_set(err, HX_INTERNAL, "the server reported %u warning(s) writing the batch (data would be altered)",
-					 db_warning_count(db));
-				a = ATT_DATA;
-			}
+			a = check_warnings(db, so, err);
 		} else {
 			/* The server cannot: the rows as SQL text. */
 			int first = 1;
@@ -707,7 +716,7 @@ static enum attempt write_batch(struct db *db, const struct sync_opts *so, struc
 		sb_adds(&sql, "INSERT INTO ");
 		wc_table(db, &sql, mig_table[m]);
 		sb_adds(&sql, " (");
-		column_list(m, &sql, 0);
+		column_list(db, m, &sql, 0);
 		sb_adds(&sql, ") VALUES ");
 		for (unsigned j = 0; j < 2 && (j == 0 || steps[k][1] != MIG_COUNT); j++)
 			for (unsigned i = 0; i < b->n; i++) {
@@ -724,8 +733,8 @@ static enum attempt write_batch(struct db *db, const struct sync_opts *so, struc
 		 * meanwhile), the duplicate-key error sends the whole batch
 		 * round again as an upsert. */
 		if (upsert) {
-			sb_adds(&sql, " ON DUPLICATE KEY UPDATE ");
-			column_list(m, &sql, 1);
+			db_upsert_clause(db, &sql);
+			column_list(db, m, &sql, 1);
 		}
 		a = write_stmt(db, so, &sql, err);
 		if (a == ATT_DATA && !upsert && db_errno(db) == ER_DUP_ENTRY_ERRNO)

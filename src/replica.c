@@ -1,5 +1,6 @@
 /* replica.c - replication lag of replicas, for sync's --max-lag. */
 #include "replica.h"
+#include "dialect.h"
 #include "output.h"
 
 #include <stdio.h>
@@ -128,17 +129,22 @@ bad_empty:
 	return herr_set(err, HX_USAGE, "--replica: empty DSN or empty pair (e.g. h=10.0.0.2,P=3306 or S=/path/to.sock)");
 }
 
-/* Replication status: 0 and *res with one row, 1 when it is empty (not a
- * replica), -1 on error. */
+/* Replication status, one row per channel (dialect_replica_status_sql()):
+ * 0 and *res with at least one row, 1 when it is empty (not a replica), -1
+ * on error. */
 static int status(struct db *db, struct db_result **res, struct herr *err)
 {
-	/* MariaDB >= 10.5 and MySQL >= 8.0.22 know the new spelling. */
-	if (db_run(db, DB_READ, "SHOW REPLICA STATUS", 19, res, err) < 0) {
-		if (db_errclass(db) == DBE_LOST)
-			return -1;
-		if (db_run(db, DB_READ, "SHOW SLAVE STATUS", 17, res, err) < 0)
-			return -1;
+	const char *const *q = dialect_replica_status_sql(db_server(db));
+	int rc = -1;
+
+	for (; *q; q++) {
+		rc = db_run(db, DB_READ, *q, strlen(*q), res, err);
+		/* The next spelling only when the server did not know this one. */
+		if (rc == 0 || db_errclass(db) == DBE_LOST || db_errclass(db) == DBE_ACCESS)
+			break;
 	}
+	if (rc < 0)
+		return -1;
 	if (db_num_rows(*res) == 0) {
 		db_free_result(*res);
 		*res = NULL;
@@ -164,9 +170,13 @@ int replica_open(struct replica *r, struct herr *err)
 	if (db_connect(&r->cfg, &r->db, err) < 0)
 		return herr_prefix(err, "replica %s", r->label);
 	rc = status(r->db, &res, err);
-	if (rc < 0 && db_errno(r->db) == 1227 /* ER_SPECIFIC_ACCESS_DENIED_ERROR */)
-		return herr_set(err, HX_NOPERM, "replica %s: the user may not read the replication status; grant it "
-				"REPLICA MONITOR (MariaDB >= 10.5), REPLICATION CLIENT or SLAVE MONITOR", r->label);
+	if (rc < 0 && db_errclass(r->db) == DBE_ACCESS) {
+		char d[64];
+
+		return herr_set(err, HX_NOPERM, "replica %s: the user may not read the replication status; on this "
+				"server (%s) grant it %s", r->label,
+				dialect_describe(db_server(r->db), d, sizeof(d)), dialect_replica_privilege(db_server(r->db)));
+	}
 	if (rc < 0)
 		return herr_prefix(err, "replica %s", r->label);
 	db_free_result(res);
@@ -201,26 +211,46 @@ int replica_lag(struct replica *r, double *lag, char *why, size_t whylen)
 		snprintf(why, whylen, "replica %s has no replication status any more", r->label);
 		return 1;
 	}
+	/* Every channel counts (a multi-source replica): the largest lag, or
+	 * the first channel that is not replicating. */
 	rc = 1;
-	if (!db_fetch(res, &row)) {
-		snprintf(why, whylen, "replica %s has no replication status any more", r->label);
-		goto out;
-	}
-	sql = column(res, &row, "Slave_SQL_Running", "Replica_SQL_Running");
-	io = column(res, &row, "Slave_IO_Running", "Replica_IO_Running");
-	sbm = column(res, &row, "Seconds_Behind_Master", "Seconds_Behind_Source");
-	lerr = column(res, &row, "Last_SQL_Error", "Last_Error");
-	if (!sql || strcasecmp(sql, "Yes")) {
-		snprintf(why, whylen, "replica %s: the replication SQL thread is not running%s%s", r->label,
-			 lerr && *lerr ? ": " : "", lerr && *lerr ? lerr : "");
-	} else if (!io || strcasecmp(io, "Yes")) {
-		snprintf(why, whylen, "replica %s: the replication IO thread is not running (%s)", r->label,
-			 io ? io : "unknown");
-	} else if (!sbm) {
-		snprintf(why, whylen, "replica %s: Seconds_Behind_Master is NULL", r->label);
-	} else {
-		*lag = strtod(sbm, NULL);
-		rc = 0;
+	*lag = 0;
+	why[0] = '\0';
+	{
+		unsigned channels = 0;
+
+		while (db_fetch(res, &row)) {
+			const char *ch = column(res, &row, "Connection_name", "Channel_Name");
+			char chname[80];
+			double l;
+
+			channels++;
+			snprintf(chname, sizeof(chname), "%s%s%s", ch && *ch ? " channel '" : "", ch && *ch ? ch : "",
+				 ch && *ch ? "'" : "");
+			sql = column(res, &row, "Slave_SQL_Running", "Replica_SQL_Running");
+			io = column(res, &row, "Slave_IO_Running", "Replica_IO_Running");
+			sbm = column(res, &row, "Seconds_Behind_Master", "Seconds_Behind_Source");
+			lerr = column(res, &row, "Last_SQL_Error", "Last_Error");
+			if (!sql || strcasecmp(sql, "Yes")) {
+				snprintf(why, whylen, "replica %s%s: the replication SQL thread is not running%s%s", r->label,
+					 chname, lerr && *lerr ? ": " : "", lerr && *lerr ? lerr : "");
+				goto out;
+			} else if (!io || strcasecmp(io, "Yes")) {
+				snprintf(why, whylen, "replica %s%s: the replication IO thread is not running (%s)", r->label,
+					 chname, io ? io : "unknown");
+				goto out;
+			} else if (!sbm) {
+				snprintf(why, whylen, "replica %s%s: Seconds_Behind_Master is NULL", r->label, chname);
+				goto out;
+			}
+			l = strtod(sbm, NULL);
+			if (l > *lag)
+				*lag = l;
+		}
+		if (!channels)
+			snprintf(why, whylen, "replica %s has no replication status any more", r->label);
+		else
+			rc = 0;
 	}
 out:
 	db_free_result(res);

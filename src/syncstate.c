@@ -87,7 +87,7 @@ int skipped_record(struct db *db, uint64_t order_id, const char *reason, struct 
 
 	sb_adds(&sql, "CREATE TABLE IF NOT EXISTS ");
 	wc_table(db, &sql, "hposctl_skipped");
-	sb_adds(&sql, " (order_id bigint(20) unsigned NOT NULL PRIMARY KEY, reason text NOT NULL, "
+	sb_adds(&sql, " (order_id bigint unsigned NOT NULL PRIMARY KEY, reason text NOT NULL, "
 		"first_seen_gmt datetime NOT NULL, last_seen_gmt datetime NOT NULL, "
 		"attempts int unsigned NOT NULL DEFAULT 1) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
 	rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
@@ -99,8 +99,12 @@ int skipped_record(struct db *db, uint64_t order_id, const char *reason, struct 
 		sb_addf(&sql, " (order_id, reason, first_seen_gmt, last_seen_gmt) VALUES (%llu, ",
 			(unsigned long long)order_id);
 		db_quote(db, &sql, reason, strlen(reason));
-		sb_adds(&sql, ", UTC_TIMESTAMP(), UTC_TIMESTAMP()) ON DUPLICATE KEY UPDATE "
-			"reason = VALUES(reason), last_seen_gmt = VALUES(last_seen_gmt), attempts = attempts + 1");
+		sb_adds(&sql, ", UTC_TIMESTAMP(), UTC_TIMESTAMP())");
+		db_upsert_clause(db, &sql);
+		db_upsert_set(db, &sql, "reason");
+		sb_adds(&sql, ", ");
+		db_upsert_set(db, &sql, "last_seen_gmt");
+		sb_adds(&sql, ", attempts = attempts + 1");
 		rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
 	}
 	sb_release(&sql);
@@ -197,9 +201,9 @@ int runlock_take(struct db *db, const char *name_override, struct strbuf *holder
 		goto out;
 	}
 	sb_addf(holder, "lock %s is held by connection %llu", name.buf, (unsigned long long)who);
-	if (db_runf(db, DB_READ, &res, err,
-		    "SELECT USER, HOST, TIME FROM information_schema.PROCESSLIST WHERE ID = %llu",
-		    (unsigned long long)who) == 0 && db_fetch(res, &row))
+	sb_reset(&sql);
+	dialect_processlist_sql(db_server(db), &sql, (unsigned long long)who);
+	if (db_run(db, DB_READ, sql.buf, sql.len, &res, err) == 0 && db_fetch(res, &row))
 		sb_addf(holder, " (%s@%s, connected for %s s)", row.vals[0] ? row.vals[0] : "?",
 			row.vals[1] ? row.vals[1] : "?", row.vals[2] ? row.vals[2] : "?");
 	db_free_result(res);

@@ -135,7 +135,9 @@ int wc_option_set(struct db *db, const char *name, const char *val, struct herr 
 	db_quote(db, &sql, name, strlen(name));
 	sb_addc(&sql, ',');
 	db_quote(db, &sql, val, strlen(val));
-	sb_addf(&sql, ",'%s') ON DUPLICATE KEY UPDATE option_value = VALUES(option_value)", autoload);
+	sb_addf(&sql, ",'%s')", autoload);
+	db_upsert_clause(db, &sql);
+	db_upsert_set(db, &sql, "option_value");
 	rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
 	sb_release(&sql);
 	return rc;
@@ -214,7 +216,106 @@ int wc_hpos_tables_present(struct db *db, unsigned *mask, struct herr *err)
 #define IDX_M 82
 #define IDX_C 171
 
-void wc_schema_sql(struct db *db, enum hpos_table t, const char *collation, struct strbuf *sb)
+/* The HPOS schema changes of WooCommerce's 2026 releases (docs/compatibility.md
+ * cites each pull request and the release it shipped in). */
+static const struct {
+	enum wc_schema schema;
+	const char *first; /* first release with this schema */
+	const char *what;
+} schema_history[] = {
+	{ WCS_BASE, "8.2.0", "the schema of WooCommerce 8.2 to 10.5" },
+	{ WCS_10_6, "10.6.0", "wc_orders KEY customer_id_status (#62874)" },
+	{ WCS_10_8_PRE, "10.8.0-beta", "wc_orders KEY transaction_id (#64025); wc_orders_meta meta_key_value on "
+				       "meta_key(100) only (#63897)" },
+	{ WCS_10_8, "10.8.0", "wc_orders_meta meta_key_value restored as (meta_key(50), meta_value(20)) (#65146)" },
+};
+
+/* The newest release whose schema hposctl knows: anything newer gets the
+ * newest schema, with a warning. */
+#define WC_KNOWN_UPTO "11.3"
+
+/* "a.b.c[-pre]" into numbers; pre = 1 for a pre-release (-beta.1, -rc.2,
+ * -dev, -alpha), which sorts before the release.  0 when unparseable. */
+static int parse_wc_version(const char *v, unsigned n[3], int *pre)
+{
+	char *end;
+	const char *p = v;
+
+	n[0] = n[1] = n[2] = 0;
+	*pre = 0;
+	for (int i = 0; i < 3; i++) {
+		if (*p < '0' || *p > '9')
+			return i >= 2;
+		n[i] = (unsigned)strtoul(p, &end, 10);
+		p = end;
+		if (*p == '.')
+			p++;
+		else
+			break;
+	}
+	if (*p == '-' && p[1] && !(p[1] >= '0' && p[1] <= '9'))
+		*pre = 1;
+	return 1;
+}
+
+enum wc_schema wc_schema_for_version(const char *version, int *newer)
+{
+	unsigned n[3];
+	int pre;
+
+	*newer = 0;
+	if (!version || !parse_wc_version(version, n, &pre)) {
+		*newer = 1; /* unknown: the newest, with a warning */
+		return WCS_NEWEST;
+	}
+	if (n[0] > 11 || (n[0] == 11 && n[1] > 3))
+		*newer = 1;
+	if (n[0] < 10 || (n[0] == 10 && n[1] < 6))
+		return WCS_BASE;
+	if (n[0] == 10 && n[1] < 8)
+		return WCS_10_6;
+	if (n[0] == 10 && n[1] == 8 && n[2] == 0 && pre)
+		return WCS_10_8_PRE;
+	return WCS_10_8;
+}
+
+const char *wc_schema_name(enum wc_schema s)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(schema_history); i++)
+		if (schema_history[i].schema == s)
+			return schema_history[i].first;
+	return "?";
+}
+
+int wc_store_schema(struct db *db, enum wc_schema *schema, struct herr *err)
+{
+	char *v = NULL;
+	int newer;
+
+	if (wc_option_get(db, "woocommerce_version", &v, err) < 0)
+		return -1;
+	if (!v || !*v) {
+		free(v);
+		if (wc_option_get(db, "woocommerce_db_version", &v, err) < 0)
+			return -1;
+	}
+	*schema = wc_schema_for_version(v, &newer);
+	if (newer && v && *v)
+		out_warning("The store runs WooCommerce %s, newer than hposctl knows (up to %s): the HPOS tables are "
+			    "created with the newest schema hposctl knows (WooCommerce %s's).", v, WC_KNOWN_UPTO,
+			    wc_schema_name(*schema));
+	else if (newer)
+		out_warning("The store names no WooCommerce version (options woocommerce_version, woocommerce_db_version): "
+			    "the HPOS tables are created with the newest schema hposctl knows (WooCommerce %s's).",
+			    wc_schema_name(*schema));
+	else
+		out_debug("WooCommerce %s: the HPOS schema of WooCommerce %s (%s)", v, wc_schema_name(*schema),
+			  schema_history[*schema].what);
+	free(v);
+	return 0;
+}
+
+void wc_schema_sql(struct db *db, enum hpos_table t, const char *collation, enum wc_schema schema, struct strbuf *sb)
 {
 	sb_adds(sb, "CREATE TABLE IF NOT EXISTS ");
 	wc_table(db, sb, hpos_table_suffix[t]);
@@ -241,11 +342,16 @@ void wc_schema_sql(struct db *db, enum hpos_table t, const char *collation, stru
 			"PRIMARY KEY (id),\n"
 			"KEY status (status),\n"
 			"KEY date_created (date_created_gmt),\n"
-			"KEY customer_id_billing_email (customer_id, billing_email(%d)),\n"
-			"KEY billing_email (billing_email(%d)),\n"
+			"KEY customer_id_billing_email (customer_id, billing_email(%d)),\n", IDX_C);
+		if (schema >= WCS_10_6)
+			sb_adds(sb, "KEY customer_id_status (customer_id, status),\n");
+		sb_addf(sb, "KEY billing_email (billing_email(%d)),\n"
 			"KEY type_status_date (type, status, date_created_gmt),\n"
 			"KEY parent_order_id (parent_order_id),\n"
-			"KEY date_updated (date_updated_gmt)\n)", IDX_C, IDX_L);
+			"KEY date_updated (date_updated_gmt)", IDX_L);
+		if (schema >= WCS_10_8_PRE)
+			sb_adds(sb, ",\nKEY transaction_id (transaction_id(20))");
+		sb_adds(sb, "\n)");
 		break;
 	case T_ADDRESSES:
 		sb_addf(sb, " (\n"
@@ -292,14 +398,18 @@ void wc_schema_sql(struct db *db, enum hpos_table t, const char *collation, stru
 			"KEY order_key (order_key)\n)");
 		break;
 	case T_META:
-		sb_addf(sb, " (\n"
+		sb_adds(sb, " (\n"
 			"id bigint(20) unsigned auto_increment primary key,\n"
 			"order_id bigint(20) unsigned null,\n"
 			"meta_key varchar(255),\n"
-			"meta_value text null,\n"
-			"KEY meta_key_value (meta_key(100), meta_value(%d)),\n"
-			"KEY order_id_meta_key_meta_value (order_id, meta_key(100), meta_value(%d))\n)",
-			IDX_M, IDX_M);
+			"meta_value text null,\n");
+		if (schema == WCS_10_8_PRE)
+			sb_adds(sb, "KEY meta_key_value (meta_key(100)),\n");
+		else if (schema >= WCS_10_8)
+			sb_adds(sb, "KEY meta_key_value (meta_key(50), meta_value(20)),\n");
+		else
+			sb_addf(sb, "KEY meta_key_value (meta_key(100), meta_value(%d)),\n", IDX_M);
+		sb_addf(sb, "KEY order_id_meta_key_meta_value (order_id, meta_key(100), meta_value(%d))\n)", IDX_M);
 		break;
 	default:
 		break;
@@ -313,9 +423,12 @@ int wc_create_tables(struct db *db, unsigned *created_mask, struct herr *err)
 {
 	unsigned mask;
 	const char *coll;
+	enum wc_schema schema = WCS_NEWEST;
 
 	*created_mask = 0;
 	if (wc_hpos_tables_present(db, &mask, err) < 0)
+		return -1;
+	if (mask != HPOS_ALL_TABLES && wc_store_schema(db, &schema, err) < 0)
 		return -1;
 	coll = db_site_collation(db);
 	if (coll && strncmp(coll, "utf8mb4", 7))
@@ -326,7 +439,7 @@ int wc_create_tables(struct db *db, unsigned *created_mask, struct herr *err)
 
 		if (mask & (1u << t))
 			continue;
-		wc_schema_sql(db, (enum hpos_table)t, coll, &sql);
+		wc_schema_sql(db, (enum hpos_table)t, coll, schema, &sql);
 		rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
 		sb_release(&sql);
 		if (rc < 0)
@@ -458,15 +571,17 @@ int wc_table_exists(struct db *db, const char *suffix, int *yes, struct herr *er
 
 /* Deletion markers: the current form (_deleted_from = posts_table /
  * orders_table) and the older one (deleted_from = the table's name).  The
- * plain comparison uses the meta_key index; the BINARY one makes it exact,
+ * plain comparison uses the meta_key index; the binary one makes it exact,
  * since the collation would also match '_Deleted_From'. */
 void wc_marker_condition(struct db *db, struct strbuf *sql, const char *alias, int hpos_auth)
 {
 	struct strbuf old = STRBUF_INIT;
 
 	sb_addf(&old, "%s%s", db_prefix(db), hpos_auth ? "wc_orders" : "posts");
-	sb_addf(sql, "((%1$smeta_key = '_deleted_from' AND BINARY %1$smeta_key = '_deleted_from' AND BINARY %1$smeta_value = '%2$s')"
-		" OR (%1$smeta_key = 'deleted_from' AND BINARY %1$smeta_key = 'deleted_from' AND BINARY %1$smeta_value = ",
+	sb_addf(sql, "((%1$smeta_key = '_deleted_from' AND CAST(%1$smeta_key AS BINARY) = '_deleted_from' "
+		"AND CAST(%1$smeta_value AS BINARY) = '%2$s')"
+		" OR (%1$smeta_key = 'deleted_from' AND CAST(%1$smeta_key AS BINARY) = 'deleted_from' "
+		"AND CAST(%1$smeta_value AS BINARY) = ",
 		alias, hpos_auth ? "orders_table" : "posts_table");
 	db_quote(db, sql, old.buf, old.len);
 	sb_adds(sql, "))");
@@ -576,7 +691,7 @@ int wc_delete_ids(struct db *db, const char *table, const char *col, const uint6
 int wc_delete_extra_addresses(struct db *db, const uint64_t *ids, unsigned n, struct herr *err)
 {
 	return wc_delete_ids(db, "wc_order_addresses", "order_id", ids, n,
-			     "BINARY address_type NOT IN ('billing', 'shipping')", err);
+			     "CAST(address_type AS BINARY) NOT IN ('billing', 'shipping')", err);
 }
 
 int wc_postmeta_span(struct db *db, const char *where, uint64_t *lo, uint64_t *hi, struct herr *err)

@@ -62,6 +62,22 @@ case "$out" in *Paused*) fail "paused although the replica was in time" ;; *) ok
 wait_replica rl_a
 assert_eq 221 "$(rsql rl_a -e 'SELECT COUNT(*) FROM wp_wc_orders')" "the replica received all 221 synced orders"
 
+# -- a multi-source replica: every channel counts ------------------------
+# A second, named replication connection that is configured but not
+# running (its source need not exist): the default channel is in time,
+# this one is not.  (MariaDB's
+# SHOW REPLICA STATUS shows only the default connection; SHOW ALL REPLICAS
+# STATUS lists both.)
+load rl_m
+rsql -e "CHANGE MASTER 'ch2' TO MASTER_HOST='127.0.0.1', MASTER_PORT=1, MASTER_USER='repl', MASTER_PASSWORD='repl'"
+run phpos rl_m sync --replica "$REP" --max-lag 5 --max-lag-wait 2 --batch-size 20 --jobs 1
+assert_eq 75 "$rc" "multi-source: a stopped second channel holds sync back (exit 75 after --max-lag-wait)"
+assert_contains "$out$err" "channel 'ch2'" "multi-source: the pause names the channel"
+assert_eq 0 "$(psql rl_m -e 'SELECT COUNT(*) FROM wp_wc_orders' 2>/dev/null || echo 0)" "multi-source: nothing written while a channel is stopped"
+rsql -e "RESET SLAVE 'ch2' ALL"
+run phpos rl_m sync --replica "$REP" --max-lag 5
+assert_eq 0 "$rc" "multi-source: with the channel gone, sync runs through"
+
 # -- SQL thread stopped: counts as lagging, with a warning ----------------
 load rl_b
 rsql -e 'STOP SLAVE SQL_THREAD'
