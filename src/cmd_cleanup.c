@@ -25,7 +25,7 @@ static const struct opt cleanup_opts_table[] = {
 	{ "force", 0, OPT_FLAG, &opt_force, NULL, "also clean up orders whose post looks newer than the HPOS order", NULL },
 	{ "dry-run", 0, OPT_FLAG, &opt_dry_run, NULL, "count what would be deleted, skipped and refused; change nothing", NULL },
 	{ "sample", 0, OPT_UINT, &opt_sample, "N", "with --dry-run: really clean N orders (0: 4 batches) spread over the IDs, roll back, and project", &sample_given },
-	{ "format", 0, OPT_STR, &opt_format, "FORMAT", "with --dry-run --sample: the estimate as table (default) or json", NULL },
+	{ "format", 0, OPT_STR, &opt_format, "table|json", "with --dry-run --sample: the estimate as table (default) or json", NULL },
 	{ "yes", 'y', OPT_FLAG, &opt_yes, NULL, "do not ask for confirmation (required when stdin is not a terminal)", NULL },
 	{ "backup-file", 0, OPT_STR, &opt_backup_file, "PATH", "write the restore SQL here (appended to if it exists; default ./hposctl-cleanup-<db>-<time>.sql)", &backup_given },
 	{ "backup", 0, OPT_FLAG, &opt_backup, NULL, "--no-backup: write no backup file (the deleted data cannot be restored)", NULL },

@@ -43,7 +43,7 @@ static const struct opt sync_opts_table[] = {
 	{ "max-batches", 0, OPT_UINT, &opt_max_batches, "N", "stop after N batches", NULL },
 	{ "dry-run", 0, OPT_FLAG, &opt_dry_run, NULL, "report what would be synced and how long it would take; write nothing", NULL },
 	{ "sample", 0, OPT_UINT, &opt_sample, "N", "with --dry-run: really sync N pending orders (0: 4 batches) spread over the IDs, roll back, and project", &sample_given },
-	{ "format", 0, OPT_STR, &opt_format, "FORMAT", "with --dry-run: the estimate as table (default) or json", NULL },
+	{ "format", 0, OPT_STR, &opt_format, "table|json", "with --dry-run: the estimate as table (default) or json", NULL },
 	{ "isolation-level", 0, OPT_STR, &opt_isolation, "LEVEL", "READ UNCOMMITTED|READ COMMITTED|REPEATABLE READ|SERIALIZABLE", NULL },
 	{ "no-transactions", 0, OPT_FLAG, &opt_no_transactions, NULL, "write without transactions (each order stays pending until whole)", NULL },
 	{ "settle", 0, OPT_DURATION, &opt_settle, "SECONDS", "leave orders modified this recently for the next run (default 5)", &settle_given },
