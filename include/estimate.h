@@ -44,9 +44,10 @@ struct est_projection {
 };
 
 /* The projection for --jobs 1, 2 and 4 (pure; unit-tested).
- * Expected: the engine's model with a free core per connection.  Low: the
- * fastest sampled slice's pace.  High: the slowest slice's pace with no
- * gain from parallel connections, plus commits as slow as the rollbacks. */
+ * Expected: the engine's model with a free core per connection, a commit
+ * costing half the measured rollback.  Low: the fastest sampled slice's
+ * pace, commits free.  High: the slowest slice's pace with no gain from
+ * parallel connections, commits as slow as the rollbacks. */
 void estimate_project(const struct est_input *in, struct est_projection out[EST_NJOBS]);
 
 /* sync --dry-run --sample: so as the real run would use it. */
