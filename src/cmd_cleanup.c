@@ -202,6 +202,10 @@ static int run_cleanup(int argc, char **argv, struct ctx *c)
 		free(dir);
 		if (rc < 0)
 			goto fail;
+		if (r.thr.critical_hit) {
+			out_error("Sample stopped: %s.", r.thr.critical_msg);
+			exit_code = HX_TEMPFAIL;
+		}
 		goto out;
 	}
 	if (opt_dry_run) {

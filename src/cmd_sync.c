@@ -367,6 +367,10 @@ static int sync_main(int argc, char **argv, struct ctx *c)
 		if (estimate_sync(c->db, &so, hpos_auth, pending_n, opt_sample,
 				  opt_format && !strcmp(opt_format, "json"), &err) < 0)
 			goto fail;
+		if (r.thr.critical_hit) {
+			out_error("Sample stopped: %s.", r.thr.critical_msg);
+			exit_code = HX_TEMPFAIL;
+		}
 		goto out;
 	}
 	if (opt_dry_run) {

@@ -190,10 +190,15 @@ struct sampler {
 	uint64_t pending, target, lo, hi;
 	unsigned batch_size, slices;
 	/* measured */
-	uint64_t seen, worked, skipped, deferred, batches, rows, slices_hit;
+	uint64_t seen, worked /* orders written */, skipped, deferred, batches, rows, slices_hit;
 	double t_read, t_write, t_rollback, fast, slow;
 	struct load before, after;
 	uint64_t threads_max;
+	/* the run's own between-batch hook (throttling, pause file, replica
+	 * lag): a sample obeys them too */
+	int (*sync_hook)(void *arg, const struct sync_stats_s *st);
+	int (*cleanup_hook)(void *arg, const struct cleanup_stats *st);
+	void *hook_arg;
 	uint64_t *starts;       /* first ID of each slice (spread by rank) */
 	int one_batch;          /* slices of one batch each (else: everything) */
 	int interrupted;
@@ -406,7 +411,11 @@ static int id_range(struct db *db, const char *sql_min_max, uint64_t *lo, uint64
 
 static int sync_between(void *arg, const struct sync_stats_s *st)
 {
-	sampler_poll(arg);
+	struct sampler *s = arg;
+
+	sampler_poll(s);
+	if (s->sync_hook && s->sync_hook(s->hook_arg, st))
+		return 1;
 	return hpos_interrupted != 0;
 }
 
@@ -426,6 +435,8 @@ int estimate_sync(struct db *db, const struct sync_opts *so, int hpos_auth, uint
 	s.command = "sync";
 	s.direction = hpos_auth ? "hpos_to_posts" : "posts_to_hpos";
 	s.model = hpos_auth ? EST_SERIAL : EST_PIPELINE;
+	s.sync_hook = so->between;
+	s.hook_arg = so->arg;
 	if (check_tables(db, hpos_auth ? rev : fwd, hpos_auth ? 2 : 4, err) < 0) {
 		sb_release(&sql);
 		sb_release(&fw);
@@ -472,7 +483,7 @@ int estimate_sync(struct db *db, const struct sync_opts *so, int hpos_auth, uint
 		o.arg = &s;
 		memset(&st, 0, sizeof(st));
 		rc = hpos_auth ? sync_to_posts(db, &o, &st, err) : sync_to_hpos(db, &o, &st, err);
-		sampler_slice(&s, st.seen, st.synced + st.skipped, st.t_read, st.t_write);
+		sampler_slice(&s, st.seen, st.synced, st.t_read, st.t_write);
 		s.skipped += st.skipped;
 		s.deferred += st.deferred;
 		s.batches += st.batches;
@@ -495,6 +506,8 @@ static int cleanup_between(void *arg, const struct cleanup_stats *st)
 	struct sampler *s = arg;
 
 	sampler_poll(s);
+	if (s->cleanup_hook && s->cleanup_hook(s->hook_arg, st))
+		return 1;
 	return hpos_interrupted || s->one_batch;
 }
 
@@ -514,6 +527,8 @@ int estimate_cleanup(struct db *db, const struct cleanup_opts *co, uint64_t pend
 	s.command = "cleanup";
 	s.direction = "cleanup";
 	s.model = EST_WORKERS;
+	s.cleanup_hook = co->between;
+	s.hook_arg = co->arg;
 	if (check_tables(db, tabs, 2, err) < 0)
 		return -1;
 	wc_cleanup_from_where(db, co->types, co->id_filter, &fw);

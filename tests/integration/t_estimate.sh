@@ -39,6 +39,11 @@ rpo=$(json_num "$out" rows_per_order)
 	fail "A: rows per order $rpo"
 assert_contains "$out" '"kept":false' "A: json says nothing was kept"
 assert_eq "$before" "$(all_fp est_f)" "A: every table byte-identical after the json sample"
+# The run's throttles apply to the sample: a critical load stops it (75).
+run hpos est_f sync --dry-run --sample 100 --batch-size 25 --critical-load Threads_running=0
+assert_eq 75 "$rc" "A: --critical-load stops the sample (exit 75)"
+assert_contains "$err" "Sample stopped" "A: and says so"
+assert_eq "$before" "$(all_fp est_f)" "A: every table byte-identical after the stopped sample"
 run hpos est_f sync --sample 10
 assert_eq 64 "$rc" "A: --sample without --dry-run is a usage error"
 run hpos est_f sync --dry-run --sample 10 --no-transactions
