@@ -96,4 +96,35 @@ assert_eq "" "$(ls -A "$SBX" | grep -e '^\.hposctl-sample' -e '^hposctl-cleanup-
 run hpos est_c cleanup all --sample 5 --yes
 assert_eq 64 "$rc" "D: cleanup --sample without --dry-run is a usage error"
 cd "$TOP" || exit 1
+
+# ---- E. binary log: a server that logs, an account that may not turn
+# sql_log_bin off.  The binary log must not grow: a rolled-back transaction
+# is never written to it.
+B=$SBX/binlog
+stop_b() { "$TOP/tests/sandbox.sh" stop "$B" >/dev/null 2>&1; }
+trap stop_b EXIT
+if "$TOP/tests/sandbox.sh" start "$B" --log-bin >/dev/null 2>&1; then
+	bsql() { mariadb --no-defaults --socket="$B/mysqld.sock" -uroot -N -B "$@"; }
+	bsql -e "CREATE DATABASE est_b CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci;
+		CREATE USER est@localhost; GRANT ALL ON est_b.* TO est@localhost"
+	zcat "$FIXTURE/before.sql.gz" | bsql est_b
+	"$HPOSCTL" --socket "$B/mysqld.sock" --user est --dbname est_b install --quiet
+	pos() { bsql -e "SHOW MASTER STATUS" | cut -f1,2; }
+	p0=$(pos)
+	[ -n "$p0" ] && ok "E: the server writes a binary log ($p0)" || fail "E: no binary log position"
+	run "$HPOSCTL" --socket "$B/mysqld.sock" --user est --dbname est_b sync --dry-run --sample 60 --batch-size 20 --format json
+	assert_eq 0 "$rc" "E: sample as an account without SUPER exits 0"
+	assert_contains "$out" '"binlog":"on_rolled_back_not_logged"' "E: sql_log_bin could not be turned off, and the JSON says so"
+	[ "$(json_num "$out" sampled)" = 60 ] && ok "E: 60 orders sampled" || fail "E: sampled: $out"
+	assert_eq "$p0" "$(pos)" "E: the binary log did not grow (position $p0)"
+	run "$HPOSCTL" --socket "$B/mysqld.sock" --user root --dbname est_b sync --dry-run --sample 60 --batch-size 20 --format json
+	assert_contains "$out" '"binlog":"off"' "E: with SUPER, sql_log_bin is turned off for the sample"
+	assert_eq "$p0" "$(pos)" "E: the binary log still did not grow"
+	# The check can see a write: one real batch moves the position.
+	"$HPOSCTL" --socket "$B/mysqld.sock" --user est --dbname est_b sync --max-batches 1 --quiet
+	[ "$(pos)" != "$p0" ] && ok "E: a real batch does grow the binary log" || fail "E: the binlog position did not move after a real batch"
+else
+	fail "E: a sandbox with a binary log did not start"
+fi
+stop_b
 finish
