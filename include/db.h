@@ -52,6 +52,9 @@ int db_dry_run(const struct db *db);
  * where the account may.  Clones and reconnects keep the mode. */
 void db_set_sample(struct db *db, int on);
 int db_sample(const struct db *db);
+/* The sample mode's rule for one statement (kw gets its first keyword):
+ * 1 allowed, 0 refused.  write: a DB_WRITE statement. */
+int db_sample_allows(const char *sql, size_t len, int write, int in_txn, char kw[16]);
 /* 1 when SET SESSION sql_log_bin = 0 succeeded on this connection. */
 int db_sample_binlog_off(const struct db *db);
 /* Totals over every sample connection of the process. */

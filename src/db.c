@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 struct db {
@@ -337,29 +338,44 @@ static void first_word(const char *sql, size_t len, char *kw, size_t n)
 /* A sample connection runs data changes only inside a transaction (which
  * db_commit() rolls back) and never a statement that commits implicitly.
  * 0 allowed, -1 refused with err. */
-static int sample_guard(struct db *db, int write, const char *sql, size_t len, struct herr *err)
+static int has_word_ci(const char *sql, size_t len, const char *w)
+{
+	size_t n = strlen(w);
+
+	for (size_t i = 0; i + n <= len; i++)
+		if (!strncasecmp(sql + i, w, n))
+			return 1;
+	return 0;
+}
+
+int db_sample_allows(const char *sql, size_t len, int write, int in_txn, char kw[16])
 {
 	static const char *const dml[] = { "INSERT", "UPDATE", "DELETE", "REPLACE", "LOAD" };
 	static const char *const implicit_commit[] = { "CREATE", "ALTER", "DROP", "TRUNCATE", "RENAME",
 						       "COMMIT", "LOCK", "UNLOCK", "GRANT", "REVOKE",
 						       "OPTIMIZE", "ANALYZE", "REPAIR", "FLUSH", "BEGIN" };
-	char kw[16];
 
-	first_word(sql, len, kw, sizeof(kw));
+	first_word(sql, len, kw, 16);
 	for (size_t i = 0; i < ARRAY_SIZE(implicit_commit); i++)
 		if (!strcmp(kw, implicit_commit[i]))
-			goto refuse;
-	if (write && !db->in_txn)
-		goto refuse;
+			return 0;
+	if (write && !in_txn)
+		return 0;
 	/* A second START TRANSACTION, or autocommit switched, commits. */
-	if ((!strcmp(kw, "START") && db->in_txn) ||
-	    (!strcmp(kw, "SET") && memmem(sql, len, "autocommit", 10)))
-		goto refuse;
+	if ((!strcmp(kw, "START") && in_txn) || (!strcmp(kw, "SET") && has_word_ci(sql, len, "autocommit")))
+		return 0;
 	for (size_t i = 0; i < ARRAY_SIZE(dml); i++)
-		if (!strcmp(kw, dml[i]) && !db->in_txn)
-			goto refuse;
-	return 0;
-refuse:
+		if (!strcmp(kw, dml[i]) && !in_txn)
+			return 0;
+	return 1;
+}
+
+static int sample_guard(struct db *db, int write, const char *sql, size_t len, struct herr *err)
+{
+	char kw[16];
+
+	if (db_sample_allows(sql, len, write, db->in_txn, kw))
+		return 0;
 	db->last_errno = 0;
 	db->last_class = DBE_FATAL;
 	return herr_set(err, HX_INTERNAL, "sample run: refusing a statement that would outlive the rollback "

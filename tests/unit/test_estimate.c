@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "db.h"
 #include "estimate.h"
 
 volatile sig_atomic_t hpos_interrupted;
@@ -104,6 +105,37 @@ static void test_duration(void **state)
 	assert_string_equal(b, "0s");
 }
 
+static int allows(const char *sql, int write, int in_txn)
+{
+	char kw[16];
+
+	return db_sample_allows(sql, strlen(sql), write, in_txn, kw);
+}
+
+/* The sample mode's guard: data changes only inside a transaction, never
+ * a statement that commits implicitly. */
+static void test_sample_guard(void **state)
+{
+	(void)state;
+	assert_true(allows("INSERT INTO wp_wc_orders VALUES (1)", 1, 1));
+	assert_false(allows("INSERT INTO wp_wc_orders VALUES (1)", 1, 0));
+	assert_false(allows("  delete from wp_postmeta", 0, 0));   /* DML as a session statement */
+	assert_true(allows("DELETE FROM wp_postmeta WHERE post_id IN (1) RETURNING meta_id", 1, 1));
+	assert_false(allows("CREATE TABLE IF NOT EXISTS wp_hposctl_skipped (x int)", 1, 1));
+	assert_false(allows("ALTER TABLE wp_wc_orders ENGINE=InnoDB", 0, 1));
+	assert_false(allows("TRUNCATE wp_wc_orders", 1, 1));
+	assert_false(allows("LOCK TABLES wp_posts WRITE", 0, 1));
+	assert_false(allows("COMMIT", 0, 1));
+	assert_false(allows("START TRANSACTION", 0, 1));      /* would commit the open one */
+	assert_true(allows("START TRANSACTION", 0, 0));
+	assert_false(allows("SET AutoCommit = 1", 0, 1));
+	assert_true(allows("SET TRANSACTION ISOLATION LEVEL READ COMMITTED", 0, 0));
+	assert_true(allows("ROLLBACK", 0, 1));
+	assert_true(allows("SELECT 1", 0, 0));
+	assert_true(allows("(SELECT ID FROM wp_posts) FOR UPDATE", 0, 1));
+	assert_true(allows("DO RELEASE_LOCK('x')", 0, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -112,6 +144,7 @@ int main(void)
 		cmocka_unit_test(test_workers),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_duration),
+		cmocka_unit_test(test_sample_guard),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
