@@ -10,6 +10,9 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 BINDIR   ?= $(PREFIX)/bin
 MANDIR   ?= $(PREFIX)/share/man
+DOCDIR   ?= $(PREFIX)/share/doc/hposctl
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
 
 CC       ?= cc
 PKGS      = mysqlclient yaml-0.1
@@ -36,7 +39,7 @@ FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=$(O)/fuzz/%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all check asan bench demo install clean help deps build-all unit integration _check soak fuzz _fuzz
+.PHONY: all check asan bench demo install clean help deps build-all unit integration _check soak fuzz _fuzz deb
 
 all: $(O)/hposctl
 
@@ -121,10 +124,27 @@ demo: deps
 	@$(MAKE) --no-print-directory build-all
 	@tests/demo.sh $(O)
 
-install: $(O)/hposctl
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+# Completion scripts come from the binary's own command table.
+$(O)/completion/hposctl $(O)/completion/_hposctl: $(O)/hposctl
+	@mkdir -p $(O)/completion
+	$(O)/hposctl completion bash > $(O)/completion/hposctl
+	$(O)/hposctl completion zsh > $(O)/completion/_hposctl
+
+install: $(O)/hposctl $(O)/completion/hposctl $(O)/completion/_hposctl
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR) \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 0755 $(O)/hposctl $(DESTDIR)$(BINDIR)/hposctl
 	install -m 0644 docs/hposctl.1 $(DESTDIR)$(MANDIR)/man1/hposctl.1
+	install -m 0644 config.example.yml $(DESTDIR)$(DOCDIR)/config.example.yml
+	install -m 0644 $(O)/completion/hposctl $(DESTDIR)$(BASHCOMPDIR)/hposctl
+	install -m 0644 $(O)/completion/_hposctl $(DESTDIR)$(ZSHCOMPDIR)/_hposctl
+
+# A .deb from `make install DESTDIR=`, Depends from the linked libraries,
+# then installed into a throwaway dpkg root and tried there.
+deb: $(O)/hposctl
+	@pkg/mkdeb.sh $(O) > $(O)/deb.name
+	@echo "Built $$(cat $(O)/deb.name)"
+	@pkg/testdeb.sh $$(cat $(O)/deb.name)
 
 clean:
 	rm -rf build build-asan build-fuzz
@@ -138,7 +158,8 @@ help:
 	@echo "  bench    generate 100k and 1M-order stores and measure sync against plain SQL"
 	@echo "  soak     the long fault suite: 2-minute live shops, 20 random kills of sync, reverse sync, cleanup"
 	@echo "  demo     a guided tour: sandbox MariaDB, 50,000-order store, status/sync/verify"
-	@echo "  install  install binary and man page (PREFIX=$(PREFIX), DESTDIR=)"
+	@echo "  install  install binary, man page, config.example.yml, bash/zsh completion (PREFIX=$(PREFIX), DESTDIR=)"
+	@echo "  deb      build $(O)/hposctl_<version>-1_<arch>.deb (dpkg-deb) and test it in a throwaway root"
 	@echo "  clean    remove build directories"
 	@echo "Variables: O=builddir CC= CFLAGS= PREFIX= DESTDIR="
 

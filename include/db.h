@@ -47,6 +47,27 @@ void db_set_reconnect_window(struct db *db, double seconds);
 
 void db_set_dry_run(struct db *db, int on);
 int db_dry_run(const struct db *db);
+
+/* Sample mode (sync/cleanup --dry-run --sample): the work really runs, but
+ * db_commit() rolls back; a data change outside a transaction and every
+ * statement that commits implicitly (DDL, LOCK TABLES, a nested START
+ * TRANSACTION, autocommit changes) is refused; sql_log_bin is set to 0
+ * where the account may.  Clones and reconnects keep the mode. */
+void db_set_sample(struct db *db, int on);
+int db_sample(const struct db *db);
+/* The sample mode's rule for one statement (kw gets its first keyword):
+ * 1 allowed, 0 refused.  write: a DB_WRITE statement. */
+int db_sample_allows(const char *sql, size_t len, int write, int in_txn, char kw[16]);
+/* 1 when SET SESSION sql_log_bin = 0 succeeded on this connection. */
+int db_sample_binlog_off(const struct db *db);
+/* Totals over every sample connection of the process. */
+struct db_sample_totals {
+	uint64_t rows;        /* rows changed by the write statements */
+	uint64_t statements;  /* write statements run */
+	uint64_t rollbacks;   /* transactions ended by db_commit() */
+	double rollback_s;    /* time those rollbacks took */
+};
+void db_sample_totals(struct db_sample_totals *t, int reset);
 /* Table prefix from the configuration ("wp_"). */
 const char *db_prefix(const struct db *db);
 const char *db_name(const struct db *db);

@@ -38,7 +38,12 @@ struct command {
 	const char *synopsis;   /* "hposctl status [--format=table|json]" */
 	const char *description;
 	const struct opt *opts; /* per-command options, for help */
+	const char *args;       /* fixed first arguments, "enable|disable" (completion) */
 };
+
+/* The command table and the global options (main.c), for completion. */
+const struct command *const *hpos_commands(size_t *n);
+const struct opt *hpos_global_opts(void);
 
 /* Print a command's help to stdout. */
 void command_help(const struct command *cmd);
@@ -50,6 +55,6 @@ int report(const struct herr *err);
 
 extern const struct command cmd_install, cmd_status, cmd_count_unmigrated, cmd_config,
 	cmd_sync, cmd_verify, cmd_diff, cmd_switch_authority, cmd_compat_mode, cmd_backfill,
-	cmd_cleanup;
+	cmd_cleanup, cmd_completion;
 
 #endif

@@ -1513,7 +1513,7 @@ static int process_markers(struct db *db, const struct sync_opts *so, const stru
 			st->deleted++;
 		}
 		db_free_result(res);
-		if (!nmk || db_dry_run(db)) {
+		if (!nmk || db_dry_run(db) || db_sample(db)) {
 			sb_release(&del);
 			sb_release(&mk);
 			break;

@@ -3,6 +3,7 @@
 #include "hposctl.h"
 #include "ordertypes.h"
 #include "cleanup.h"
+#include "estimate.h"
 #include "output.h"
 #include "syncstate.h"
 #include "throttle.h"
@@ -13,7 +14,9 @@
 #include <strings.h>
 #include <unistd.h>
 
-static uint64_t opt_batch_size = 500, opt_max_retries, opt_jobs = 1;
+static uint64_t opt_batch_size = 500, opt_max_retries, opt_jobs = 1, opt_sample;
+static int sample_given;
+static const char *opt_format;
 static const char *opt_order_types, *opt_backup_file, *opt_max_load, *opt_critical_load, *opt_pause_file;
 static int opt_force, opt_dry_run, opt_yes, opt_backup = 1, retries_given, backup_given;
 static double opt_max_runtime;
@@ -22,6 +25,8 @@ static const struct opt cleanup_opts_table[] = {
 	{ "batch-size", 0, OPT_UINT, &opt_batch_size, "N", "orders per batch and transaction (default 500)", NULL },
 	{ "force", 0, OPT_FLAG, &opt_force, NULL, "also clean up orders whose post looks newer than the HPOS order", NULL },
 	{ "dry-run", 0, OPT_FLAG, &opt_dry_run, NULL, "count what would be deleted, skipped and refused; change nothing", NULL },
+	{ "sample", 0, OPT_UINT, &opt_sample, "N", "with --dry-run: really clean N orders (0: 4 batches) spread over the IDs, roll back, and project", &sample_given },
+	{ "format", 0, OPT_STR, &opt_format, "table|json", "with --dry-run --sample: the estimate as table (default) or json", NULL },
 	{ "yes", 'y', OPT_FLAG, &opt_yes, NULL, "do not ask for confirmation (required when stdin is not a terminal)", NULL },
 	{ "backup-file", 0, OPT_STR, &opt_backup_file, "PATH", "write the restore SQL here (appended to if it exists; default ./hposctl-cleanup-<db>-<time>.sql)", &backup_given },
 	{ "backup", 0, OPT_FLAG, &opt_backup, NULL, "--no-backup: write no backup file (the deleted data cannot be restored)", NULL },
@@ -105,6 +110,22 @@ static int run_cleanup(int argc, char **argv, struct ctx *c)
 		herr_set(&err, HX_USAGE, "cleanup: --backup-file and --no-backup contradict each other");
 		goto fail_early;
 	}
+	if ((sample_given || opt_format) && !opt_dry_run) {
+		herr_set(&err, HX_USAGE, "cleanup: --sample and --format go with --dry-run");
+		goto fail_early;
+	}
+	if (opt_format && strcmp(opt_format, "table") && strcmp(opt_format, "json")) {
+		herr_set(&err, HX_USAGE, "cleanup: --format must be table or json, not '%s'", opt_format);
+		goto fail_early;
+	}
+	if (opt_format && !sample_given) {
+		herr_set(&err, HX_USAGE, "cleanup: --format goes with --dry-run --sample");
+		goto fail_early;
+	}
+	if (sample_given && opt_sample == 0)
+		opt_sample = 4 * opt_batch_size;
+	if (opt_format && !strcmp(opt_format, "json"))
+		outst.quiet = 1; /* stdout carries the JSON object alone */
 	memset(&r, 0, sizeof(r));
 	if (throttle_init(&r.thr, opt_max_load, opt_critical_load, opt_pause_file, &err) < 0)
 		goto fail_early;
@@ -156,7 +177,7 @@ static int run_cleanup(int argc, char **argv, struct ctx *c)
 	if (cleanup_plan(c->db, &co, opt_dry_run || !opt_yes, &plan, &err) < 0)
 		goto fail;
 	left_alone = plan.no_hpos + plan.bad_type + (opt_force ? 0 : plan.newer);
-	if (plan.selected == 0) {
+	if (plan.selected == 0 && !sample_given) {
 		out_warning("No orders to cleanup.");
 		goto out;
 	}
@@ -166,6 +187,27 @@ static int run_cleanup(int argc, char **argv, struct ctx *c)
 			"post newer than the HPOS order%s).", ull(plan.selected), ull(plan.selected - left_alone),
 			ull(plan.meta_rows), ull(left_alone), ull(plan.no_hpos), ull(plan.bad_type), ull(plan.newer),
 			opt_force ? ", cleaned anyway with --force" : "");
+	}
+	if (sample_given) {
+		char *dir = NULL;
+
+		/* Real work on a sample, rolled back: see estimate.h. */
+		if (opt_backup) {
+			const char *slash = opt_backup_file ? strrchr(opt_backup_file, '/') : NULL;
+
+			dir = slash ? xstrndup(opt_backup_file, (size_t)(slash - opt_backup_file) + (slash == opt_backup_file))
+				    : xstrdup(".");
+		}
+		rc = estimate_cleanup(c->db, &co, plan.selected, opt_sample, dir,
+				      opt_format && !strcmp(opt_format, "json"), &err);
+		free(dir);
+		if (rc < 0)
+			goto fail;
+		if (r.thr.critical_hit) {
+			out_error("Sample stopped: %s.", r.thr.critical_msg);
+			exit_code = HX_TEMPFAIL;
+		}
+		goto out;
 	}
 	if (opt_dry_run) {
 		sb_addf(&ev, "\"selected\":%llu,\"would_clean\":%llu,\"meta_rows\":%llu,\"not_in_hpos\":%llu,"
@@ -280,7 +322,8 @@ const struct command cmd_cleanup = {
 	.summary = "Remove legacy order data from posts once HPOS is authoritative, with a backup",
 	.synopsis = "hposctl cleanup <all|ID|A-B>... [--batch-size=N] [--jobs=N] [--force] [--dry-run] [--yes]\n"
 		    "                    [--backup-file=PATH | --no-backup] [--order-types=A,B] [--max-runtime=DURATION]\n"
-		    "                    [--max-load=VAR=N] [--critical-load=VAR=N] [--pause-file=PATH]",
+		    "                    [--max-load=VAR=N] [--critical-load=VAR=N] [--pause-file=PATH]\n"
+		    "                    [--dry-run --sample=N [--format=table|json]]",
 	.description = "Requires HPOS authoritative and compatibility mode off. Per order, as WooCommerce does:\n"
 		       "deletes all its postmeta and turns its post into a placeholder (shop_order_placehold,\n"
 		       "draft), dates untouched. Orders whose post looks newer than the HPOS order are\n"
@@ -289,6 +332,7 @@ const struct command cmd_cleanup = {
 		       "is appended to the backup file as SQL and fsynced: `mariadb < FILE` restores it.\n"
 		       "Without --backup-file each run writes a new ./hposctl-cleanup-<db>-<time>.sql.\n"
 		       "Asks for confirmation on a terminal; elsewhere --yes is required. Interrupted runs\n"
-		       "continue where they stopped when run again.",
+		       "continue where they stopped when run again. --dry-run --sample N really cleans N orders\n"
+		       "spread over the IDs, rolls every batch back, and projects the whole run.",
 	.opts = cleanup_opts_table,
 };

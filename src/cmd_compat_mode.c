@@ -89,6 +89,7 @@ out:
 const struct command cmd_compat_mode = {
 	.name = "compat-mode",
 	.aliases = { "compatibility-mode" },
+	.args = "enable|disable",
 	.fn = run_compat,
 	.summary = "Switch compatibility mode (posts <-> HPOS sync) on or off",
 	.synopsis = "hposctl compat-mode enable|disable [--dry-run]",

@@ -37,6 +37,7 @@ const struct command cmd_config = {
 	.fn = run_config,
 	.summary = "Show the effective configuration (secrets redacted) or check it",
 	.synopsis = "hposctl config show|check",
+	.args = "show|check",
 	.description = "show   print the effective configuration after config file, wp-config.php\n"
 		       "       and flags are applied; the password is never printed\n"
 		       "check  validate the configuration and connect to the database",

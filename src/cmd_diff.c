@@ -13,7 +13,7 @@
 static const char *opt_format;
 
 static const struct opt diff_opts[] = {
-	{ "format", 0, OPT_STR, &opt_format, "table|json", "output format (default table)", NULL },
+	{ "format", 0, OPT_STR, &opt_format, "table|csv|json|yaml", "output format (default table); csv and yaml as `wp wc hpos diff`", NULL },
 	{ NULL, 0, OPT_END, NULL, NULL, NULL, NULL },
 };
 
@@ -145,6 +145,137 @@ static void add_row(struct row **rows, unsigned *n, const struct ventry *e)
 	r->differs = !e->same;
 }
 
+/* wp wc hpos diff's items for csv and yaml: the differing properties only,
+ * columns property, hpos, post; NULL shown as ''. */
+struct item {
+	char *prop, *hpos, *post;
+};
+
+static void item_vals(struct strbuf *sb, const struct vval *v, unsigned n)
+{
+	if (n > 1) {
+		sb_addc(sb, '[');
+		for (unsigned i = 0; i < n; i++) {
+			if (i)
+				sb_addc(sb, ',');
+			if (v[i].s)
+				sb_add_json_str(sb, v[i].s, v[i].len);
+			else
+				sb_adds(sb, "null");
+		}
+		sb_addc(sb, ']');
+	} else if (n == 1 && v[0].s) {
+		sb_add(sb, v[0].s, v[0].len);
+	}
+}
+
+static void item_of(struct item *it, const struct ventry *e, const struct row *r)
+{
+	struct strbuf p = STRBUF_INIT, h = STRBUF_INIT, o = STRBUF_INIT;
+
+	switch (e->kind) {
+	case VE_COLUMN:
+	case VE_UNMIGRATABLE:
+		if (!strcmp(e->table, "wc_order_addresses"))
+			sb_addf(&p, "%s_%s", e->source[1] == 'b' ? "billing" : "shipping", e->column);
+		else
+			sb_adds(&p, e->column);
+		item_vals(&h, e->new, e->nnew);
+		item_vals(&o, e->orig, e->norig);
+		break;
+	case VE_META:
+		sb_add(&p, e->key.s ? e->key.s : "", e->key.s ? e->key.len : 0);
+		item_vals(&h, e->new, e->nnew);
+		item_vals(&o, e->orig, e->norig);
+		break;
+	default:
+		sb_adds(&p, r->prop);
+		sb_adds(&h, r->hpos);
+		sb_adds(&o, r->posts);
+		break;
+	}
+	it->prop = sb_detach(&p);
+	it->hpos = sb_detach(&h);
+	it->post = sb_detach(&o);
+}
+
+/* A CSV field the way PHP's fputcsv() writes it. */
+static void csv_field(struct strbuf *sb, const char *s)
+{
+	if (!strpbrk(s, ",\"\\\n\r\t ")) {
+		sb_adds(sb, s);
+		return;
+	}
+	sb_addc(sb, '"');
+	for (; *s; s++) {
+		if (*s == '"')
+			sb_addc(sb, '"');
+		sb_addc(sb, *s);
+	}
+	sb_addc(sb, '"');
+}
+
+/* A YAML scalar: plain when that reads back as the same string, else
+ * double-quoted. */
+static void yaml_scalar(struct strbuf *sb, const char *s)
+{
+	static const char *const words[] = { "null", "Null", "NULL", "~", "true", "True", "TRUE", "false", "False",
+					     "FALSE", "yes", "Yes", "YES", "no", "No", "NO", "on", "On", "ON", "off",
+					     "Off", "OFF" };
+	size_t len = strlen(s);
+	int quote = len == 0 || s[0] == ' ' || s[len - 1] == ' ' || strpbrk(s, ":#-?,[]{}!*&|>'\"%@`\\\n\r\t") ||
+		    strspn(s, "0123456789.+-eE") == len;
+
+	for (size_t i = 0; !quote && i < ARRAY_SIZE(words); i++)
+		quote = !strcmp(s, words[i]);
+	if (!quote) {
+		sb_adds(sb, s);
+		return;
+	}
+	sb_addc(sb, '"');
+	for (; *s; s++) {
+		switch (*s) {
+		case '"': sb_adds(sb, "\\\""); break;
+		case '\\': sb_adds(sb, "\\\\"); break;
+		case '\n': sb_adds(sb, "\\n"); break;
+		case '\r': sb_adds(sb, "\\r"); break;
+		case '\t': sb_adds(sb, "\\t"); break;
+		default: sb_addc(sb, *s);
+		}
+	}
+	sb_addc(sb, '"');
+}
+
+static void print_items(const struct item *it, unsigned n, int yaml)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (yaml) {
+		sb_adds(&sb, "---\n");
+		for (unsigned i = 0; i < n; i++) {
+			sb_adds(&sb, "- \n  property: ");
+			yaml_scalar(&sb, it[i].prop);
+			sb_adds(&sb, "\n  hpos: ");
+			yaml_scalar(&sb, it[i].hpos);
+			sb_adds(&sb, "\n  post: ");
+			yaml_scalar(&sb, it[i].post);
+			sb_addc(&sb, '\n');
+		}
+	} else {
+		sb_adds(&sb, "property,hpos,post\n");
+		for (unsigned i = 0; i < n; i++) {
+			csv_field(&sb, it[i].prop);
+			sb_addc(&sb, ',');
+			csv_field(&sb, it[i].hpos);
+			sb_addc(&sb, ',');
+			csv_field(&sb, it[i].post);
+			sb_addc(&sb, '\n');
+		}
+	}
+	fputs(sb.buf, stdout);
+	sb_release(&sb);
+}
+
 static void print_table(struct row *rows, unsigned n)
 {
 	size_t w[3] = { strlen("property"), strlen("posts"), strlen("hpos") };
@@ -184,7 +315,7 @@ static int run_diff(int argc, char **argv, struct ctx *c)
 	struct vresult res = { NULL, 0, 0 };
 	uint64_t id;
 	unsigned mask, ndiff = 0;
-	int rc, exit_code = HX_OK, json;
+	int rc, exit_code = HX_OK, json, items;
 
 	rc = command_opts(&cmd_diff, &argc, argv, &err);
 	if (rc)
@@ -193,11 +324,13 @@ static int run_diff(int argc, char **argv, struct ctx *c)
 		herr_set(&err, HX_USAGE, argc == 1 ? "Please provide a valid order ID." : "usage: hposctl diff ORDER_ID");
 		return report(&err);
 	}
-	if (opt_format && strcmp(opt_format, "table") && strcmp(opt_format, "json")) {
-		herr_set(&err, HX_USAGE, "--format must be table or json, not '%s'", opt_format);
+	if (opt_format && strcmp(opt_format, "table") && strcmp(opt_format, "json") && strcmp(opt_format, "csv") &&
+	    strcmp(opt_format, "yaml")) {
+		herr_set(&err, HX_USAGE, "--format must be table, csv, json or yaml, not '%s'", opt_format);
 		return report(&err);
 	}
 	json = opt_format && !strcmp(opt_format, "json");
+	items = opt_format && (!strcmp(opt_format, "csv") || !strcmp(opt_format, "yaml"));
 	if (ctx_connect(c, &err) < 0)
 		return report(&err);
 	if (order_types_for(c->db, c->cfg.order_types, 0, &types, &err) < 0)
@@ -224,7 +357,38 @@ static int run_diff(int argc, char **argv, struct ctx *c)
 	}
 	for (unsigned k = 0; k < res.o[0].n; k++)
 		ndiff += !res.o[0].e[k].same;
-	if (json) {
+	if (items) {
+		/* wp wc hpos diff: "Success: No differences found." alone, or
+		 * the warning and the differing properties. */
+		struct item *it = xcalloc(ndiff + 1, sizeof(*it));
+		unsigned n = 0;
+
+		for (unsigned k = 0; k < res.o[0].n; k++) {
+			struct row *r = NULL;
+			unsigned nr = 0;
+
+			if (res.o[0].e[k].same)
+				continue;
+			add_row(&r, &nr, &res.o[0].e[k]);
+			item_of(&it[n++], &res.o[0].e[k], r);
+			free(r->prop);
+			free(r->posts);
+			free(r->hpos);
+			free(r);
+		}
+		if (n) {
+			out_warning("Differences found for order %llu:", (unsigned long long)id);
+			print_items(it, n, !strcmp(opt_format, "yaml"));
+		} else {
+			out_success("No differences found.");
+		}
+		for (unsigned i = 0; i < n; i++) {
+			free(it[i].prop);
+			free(it[i].hpos);
+			free(it[i].post);
+		}
+		free(it);
+	} else if (json) {
 		struct strbuf sb = STRBUF_INIT;
 
 		sb_addf(&sb, "{\"order_id\":%llu,\"differences\":%u,\"properties\":[", (unsigned long long)id, ndiff);
@@ -271,9 +435,11 @@ const struct command cmd_diff = {
 	.name = "diff",
 	.fn = run_diff,
 	.summary = "Show one order's properties and meta, posts side vs HPOS side",
-	.synopsis = "hposctl diff ORDER_ID [--format=table|json]",
+	.synopsis = "hposctl diff ORDER_ID [--format=table|csv|json|yaml]",
 	.description = "Lists every migrated property, address field, operational-data field and meta key\n"
 		       "of the order: the value sync would write from the posts store, and the value in\n"
-		       "the HPOS tables. Differences are marked with '*'. Exit 0 when identical, 1 otherwise.",
+		       "the HPOS tables. Differences are marked with '*'. Exit 0 when identical, 1 otherwise.\n"
+		       "--format=csv|yaml print what `wp wc hpos diff` prints: the differing properties\n"
+		       "only, as property, hpos, post.",
 	.opts = diff_opts,
 };

@@ -3,6 +3,7 @@
 #include "ordertypes.h"
 #include "backfill.h"
 #include "convert.h"
+#include "estimate.h"
 #include "metrics.h"
 #include "migrate.h"
 #include "output.h"
@@ -25,7 +26,9 @@
 
 static uint64_t opt_batch_size = 500, opt_start_from, opt_end_at, opt_max_batches, opt_max_retries, opt_jobs = 2;
 static const char *opt_order_types, *opt_isolation, *opt_max_load, *opt_critical_load, *opt_pause_file;
-static const char *opt_metrics_file;
+static const char *opt_metrics_file, *opt_format;
+static uint64_t opt_sample;
+static int sample_given;
 static struct opt_list opt_replicas;
 static double opt_max_lag = 10, opt_max_lag_wait;
 static int max_lag_given;
@@ -40,6 +43,8 @@ static const struct opt sync_opts_table[] = {
 	{ "max-runtime", 0, OPT_DURATION, &opt_max_runtime, "DURATION", "stop at the next batch boundary after this long (e.g. 14m)", NULL },
 	{ "max-batches", 0, OPT_UINT, &opt_max_batches, "N", "stop after N batches", NULL },
 	{ "dry-run", 0, OPT_FLAG, &opt_dry_run, NULL, "report what would be synced and how long it would take; write nothing", NULL },
+	{ "sample", 0, OPT_UINT, &opt_sample, "N", "with --dry-run: really sync N pending orders (0: 4 batches) spread over the IDs, roll back, and project", &sample_given },
+	{ "format", 0, OPT_STR, &opt_format, "table|json", "with --dry-run: the estimate as table (default) or json", NULL },
 	{ "isolation-level", 0, OPT_STR, &opt_isolation, "LEVEL", "READ UNCOMMITTED|READ COMMITTED|REPEATABLE READ|SERIALIZABLE", NULL },
 	{ "no-transactions", 0, OPT_FLAG, &opt_no_transactions, NULL, "write without transactions (each order stays pending until whole)", NULL },
 	{ "settle", 0, OPT_DURATION, &opt_settle, "SECONDS", "leave orders modified this recently for the next run (default 5)", &settle_given },
@@ -249,6 +254,26 @@ static int sync_main(int argc, char **argv, struct ctx *c)
 		herr_set(&err, HX_USAGE, "sync: --max-lag needs at least one --replica DSN to watch");
 		return report(&err);
 	}
+	if ((sample_given || opt_format) && !opt_dry_run) {
+		herr_set(&err, HX_USAGE, "sync: --sample and --format go with --dry-run");
+		return report(&err);
+	}
+	if (opt_format && strcmp(opt_format, "table") && strcmp(opt_format, "json")) {
+		herr_set(&err, HX_USAGE, "sync: --format must be table or json, not '%s'", opt_format);
+		return report(&err);
+	}
+	if (sample_given && opt_no_transactions) {
+		herr_set(&err, HX_USAGE, "sync: --sample rolls every batch back, which needs transactions; drop --no-transactions");
+		return report(&err);
+	}
+	if (sample_given && opt_metrics_file) {
+		herr_set(&err, HX_USAGE, "sync: a --sample run writes nothing, no --metrics-file either");
+		return report(&err);
+	}
+	if (sample_given && opt_sample == 0)
+		opt_sample = 4 * (opt_batch_size ? opt_batch_size : 500);
+	if (opt_format && !strcmp(opt_format, "json"))
+		outst.quiet = 1; /* stdout carries the JSON object alone; errors still go to stderr */
 	if (ctx_connect(c, &err) < 0)
 		goto fail;
 	r.db = c->db;
@@ -325,6 +350,11 @@ static int sync_main(int argc, char **argv, struct ctx *c)
 		herr_set(&err, HX_PROBLEM, "HPOS is authoritative but its tables do not exist.");
 		goto fail;
 	}
+	if (mask != HPOS_ALL_TABLES && sample_given) {
+		herr_set(&err, HX_PROBLEM, "the HPOS tables do not exist and a sample creates none (DDL commits); "
+			 "run `hposctl install` first, or --dry-run without --sample. Nothing was changed.");
+		goto fail;
+	}
 	if (mask != HPOS_ALL_TABLES) {
 		unsigned created;
 
@@ -366,18 +396,39 @@ static int sync_main(int argc, char **argv, struct ctx *c)
 		last_run.have_cleaned = 1;
 	}
 	report_cleaned(&p, so.skip_cleaned, compat);
-	if (pending_n == 0) {
+	if (pending_n == 0 && !(opt_format && !strcmp(opt_format, "json"))) {
 		out_warning("There are no orders to sync, aborting.");
+		goto out;
+	}
+	if (sample_given) {
+		/* Real work on a sample, rolled back: see estimate.h. */
+		if (estimate_sync(c->db, &so, hpos_auth, pending_n, opt_sample,
+				  opt_format && !strcmp(opt_format, "json"), &err) < 0)
+			goto fail;
+		if (r.thr.critical_hit) {
+			out_error("Sample stopped: %s.", r.thr.critical_msg);
+			exit_code = HX_TEMPFAIL;
+		}
 		goto out;
 	}
 	if (opt_dry_run) {
 		double rate = hpos_auth ? ESTIMATE_BACKFILL_PER_SEC : ESTIMATE_ORDERS_PER_SEC;
 
 		fmt_duration(buf, sizeof(buf), (double)pending_n / rate);
+		if (opt_format && !strcmp(opt_format, "json")) {
+			out_line("{\"command\":\"sync\",\"direction\":\"%s\",\"pending\":%llu,\"missing\":%llu,"
+				 "\"outdated\":%llu,\"markers\":%llu,\"orders_per_second\":%.0f,\"rate_source\":\"reference\","
+				 "\"seconds\":%.1f}", hpos_auth ? "hpos_to_posts" : "posts_to_hpos",
+				 (unsigned long long)pending_n, (unsigned long long)p.missing,
+				 (unsigned long long)p.outdated, (unsigned long long)p.markers, rate,
+				 (double)pending_n / rate);
+			goto out;
+		}
 		out_log("Dry run: %llu missing, %llu outdated, %llu deletion markers. Estimated time at %.0f orders/s "
-			"(%s): %s.", (unsigned long long)(p.missing - (so.skip_cleaned ? p.cleaned : 0)), (unsigned long long)p.outdated,
+			"(%s): %s. That rate is a reference figure from our test machine, not yours: "
+			"--dry-run --sample measures this server.", (unsigned long long)(p.missing - (so.skip_cleaned ? p.cleaned : 0)), (unsigned long long)p.outdated,
 			(unsigned long long)p.markers, rate, hpos_auth ? "HPOS -> posts, measured on a 2-core test machine" :
-			"measured by `make bench`", buf);
+			"measured by `make bench` on a 2-core test machine", buf);
 		if (mask != HPOS_ALL_TABLES)
 			goto out;
 		db_set_dry_run(c->db, 1);
@@ -522,7 +573,7 @@ const struct command cmd_sync = {
 		    "                    [--max-runtime=DURATION] [--max-batches=N] [--dry-run]\n"
 		    "                    [--isolation-level=LEVEL] [--no-transactions] [--settle=SECONDS]\n"
 		    "                    [--allow-truncation] [--max-load=VAR=N] [--critical-load=VAR=N] [--pause-file=PATH]\n"
-		    "                    [--restore-cleaned]",
+		    "                    [--restore-cleaned] [--dry-run [--sample=N] [--format=table|json]]",
 	.description = "Writes what WooCommerce's own migration writes, row for row; when HPOS is\n"
 		       "authoritative it backfills the posts tables as WooCommerce's backfill does, with\n"
 		       "compatibility mode on or off (`wp wc hpos sync` follows the authority too). With\n"
@@ -531,6 +582,8 @@ const struct command cmd_sync = {
 		       "would be truncated or cannot be converted are skipped and reported (exit 1); the\n"
 		       "rest of their batch is migrated. Each batch is one transaction; deadlocks and lost\n"
 		       "connections are retried. Only one run per database and prefix (others exit 75).\n"
-		       "SIGINT/SIGTERM stop after the current batch (exit 130/143); run again to continue.",
+		       "SIGINT/SIGTERM stop after the current batch (exit 130/143); run again to continue.\n"
+		       "--dry-run --sample N really syncs N pending orders spread over the ID range, rolls\n"
+		       "every batch back, and projects the whole run from the measured rate (--jobs 1/2/4).",
 	.opts = sync_opts_table,
 };

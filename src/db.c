@@ -2,14 +2,16 @@
 #include "db.h"
 #include "output.h"
 
+#include <ctype.h>
 #include <errmsg.h>
-#include <pthread.h>
 #include <mysql.h>
 #include <mysqld_error.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 struct db {
@@ -33,6 +35,9 @@ struct db {
 	int warnings_read;       /* the last statement was a write: raw_warnings is its count */
 	unsigned raw_warnings;
 	char warn_desc[320];     /* the first data-altering one */
+	int sample;              /* db_set_sample(): every transaction rolls back */
+	int in_txn;              /* between db_begin() and commit/rollback */
+	int binlog_off;          /* sample: SET SESSION sql_log_bin = 0 worked */
 };
 
 /* Connector/C (LIBMARIADB) has calls Oracle's libmysqlclient 8 lacks:
@@ -46,6 +51,12 @@ struct db {
 #ifndef HAVE_BULK
 #define HAVE_BULK 0
 #endif
+
+/* What the sample connections wrote and rolled back (all of them). */
+static struct {
+	pthread_mutex_t mu;
+	struct db_sample_totals t;
+} sample_acc = { PTHREAD_MUTEX_INITIALIZER, { 0, 0, 0, 0 } };
 
 struct db_result {
 	MYSQL_RES *res;
@@ -145,6 +156,19 @@ static int setup_session(struct db *db, struct herr *err)
 	return 0;
 }
 
+/* A sample connection keeps its (rolled-back) transactions out of the
+ * binary log where the account may say so (SUPER / BINLOG ADMIN).  Where
+ * it may not, nothing changes: the server writes a transaction to the
+ * binary log only when it commits, and these never do. */
+static void sample_session(struct db *db)
+{
+	struct herr e;
+
+	db->binlog_off = db_run(db, DB_SESSION, "SET SESSION sql_log_bin = 0", 27, NULL, &e) == 0;
+	if (!db->binlog_off)
+		out_debug("sample: sql_log_bin stays on (%s); rolled-back transactions are not logged anyway", e.msg);
+}
+
 static int do_connect(struct db *db, struct herr *err)
 {
 	const struct hpos_config *cfg = db->cfg;
@@ -221,7 +245,12 @@ static int do_connect(struct db *db, struct herr *err)
 		db->m = NULL;
 		return -1;
 	}
-	return setup_session(db, err);
+	db->in_txn = 0;
+	if (setup_session(db, err) < 0)
+		return -1;
+	if (db->sample)
+		sample_session(db);
+	return 0;
 }
 
 int db_connect(const struct hpos_config *cfg, struct db **dbp, struct herr *err)
@@ -256,6 +285,8 @@ int db_clone(const struct db *db, struct db **dbp, struct herr *err)
 		return -1;
 	(*dbp)->dry_run = db->dry_run;
 	(*dbp)->reconnect_window = db->reconnect_window;
+	if (db->sample)
+		db_set_sample(*dbp, 1);
 	return 0;
 }
 
@@ -309,6 +340,84 @@ void db_close(struct db *db)
 }
 
 void db_set_dry_run(struct db *db, int on) { db->dry_run = on; }
+
+void db_set_sample(struct db *db, int on)
+{
+	db->sample = on;
+	if (on && db->m)
+		sample_session(db);
+}
+int db_sample(const struct db *db) { return db->sample; }
+int db_sample_binlog_off(const struct db *db) { return db->binlog_off; }
+
+void db_sample_totals(struct db_sample_totals *t, int reset)
+{
+	pthread_mutex_lock(&sample_acc.mu);
+	*t = sample_acc.t;
+	if (reset)
+		memset(&sample_acc.t, 0, sizeof(sample_acc.t));
+	pthread_mutex_unlock(&sample_acc.mu);
+}
+
+/* The statement's first keyword, upper-cased, in kw (at most n-1 chars). */
+static void first_word(const char *sql, size_t len, char *kw, size_t n)
+{
+	size_t i = 0, k = 0;
+
+	while (i < len && (isspace((unsigned char)sql[i]) || sql[i] == '('))
+		i++;
+	while (i < len && k + 1 < n && isalpha((unsigned char)sql[i]))
+		kw[k++] = (char)toupper((unsigned char)sql[i++]);
+	kw[k] = '\0';
+}
+
+/* A sample connection runs data changes only inside a transaction (which
+ * db_commit() rolls back) and never a statement that commits implicitly.
+ * 0 allowed, -1 refused with err. */
+static int has_word_ci(const char *sql, size_t len, const char *w)
+{
+	size_t n = strlen(w);
+
+	for (size_t i = 0; i + n <= len; i++)
+		if (!strncasecmp(sql + i, w, n))
+			return 1;
+	return 0;
+}
+
+int db_sample_allows(const char *sql, size_t len, int write, int in_txn, char kw[16])
+{
+	static const char *const dml[] = { "INSERT", "UPDATE", "DELETE", "REPLACE", "LOAD" };
+	static const char *const implicit_commit[] = { "CREATE", "ALTER", "DROP", "TRUNCATE", "RENAME",
+						       "COMMIT", "LOCK", "UNLOCK", "GRANT", "REVOKE",
+						       "OPTIMIZE", "ANALYZE", "REPAIR", "FLUSH", "BEGIN" };
+
+	first_word(sql, len, kw, 16);
+	for (size_t i = 0; i < ARRAY_SIZE(implicit_commit); i++)
+		if (!strcmp(kw, implicit_commit[i]))
+			return 0;
+	if (write && !in_txn)
+		return 0;
+	/* A second START TRANSACTION, or autocommit switched, commits. */
+	if ((!strcmp(kw, "START") && in_txn) || (!strcmp(kw, "SET") && has_word_ci(sql, len, "autocommit")))
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(dml); i++)
+		if (!strcmp(kw, dml[i]) && !in_txn)
+			return 0;
+	return 1;
+}
+
+static int sample_guard(struct db *db, int write, const char *sql, size_t len, struct herr *err)
+{
+	char kw[16];
+
+	if (db_sample_allows(sql, len, write, db->in_txn, kw))
+		return 0;
+	db->last_errno = 0;
+	db->last_class = DBE_FATAL;
+	return herr_set(err, HX_INTERNAL, "sample run: refusing a statement that would outlive the rollback "
+			"(%s%s); nothing was written", kw, db->in_txn ? "" : " outside a transaction");
+}
+
 int db_dry_run(const struct db *db) { return db->dry_run; }
 const char *db_prefix(const struct db *db) { return db->prefix; }
 const char *db_name(const struct db *db) { return db->name; }
@@ -372,6 +481,8 @@ static int stmt_begin(struct db *db, int write, const char *tag, const char *sql
 		debug_sql(tag, sql, len, 0);
 		return 0;
 	}
+	if (db->sample && sample_guard(db, write, sql, len, err) < 0)
+		return -1;
 	if (!db->m) {
 		db->last_class = DBE_LOST;
 		return herr_set(err, HX_TEMPFAIL, "not connected to the database");
@@ -502,6 +613,15 @@ int db_run(struct db *db, enum db_kind kind, const char *sql, size_t len,
 		mysql_free_result(r);
 	}
 	debug_sql("SQL", sql, len, now_mono() - t0);
+	if (db->sample && kind == DB_WRITE) {
+		my_ulonglong n = mysql_affected_rows(db->m);
+
+		pthread_mutex_lock(&sample_acc.mu);
+		if (n != (my_ulonglong)-1)
+			sample_acc.t.rows += (uint64_t)n;
+		sample_acc.t.statements++;
+		pthread_mutex_unlock(&sample_acc.mu);
+	}
 	if (kind == DB_WRITE)
 		collect_warnings(db, mysql_warning_count(db->m));
 	return 0;
@@ -671,11 +791,28 @@ int db_begin(struct db *db, const char *isolation, struct herr *err)
 {
 	if (isolation && db_runf(db, DB_SESSION, NULL, err, "SET TRANSACTION ISOLATION LEVEL %s", isolation) < 0)
 		return -1;
-	return db_run(db, DB_SESSION, "START TRANSACTION", 17, NULL, err);
+	if (db_run(db, DB_SESSION, "START TRANSACTION", 17, NULL, err) < 0)
+		return -1;
+	db->in_txn = 1;
+	return 0;
 }
 
 int db_commit(struct db *db, struct herr *err)
 {
+	if (db->sample) {
+		/* A sample's transaction ends the other way, and how long
+		 * that takes is kept apart from the work. */
+		double t0 = now_mono();
+		int rc = db_run(db, DB_SESSION, "ROLLBACK", 8, NULL, err);
+
+		db->in_txn = 0;
+		pthread_mutex_lock(&sample_acc.mu);
+		sample_acc.t.rollbacks++;
+		sample_acc.t.rollback_s += now_mono() - t0;
+		pthread_mutex_unlock(&sample_acc.mu);
+		return rc;
+	}
+	db->in_txn = 0;
 	return db_run(db, DB_SESSION, "COMMIT", 6, NULL, err);
 }
 
@@ -687,6 +824,7 @@ int db_rollback(struct db *db)
 
 	if (db->m)
 		db_run(db, DB_SESSION, "ROLLBACK", 8, NULL, &e);
+	db->in_txn = 0;
 	/* Keep the error that caused the rollback visible to the caller. */
 	db->last_errno = saved;
 	db->last_class = c;
@@ -774,6 +912,14 @@ int db_run_bulk(struct db *db, const char *sql, size_t len, const struct db_bulk
 	}
 	db->bulk_warnings = mysql_warning_count(db->m);
 	db->last_was_bulk = 1;
+	if (db->sample) {
+		my_ulonglong n = mysql_stmt_affected_rows(st);
+
+		pthread_mutex_lock(&sample_acc.mu);
+		sample_acc.t.rows += n != (my_ulonglong)-1 ? (uint64_t)n : nrows;
+		sample_acc.t.statements++;
+		pthread_mutex_unlock(&sample_acc.mu);
+	}
 	collect_warnings(db, db->bulk_warnings);
 	if (outst.debug)
 		out_debug("SQL %.*s [%u rows, array-bound] in %.4fs", (int)(len > 400 ? 400 : len), sql, nrows,

@@ -22,6 +22,7 @@ static const struct command *const commands[] = {
 	&cmd_switch_authority,
 	&cmd_compat_mode,
 	&cmd_backfill,
+	&cmd_completion,
 };
 
 static int opt_quiet, opt_debug, opt_json, opt_color = -1, opt_help, opt_version;
@@ -55,6 +56,17 @@ static const struct opt global_opts[] = {
 	{ "allow-root", 0, OPT_FLAG, &opt_allow_root, NULL, "accepted for wp-cli compatibility; does nothing", NULL },
 	{ NULL, 0, OPT_END, NULL, NULL, NULL, NULL },
 };
+
+const struct command *const *hpos_commands(size_t *n)
+{
+	*n = ARRAY_SIZE(commands);
+	return commands;
+}
+
+const struct opt *hpos_global_opts(void)
+{
+	return global_opts;
+}
 
 static void on_signal(int sig)
 {

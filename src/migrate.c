@@ -836,7 +836,7 @@ static void drop_vanished(struct db *db, const uint64_t *ids, unsigned n, struct
 	struct herr err;
 	unsigned gone = 0;
 
-	if (!n || db_dry_run(db))
+	if (!n || db_dry_run(db) || db_sample(db))
 		return;
 	sb_adds(&sql, "SELECT o.id FROM ");
 	wc_table(db, &sql, "wc_orders");
@@ -1183,7 +1183,8 @@ static int process_markers(struct db *db, const struct sync_opts *so, struct syn
 			n++;
 		}
 		db_free_result(res);
-		if (!n || db_dry_run(db)) {
+		/* A sample's rollback would leave the markers for ever. */
+		if (!n || db_dry_run(db) || db_sample(db)) {
 			free(ids);
 			break;
 		}
@@ -1259,7 +1260,7 @@ int sync_to_hpos(struct db *db, const struct sync_opts *so, struct sync_stats_s 
 		row_limit = half > 2048 ? half - 1024 : half / 2;
 		packet_budget = row_limit < (16u << 20) ? row_limit : 16u << 20;
 	}
-	if (!db_dry_run(db) && db_clone(db, &e.wcl.db, err) < 0)
+	if (!db_dry_run(db) && !db_sample(db) && db_clone(db, &e.wcl.db, err) < 0)
 		goto out_fail;
 	for (unsigned i = 0; i < jobs; i++) {
 		w[i].e = &e;

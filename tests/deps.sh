@@ -5,7 +5,7 @@
 #   tests/deps.sh --fuzz     those plus clang and its libFuzzer runtime (`make fuzz`)
 #   tests/deps.sh PKG...     those plus the named extra packages
 set -eu
-PKGS="make gcc pkg-config default-libmysqlclient-dev libyaml-dev libcmocka-dev mariadb-server mariadb-client"
+PKGS="make gcc pkg-config default-libmysqlclient-dev libyaml-dev libcmocka-dev mariadb-server mariadb-client binutils man-db zsh"
 for a in "$@"; do
 	case $a in
 	--fuzz) PKGS="$PKGS clang libclang-rt-dev" ;;

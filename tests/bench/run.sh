@@ -5,7 +5,10 @@
 # (orders/s next to sync's); then, with HPOS authoritative, `hposctl cleanup`
 # (backup file on, as by default) against a plain-SQL cleanup.  Reports
 # orders/s, rows/s, peak RSS, time per phase, the ratios, and a no-op sync
-# over the fully synced store.
+# over the fully synced store.  Before the timed sync and cleanup, the
+# measured estimate (`--dry-run --sample`, rolled back) is taken on the same
+# store, and its projection is set against the real run: the ratio should
+# lie within a factor of 2 (reported, not asserted).
 # BENCH_SIZES="100000 1000000" (default) selects the store sizes.
 set -eu
 O=${1:-build}
@@ -35,6 +38,21 @@ quiesce() {
 	sqlc -e "SET GLOBAL innodb_max_dirty_pages_pct = $1, innodb_io_capacity = $2, innodb_io_capacity_max = $3"
 }
 calc() { awk "BEGIN { printf \"%.2f\", $1 }"; }
+# projection FILE JOBS: "seconds low high" for --jobs JOBS from a sample's JSON.
+projection() {
+	sed -n "s/.*{\"jobs\":$2,\"seconds\":\([0-9.]*\),\"low\":\([0-9.]*\),\"high\":\([0-9.]*\).*/\1 \2 \3/p" "$1"
+}
+# estimate_line WHAT FILE JOBS REAL_SECONDS: the projection against the real run.
+estimate_line() {
+	set -- "$1" "$2" "$3" "$4" $(projection "$2" "$3")
+	if [ $# -lt 7 ]; then
+		echo "          WARNING: $1: no projection in $(head -c 300 "$2")"
+		return
+	fi
+	r=$(calc "$5 / $4")
+	within=$(awk "BEGIN { print ($r >= 0.5 && $r <= 2) ? \"yes\" : \"NO\" }")
+	echo "          estimate ($1, --jobs $3): projected $5 s (range $6-$7 s) for a real $4 s: ratio $r, within 2x: $within"
+}
 
 printf '\n%-9s %-22s %10s %12s %12s %10s\n' orders what seconds orders/s rows/s peak_RSS
 for n in $SIZES; do
@@ -44,6 +62,12 @@ for n in $SIZES; do
 	orders=$(sqlc b_hpos -e "SELECT COUNT(*) FROM wp_posts WHERE post_type IN ('shop_order','shop_order_refund') AND post_status <> 'auto-draft'")
 	metarows=$(sqlc b_hpos -e "SELECT COUNT(*) FROM wp_postmeta m JOIN wp_posts p ON p.ID = m.post_id WHERE p.post_type IN ('shop_order','shop_order_refund')")
 	"$HPOSCTL" --socket "$SBX/mysqld.sock" --user root --dbname b_hpos install --quiet
+	# The measured estimate first: a sample, rolled back (the store is unchanged).
+	quiesce
+	t0=$(now)
+	"$HPOSCTL" --socket "$SBX/mysqld.sock" --user root --dbname b_hpos sync --dry-run --sample 0 --settle 0 --format json > "$SBX/sync-sample.json"
+	t1=$(now)
+	ss=$(calc "$t1 - $t0")
 	quiesce
 	t0=$(now)
 	"$HPOSCTL" --socket "$SBX/mysqld.sock" --user root --dbname b_hpos --json sync --settle 0 > "$SBX/sync.json"
@@ -54,6 +78,8 @@ for n in $SIZES; do
 	tr=$(echo "$done_ev" | sed 's/.*"t_read":\([0-9.]*\).*/\1/')
 	tw=$(echo "$done_ev" | sed 's/.*"t_write":\([0-9.]*\).*/\1/')
 	printf '%-9s %-22s %10.1f %12.0f %12.0f %8sMB\n' "$orders" "hposctl sync" "$hs" "$(calc "$orders / $hs")" "$(calc "$metarows / $hs")" "$((rss / 1024))"
+	echo "          sync --dry-run --sample took $ss s"
+	estimate_line "sync" "$SBX/sync-sample.json" 2 "$hs"
 	quiesce
 	t0=$(now)
 	"$HPOSCTL" --socket "$SBX/mysqld.sock" --user root --dbname b_hpos sync --quiet --settle 0
@@ -72,6 +98,8 @@ for n in $SIZES; do
 	# cleanup: HPOS authoritative, compatibility mode off.
 	sqlc b_hpos -e "UPDATE wp_options SET option_value = IF(option_name = 'woocommerce_custom_orders_table_enabled', 'yes', 'no') WHERE option_name IN ('woocommerce_custom_orders_table_enabled', 'woocommerce_custom_orders_table_data_sync_enabled')"
 	quiesce
+	"$HPOSCTL" --socket "$SBX/mysqld.sock" --user root --dbname b_hpos cleanup all --dry-run --sample 0 --format json --backup-file "$SBX/cleanup-backup.sql" > "$SBX/cleanup-sample.json"
+	quiesce
 	t0=$(now)
 	"$HPOSCTL" --socket "$SBX/mysqld.sock" --user root --dbname b_hpos --json cleanup all --yes --backup-file "$SBX/cleanup-backup.sql" > "$SBX/cleanup.json"
 	t1=$(now)
@@ -79,6 +107,7 @@ for n in $SIZES; do
 	cmeta=$(grep '"event":"done"' "$SBX/cleanup.json" | sed 's/.*"meta_rows":\([0-9]*\).*/\1/')
 	printf '%-9s %-22s %10.1f %12.0f %12.0f %10s\n' "$orders" "hposctl cleanup" "$cs" "$(calc "$orders / $cs")" "$(calc "$cmeta / $cs")" "-"
 	echo "          cleanup backup file: $(( $(stat -c %s "$SBX/cleanup-backup.sql") / 1048576 )) MB"
+	estimate_line "cleanup" "$SBX/cleanup-sample.json" 1 "$cs"
 	rm -f "$SBX/cleanup-backup.sql"
 	sqlc -e "DROP DATABASE b_hpos"
 
