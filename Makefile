@@ -142,9 +142,9 @@ install: $(O)/hposctl $(O)/completion/hposctl $(O)/completion/_hposctl
 # A .deb from `make install DESTDIR=`, Depends from the linked libraries,
 # then installed into a throwaway dpkg root and tried there.
 deb: $(O)/hposctl
-	@pkg/mkdeb.sh $(O) > $(O)/deb.name
+	@tests/deb/mkdeb.sh $(O) > $(O)/deb.name
 	@echo "Built $$(cat $(O)/deb.name)"
-	@pkg/testdeb.sh $$(cat $(O)/deb.name)
+	@tests/deb/testdeb.sh $$(cat $(O)/deb.name)
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -133,17 +133,30 @@ int skipped_clear(struct db *db, const uint64_t *ids, unsigned n, struct herr *e
 	return wc_delete_ids(db, "hposctl_skipped", "order_id", ids, n, NULL, err);
 }
 
+/* Whether CLEANED_TABLE is there to record into: set by cleaned_ensure(). */
+static atomic_int cleaned_present;
+
 int cleaned_ensure(struct db *db, struct herr *err)
 {
 	struct strbuf sql = STRBUF_INIT;
-	int rc;
+	int rc, exists = 0;
 
+	/* A sample (--dry-run --sample) creates no table: it records only where
+	 * the table already is, inside the batch that is rolled back. */
+	if (db_sample(db)) {
+		if (wc_table_exists(db, CLEANED_TABLE, &exists, err) < 0)
+			return -1;
+		atomic_store(&cleaned_present, exists);
+		return 0;
+	}
 	sb_adds(&sql, "CREATE TABLE IF NOT EXISTS ");
 	wc_table(db, &sql, CLEANED_TABLE);
-	sb_adds(&sql, " (order_id bigint(20) unsigned NOT NULL PRIMARY KEY, cleaned_gmt datetime NOT NULL) "
+	sb_adds(&sql, " (order_id bigint unsigned NOT NULL PRIMARY KEY, cleaned_gmt datetime NOT NULL) "
 		"ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
 	rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
 	sb_release(&sql);
+	if (rc == 0)
+		atomic_store(&cleaned_present, 1);
 	return rc;
 }
 
@@ -152,14 +165,15 @@ int cleaned_record(struct db *db, const uint64_t *ids, unsigned n, struct herr *
 	struct strbuf sql = STRBUF_INIT;
 	int rc;
 
-	if (!n)
+	if (!n || !atomic_load(&cleaned_present))
 		return 0;
 	sb_adds(&sql, "INSERT INTO ");
 	wc_table(db, &sql, CLEANED_TABLE);
 	sb_adds(&sql, " (order_id, cleaned_gmt) VALUES ");
 	for (unsigned i = 0; i < n; i++)
 		sb_addf(&sql, "%s(%llu, UTC_TIMESTAMP())", i ? "," : "", (unsigned long long)ids[i]);
-	sb_adds(&sql, " ON DUPLICATE KEY UPDATE cleaned_gmt = VALUES(cleaned_gmt)");
+	db_upsert_clause(db, &sql);
+	db_upsert_set(db, &sql, "cleaned_gmt");
 	rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
 	sb_release(&sql);
 	return rc;

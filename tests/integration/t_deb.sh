@@ -1,5 +1,5 @@
 # make deb: the package is built from `make install DESTDIR=`, installed
-# into a throwaway dpkg root and tried there (pkg/testdeb.sh: --version,
+# into a throwaway dpkg root and tried there (tests/deb/testdeb.sh: --version,
 # man -l, config.example.yml, completion, Depends installable).
 . "$TOP/tests/integration/lib.sh"
 
@@ -14,5 +14,5 @@ printf '%s\n' "$out" | grep -e '^ok' -e '^not ok'
 assert_contains "$out" "Built $O/hposctl_" "make deb names the package"
 assert_contains "$out" "ok - man -l renders the installed man page" "the installed man page renders"
 assert_contains "$out" "ok - hposctl --version runs from the root" "the installed binary runs"
-case "$out" in *"not ok"*) fail "pkg/testdeb.sh reported a failure" ;; *) ok "no check of pkg/testdeb.sh failed" ;; esac
+case "$out" in *"not ok"*) fail "tests/deb/testdeb.sh reported a failure" ;; *) ok "no check of pkg/testdeb.sh failed" ;; esac
 finish

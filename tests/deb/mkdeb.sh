@@ -1,6 +1,6 @@
 #!/bin/sh
 # Build a Debian package of hposctl from `make install DESTDIR=...`.
-# Usage: pkg/mkdeb.sh BUILDDIR   -> BUILDDIR/hposctl_<version>-1_<arch>.deb
+# Usage: tests/deb/mkdeb.sh BUILDDIR   -> BUILDDIR/hposctl_<version>-1_<arch>.deb
 #
 # Depends is computed the way dpkg-shlibdeps falls back to: every shared
 # library the binary names (DT_NEEDED) is found on this system, its package
@@ -9,7 +9,7 @@
 # package at the installed upstream version or newer.
 set -eu
 O=${1:-build}
-TOP=$(cd "$(dirname "$0")/.." && pwd)
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$TOP"
 VERSION=$(sed -n 's/^#define HPOSCTL_VERSION "\(.*\)"/\1/p' include/hposctl.h)
 ARCH=$(dpkg --print-architecture)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install a hposctl .deb into a throwaway root and try it there.
-# Usage: pkg/testdeb.sh PACKAGE.deb
+# Usage: tests/deb/testdeb.sh PACKAGE.deb
 #
 # The root is a directory with an empty dpkg database: `dpkg --root`
 # installs the package into it (no maintainer scripts run; its Depends are
