@@ -886,6 +886,13 @@ static void batch_done(struct engine *e, struct db *db, struct batch *b, unsigne
 	e->st->meta_rows += meta_rows;
 	e->st->batches++;
 	pthread_mutex_unlock(&e->mu);
+	/* Only orders this batch created: one already in HPOS that loses its
+	 * post gets a marker or is deleted by the shop itself, and with HPOS
+	 * authoritative (backfill --to hpos) its row is the live order. */
+	n = 0;
+	for (unsigned i = 0; i < b->n; i++)
+		if (!b->o[i].deferred && !b->o[i].skip && !b->o[i].in_hpos)
+			ids[n++] = b->o[i].id;
 	drop_vanished(db, ids, n, e->st, &e->mu);
 	free(ids);
 }
