@@ -40,6 +40,17 @@ assert_eq 1 "$rc" "a single order into the authoritative store without --yes exi
 assert_contains "$err" "1 order of the selection exists in HPOS and would be overwritten; 1 is newer" "... saying the order is newer"
 assert_eq "$before" "$(hpos_checksum $D)" "... and changes nothing"
 
+# On a terminal it asks; "n" changes nothing.  (script(1) gives it one.)
+if command -v script >/dev/null 2>&1; then
+	printf 'n\n' | script -qec "'$HPOSCTL' --socket '$SBX/mysqld.sock' --user root --dbname $D backfill 44 --from posts --to hpos" /dev/null >"$SBX/bg.tty" 2>&1
+	rc=$?
+	assert_eq 1 "$rc" "on a terminal, answering n exits 1"
+	assert_contains "$(cat "$SBX/bg.tty")" "Overwrite 1 order in the authoritative store (HPOS) with the posts copy? [y/n]" "... after asking"
+	assert_eq "$before" "$(hpos_checksum $D)" "... and changes nothing"
+else
+	ok "# SKIP script(1) not installed: terminal question not tested"
+fi
+
 run hpos $D backfill all --from posts --to hpos --force --dry-run
 assert_eq 0 "$rc" "--dry-run exits 0"
 assert_eq "$before" "$(hpos_checksum $D)" "--dry-run changes nothing"
@@ -54,6 +65,12 @@ sql $D "UPDATE wp_wc_orders SET status = 'wc-cancelled', date_updated_gmt = date
 run hpos $D backfill 44 --from posts --to hpos --yes
 assert_eq 0 "$rc" "a single order with --yes exits 0"
 assert_eq "wc-on-hold" "$(sql $D "SELECT status FROM wp_wc_orders WHERE id = 44")" "... and overwrites it with the posts copy"
+if command -v script >/dev/null 2>&1; then
+	sql $D "UPDATE wp_wc_orders SET status = 'wc-cancelled', date_updated_gmt = date_updated_gmt + INTERVAL 1 DAY WHERE id = 45"
+	printf 'y\n' | script -qec "'$HPOSCTL' --socket '$SBX/mysqld.sock' --user root --dbname $D backfill 45 --from posts --to hpos" /dev/null >"$SBX/bg.tty" 2>&1
+	assert_eq 0 "$?" "on a terminal, answering y exits 0"
+	assert_eq "wc-on-hold" "$(sql $D "SELECT status FROM wp_wc_orders WHERE id = 45")" "... and overwrites the order"
+fi
 run hpos $D backfill all --from posts --to hpos --force --yes
 assert_eq 0 "$rc" "all with --force --yes exits 0"
 
