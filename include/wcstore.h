@@ -50,6 +50,8 @@ struct pending {
 	uint64_t missing;   /* (A) or (A') */
 	uint64_t outdated;  /* (B) or (B') */
 	uint64_t markers;   /* (C) or (C'): deletion-marker rows */
+	uint64_t markers_live; /* of those, orders that still exist in the
+				* authoritative store: left alone (docs/deleting.md) */
 	int tables_missing; /* then missing = every order post */
 };
 int wc_pending(struct db *db, const struct typelist *types, int hpos_auth,

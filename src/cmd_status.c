@@ -74,9 +74,11 @@ static void print_json(const struct typelist *types, const struct status *s)
 	sb_addf(&sb, "},\"placeholder_posts\":%llu,\"hpos_rows\":{", (unsigned long long)s->placeholders);
 	for (int t = 0; t < T_COUNT; t++)
 		sb_addf(&sb, "%s\"%s\":%llu", t ? "," : "", hpos_table_suffix[t], (unsigned long long)s->rows[t]);
-	sb_addf(&sb, "},\"pending\":{\"missing\":%llu,\"outdated\":%llu,\"deletion_markers\":%llu,\"tables_missing\":%s},",
+	sb_addf(&sb, "},\"pending\":{\"missing\":%llu,\"outdated\":%llu,\"deletion_markers\":%llu,\"markers_on_live_orders\":%llu,"
+		"\"tables_missing\":%s},",
 		(unsigned long long)s->pending.missing, (unsigned long long)s->pending.outdated,
-		(unsigned long long)s->pending.markers, s->pending.tables_missing ? "true" : "false");
+		(unsigned long long)s->pending.markers, (unsigned long long)s->pending.markers_live,
+		s->pending.tables_missing ? "true" : "false");
 	sb_addf(&sb, "\"skipped_orders\":%llu,\"skipped\":[", (unsigned long long)s->skipped.total);
 	for (unsigned i = 0; i < s->skipped.n; i++) {
 		const struct skipped_entry *e = &s->skipped.v[i];
@@ -106,6 +108,9 @@ static void print_table(const struct typelist *types, const struct status *s)
 		out_line("Pending sync: %llu missing, %llu outdated, %llu deletion markers",
 			 (unsigned long long)s->pending.missing, (unsigned long long)s->pending.outdated,
 			 (unsigned long long)s->pending.markers);
+	if (s->pending.markers_live)
+		out_line("Deletion markers on orders that still exist (left alone, see docs/deleting.md): %llu",
+			 (unsigned long long)s->pending.markers_live);
 	for (unsigned i = 0; i < types->n; i++)
 		out_line("Order posts (%s): %llu", types->v[i], (unsigned long long)s->posts[i]);
 	out_line("Placeholder posts: %llu", (unsigned long long)s->placeholders);

@@ -409,7 +409,20 @@ int wc_pending(struct db *db, const struct typelist *types, int hpos_auth,
 	wc_table(db, &sql, "wc_orders_meta");
 	sb_adds(&sql, " WHERE ");
 	wc_marker_condition(db, &sql, "", hpos_auth);
-	rc = count_query(db, &sql, &p->markers, err);
+	if (count_query(db, &sql, &p->markers, err) < 0)
+		goto out;
+	rc = 0;
+	if (p->markers) {
+		/* The orders sync leaves alone: still in the authoritative store. */
+		sb_reset(&sql);
+		sb_adds(&sql, "SELECT COUNT(DISTINCT m.order_id) FROM ");
+		wc_table(db, &sql, "wc_orders_meta");
+		sb_adds(&sql, " m JOIN ");
+		wc_table(db, &sql, hpos_auth ? "wc_orders" : "posts");
+		sb_adds(&sql, hpos_auth ? " a ON a.id = m.order_id WHERE " : " a ON a.ID = m.order_id WHERE ");
+		wc_marker_condition(db, &sql, "m.", hpos_auth);
+		rc = count_query(db, &sql, &p->markers_live, err);
+	}
 out:
 	sb_release(&sql);
 	sb_release(&in);

@@ -100,6 +100,8 @@ assert_contains "$out" "There are 0 orders to be synced." "A1: a second sync fin
 # by WooCommerce's own migration): every form.
 mark_hpos $D "$LIVE"
 assert_eq 1 "$(hpos $D count_unmigrated --porcelain)" "A2: the WooCommerce form counts as pending, as WooCommerce counts it"
+run hpos $D status
+assert_contains "$out" "Deletion markers on orders that still exist (left alone, see docs/deleting.md): 1" "A2: status shows the marker on a live order"
 run hpos $D --json sync
 assert_eq 1 "$rc" "A2: sync exits 1 when it leaves a marker on a live order alone"
 assert_contains "$out$err" "carries a deletion marker (_deleted_from = posts_table) but its post (shop_order) still exists" \
@@ -146,6 +148,8 @@ mark_hpos $D "$LIVE"
 sql $D "UPDATE wp_wc_orders SET date_updated_gmt = date_updated_gmt + INTERVAL 1 DAY WHERE id IN ($csv)"
 pm_del_before=$(sql $D "SELECT COUNT(*) FROM wp_postmeta WHERE BINARY meta_key = '_deleted_from' AND post_id IN ($csv)")
 assert_eq 9 "$(hpos $D count_unmigrated --porcelain)" "B: 8 outdated + 1 marker of the WooCommerce form pending"
+run hpos $D status --format json
+assert_contains "$out" '"deletion_markers":1,"markers_on_live_orders":1' "B: status --format json counts the marker on a live order"
 run hpos $D sync
 assert_eq 1 "$rc" "B1: reverse sync exits 1 when it leaves a marker on a live order alone"
 assert_contains "$err" "carries a deletion marker (_deleted_from = orders_table) but its HPOS order still exists" \
