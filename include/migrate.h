@@ -48,6 +48,7 @@ struct sync_stats_s {
 	uint64_t deferred;    /* modified within --settle, left for later */
 	uint64_t retries;     /* batch retries (deadlock, lock wait, reconnect) */
 	uint64_t deleted;     /* orders removed by deletion markers */
+	uint64_t markers_left; /* markers on orders that still exist: left alone */
 	uint64_t batches;
 	uint64_t meta_rows;   /* wc_orders_meta rows written */
 	uint64_t seen;        /* orders looked at */

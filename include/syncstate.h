@@ -39,6 +39,9 @@ int cleaned_record(struct db *db, const uint64_t *ids, unsigned n, struct herr *
  * `holder`), -1 on error. */
 int runlock_take(struct db *db, const char *name_override, struct strbuf *holder, struct herr *err);
 void runlock_release(struct db *db, const char *name_override);
+/* 1 this connection holds the run lock, 0 it does not, -1 error (e.g. the
+ * connection was closed, which released the lock). */
+int runlock_held(struct db *db, const char *name_override, struct herr *err);
 /* runlock_take() for a command: 1 (another run holds the lock) is said as
  * "Another hposctl run is active (...); exiting." on stderr. */
 int runlock_enter(struct db *db, const char *name_override, struct herr *err);

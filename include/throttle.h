@@ -25,6 +25,12 @@ struct throttle {
 	 * lasted so far. */
 	const char *(*extra)(void *arg, struct throttle *t, double paused_for, char *buf, size_t n);
 	void *extra_arg;
+	/* While paused, check every second (which also keeps the connection
+	 * from idling into wait_timeout) that this run still holds its run
+	 * lock on the connection given to throttle_wait(); if not, stop with
+	 * critical_hit set.  keep_lock 0: no check. */
+	int keep_lock;
+	const char *lock_name;    /* runlock name override (NULL: default) */
 };
 
 /* Parse "VAR=N" for --<flag>; NULL s leaves l unset.  HX_USAGE errors. */

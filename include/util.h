@@ -95,6 +95,11 @@ double now_wall(void);
 /* Count UTF-8 characters (lead bytes) in s[0..len). */
 size_t utf8_chars(const char *s, size_t len);
 
+/* Ask `question [y/n]` on stderr and read the answer from a terminal on
+ * stdin: 1 yes ("y"/"yes", any case), 0 anything else, -1 stdin is not a
+ * terminal (nothing asked). */
+int tty_confirm(const char *question);
+
 /* write(2) all of p, retrying short writes and EINTR; -1 with errno. */
 int xwrite_all(int fd, const char *p, size_t n);
 

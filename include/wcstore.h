@@ -72,6 +72,8 @@ struct pending {
 	uint64_t markers;   /* (C) or (C'): deletion-marker rows */
 	uint64_t cleaned;   /* HPOS authoritative: of `missing`, the orders whose
 			     * post is a cleaned placeholder (wc_cleaned_sql) */
+	uint64_t markers_live; /* of those, orders that still exist in the
+				* authoritative store: left alone (docs/deleting.md) */
 	int tables_missing; /* then missing = every order post */
 };
 int wc_pending(struct db *db, const struct typelist *types, int hpos_auth,
@@ -133,9 +135,37 @@ int wc_order_type(struct db *db, uint64_t id, char **type, struct herr *err);
 int wc_pending_each(struct db *db, const struct typelist *types, int hpos_auth, struct pending *each,
 		    uint64_t *markers, struct herr *err);
 
-/* Append the WHERE condition selecting deletion markers (both the current
- * and the pre-8.x form) of the non-authoritative side; alias is "m." or "". */
+/* Append the WHERE condition selecting deletion markers: the only form
+ * WooCommerce (8.0.0 and later) writes, meta_key `_deleted_from` with
+ * value `posts_table` (posts authoritative) or `orders_table` (HPOS
+ * authoritative), byte-exact.  See docs/deleting.md. */
 void wc_marker_condition(struct db *db, struct strbuf *sql, const char *alias, int hpos_auth);
+
+/* One order carrying deletion markers for the current authority, and where
+ * it still exists. */
+struct marker_order {
+	uint64_t id;
+	int in_hpos;        /* a wc_orders row with this id exists */
+	int in_posts;       /* a posts row with this id exists (any type) */
+	char post_type[21]; /* its post_type ("" if none; cut at 20) */
+};
+/* Up to `limit` orders with markers and an id below `below`, highest
+ * first.  *out is malloc'd (free it); *n their number. */
+int wc_marker_orders(struct db *db, int hpos_auth, uint64_t below, unsigned limit, struct marker_order **out,
+		     unsigned *n, struct herr *err);
+/* Delete the marker rows (only those) of these orders. */
+int wc_delete_markers(struct db *db, int hpos_auth, const uint64_t *ids, unsigned n, struct herr *err);
+/* Say that a marker was left alone because its order still exists in the
+ * authoritative store (a warning and a `marker_left` event). */
+void wc_report_live_marker(const struct marker_order *m, int hpos_auth);
+
+/* For `backfill` into a store: of the orders with an ID in the ranges
+ * that exist in both stores (posts of these types), how many exist in the
+ * destination (*exist: would be overwritten) and how many of those are
+ * newer there than in the source (*newer: by date_updated_gmt vs
+ * post_modified_gmt). */
+int wc_count_overwrites(struct db *db, const struct typelist *types, int to_hpos, const uint64_t (*ranges)[2],
+			unsigned nranges, uint64_t *exist, uint64_t *newer, struct herr *err);
 
 /* Number of rows in an HPOS table (an estimate-free COUNT(*)). */
 int wc_table_rows(struct db *db, enum hpos_table t, uint64_t *n, struct herr *err);

@@ -219,7 +219,7 @@ static int in_list(const char *const *list, size_t n, const char *key, size_t kl
 
 static int is_marker_key(const char *k, size_t n)
 {
-	return (n == 13 && !memcmp(k, "_deleted_from", 13)) || (n == 12 && !memcmp(k, "deleted_from", 12));
+	return n == 13 && !memcmp(k, "_deleted_from", 13); /* wcstore.c: wc_marker_condition() */
 }
 
 /* Custom meta of an HPOS order, i.e. what WooCommerce copies back as meta. */
@@ -1117,7 +1117,7 @@ static void plan_order(const struct site *s, const struct bbatch *b, struct bord
 		struct pmv *v = &o->pm[i];
 		int in_hpos = 0;
 
-		if (v->dead || !v->meta_id || cpt_internal_key(v->key, v->klen, o->refund))
+		if (v->dead || !v->meta_id || cpt_internal_key(v->key, v->klen, o->refund) || is_marker_key(v->key, v->klen))
 			continue;
 		for (size_t j = o->hm_lo; j < o->hm_hi && !in_hpos; j++)
 			in_hpos = hpos_custom_key(b->hm[j].key, b->hm[j].klen, o->refund) &&
@@ -1473,57 +1473,67 @@ static int write_retrying(struct db *db, const struct sync_opts *so, const struc
 	}
 }
 
-/* Deletion markers `_deleted_from = orders_table` (and the older
- * `deleted_from = {prefix}wc_orders`): delete the order from the posts
- * store as wp_delete_post() does, then the markers. */
+/* Deletion markers (`_deleted_from` = `orders_table`), as
+ * DataSynchronizer::process_deleted_orders() handles them with HPOS
+ * authoritative, with WooCommerce 8.8's guard made a condition: the post
+ * is deleted only when the order has no wc_orders row (WooCommerce's
+ * maybe_prevent_deletion_of_post() refuses to delete it otherwise).  A
+ * marker on an order that still exists in HPOS is left alone, with the
+ * order, and reported.  Order posts are deleted as wp_delete_post() does,
+ * with WooCommerce's hooks (items, notes); then the markers. */
 static int process_markers(struct db *db, const struct sync_opts *so, const struct site *s, struct sync_stats_s *st,
 			   struct herr *err)
 {
-	struct strbuf sql = STRBUF_INIT, in = STRBUF_INIT;
+	struct strbuf sql = STRBUF_INIT;
+	uint64_t below = UINT64_MAX;
 	int rc = 0;
 
-	typelist_sql(db, so->marker_types ? so->marker_types : so->types, &in);
 	for (;;) {
-		struct db_result *res = NULL;
-		struct db_row row;
-		struct strbuf del = STRBUF_INIT, mk = STRBUF_INIT;
-		unsigned n = 0, nmk = 0;
+		struct marker_order *m = NULL;
+		struct strbuf del = STRBUF_INIT;
+		uint64_t *done;
+		unsigned n = 0, ndel = 0, ndone = 0;
 
-		if (hpos_interrupted)
+		/* A sample (--dry-run --sample) measures orders, not markers. */
+		if (hpos_interrupted || db_sample(db))
 			break;
-		sb_reset(&sql);
-		sb_adds(&sql, "SELECT m.id, m.order_id, p.ID IS NOT NULL AND p.post_type IN (");
-		sb_adds(&sql, in.buf);
-		sb_adds(&sql, ") FROM ");
-		wc_table(db, &sql, "wc_orders_meta");
-		sb_adds(&sql, " m LEFT JOIN ");
-		wc_table(db, &sql, "posts");
-		sb_adds(&sql, " p ON p.ID = m.order_id WHERE ");
-		wc_marker_condition(db, &sql, "m.", 1);
-		sb_addf(&sql, " ORDER BY m.order_id DESC LIMIT %u", so->batch_size);
-		if ((rc = db_run(db, DB_READ, sql.buf, sql.len, &res, err)) < 0)
+		if (so->between && so->between(so->arg, st)) {
+			st->stop_reason = 3;
 			break;
-		while (db_fetch(res, &row)) {
-			sb_addf(&mk, "%s%s", nmk++ ? "," : "", row.vals[0]);
-			if (!row.vals[2] || row.vals[2][0] != '1') {
-				out_warning("Order %s doesn't exist in the backup table, thus it can't be deleted", row.vals[1]);
+		}
+		if (!db_dry_run(db) && so->isolation && (rc = db_begin(db, so->isolation, err)) < 0)
+			break;
+		/* Read inside the transaction that deletes. */
+		if ((rc = wc_marker_orders(db, 1, below, so->batch_size, &m, &n, err)) < 0) {
+			if (!db_dry_run(db) && so->isolation)
+				db_rollback(db);
+			break;
+		}
+		done = xcalloc(n + 1, sizeof(*done));
+		for (unsigned i = 0; i < n; i++) {
+			int order_post = 0;
+
+			below = m[i].id;
+			const struct typelist *mt = so->marker_types ? so->marker_types : so->types;
+
+			for (unsigned t = 0; m[i].in_posts && t < mt->n && !order_post; t++)
+				order_post = !strcmp(m[i].post_type, mt->v[t]);
+			if (m[i].in_hpos) {
+				wc_report_live_marker(&m[i], 1);
+				st->markers_left++;
 				continue;
 			}
-			sb_addf(&del, "%s%s", n++ ? "," : "", row.vals[1]);
+			done[ndone++] = m[i].id;
+			if (!order_post) {
+				out_warning("Order %llu doesn't exist in the backup table, thus it can't be deleted",
+					    (unsigned long long)m[i].id);
+				continue;
+			}
+			sb_addf(&del, "%s%llu", ndel++ ? "," : "", (unsigned long long)m[i].id);
 			st->deleted++;
 		}
-		db_free_result(res);
-		if (!nmk || db_dry_run(db) || db_sample(db)) {
-			sb_release(&del);
-			sb_release(&mk);
-			break;
-		}
-		if (so->isolation && (rc = db_begin(db, so->isolation, err)) < 0) {
-			sb_release(&del);
-			sb_release(&mk);
-			break;
-		}
-		if (n) {
+		free(m);
+		if (!db_dry_run(db) && ndel) {
 			/* wp_delete_post(): meta, comments (order notes), terms, the
 			 * post; WooCommerce's hooks remove the order items. */
 			static const struct { const char *pre, *mid, *post; int need; } stmts[] = {
@@ -1556,25 +1566,23 @@ static int process_markers(struct db *db, const struct sync_opts *so, const stru
 				rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
 			}
 		}
-		if (rc == 0) {
-			sb_reset(&sql);
-			sb_adds(&sql, "DELETE FROM ");
-			wc_table(db, &sql, "wc_orders_meta");
-			sb_addf(&sql, " WHERE id IN (%s)", mk.buf);
-			rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
-		}
+		if (rc == 0 && !db_dry_run(db))
+			rc = wc_delete_markers(db, 1, done, ndone, err);
 		sb_release(&del);
-		sb_release(&mk);
+		free(done);
+		if (db_dry_run(db) || !so->isolation) {
+			if (rc < 0 || !n)
+				break;
+			continue;
+		}
 		if (rc < 0) {
-			if (so->isolation)
-				db_rollback(db);
+			db_rollback(db);
 			break;
 		}
-		if (so->isolation && (rc = db_commit(db, err)) < 0)
+		if ((rc = db_commit(db, err)) < 0 || !n)
 			break;
 	}
 	sb_release(&sql);
-	sb_release(&in);
 	return rc;
 }
 

@@ -16,7 +16,7 @@
 #include <strings.h>
 
 static const char *opt_from, *opt_to, *opt_meta_keys, *opt_props, *opt_order_types;
-static int opt_dry_run;
+static int opt_dry_run, opt_yes, opt_force;
 static uint64_t opt_batch_size = 500;
 
 static const struct opt backfill_opts[] = {
@@ -28,6 +28,8 @@ static const struct opt backfill_opts[] = {
 	{ "batch-size", 0, OPT_UINT, &opt_batch_size, "N", "orders per batch for whole orders (default 500)", NULL },
 	{ "order-types", 0, OPT_STR, &opt_order_types, "auto|A,B", "order types (default from config: auto, every order type found in the store)", NULL },
 	{ "dry-run", 0, OPT_FLAG, &opt_dry_run, NULL, "count what would be backfilled; write nothing", NULL },
+	{ "yes", 'y', OPT_FLAG, &opt_yes, NULL, "into the authoritative store: do not ask (required when stdin is not a terminal)", NULL },
+	{ "force", 0, OPT_FLAG, &opt_force, NULL, "into the authoritative store: allow `all` and ranges", NULL },
 	{ NULL, 0, OPT_END, NULL, NULL, NULL, NULL },
 };
 
@@ -114,6 +116,59 @@ static int isolation(struct db *db, const char **level, struct herr *err)
 	}
 	free(use);
 	free(lvl);
+	return 0;
+}
+
+/* Backfill into the authoritative store overwrites the live copy with the
+ * other store's, which may be older (WooCommerce's own command takes one
+ * order and does not ask).  Say how many destination orders would be
+ * overwritten and how many are newer than their source; refuse `all` and
+ * ranges without --force; ask (or need --yes).  *exit_code is left HX_OK
+ * to go on; -1 on a database error. */
+static int guard_authoritative(struct db *db, const struct typelist *types, int to_posts, const uint64_t (*ranges)[2],
+			       unsigned n, int *exit_code, struct herr *err)
+{
+	const char *to = to_posts ? "posts" : "HPOS", *from = to_posts ? "HPOS" : "posts";
+	uint64_t exist, newer;
+	int hpos_auth, wide = 0, yes;
+
+	if (wc_hpos_authoritative(db, &hpos_auth, err) < 0)
+		return -1;
+	if (hpos_auth == to_posts)
+		return 0; /* into the backup store: that is what backfill is for */
+	if (wc_count_overwrites(db, types, !to_posts, ranges, n, &exist, &newer, err) < 0)
+		return -1;
+	for (unsigned i = 0; i < n; i++)
+		wide |= ranges[i][0] != ranges[i][1];
+	out_warning("%s is the authoritative store: this backfill overwrites its live orders with the %s copy. "
+		    "%llu %s of the selection %s in %s and would be overwritten; %llu %s newer in %s than in %s.",
+		    to, from, (unsigned long long)exist, exist == 1 ? "order" : "orders", exist == 1 ? "exists" : "exist",
+		    to, (unsigned long long)newer, newer == 1 ? "is" : "are", to, from);
+	if (opt_dry_run)
+		return 0;
+	if (wide && !opt_force) {
+		out_error("Refused: `all` and ranges into the authoritative store (%s) need --force. Nothing was changed.",
+			  to);
+		*exit_code = HX_PROBLEM;
+		return 0;
+	}
+	if (opt_yes)
+		return 0;
+	{
+		char q[200];
+
+		snprintf(q, sizeof(q), "Overwrite %llu %s in the authoritative store (%s) with the %s copy?",
+			 (unsigned long long)exist, exist == 1 ? "order" : "orders", to, from);
+		yes = tty_confirm(q);
+	}
+	if (yes < 0) {
+		out_error("Backfill into the authoritative store (%s) overwrites live data: confirm with --yes when stdin "
+			  "is not a terminal. Nothing was changed.", to);
+		*exit_code = HX_PROBLEM;
+	} else if (!yes) {
+		out_log("Cancelled. Nothing was changed.");
+		*exit_code = HX_PROBLEM;
+	}
 	return 0;
 }
 
@@ -215,6 +270,12 @@ static int run_backfill(int argc, char **argv, struct ctx *c)
 		if (!types.n)
 			goto out;
 	}
+
+	if (guard_authoritative(c->db, &types, to_posts, (const uint64_t(*)[2])ranges, (unsigned)argc, &exit_code,
+				&err) < 0)
+		goto fail;
+	if (exit_code != HX_OK)
+		goto out;
 
 	if (!keys.n && !props.n) {
 		/* Whole orders, through the engines. */
@@ -328,11 +389,14 @@ const struct command cmd_backfill = {
 	.fn = run_backfill,
 	.summary = "Copy single orders (or ranges, or all) from one store to the other",
 	.synopsis = "hposctl backfill <ID|A-B|all>... --from=posts|hpos --to=hpos|posts [--meta-keys=A,B] [--props=A,B]\n"
-		    "                    [--dry-run] [--batch-size=N]",
+		    "                    [--dry-run] [--batch-size=N] [--yes] [--force]",
 	.description = "WooCommerce's `wp wc hpos backfill`. Without --meta-keys/--props the whole order is\n"
 		       "copied: posts -> HPOS as the migration writes it, HPOS -> posts as WooCommerce's backfill\n"
 		       "writes it (post row, property meta, custom meta). It works whatever the authority and\n"
 		       "compatibility mode. --meta-keys replaces every value of those keys; --props copies those\n"
-		       "properties only.",
+		       "properties only. Into the authoritative store (e.g. --to hpos while HPOS is\n"
+		       "authoritative) it first says how many destination orders would be overwritten and how\n"
+		       "many are newer than their source, refuses `all` and ranges without --force, and asks\n"
+		       "(or needs --yes).",
 	.opts = backfill_opts,
 };

@@ -56,19 +56,6 @@ static int between(void *arg, const struct cleanup_stats *st)
 
 static unsigned long long ull(uint64_t v) { return (unsigned long long)v; }
 
-/* Ask on the terminal; 1 yes, 0 no. */
-static int confirm(const char *question)
-{
-	char line[64];
-
-	fprintf(stderr, "%s [y/n] ", question);
-	fflush(stderr);
-	if (!fgets(line, sizeof(line), stdin))
-		return 0;
-	line[strcspn(line, "\r\n")] = '\0';
-	return !strcasecmp(line, "y") || !strcasecmp(line, "yes");
-}
-
 static int run_cleanup(int argc, char **argv, struct ctx *c)
 {
 	struct herr err = { 0, "" };
@@ -155,6 +142,8 @@ static int run_cleanup(int argc, char **argv, struct ctx *c)
 		goto out;
 	}
 	locked = 1;
+	r.thr.keep_lock = 1;
+	r.thr.lock_name = c->cfg.lock_name;
 
 	if (wc_hpos_authoritative(c->db, &hpos_auth, &err) < 0 || wc_compat_mode(c->db, &compat, &err) < 0)
 		goto fail;
@@ -232,7 +221,7 @@ static int run_cleanup(int argc, char **argv, struct ctx *c)
 		sb_addf(&q, "Delete %llu postmeta rows of %llu orders and turn their posts into placeholders? %s%s",
 			ull(plan.meta_rows), ull(plan.selected - left_alone),
 			backup_path ? "Backup: " : "No backup will be written.", backup_path ? backup_path : "");
-		yes = confirm(q.buf);
+		yes = tty_confirm(q.buf) == 1;
 		sb_release(&q);
 		if (!yes) {
 			out_log("Cancelled. Nothing was changed.");

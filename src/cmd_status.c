@@ -62,6 +62,8 @@ static int gather(struct db *db, const struct ordertypes *ot, struct status *s, 
 		s->pending.tables_missing = s->tp[i].tables_missing;
 	}
 	s->pending.markers = markers;
+	if (s->all.n) /* markers carry no type: each type's count is the same */
+		s->pending.markers_live = s->tp[0].markers_live;
 	for (unsigned i = 0; i < s->all.n; i++) {
 		if (wc_posts_of_type(db, s->all.v[i], &s->posts[i], err) < 0)
 			return -1;
@@ -112,10 +114,11 @@ static void print_json(const struct typelist *types, const struct status *s)
 	sb_addf(&sb, "},\"placeholder_posts\":%llu,\"hpos_rows\":{", (unsigned long long)s->placeholders);
 	for (int t = 0; t < T_COUNT; t++)
 		sb_addf(&sb, "%s\"%s\":%llu", t ? "," : "", hpos_table_suffix[t], (unsigned long long)s->rows[t]);
-	sb_addf(&sb, "},\"pending\":{\"missing\":%llu,\"outdated\":%llu,\"deletion_markers\":%llu,\"tables_missing\":%s,"
+	sb_addf(&sb, "},\"pending\":{\"missing\":%llu,\"outdated\":%llu,\"deletion_markers\":%llu,\"markers_on_live_orders\":%llu,\"tables_missing\":%s,"
 		"\"cleaned\":%llu,\"cleaned_left_by_sync\":%s,\"sync_would_process\":%llu},",
 		(unsigned long long)(s->pending.missing - (s->skip_cleaned ? s->pending.cleaned : 0)),
 		(unsigned long long)s->pending.outdated, (unsigned long long)s->pending.markers,
+		(unsigned long long)s->pending.markers_live,
 		s->pending.tables_missing ? "true" : "false", (unsigned long long)s->pending.cleaned,
 		s->skip_cleaned ? "true" : "false", (unsigned long long)pending_for_sync(&s->pending, s->skip_cleaned));
 	sb_addf(&sb, "\"skipped_orders\":%llu,\"skipped\":[", (unsigned long long)s->skipped.total);
@@ -151,6 +154,9 @@ static void print_table(const struct typelist *types, const struct status *s)
 		out_line("Cleaned orders: %llu (placeholders a cleanup emptied; %s)", (unsigned long long)s->pending.cleaned,
 			 s->skip_cleaned ? "sync leaves them out, `sync --restore-cleaned` rebuilds them" :
 			 "compatibility mode is on: sync rebuilds them");
+	if (s->pending.markers_live)
+		out_line("Deletion markers on orders that still exist (left alone, see docs/deleting.md): %llu",
+			 (unsigned long long)s->pending.markers_live);
 	for (unsigned i = 0; i < s->all.n; i++)
 		out_line("Order posts (%s%s): %llu, HPOS orders: %llu, pending: %llu", s->all.v[i],
 			 i < types->n ? "" : ", not in the order types list", (unsigned long long)s->posts[i],

@@ -71,7 +71,38 @@ struct run {
 	unsigned nrep;
 	double lag_ok_at;          /* when every replica was last seen in time */
 	int lag_warned;
+	int watch;                 /* re-read the two options between batches */
+	int hpos_auth, compat;     /* their values when the run started */
+	int changed;               /* one of them changed: stop */
+	char changed_msg[200];
 };
+
+/* WooCommerce's admin screen or another tool may switch authority or
+ * compatibility mode while a long run goes on: re-read both between
+ * batches (as cleanup does) and stop before writing in the old direction.
+ * 0 unchanged, 1 changed (r->changed_msg says how).  A failed read is
+ * retried at the next boundary: the batch loop itself reports lost
+ * connections. */
+static int options_changed(struct run *r)
+{
+	struct herr e;
+	int auth, compat;
+
+	if (!r->watch || r->changed)
+		return r->changed;
+	if (wc_hpos_authoritative(r->db, &auth, &e) < 0 || wc_compat_mode(r->db, &compat, &e) < 0)
+		return 0;
+	if (auth != r->hpos_auth)
+		snprintf(r->changed_msg, sizeof(r->changed_msg), "the authoritative store was switched to %s during the run",
+			 auth ? "HPOS" : "posts");
+	else if (compat != r->compat)
+		snprintf(r->changed_msg, sizeof(r->changed_msg), "compatibility mode was switched %s during the run",
+			 compat ? "on" : "off");
+	else
+		return 0;
+	r->changed = 1;
+	return 1;
+}
 
 /* The throttle's extra check: NULL when every replica is within
  * --max-lag, else why not (in buf); past --max-lag-wait, stop.  Checked
@@ -113,7 +144,9 @@ static int between(void *arg, const struct sync_stats_s *st)
 	struct run *r = arg;
 
 	progress_update(&r->bar, r->base_done + st->seen);
-	return throttle_wait(r->db, &r->thr);
+	if (throttle_wait(r->db, &r->thr))
+		return 1;
+	return options_changed(r);
 }
 
 static const char *const levels[] = { "READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE" };
@@ -317,6 +350,8 @@ static int sync_main(int argc, char **argv, struct ctx *c)
 		goto out;
 	}
 	locked = 1;
+	r.thr.keep_lock = 1;
+	r.thr.lock_name = c->cfg.lock_name;
 	/* Do not start while a replica lags either. */
 	if (r.nrep && between(&r, &st)) {
 		if (r.thr.critical_hit) {
@@ -339,6 +374,11 @@ static int sync_main(int argc, char **argv, struct ctx *c)
 	so.skip_cleaned = sync_skips_cleaned(hpos_auth, compat, opt_restore_cleaned);
 	if (so.skip_cleaned && wc_table_exists(c->db, CLEANED_TABLE, &so.cleaned_record, &err) < 0)
 		goto fail;
+	r.hpos_auth = hpos_auth;
+	r.compat = compat;
+	if (!hpos_auth && wc_compat_mode(c->db, &r.compat, &err) < 0)
+		goto fail;
+	r.watch = 1;
 	if (choose_isolation(c->db, &so.isolation, &err) < 0)
 		goto fail;
 	if (wc_rounding_precision(c->db, &so.rounding_precision, &err) < 0)
@@ -455,10 +495,10 @@ static int sync_main(int argc, char **argv, struct ctx *c)
 		struct strbuf ev = STRBUF_INIT;
 
 		sb_addf(&ev, "\"synced\":%llu,\"skipped\":%llu,\"retries\":%llu,\"deferred\":%llu,\"deleted\":%llu,"
-			"\"seconds\":%.3f,\"t_read\":%.3f,\"t_write\":%.3f,\"peak_rss_kb\":%ld,\"exit\":\"%s\"",
+			"\"markers_left\":%llu,\"seconds\":%.3f,\"t_read\":%.3f,\"t_write\":%.3f,\"peak_rss_kb\":%ld,\"exit\":\"%s\"",
 			(unsigned long long)st.synced, (unsigned long long)st.skipped,
 			(unsigned long long)st.retries, (unsigned long long)st.deferred, (unsigned long long)st.deleted,
-			secs, st.t_read, st.t_write, peak_rss_kb(), rc < 0 ? "error" : "ok");
+			(unsigned long long)st.markers_left, secs, st.t_read, st.t_write, peak_rss_kb(), rc < 0 ? "error" : "ok");
 		out_event("done", ev.buf);
 		sb_release(&ev);
 	}
@@ -486,7 +526,11 @@ static int sync_main(int argc, char **argv, struct ctx *c)
 			    st.synced == 1 ? "order was" : "orders were", secs, secs > 0 ? (double)st.synced / secs : 0.0);
 	if (rc < 0)
 		goto fail;
-	if (r.thr.critical_hit) {
+	if (r.changed) {
+		out_error("Stopped: %s; nothing more was written in the old direction. Check the store's settings, "
+			  "then run sync again.", r.changed_msg);
+		exit_code = HX_PROBLEM;
+	} else if (r.thr.critical_hit) {
 		out_error("Stopped: %s. Progress is kept; run sync again later.", r.thr.critical_msg);
 		exit_code = HX_TEMPFAIL;
 	} else if (hpos_interrupted) {
@@ -494,6 +538,13 @@ static int sync_main(int argc, char **argv, struct ctx *c)
 		exit_code = hpos_interrupted == SIGINT ? HX_SIGINT : HX_SIGTERM;
 	} else if (st.stop_reason == 1 || st.stop_reason == 2) {
 		out_log("Stopped at the %s limit; run sync again to continue.", st.stop_reason == 1 ? "--max-runtime" : "--max-batches");
+	}
+	if (st.markers_left && exit_code == HX_OK) {
+		out_error("%llu deletion %s on orders that still exist in the %s store %s left alone; see the warnings "
+			  "above and docs/deleting.md.", (unsigned long long)st.markers_left,
+			  st.markers_left == 1 ? "marker" : "markers", hpos_auth ? "HPOS" : "posts",
+			  st.markers_left == 1 ? "was" : "were");
+		exit_code = HX_PROBLEM;
 	}
 	if (st.skipped && exit_code == HX_OK) {
 		out_error("%llu %s skipped because %s values that cannot be migrated without damage; see the warnings "

@@ -345,6 +345,9 @@ static int load_and_convert(struct db *db, const struct sync_opts *so, struct ba
 
 		if (!key)
 			continue; /* a NULL meta_key is never copied (NULL NOT IN (...)) */
+		if (klen == 13 && !memcmp(key, "_deleted_from", 13))
+			continue; /* a deletion marker is a record about a store, not order data: copied, it would
+				   * claim that this live order was deleted (WooCommerce copies it; docs/deleting.md) */
 		nidx = mapping_lookup(key, klen, idx);
 		if (nidx) {
 			for (unsigned j = 0; j < nidx; j++)
@@ -768,6 +771,7 @@ struct engine {
 	struct batch **q;
 	unsigned qcap, qhead, qn;
 	int closed;                   /* the reader has finished */
+	int halt;                     /* stopped between batches: queued batches stay pending */
 	int failed;                   /* first fatal error is in err */
 	struct herr err;
 	struct wcl_shared wcl;
@@ -891,6 +895,13 @@ static void batch_done(struct engine *e, struct db *db, struct batch *b, unsigne
 	e->st->meta_rows += meta_rows;
 	e->st->batches++;
 	pthread_mutex_unlock(&e->mu);
+	/* Only orders this batch created: one already in HPOS that loses its
+	 * post gets a marker or is deleted by the shop itself, and with HPOS
+	 * authoritative (backfill --to hpos) its row is the live order. */
+	n = 0;
+	for (unsigned i = 0; i < b->n; i++)
+		if (!b->o[i].deferred && !b->o[i].skip && !b->o[i].in_hpos)
+			ids[n++] = b->o[i].id;
 	drop_vanished(db, ids, n, e->st, &e->mu);
 	free(ids);
 }
@@ -1046,7 +1057,7 @@ static struct batch *queue_pop(struct engine *e)
 		pthread_cond_wait(&e->not_empty, &e->mu);
 	/* After SIGINT/SIGTERM only the batches being written are finished;
 	 * queued ones stay pending for the next run. */
-	if (e->qn && !e->failed && !hpos_interrupted) {
+	if (e->qn && !e->failed && !e->halt && !hpos_interrupted) {
 		b = e->q[e->qhead];
 		e->qhead = (e->qhead + 1) % e->qcap;
 		e->qn--;
@@ -1147,82 +1158,100 @@ static int read_batch(struct db *db, const struct sync_opts *so, uint64_t cursor
 	return -1;
 }
 
-/* Deletion markers: _deleted_from = posts_table (and the older
- * deleted_from = <posts table name>) in wc_orders_meta. */
+/* Deletion markers (`_deleted_from` = `posts_table` in wc_orders_meta),
+ * as DataSynchronizer::process_deleted_orders() handles them, with one
+ * difference: WooCommerce deletes the HPOS copy on the marker's word alone;
+ * here a marker counts only when the order really is gone from the posts
+ * table (no posts row with its ID at all).  A marker on an order whose post
+ * exists is left alone, with the order, and reported (it stays pending, as
+ * WooCommerce counts it).  Highest order first, as WooCommerce; a cursor
+ * keeps left-alone markers from being read again. */
 static int process_markers(struct db *db, const struct sync_opts *so, struct sync_stats_s *st, struct herr *err)
 {
-	struct strbuf sql = STRBUF_INIT;
+	uint64_t below = UINT64_MAX;
 	int rc = 0;
 
 	for (;;) {
-		struct db_result *res = NULL;
-		struct db_row row;
-		uint64_t *ids = NULL;
-		unsigned n = 0;
+		struct marker_order *m = NULL;
+		uint64_t *del, *gone;
+		unsigned n = 0, ndel = 0, ngone = 0;
 
-		if (hpos_interrupted)
+		/* A sample (--dry-run --sample) measures orders, not markers. */
+		if (hpos_interrupted || db_sample(db))
 			break;
-		sb_reset(&sql);
-		sb_adds(&sql, "SELECT DISTINCT m.order_id, o.id IS NOT NULL FROM ");
-		wc_table(db, &sql, "wc_orders_meta");
-		sb_adds(&sql, " m LEFT JOIN ");
-		wc_table(db, &sql, "wc_orders");
-		sb_adds(&sql, " o ON o.id = m.order_id WHERE ");
-		wc_marker_condition(db, &sql, "m.", 0);
-		sb_addf(&sql, " ORDER BY m.order_id DESC LIMIT %u", so->batch_size);
-		if ((rc = db_run(db, DB_READ, sql.buf, sql.len, &res, err)) < 0)
-			break;
-		ids = xcalloc(db_num_rows(res) + 1, sizeof(*ids));
-		while (db_fetch(res, &row)) {
-			ids[n] = strtoull(row.vals[0], NULL, 10);
-			if (row.vals[1][0] != '1')
-				out_warning("Order %llu doesn't exist in the backup table, thus it can't be deleted",
-					    (unsigned long long)ids[n]);
-			else
-				st->deleted++;
-			n++;
-		}
-		db_free_result(res);
-		/* A sample's rollback would leave the markers for ever. */
-		if (!n || db_dry_run(db) || db_sample(db)) {
-			free(ids);
+		if (so->between && so->between(so->arg, st)) {
+			st->stop_reason = 3;
 			break;
 		}
-		if (so->isolation && (rc = db_begin(db, so->isolation, err)) < 0) {
-			free(ids);
+		if (!db_dry_run(db) && so->isolation && (rc = db_begin(db, so->isolation, err)) < 0)
 			break;
-		}
-		/* delete_order_data_from_custom_order_tables(): the four HPOS
-		 * tables and the order's items; the markers go with the meta. */
-		static const struct { const char *t; const char *col; } dels[] = {
-			{ "wc_orders", "id" }, { "wc_order_addresses", "order_id" },
-			{ "wc_order_operational_data", "order_id" }, { "wc_orders_meta", "order_id" },
-		};
-		for (unsigned k = 0; rc == 0 && k < ARRAY_SIZE(dels); k++)
-			rc = wc_delete_ids(db, dels[k].t, dels[k].col, ids, n, NULL, err);
-		if (rc == 0) {
-			sb_reset(&sql);
-			sb_adds(&sql, "DELETE im FROM ");
-			wc_table(db, &sql, "woocommerce_order_itemmeta");
-			sb_adds(&sql, " im JOIN ");
-			wc_table(db, &sql, "woocommerce_order_items");
-			sb_adds(&sql, " i ON i.order_item_id = im.order_item_id WHERE i.order_id IN (");
-			sb_add_ids(&sql, ids, n);
-			sb_addc(&sql, ')');
-			rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
-		}
-		if (rc == 0)
-			rc = wc_delete_ids(db, "woocommerce_order_items", "order_id", ids, n, NULL, err);
-		free(ids);
-		if (rc < 0) {
-			if (so->isolation)
+		/* Read inside the transaction that deletes, so that what is
+		 * deleted is what was just seen absent. */
+		if ((rc = wc_marker_orders(db, 0, below, so->batch_size, &m, &n, err)) < 0) {
+			if (!db_dry_run(db) && so->isolation)
 				db_rollback(db);
 			break;
 		}
-		if (so->isolation && (rc = db_commit(db, err)) < 0)
+		del = xcalloc(n + 1, sizeof(*del));
+		gone = xcalloc(n + 1, sizeof(*gone));
+		for (unsigned i = 0; i < n; i++) {
+			below = m[i].id;
+			if (m[i].in_posts) {
+				wc_report_live_marker(&m[i], 0);
+				st->markers_left++;
+			} else if (!m[i].in_hpos) {
+				out_warning("Order %llu doesn't exist in the backup table, thus it can't be deleted",
+					    (unsigned long long)m[i].id);
+				gone[ngone++] = m[i].id;
+			} else {
+				del[ndel++] = m[i].id;
+				st->deleted++;
+			}
+		}
+		free(m);
+		if (!db_dry_run(db) && n) {
+			/* delete_order_data_from_custom_order_tables(): the four
+			 * HPOS tables (the markers go with the meta); then, as
+			 * OrdersTableDataStore::delete() does, the order's items,
+			 * which belong to no order once both copies are gone. */
+			static const struct { const char *t; const char *col; } dels[] = {
+				{ "wc_orders", "id" }, { "wc_order_addresses", "order_id" },
+				{ "wc_order_operational_data", "order_id" }, { "wc_orders_meta", "order_id" },
+			};
+			struct strbuf sql = STRBUF_INIT;
+
+			for (unsigned k = 0; rc == 0 && k < ARRAY_SIZE(dels); k++)
+				rc = wc_delete_ids(db, dels[k].t, dels[k].col, del, ndel, NULL, err);
+			if (rc == 0 && ndel) {
+				sb_adds(&sql, "DELETE im FROM ");
+				wc_table(db, &sql, "woocommerce_order_itemmeta");
+				sb_adds(&sql, " im JOIN ");
+				wc_table(db, &sql, "woocommerce_order_items");
+				sb_adds(&sql, " i ON i.order_item_id = im.order_item_id WHERE i.order_id IN (");
+				sb_add_ids(&sql, del, ndel);
+				sb_addc(&sql, ')');
+				rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
+			}
+			sb_release(&sql);
+			if (rc == 0)
+				rc = wc_delete_ids(db, "woocommerce_order_items", "order_id", del, ndel, NULL, err);
+			if (rc == 0)
+				rc = wc_delete_markers(db, 0, gone, ngone, err);
+		}
+		free(del);
+		free(gone);
+		if (db_dry_run(db) || !so->isolation) {
+			if (rc < 0 || !n)
+				break;
+			continue;
+		}
+		if (rc < 0) {
+			db_rollback(db);
+			break;
+		}
+		if ((rc = db_commit(db, err)) < 0 || !n)
 			break;
 	}
-	sb_release(&sql);
 	return rc;
 }
 
@@ -1324,6 +1353,11 @@ int sync_to_hpos(struct db *db, const struct sync_opts *so, struct sync_stats_s 
 		snap = *st;
 		pthread_mutex_unlock(&e.mu);
 		if (so->between && so->between(so->arg, &snap)) {
+			/* e.g. authority switched while paused: what was read
+			 * before stays pending rather than being written now */
+			pthread_mutex_lock(&e.mu);
+			e.halt = 1;
+			pthread_mutex_unlock(&e.mu);
 			st->stop_reason = 3;
 			break;
 		}

@@ -229,6 +229,24 @@ out:
 	return rc;
 }
 
+int runlock_held(struct db *db, const char *name_override, struct herr *err)
+{
+	struct strbuf name = STRBUF_INIT, sql = STRBUF_INIT;
+	uint64_t mine = 0;
+	int found = 0, rc;
+
+	runlock_name(db, name_override, &name);
+	sb_adds(&sql, "SELECT IS_USED_LOCK(");
+	db_quote(db, &sql, name.buf, name.len);
+	sb_adds(&sql, ") <=> CONNECTION_ID()");
+	rc = db_get_u64(db, &mine, &found, err, "%s", sql.buf);
+	sb_release(&name);
+	sb_release(&sql);
+	if (rc < 0)
+		return -1;
+	return found && mine == 1;
+}
+
 void runlock_release(struct db *db, const char *name_override)
 {
 	struct strbuf name = STRBUF_INIT, sql = STRBUF_INIT;

@@ -2,6 +2,7 @@
 #include "throttle.h"
 #include "hposctl.h"
 #include "output.h"
+#include "syncstate.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,6 +107,23 @@ int throttle_wait(struct db *db, struct throttle *t)
 		}
 		if (!why)
 			break;
+		if (t->keep_lock) {
+			struct herr e;
+			int held = runlock_held(db, t->lock_name, &e);
+
+			/* The connection was closed (a KILL, a server restart),
+			 * and the lock with it: reconnect and take it back, as
+			 * after any lost connection, unless another run has it. */
+			if (held < 0 && db_errclass(db) == DBE_LOST && runlock_reconnect(db, t->lock_name, 1, 3, &e) == 0)
+				held = 1;
+			if (held != 1) {
+				snprintf(t->critical_msg, sizeof(t->critical_msg),
+					 "the run lock was lost while paused (%.150s); another run may have started",
+					 held < 0 ? e.msg : "no longer held by this connection");
+				t->critical_hit = 1;
+				return 1;
+			}
+		}
 		if (!announced) {
 			struct strbuf ev = STRBUF_INIT;
 

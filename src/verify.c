@@ -9,7 +9,8 @@
 
 /* Keys WooCommerce leaves out of verification (get_ignored_order_props()):
  * they legitimately drift between the stores. */
-static const char *const ignored_keys[] = { "_edit_lock", "_paid_date", "_completed_date" };
+/* _deleted_from: deletion markers, never copied by sync (docs/deleting.md). */
+static const char *const ignored_keys[] = { "_edit_lock", "_paid_date", "_completed_date", "_deleted_from" };
 
 enum { POST_NONE = 0, POST_ORDER, POST_PLACEHOLDER, POST_OTHER };
 

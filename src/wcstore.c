@@ -3,6 +3,7 @@
 #include "convert.h"
 #include "output.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -540,7 +541,20 @@ int wc_pending(struct db *db, const struct typelist *types, int hpos_auth,
 	wc_table(db, &sql, "wc_orders_meta");
 	sb_adds(&sql, " WHERE ");
 	wc_marker_condition(db, &sql, "", hpos_auth);
-	rc = count_query(db, &sql, &p->markers, err);
+	if (count_query(db, &sql, &p->markers, err) < 0)
+		goto out;
+	rc = 0;
+	if (p->markers) {
+		/* The orders sync leaves alone: still in the authoritative store. */
+		sb_reset(&sql);
+		sb_adds(&sql, "SELECT COUNT(DISTINCT m.order_id) FROM ");
+		wc_table(db, &sql, "wc_orders_meta");
+		sb_adds(&sql, " m JOIN ");
+		wc_table(db, &sql, hpos_auth ? "wc_orders" : "posts");
+		sb_adds(&sql, hpos_auth ? " a ON a.id = m.order_id WHERE " : " a ON a.ID = m.order_id WHERE ");
+		wc_marker_condition(db, &sql, "m.", hpos_auth);
+		rc = count_query(db, &sql, &p->markers_live, err);
+	}
 out:
 	sb_release(&sql);
 	sb_release(&in);
@@ -569,23 +583,124 @@ int wc_table_exists(struct db *db, const char *suffix, int *yes, struct herr *er
 	return 0;
 }
 
-/* Deletion markers: the current form (_deleted_from = posts_table /
- * orders_table) and the older one (deleted_from = the table's name).  The
- * plain comparison uses the meta_key index; the binary one makes it exact,
- * since the collation would also match '_Deleted_From'. */
+/* Deletion markers.  WooCommerce writes exactly one form, since 8.0.0
+ * (DataSynchronizer::DELETED_RECORD_META_KEY and its two values):
+ * `_deleted_from` = `posts_table` when an order post is deleted while posts
+ * are authoritative and sync is off (handle_deleted_post), `orders_table`
+ * when an HPOS order is deleted while HPOS is authoritative and sync is off
+ * (OrdersTableDataStore::handle_order_deletion_with_sync_disabled).  No
+ * released WooCommerce wrote `deleted_from` without the underscore; that is
+ * an ordinary custom field.  The plain comparison uses the meta_key index;
+ * the BINARY one makes it exact, since the collation would also match
+ * '_Deleted_From' or 'posts_table '. */
 void wc_marker_condition(struct db *db, struct strbuf *sql, const char *alias, int hpos_auth)
 {
-	struct strbuf old = STRBUF_INIT;
-
-	sb_addf(&old, "%s%s", db_prefix(db), hpos_auth ? "wc_orders" : "posts");
-	sb_addf(sql, "((%1$smeta_key = '_deleted_from' AND CAST(%1$smeta_key AS BINARY) = '_deleted_from' "
-		"AND CAST(%1$smeta_value AS BINARY) = '%2$s')"
-		" OR (%1$smeta_key = 'deleted_from' AND CAST(%1$smeta_key AS BINARY) = 'deleted_from' "
-		"AND CAST(%1$smeta_value AS BINARY) = ",
+	(void)db;
+	sb_addf(sql, "(%1$smeta_key = '_deleted_from' AND CAST(%1$smeta_key AS BINARY) = '_deleted_from' AND CAST(%1$smeta_value AS BINARY) = '%2$s')",
 		alias, hpos_auth ? "orders_table" : "posts_table");
-	db_quote(db, sql, old.buf, old.len);
-	sb_adds(sql, "))");
-	sb_release(&old);
+}
+
+int wc_marker_orders(struct db *db, int hpos_auth, uint64_t below, unsigned limit, struct marker_order **out,
+		     unsigned *n, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	struct db_result *res = NULL;
+	struct db_row row;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	sb_adds(&sql, "SELECT m.order_id, MAX(o.id IS NOT NULL), MAX(p.ID IS NOT NULL), MAX(p.post_type) FROM ");
+	wc_table(db, &sql, "wc_orders_meta");
+	sb_adds(&sql, " m LEFT JOIN ");
+	wc_table(db, &sql, "wc_orders");
+	sb_adds(&sql, " o ON o.id = m.order_id LEFT JOIN ");
+	wc_table(db, &sql, "posts");
+	sb_adds(&sql, " p ON p.ID = m.order_id WHERE ");
+	wc_marker_condition(db, &sql, "m.", hpos_auth);
+	sb_addf(&sql, " AND m.order_id < %llu GROUP BY m.order_id ORDER BY m.order_id DESC LIMIT %u",
+		(unsigned long long)below, limit);
+	rc = db_run(db, DB_READ, sql.buf, sql.len, &res, err);
+	sb_release(&sql);
+	if (rc < 0)
+		return -1;
+	*out = xcalloc(db_num_rows(res) + 1, sizeof(**out));
+	while (db_fetch(res, &row)) {
+		struct marker_order *m = &(*out)[(*n)++];
+
+		m->id = strtoull(row.vals[0], NULL, 10);
+		m->in_hpos = row.vals[1] && row.vals[1][0] == '1';
+		m->in_posts = row.vals[2] && row.vals[2][0] == '1';
+		if (row.vals[3])
+			snprintf(m->post_type, sizeof(m->post_type), "%s", row.vals[3]);
+	}
+	db_free_result(res);
+	return 0;
+}
+
+int wc_delete_markers(struct db *db, int hpos_auth, const uint64_t *ids, unsigned n, struct herr *err)
+{
+	struct strbuf cond = STRBUF_INIT;
+	int rc;
+
+	wc_marker_condition(db, &cond, "", hpos_auth);
+	rc = wc_delete_ids(db, "wc_orders_meta", "order_id", ids, n, cond.buf, err);
+	sb_release(&cond);
+	return rc;
+}
+
+void wc_report_live_marker(const struct marker_order *m, int hpos_auth)
+{
+	char ev[160];
+
+	if (hpos_auth)
+		out_warning("Order %llu carries a deletion marker (_deleted_from = orders_table) but its HPOS order still "
+			    "exists; the order and the marker were left alone. See docs/deleting.md.",
+			    (unsigned long long)m->id);
+	else
+		out_warning("Order %llu carries a deletion marker (_deleted_from = posts_table) but its post (%s) still "
+			    "exists; the order and the marker were left alone. See docs/deleting.md.",
+			    (unsigned long long)m->id, m->post_type[0] ? m->post_type : "?");
+	snprintf(ev, sizeof(ev), "\"order_id\":%llu,\"marker\":\"%s\"", (unsigned long long)m->id,
+		 hpos_auth ? "orders_table" : "posts_table");
+	out_event("marker_left", ev);
+}
+
+int wc_count_overwrites(struct db *db, const struct typelist *types, int to_hpos, const uint64_t (*ranges)[2],
+			unsigned nranges, uint64_t *exist, uint64_t *newer, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	int rc;
+
+	sb_adds(&sql, "SELECT COUNT(*), COALESCE(SUM(");
+	sb_adds(&sql, to_hpos ? "o.date_updated_gmt > p.post_modified_gmt" : "p.post_modified_gmt > o.date_updated_gmt");
+	sb_adds(&sql, "), 0) FROM ");
+	wc_table(db, &sql, "wc_orders");
+	sb_adds(&sql, " o JOIN ");
+	wc_table(db, &sql, "posts");
+	sb_adds(&sql, " p ON p.ID = o.id WHERE p.post_type IN (");
+	typelist_sql(db, types, &sql);
+	sb_adds(&sql, ") AND (");
+	for (unsigned i = 0; i < nranges; i++)
+		sb_addf(&sql, "%so.id BETWEEN %llu AND %llu", i ? " OR " : "", (unsigned long long)ranges[i][0],
+			(unsigned long long)ranges[i][1]);
+	sb_addc(&sql, ')');
+	{
+		struct db_result *res;
+		struct db_row row;
+
+		*exist = *newer = 0;
+		rc = db_run(db, DB_READ, sql.buf, sql.len, &res, err);
+		if (rc == 0) {
+			if (db_fetch(res, &row)) {
+				*exist = row.vals[0] ? strtoull(row.vals[0], NULL, 10) : 0;
+				*newer = row.vals[1] ? strtoull(row.vals[1], NULL, 10) : 0;
+			}
+			db_free_result(res);
+		}
+	}
+	sb_release(&sql);
+	return rc;
 }
 
 int wc_table_rows(struct db *db, enum hpos_table t, uint64_t *n, struct herr *err)

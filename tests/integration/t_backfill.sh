@@ -19,7 +19,7 @@ run hpos fx_bf backfill 33 --from hpos --to posts --meta-keys _order_total
 assert_contains "$err" "_order_total is an internal meta key. Use --props to set it." "internal meta key refused"
 run hpos fx_bf backfill 33 --from hpos --to posts --props bogus
 assert_contains "$err" "bogus is not a valid order property." "unknown property refused"
-run hpos fx_bf backfill 999999 --from hpos --to posts
+run hpos fx_bf backfill 999999 --from hpos --to posts --yes
 assert_eq 1 "$rc" "a missing order exits 1"
 assert_contains "$err" "An error occurred while backfilling order 999999 from hpos to posts" "missing order message"
 
@@ -29,14 +29,14 @@ sql fx_bf "UPDATE wp_wc_orders_meta SET meta_value = 'from HPOS' WHERE order_id 
 	INSERT INTO wp_wc_orders_meta (order_id, meta_key, meta_value) VALUES (44, 'utm_source', 'bing');
 	UPDATE wp_wc_order_addresses SET first_name = 'Hpos' WHERE order_id = 44 AND address_type = 'billing';
 	UPDATE wp_wc_orders SET status = 'wc-on-hold' WHERE id = 44"
-run hpos fx_bf backfill 44 --from hpos --to posts --meta-keys gift_message,utm_source
+run hpos fx_bf backfill 44 --from hpos --to posts --meta-keys gift_message,utm_source --yes
 assert_eq 0 "$rc" "backfill --meta-keys exits 0"
 assert_contains "$out" "Success: Order 44 backfilled from hpos to posts." "meta-keys success message"
 assert_eq "from HPOS" "$(sql fx_bf "SELECT meta_value FROM wp_postmeta WHERE post_id = 44 AND meta_key = 'gift_message'")" "meta key copied"
 assert_eq "newsletter google bing" "$(sql fx_bf "SELECT GROUP_CONCAT(meta_value ORDER BY meta_id SEPARATOR ' ') FROM wp_postmeta WHERE post_id = 44 AND meta_key = 'utm_source'")" \
 	"every value of a multi-valued key copied, in order"
 assert_eq "Li" "$(sql fx_bf "SELECT meta_value FROM wp_postmeta WHERE post_id = 44 AND meta_key = '_billing_first_name'")" "properties untouched by --meta-keys"
-run hpos fx_bf backfill 44 --from hpos --to posts --props billing_first_name,status
+run hpos fx_bf backfill 44 --from hpos --to posts --props billing_first_name,status --yes
 assert_eq 0 "$rc" "backfill --props exits 0"
 assert_eq "Hpos" "$(sql fx_bf "SELECT meta_value FROM wp_postmeta WHERE post_id = 44 AND meta_key = '_billing_first_name'")" "property meta copied"
 assert_eq "wc-on-hold" "$(sql fx_bf "SELECT post_status FROM wp_posts WHERE ID = 44")" "status property copied to the post"

@@ -433,16 +433,23 @@ assert_eq "$keep" "$(orow $D 2002)" "11: the other order is untouched"
 assert_eq "1 2 1" "$(rowcounts $D 2002)" "11: the other order keeps its rows"
 assert_eq 1 "$(sql $D "SELECT COUNT(*) FROM wp_woocommerce_order_items WHERE order_id=2002")" "11: the other order keeps its items"
 assert_eq 0 "$(hpos $D count_unmigrated --porcelain)" "11: nothing pending afterwards"
-# The older marker form, meta_key 'deleted_from' = the posts table's name
-# (§0.2, §4.9: "A re-implementation should read both forms"; hposctl's
-# process_markers() reads it too).  Here it is the only thing to do.
-# It must count as pending on its own, so sync reaches process_markers().
+# 'deleted_from' without the underscore (= the posts table's name) is not a
+# marker: no released WooCommerce wrote it (the form appeared only in a
+# development-branch test helper; docs/deleting.md), WooCommerce 8.0+ reads
+# only '_deleted_from', and it is an ordinary custom field anyone can add.
+# It neither counts as pending nor deletes anything, even here where the
+# post is really gone; the WooCommerce form then does.
 sql $D "DELETE FROM wp_postmeta WHERE post_id=2002; DELETE FROM wp_posts WHERE ID=2002;
  INSERT INTO wp_wc_orders_meta (order_id, meta_key, meta_value) VALUES (2002,'deleted_from','wp_posts')"
+assert_eq 0 "$(hpos $D count_unmigrated --porcelain)" "11b: 'deleted_from' (no underscore) is not a pending marker"
 run hpos $D sync
-assert_eq 0 "$rc" "11b: sync with an old-form marker exits 0"
-assert_eq "0 0 0" "$(rowcounts $D 2002)" "11b: an old-form 'deleted_from' marker alone removes the order"
-assert_eq 0 "$(sql $D "SELECT COUNT(*) FROM wp_wc_orders_meta WHERE order_id=2002")" "11b: ... and its meta and marker"
+assert_eq 0 "$rc" "11b: sync with only 'deleted_from' exits 0"
+assert_eq "1 2 1" "$(rowcounts $D 2002)" "11b: 'deleted_from' (no underscore) deletes nothing"
+sql $D "INSERT INTO wp_wc_orders_meta (order_id, meta_key, meta_value) VALUES (2002,'_deleted_from','posts_table')"
+run hpos $D sync
+assert_eq 0 "$rc" "11b: sync with the WooCommerce marker exits 0"
+assert_eq "0 0 0" "$(rowcounts $D 2002)" "11b: the WooCommerce marker on an order gone from posts removes it"
+assert_eq 0 "$(sql $D "SELECT COUNT(*) FROM wp_wc_orders_meta WHERE order_id=2002")" "11b: ... and its meta and both meta rows"
 
 # --------------------------------------------------------------------------
 # 12. Orders modified in the last few seconds are left for the next run;
