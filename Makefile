@@ -39,31 +39,40 @@ FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=$(O)/fuzz/%)
 FUZZ_SECONDS ?= 60
 
+# Quiet by default, one line per file as git and the kernel print it
+# (`CC src/migrate.c`); `make V=1` shows the full commands.
+V ?= 0
+ifeq ($(V),0)
+msg     = @printf '  %-6s %s\n' $(1) $(2);
+else
+msg     =
+endif
+
 .PHONY: all check asan bench demo install clean help deps build-all unit integration _check soak fuzz _fuzz deb
 
 all: $(O)/hposctl
 
 $(O)/hposctl: $(O)/src/main.o $(O)/libhposctl.a
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+	$(call msg,LINK,$@)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
 $(O)/libhposctl.a: $(LIB_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	$(call msg,AR,$@)ar rcs $@ $^
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(call msg,CC,$<)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(O)/tests/%: tests/unit/%.c $(O)/libhposctl.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(O)/libhposctl.a $(TEST_LIBS) $(LIBS)
+	$(call msg,LINK,$@)$(CC) $(ALL_CFLAGS) -o $@ $< $(O)/libhposctl.a $(TEST_LIBS) $(LIBS)
 
 $(O)/storegen: $(GEN_SRCS:%.c=$(O)/%.o) $(O)/libhposctl.a
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+	$(call msg,LINK,$@)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
 $(O)/fuzz/%: tests/fuzz/%.c $(O)/libhposctl.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(O)/libhposctl.a $(LIBS)
+	$(call msg,LINK,$@)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(O)/libhposctl.a $(LIBS)
 
 build-all: $(O)/hposctl $(UNIT_BINS) $(TOOLS)
 
@@ -127,8 +136,8 @@ demo: deps
 # Completion scripts come from the binary's own command table.
 $(O)/completion/hposctl $(O)/completion/_hposctl: $(O)/hposctl
 	@mkdir -p $(O)/completion
-	$(O)/hposctl completion bash > $(O)/completion/hposctl
-	$(O)/hposctl completion zsh > $(O)/completion/_hposctl
+	$(call msg,GEN,$(O)/completion/hposctl)$(O)/hposctl completion bash > $(O)/completion/hposctl
+	$(call msg,GEN,$(O)/completion/_hposctl)$(O)/hposctl completion zsh > $(O)/completion/_hposctl
 
 install: $(O)/hposctl $(O)/completion/hposctl $(O)/completion/_hposctl
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR) \
@@ -161,6 +170,6 @@ help:
 	@echo "  install  install binary, man page, config.example.yml, bash/zsh completion (PREFIX=$(PREFIX), DESTDIR=)"
 	@echo "  deb      build $(O)/hposctl_<version>-1_<arch>.deb (dpkg-deb) and test it in a throwaway root"
 	@echo "  clean    remove build directories"
-	@echo "Variables: O=builddir CC= CFLAGS= PREFIX= DESTDIR="
+	@echo "Variables: O=builddir CC= CFLAGS= PREFIX= DESTDIR= V=1 (full compiler commands)"
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
