@@ -26,6 +26,7 @@
 #include "output.h"
 #include "throttle.h"
 #include "syncstate.h"
+#include "wprules.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -264,6 +265,7 @@ struct site {
 	int prices_include_tax;
 	int compat;
 	char *home;
+	char *currency;        /* woocommerce_currency: the store currency */
 	char *comment_status;  /* default_comment_status */
 	int have_comments, have_terms;
 };
@@ -289,6 +291,7 @@ static int site_load(struct db *db, struct site *s, struct herr *err)
 	    wc_option_get(db, "woocommerce_price_num_decimals", &dp, err) < 0 ||
 	    wc_option_get(db, "woocommerce_prices_include_tax", &pit, err) < 0 ||
 	    wc_option_get(db, "home", &s->home, err) < 0 ||
+	    wc_option_get(db, "woocommerce_currency", &s->currency, err) < 0 ||
 	    wc_option_get(db, "default_comment_status", &s->comment_status, err) < 0 ||
 	    wc_compat_mode(db, &s->compat, err) < 0 ||
 	    table_exists(db, "comments", &s->have_comments, err) < 0 ||
@@ -314,6 +317,8 @@ static int site_load(struct db *db, struct site *s, struct herr *err)
 		s->home = xstrdup("");
 	if (!s->comment_status)
 		s->comment_status = xstrdup("open");
+	if (!s->currency)
+		s->currency = xstrdup("");
 	rc = 0;
 out:
 	free(tzs);
@@ -334,6 +339,7 @@ static void site_release(struct site *s)
 	}
 	free(s->saved_tz);
 	free(s->home);
+	free(s->currency);
 	free(s->comment_status);
 	memset(s, 0, sizeof(*s));
 }
@@ -423,25 +429,10 @@ static int parse_local(const struct site *s, const char *v, size_t len, int64_t 
 /* ------------------------------------------------------------------ */
 /* PHP value normalisation (the order setters).                       */
 
-/* wc_format_decimal($v) on a string, no rounding: keep digits, '-' and the
- * last '.' (if something follows it). */
+/* wc_format_decimal($v) on a string, no rounding, no trimming. */
 static char *wc_decimal(const char *v, size_t len)
 {
-	struct strbuf sb = STRBUF_INIT;
-	const char *last = NULL;
-
-	for (size_t i = 0; v && i < len; i++)
-		if (v[i] == '.')
-			last = v + i;
-	if (last && last == v + len - 1)
-		last = NULL;
-	for (size_t i = 0; v && i < len; i++) {
-		char ch = v[i];
-
-		if ((ch >= '0' && ch <= '9') || ch == '-' || (ch == '.' && v + i == last))
-			sb_addc(&sb, ch);
-	}
-	return sb.buf ? sb_detach(&sb) : xstrdup("");
+	return wc_format_decimal_str(v, len, 0);
 }
 
 /* number_format(floatval($v), dp, '.', '') as PHP 8 does it (half away
@@ -496,6 +487,10 @@ struct bord {
 	size_t hm_lo, hm_hi;    /* its rows in batch->hm */
 	int post_exists;
 	char *post_type, *post_author, *post_excerpt;
+	char *old_status, *old_name, *old_guid, *old_title; /* the post as it is */
+	char *title;            /* post_title to write (NULL: keep) */
+	char *name;             /* post_name to write */
+	char *new_guid;         /* guid to write */
 	struct pmv *pm;
 	size_t npm, cap;
 	/* the post row to write */
@@ -536,6 +531,13 @@ static void bbatch_reset(struct bbatch *b)
 		free(o->post_type);
 		free(o->post_author);
 		free(o->post_excerpt);
+		free(o->old_status);
+		free(o->old_name);
+		free(o->old_guid);
+		free(o->old_title);
+		free(o->title);
+		free(o->name);
+		free(o->new_guid);
 	}
 	free(b->o);
 	free(b->hm);
@@ -726,7 +728,7 @@ static int load_batch(struct db *db, struct bbatch *b, struct herr *err)
 			i = j;
 		}
 		sb_reset(&sql);
-		sb_adds(&sql, "SELECT ID, post_type, post_author, post_excerpt FROM ");
+		sb_adds(&sql, "SELECT ID, post_type, post_author, post_excerpt, post_status, post_name, guid, post_title FROM ");
 		wc_table(db, &sql, "posts");
 		sb_adds(&sql, " WHERE ID IN (");
 		id_list(&sql, b);
@@ -742,6 +744,10 @@ static int load_batch(struct db *db, struct bbatch *b, struct herr *err)
 		b->o[oi].post_type = xstrdup(row.vals[1] ? row.vals[1] : "");
 		b->o[oi].post_author = xstrdup(row.vals[2] ? row.vals[2] : "0");
 		b->o[oi].post_excerpt = xstrndup(row.vals[3] ? row.vals[3] : "", row.vals[3] ? row.lens[3] : 0);
+		b->o[oi].old_status = xstrdup(row.vals[4] ? row.vals[4] : "");
+		b->o[oi].old_name = xstrndup(row.vals[5] ? row.vals[5] : "", row.vals[5] ? row.lens[5] : 0);
+		b->o[oi].old_guid = xstrndup(row.vals[6] ? row.vals[6] : "", row.vals[6] ? row.lens[6] : 0);
+		b->o[oi].old_title = xstrndup(row.vals[7] ? row.vals[7] : "", row.vals[7] ? row.lens[7] : 0);
 	}
 	if (rc == 0) {
 		sb_reset(&sql);
@@ -776,6 +782,17 @@ static const struct pmv *pm_first_orig(const struct bord *o, const char *key)
 
 	for (size_t i = 0; i < o->npm; i++)
 		if (o->pm[i].meta_id && key_eq(o->pm[i].key, o->pm[i].klen, key, kl))
+			return &o->pm[i];
+	return NULL;
+}
+
+/* The first live value of key after the planned changes. */
+static const struct pmv *pm_first_live(const struct bord *o, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (size_t i = 0; i < o->npm; i++)
+		if (!o->pm[i].dead && key_eq(o->pm[i].key, o->pm[i].klen, key, kl))
 			return &o->pm[i];
 	return NULL;
 }
@@ -894,8 +911,8 @@ static char *hpos_prop(const struct site *s, const struct bord *o, unsigned ci, 
 	case PK_INT:
 		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)absint(v, len));
 		return xstrdup(buf);
-	case PK_DECIMAL:
-		return v ? wc_decimal(v, len) : xstrdup("0");
+	case PK_DECIMAL: /* the setters: wc_format_decimal($v, false, true) */
+		return v ? wc_format_decimal_str(v, len, 1) : xstrdup("0");
 	case PK_TOTAL:
 		return number_format(v ? v : "0", v ? len : 1, s->price_dp);
 	case PK_BOOL:
@@ -928,7 +945,7 @@ static char *post_prop(const struct site *s, const struct bord *o, const struct 
 		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)absint(v, len));
 		return xstrdup(buf);
 	case PK_DECIMAL:
-		return wc_decimal(v, len);
+		return wc_format_decimal_str(v, len, 1);
 	case PK_TOTAL:
 		return number_format(v, len, s->price_dp);
 	case PK_BOOL:
@@ -1037,6 +1054,47 @@ static void address_index(const struct bord *o, enum mig m, struct strbuf *sb)
 	}
 }
 
+/* wp_insert_post() on a status change from or to 'trash': trashing keeps
+ * the slug in _wp_desired_post_slug and suffixes it with __trashed;
+ * untrashing takes the desired slug back and deletes the key. */
+static void plan_trash(struct bord *o)
+{
+	const char *prev = o->post_exists ? o->old_status : "new";
+	const char *name = o->old_name ? o->old_name : "";
+	int to_trash = !strcmp(o->status, "trash"), was_trash = !strcmp(prev, "trash");
+
+	free(o->name);
+	o->name = xstrdup(name);
+	if (was_trash && !to_trash) {
+		const struct pmv *d = pm_first_live(o, "_wp_desired_post_slug");
+
+		if (d && d->vlen && !(d->vlen == 1 && d->val[0] == '0')) {
+			free(o->name);
+			o->name = xstrndup(d->val, d->vlen);
+			meta_delete(o, "_wp_desired_post_slug", 21);
+		}
+	}
+	if (to_trash && !was_trash) {
+		size_t n = strlen(name);
+
+		if (!(n >= 9 && !strcmp(name + n - 9, "__trashed"))) {
+			struct pmv *v = pm_add(o);
+			char *t = xstrdup(name);
+
+			v->key = "_wp_desired_post_slug";
+			v->klen = 21;
+			v->own = xstrdup(name);
+			v->val = v->own;
+			v->vlen = n;
+			wp_truncate_slug(t, 191);
+			free(o->name);
+			o->name = xmalloc(strlen(t) + 10);
+			sprintf(o->name, "%s__trashed", t);
+			free(t);
+		}
+	}
+}
+
 /* Compute the end state of one order's post and postmeta. */
 static void plan_order(const struct site *s, const struct bbatch *b, struct bord *o)
 {
@@ -1077,7 +1135,7 @@ static void plan_order(const struct site *s, const struct bbatch *b, struct bord
 		memcpy(o->mod_gmt, o->h[ci_updated], 19);
 		o->mod_gmt[19] = '\0';
 	} else {
-		modified = (int64_t)time(NULL); /* WooCommerce: the current time */
+		modified = created; /* WooCommerce's backfill: the creation date */
 		epoch_gmt(modified, o->mod_gmt);
 	}
 	epoch_local(s, modified, o->mod);
@@ -1120,6 +1178,8 @@ static void plan_order(const struct site *s, const struct bbatch *b, struct bord
 		if (!in_hpos)
 			v->dead = 1;
 	}
+	/* The post row goes through wp_update_post(): trash and untrash. */
+	plan_trash(o);
 	/* 3. Property meta: written when changed or missing. */
 	for (size_t r = 0; r < ARRAY_SIZE(rules); r++) {
 		const struct colmap *c;
@@ -1133,7 +1193,10 @@ static void plan_order(const struct site *s, const struct bbatch *b, struct bord
 			continue;
 		c = &colmaps[rule_ci[r]];
 		k = prop_kind(&rules[r], c);
-		want = hpos_prop(s, o, (unsigned)rule_ci[r], k);
+		if (!strcmp(rules[r].prop, "currency") && !o->h[rule_ci[r]])
+			want = xstrdup(s->currency); /* a NULL currency reads as the store currency */
+		else
+			want = hpos_prop(s, o, (unsigned)rule_ci[r], k);
 		have = post_prop(s, o, c, k);
 		if ((o->post_exists && strcmp(want, have)) || pm_live_count(o, c->meta_key) == 0) {
 			upd = meta_update_or_delete(o, c->meta_key, want);
@@ -1197,6 +1260,147 @@ static void plan_order(const struct site *s, const struct bbatch *b, struct bord
 	}
 }
 
+static int live_order(const struct bord *o)
+{
+	return !o->deferred && !o->skip && !o->hold;
+}
+
+static void guid(const struct site *s, const struct bord *o, const char *type, struct strbuf *sb)
+{
+	sb_addf(sb, "%s/?post_type=%s&#038;p=%llu", s->home, type, (unsigned long long)o->id);
+}
+
+/* Is slug taken for order oi (wp_unique_post_slug(), flat post types:
+ * the same name and post type on another post)?  Posts of this batch that
+ * come earlier count with their new names, as WordPress writes one order
+ * after the other. */
+static int slug_taken(struct db *db, const struct bbatch *b, unsigned oi, const char *slug, int *taken,
+		      struct herr *err)
+{
+	static const char *const reserved[] = { "feed", "rdf", "rss", "rss2", "atom", "embed" };
+	const struct bord *o = &b->o[oi];
+	struct strbuf sql = STRBUF_INIT;
+	struct db_result *res = NULL;
+	struct db_row row;
+	int rc;
+
+	*taken = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(reserved); i++)
+		if (!strcmp(slug, reserved[i]))
+			*taken = 1;
+	for (unsigned j = 0; j < oi && !*taken; j++)
+		if (live_order(&b->o[j]) && b->o[j].name && !strcmp(b->o[j].type, o->type) &&
+		    !strcasecmp(b->o[j].name, slug))
+			*taken = 1;
+	if (*taken)
+		return 0;
+	sb_adds(&sql, "SELECT ID FROM ");
+	wc_table(db, &sql, "posts");
+	sb_adds(&sql, " WHERE post_name = ");
+	db_quote(db, &sql, slug, strlen(slug));
+	sb_adds(&sql, " AND post_type = ");
+	db_quote(db, &sql, o->type, strlen(o->type));
+	sb_addf(&sql, " AND ID <> %llu LIMIT 100", (unsigned long long)o->id);
+	rc = db_run(db, DB_READ, sql.buf, sql.len, &res, err);
+	sb_release(&sql);
+	if (rc < 0)
+		return -1;
+	while (db_fetch(res, &row)) {
+		int j = bfind(b, strtoull(row.vals[0], NULL, 10));
+
+		/* an earlier order of this batch that leaves the name frees it */
+		if (j >= 0 && (unsigned)j < oi && live_order(&b->o[j]) && b->o[j].name && strcasecmp(b->o[j].name, slug))
+			continue;
+		*taken = 1;
+	}
+	db_free_result(res);
+	return 0;
+}
+
+/* wp_unique_post_slug() for a flat post type: slug, else slug-2, -3... */
+static int unique_slug(struct db *db, const struct bbatch *b, unsigned oi, char **slug, struct herr *err)
+{
+	int taken;
+
+	if (slug_taken(db, b, oi, *slug, &taken, err) < 0)
+		return -1;
+	for (unsigned suffix = 2; taken; suffix++) {
+		char num[16], *alt;
+
+		snprintf(num, sizeof(num), "%u", suffix);
+		alt = xmalloc(strlen(*slug) + strlen(num) + 2);
+		strcpy(alt, *slug);
+		wp_truncate_slug(alt, 200 - (strlen(num) + 1));
+		strcat(alt, "-");
+		strcat(alt, num);
+		if (slug_taken(db, b, oi, alt, &taken, err) < 0) {
+			free(alt);
+			return -1;
+		}
+		if (!taken) {
+			free(*slug);
+			*slug = alt;
+		} else {
+			free(alt);
+		}
+	}
+	return 0;
+}
+
+/* The post row's title, name and guid as wp_update_post() leaves them
+ * (update_order_from_object): WooCommerce titles shop_order posts from
+ * their date; the name is the old one (sanitized, or the untrash/trash
+ * form from plan_trash()), else the sanitized title, else the ID; a name
+ * that changes is made unique; the guid is re-escaped. */
+static int plan_post_row(struct db *db, const struct site *s, struct bbatch *b, unsigned oi, struct herr *err)
+{
+	struct bord *o = &b->o[oi];
+	const char *old_name = o->old_name ? o->old_name : "";
+	int quiet = !strcmp(o->status, "draft") || !strcmp(o->status, "pending") || !strcmp(o->status, "auto-draft");
+	char *name;
+
+	free(o->title);
+	o->title = !strcmp(o->type, "shop_order") ? wp_order_title(o->date) : NULL;
+	name = o->name && *o->name ? wp_sanitize_title(o->name, strlen(o->name)) : NULL;
+	if (!name && !quiet && o->old_title && *o->old_title) {
+		name = wp_sanitize_title(o->old_title, strlen(o->old_title));
+		if (!*name) {
+			free(name);
+			name = NULL;
+		}
+	}
+	if (!name && !quiet) {
+		const char *t = o->title ? o->title : o->old_title ? o->old_title : "";
+		char num[24];
+
+		name = wp_sanitize_title(t, strlen(t));
+		if (!*name) {
+			free(name);
+			snprintf(num, sizeof(num), "%llu", (unsigned long long)o->id);
+			name = xstrdup(num);
+		}
+	}
+	if (!name)
+		name = xstrdup("");
+	if (*name && !quiet && strcmp(name, old_name) && unique_slug(db, b, oi, &name, err) < 0) {
+		free(name);
+		return -1;
+	}
+	free(o->name);
+	o->name = name;
+	free(o->new_guid);
+	if (o->post_exists) {
+		o->new_guid = wp_guid_reescape(o->old_guid ? o->old_guid : "", o->old_guid ? strlen(o->old_guid) : 0);
+	} else {
+		struct strbuf g = STRBUF_INIT;
+
+		guid(s, o, s->compat ? o->type : PLACEHOLDER_TYPE, &g);
+		o->new_guid = wp_guid_reescape(g.buf, g.len);
+		sb_release(&g);
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* Writing.                                                            */
 
@@ -1224,16 +1428,6 @@ static enum batt run_write(struct db *db, struct strbuf *sql, struct herr *err)
 		return B_DATA;
 	}
 	return B_OK;
-}
-
-static int live_order(const struct bord *o)
-{
-	return !o->deferred && !o->skip && !o->hold;
-}
-
-static void guid(const struct site *s, const struct bord *o, const char *type, struct strbuf *sb)
-{
-	sb_addf(sb, "%s/?post_type=%s&#038;p=%llu", s->home, type, (unsigned long long)o->id);
 }
 
 static enum batt write_batch(struct db *db, const struct sync_opts *so, const struct site *s, struct bbatch *b,
@@ -1344,20 +1538,27 @@ static enum batt write_batch(struct db *db, const struct sync_opts *so, const st
 	 * post_modified_gmt is written the order stays pending. */
 	if (a == B_OK) {
 		static const char *const cols[] = { "post_type", "post_status", "post_date", "post_date_gmt", "post_parent",
-						    "post_excerpt", "post_modified", "post_modified_gmt" };
+						    "post_excerpt", "post_modified", "post_modified_gmt", "post_title",
+						    "post_name", "guid" };
 		unsigned n = 0;
 
 		sb_reset(&sql);
 		sb_adds(&sql, "UPDATE ");
 		wc_table(db, &sql, "posts");
 		sb_adds(&sql, " SET");
+		unsigned ntitles = 0;
+
+		for (unsigned i = 0; i < b->n; i++)
+			ntitles += live_order(&b->o[i]) && b->o[i].title;
 		for (size_t k = 0; k < ARRAY_SIZE(cols); k++) {
+			if (k == 8 && !ntitles)
+				continue;
 			sb_addf(&sql, "%s %s = CASE ID", k ? "," : "", cols[k]);
 			for (unsigned i = 0; i < b->n; i++) {
 				struct bord *o = &b->o[i];
 				char num[24];
 
-				if (!live_order(o))
+				if (!live_order(o) || (k == 8 && !o->title))
 					continue;
 				sb_addf(&sql, " WHEN %llu THEN ", (unsigned long long)o->id);
 				switch (k) {
@@ -1371,7 +1572,10 @@ static enum batt write_batch(struct db *db, const struct sync_opts *so, const st
 					break;
 				case 5: db_quote(db, &sql, o->excerpt, o->excerpt_len); break;
 				case 6: db_quote(db, &sql, o->mod, strlen(o->mod)); break;
-				default: db_quote(db, &sql, o->mod_gmt, strlen(o->mod_gmt)); break;
+				case 7: db_quote(db, &sql, o->mod_gmt, strlen(o->mod_gmt)); break;
+				case 8: db_quote(db, &sql, o->title, strlen(o->title)); break;
+				case 9: db_quote(db, &sql, o->name, strlen(o->name)); break;
+				default: db_quote(db, &sql, o->new_guid, strlen(o->new_guid)); break;
 				}
 			}
 			sb_addf(&sql, " ELSE %s END", cols[k]);
@@ -1683,6 +1887,13 @@ int sync_to_posts(struct db *db, const struct sync_opts *so, struct sync_stats_s
 				st->deferred++, deferred_now++;
 			else
 				plan_order(&site, &b, &b.o[i]);
+		}
+		for (unsigned i = 0; rc == 0 && i < b.n; i++)
+			if (live_order(&b.o[i]))
+				rc = plan_post_row(db, &site, &b, i, err);
+		if (rc < 0) {
+			bbatch_reset(&b);
+			break;
 		}
 		t0 = now_mono();
 		if (db_dry_run(db)) {
