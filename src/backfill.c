@@ -870,11 +870,6 @@ static int meta_update_or_delete(struct bord *o, const char *key, const char *va
 	return meta_update(o, key, val);
 }
 
-static const char *hval(const struct bord *o, unsigned ci)
-{
-	return o->h[ci];
-}
-
 /* The property value WooCommerce holds for a mapped column, from HPOS
  * (NULL -> the property's default) or from postmeta (missing -> '').
  * Returns an allocated string; kind tells the format. */
@@ -896,12 +891,30 @@ static enum pkind prop_kind(const struct bf_rule_ent *r, const struct colmap *c)
 }
 
 /* HPOS side, as the string update_post_meta would store ('' = delete). */
+static const char *null_read(const struct site *s, const struct bord *o, unsigned ci, size_t *len)
+{
+	int cc = mapping_find(MIG_ORDER, "date_created_gmt");
+	struct null_ctx nx = { s->currency, o->h[cc], o->h[cc] ? o->hl[cc] : 0 };
+
+	if (o->h[ci]) {
+		*len = o->hl[ci];
+		return o->h[ci];
+	}
+	return mapping_null_reads_as(&colmaps[ci], &nx, len);
+}
+
 static char *hpos_prop(const struct site *s, const struct bord *o, unsigned ci, enum pkind k)
 {
-	const char *v = hval(o, ci);
-	size_t len = v ? o->hl[ci] : 0;
+	size_t len;
+	const char *v;
 	char buf[32];
 	int64_t t;
+
+	/* no billing address email (or no row): the order's billing_email
+	 * stays, as WooCommerce skips the NULL when it reads the order */
+	if (!o->h[ci] && (int)ci == mapping_find(MIG_BILLING, "email"))
+		ci = (unsigned)mapping_find(MIG_ORDER, "billing_email");
+	v = null_read(s, o, ci, &len);
 
 	switch (k) {
 	case PK_STRING:
@@ -1034,24 +1047,19 @@ static void plan_refund_props(const struct bbatch *b, struct bord *o)
 	}
 }
 
+static const char *index_field(const void *ctx, unsigned ci, size_t *len)
+{
+	const struct bord *o = ctx;
+
+	if (!o->h[ci] && (int)ci == mapping_find(MIG_BILLING, "email"))
+		ci = (unsigned)mapping_find(MIG_ORDER, "billing_email"); /* the order's email stays */
+	*len = o->h[ci] ? o->hl[ci] : 0;
+	return o->h[ci];
+}
+
 static void address_index(const struct bord *o, enum mig m, struct strbuf *sb)
 {
-	static const char *const fields[] = { "first_name", "last_name", "company", "address_1", "address_2",
-					      "city", "state", "postcode", "country", "email", "phone" };
-
-	unsigned n = 0;
-
-	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
-		int ci;
-
-		if (m == MIG_SHIPPING && !strcmp(fields[i], "email"))
-			continue; /* get_address('shipping') has no email */
-		ci = mapping_find(m, fields[i]);
-		if (n++)
-			sb_addc(sb, ' ');
-		if (ci >= 0 && o->h[ci])
-			sb_add(sb, o->h[ci], o->hl[ci]);
-	}
+	mapping_address_index(m, index_field, o, sb);
 }
 
 /* wp_insert_post() on a status change from or to 'trash': trashing keeps
@@ -1131,12 +1139,17 @@ static void plan_order(const struct site *s, const struct bbatch *b, struct bord
 	}
 	epoch_gmt(created, o->date_gmt);
 	epoch_local(s, created, o->date);
-	if (parse_gmt(o->h[ci_updated], o->hl[ci_updated], &modified)) {
-		memcpy(o->mod_gmt, o->h[ci_updated], 19);
-		o->mod_gmt[19] = '\0';
-	} else {
-		modified = created; /* WooCommerce's backfill: the creation date */
-		epoch_gmt(modified, o->mod_gmt);
+	{
+		size_t ul;
+		const char *u = null_read(s, o, (unsigned)ci_updated, &ul); /* NULL: the creation date */
+
+		if (parse_gmt(u, ul, &modified)) {
+			memcpy(o->mod_gmt, u, 19);
+			o->mod_gmt[19] = '\0';
+		} else {
+			modified = created;
+			epoch_gmt(modified, o->mod_gmt);
+		}
 	}
 	epoch_local(s, modified, o->mod);
 
@@ -1193,10 +1206,7 @@ static void plan_order(const struct site *s, const struct bbatch *b, struct bord
 			continue;
 		c = &colmaps[rule_ci[r]];
 		k = prop_kind(&rules[r], c);
-		if (!strcmp(rules[r].prop, "currency") && !o->h[rule_ci[r]])
-			want = xstrdup(s->currency); /* a NULL currency reads as the store currency */
-		else
-			want = hpos_prop(s, o, (unsigned)rule_ci[r], k);
+		want = hpos_prop(s, o, (unsigned)rule_ci[r], k);
 		have = post_prop(s, o, c, k);
 		if ((o->post_exists && strcmp(want, have)) || pm_live_count(o, c->meta_key) == 0) {
 			upd = meta_update_or_delete(o, c->meta_key, want);
