@@ -1062,6 +1062,65 @@ static void address_index(const struct bord *o, enum mig m, struct strbuf *sb)
 	mapping_address_index(m, index_field, o, sb);
 }
 
+/* Key order (bytes, then length) for the per-order meta indexes; ties
+ * by position, so that a key's rows stay in id / meta_id order. */
+static int key_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+	int c = memcmp(a, b, an < bn ? an : bn);
+
+	return c ? c : an < bn ? -1 : an > bn;
+}
+
+static const struct hmr *sort_hm;
+static const struct pmv *sort_pm;
+
+static int hm_idx_cmp(const void *pa, const void *pb)
+{
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	int c = key_cmp(sort_hm[a].key, sort_hm[a].klen, sort_hm[b].key, sort_hm[b].klen);
+
+	return c ? c : a < b ? -1 : a > b;
+}
+
+static int pm_idx_cmp(const void *pa, const void *pb)
+{
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	int c = key_cmp(sort_pm[a].key, sort_pm[a].klen, sort_pm[b].key, sort_pm[b].klen);
+
+	return c ? c : a < b ? -1 : a > b;
+}
+
+/* First position in the sorted index whose key is >= key. */
+static size_t hm_lower(const struct hmr *hm, const size_t *idx, size_t n, const char *key, size_t kl)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (key_cmp(hm[idx[mid]].key, hm[idx[mid]].klen, key, kl) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static size_t pm_lower(const struct pmv *pm, const size_t *idx, size_t n, const char *key, size_t kl)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (key_cmp(pm[idx[mid]].key, pm[idx[mid]].klen, key, kl) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* wp_insert_post() on a status change from or to 'trash': trashing keeps
  * the slug in _wp_desired_post_slug and suffixes it with __trashed;
  * untrashing takes the desired slug back and deletes the key. */
@@ -1153,43 +1212,57 @@ static void plan_order(const struct site *s, const struct bbatch *b, struct bord
 	}
 	epoch_local(s, modified, o->mod);
 
-	/* 1. Custom meta: each key of the HPOS order replaces the post's. */
-	for (size_t i = o->hm_lo; i < o->hm_hi; i++) {
-		const struct hmr *h = &b->hm[i];
-		int seen = 0;
+	/* 1. Custom meta: each key of the HPOS order replaces the post's
+	 * (all its values, in id order, keys in order of first appearance).
+	 * 2. Keys the order no longer has are deleted, except the store's
+	 * internal ones.  Both through key-sorted indexes of the two sides, so
+	 * an order with 100k meta rows costs n log n, not n * m. */
+	{
+		size_t nh = 0, np = 0, norig = o->npm;
+		size_t *hs = xcalloc(o->hm_hi - o->hm_lo + 1, sizeof(*hs));
+		size_t *ps = xcalloc(norig + 1, sizeof(*ps));
 
-		if (!hpos_custom_key(h->key, h->klen, o->refund))
-			continue;
-		for (size_t j = o->hm_lo; j < i; j++)
-			if (key_eq(b->hm[j].key, b->hm[j].klen, h->key, h->klen))
-				seen = 1;
-		if (seen)
-			continue;
-		meta_delete(o, h->key, h->klen);
-		for (size_t j = i; j < o->hm_hi; j++) {
-			struct pmv *v;
+		for (size_t i = o->hm_lo; i < o->hm_hi; i++)
+			if (hpos_custom_key(b->hm[i].key, b->hm[i].klen, o->refund))
+				hs[nh++] = i;
+		for (size_t i = 0; i < norig; i++)
+			if (o->pm[i].meta_id)
+				ps[np++] = i;
+		sort_hm = b->hm;
+		qsort(hs, nh, sizeof(*hs), hm_idx_cmp);
+		sort_pm = o->pm;
+		qsort(ps, np, sizeof(*ps), pm_idx_cmp);
+		for (size_t i = o->hm_lo; i < o->hm_hi; i++) {
+			const struct hmr *h = &b->hm[i];
+			size_t lo = hm_lower(b->hm, hs, nh, h->key, h->klen), plo;
 
-			if (!key_eq(b->hm[j].key, b->hm[j].klen, h->key, h->klen))
-				continue;
-			v = pm_add(o);
-			v->key = b->hm[j].key;
-			v->klen = b->hm[j].klen;
-			v->val = b->hm[j].val;
-			v->vlen = b->hm[j].vlen;
+			if (lo >= nh || hs[lo] != i)
+				continue; /* not custom, or not the key's first row */
+			plo = pm_lower(o->pm, ps, np, h->key, h->klen);
+			for (; plo < np && key_eq(o->pm[ps[plo]].key, o->pm[ps[plo]].klen, h->key, h->klen); plo++)
+				o->pm[ps[plo]].dead = 1;
+			for (size_t j = lo; j < nh && key_eq(b->hm[hs[j]].key, b->hm[hs[j]].klen, h->key, h->klen); j++) {
+				const struct hmr *src = &b->hm[hs[j]];
+				struct pmv *v = pm_add(o);
+
+				v->key = src->key;
+				v->klen = src->klen;
+				v->val = src->val;
+				v->vlen = src->vlen;
+			}
 		}
-	}
-	/* 2. Keys the order no longer has, except the store's internal ones. */
-	for (size_t i = 0; i < o->npm; i++) {
-		struct pmv *v = &o->pm[i];
-		int in_hpos = 0;
+		for (size_t i = 0; i < norig; i++) {
+			struct pmv *v = &o->pm[i];
+			size_t lo;
 
-		if (v->dead || !v->meta_id || cpt_internal_key(v->key, v->klen, o->refund))
-			continue;
-		for (size_t j = o->hm_lo; j < o->hm_hi && !in_hpos; j++)
-			in_hpos = hpos_custom_key(b->hm[j].key, b->hm[j].klen, o->refund) &&
-				  key_eq(b->hm[j].key, b->hm[j].klen, v->key, v->klen);
-		if (!in_hpos)
-			v->dead = 1;
+			if (v->dead || !v->meta_id || cpt_internal_key(v->key, v->klen, o->refund))
+				continue;
+			lo = hm_lower(b->hm, hs, nh, v->key, v->klen);
+			if (!(lo < nh && key_eq(b->hm[hs[lo]].key, b->hm[hs[lo]].klen, v->key, v->klen)))
+				v->dead = 1;
+		}
+		free(hs);
+		free(ps);
 	}
 	/* The post row goes through wp_update_post(): trash and untrash. */
 	plan_trash(o);
@@ -1417,6 +1490,7 @@ static int plan_post_row(struct db *db, const struct site *s, struct bbatch *b, 
 enum batt { B_OK, B_RETRY, B_LOST, B_DATA, B_FATAL };
 
 static size_t packet_budget = 4u << 20;
+#define UPDATE_CHUNK 500u
 
 static enum batt classify(struct db *db)
 {
@@ -1487,10 +1561,6 @@ static enum batt write_batch(struct db *db, const struct sync_opts *so, const st
 	sb_adds(&sql, "DELETE FROM ");
 	wc_table(db, &sql, "postmeta");
 	sb_adds(&sql, " WHERE meta_id IN (");
-	sb_reset(&upd);
-	sb_adds(&upd, "UPDATE ");
-	wc_table(db, &upd, "postmeta");
-	sb_adds(&upd, " SET meta_value = CASE meta_id");
 	for (unsigned i = 0; i < b->n; i++) {
 		struct bord *o = &b->o[i];
 
@@ -1499,20 +1569,43 @@ static enum batt write_batch(struct db *db, const struct sync_opts *so, const st
 		for (size_t j = 0; j < o->npm; j++) {
 			struct pmv *v = &o->pm[j];
 
-			if (!v->meta_id)
-				continue;
-			if (v->dead) {
+			if (v->meta_id && v->dead)
 				sb_addf(&sql, "%s%llu", ndel++ ? "," : "", (unsigned long long)v->meta_id);
-			} else if (v->changed) {
-				sb_addf(&upd, " WHEN %llu THEN ", (unsigned long long)v->meta_id);
-				db_quote(db, &upd, v->val, v->vlen);
-				sb_addf(&ids, "%s%llu", nupd++ ? "," : "", (unsigned long long)v->meta_id);
-			}
 		}
 	}
 	sb_addc(&sql, ')');
 	if (a == B_OK && ndel)
 		a = run_write(db, &sql, err);
+	/* In-place updates: a CASE is evaluated branch by branch for every
+	 * row, so one statement carries at most UPDATE_CHUNK of them. */
+	for (unsigned i = 0; a == B_OK && i < b->n; i++) {
+		struct bord *o = &b->o[i];
+
+		if (!live_order(o))
+			continue;
+		for (size_t j = 0; a == B_OK && j <= o->npm; j++) {
+			struct pmv *v = j < o->npm ? &o->pm[j] : NULL;
+			int last = j == o->npm;
+
+			if (v && v->meta_id && !v->dead && v->changed) {
+				if (!nupd) {
+					sb_reset(&upd);
+					sb_reset(&ids);
+					sb_adds(&upd, "UPDATE ");
+					wc_table(db, &upd, "postmeta");
+					sb_adds(&upd, " SET meta_value = CASE meta_id");
+				}
+				sb_addf(&upd, " WHEN %llu THEN ", (unsigned long long)v->meta_id);
+				db_quote(db, &upd, v->val, v->vlen);
+				sb_addf(&ids, "%s%llu", nupd++ ? "," : "", (unsigned long long)v->meta_id);
+			}
+			if (nupd && (nupd >= UPDATE_CHUNK || upd.len >= packet_budget || (last && i + 1 == b->n))) {
+				sb_addf(&upd, " END WHERE meta_id IN (%s)", ids.buf);
+				a = run_write(db, &upd, err);
+				nupd = 0;
+			}
+		}
+	}
 	if (a == B_OK && nupd) {
 		sb_addf(&upd, " END WHERE meta_id IN (%s)", ids.buf);
 		a = run_write(db, &upd, err);
