@@ -321,6 +321,8 @@ static int sync_main(int argc, char **argv, struct ctx *c)
 			out_success("Custom order tables were created successfully.");
 		}
 	}
+	if (!opt_dry_run && wc_tables_created_refresh(c->db, &err) < 0)
+		goto fail;
 	if (wc_pending(c->db, &types, hpos_auth, &p, &err) < 0)
 		goto fail;
 	pending_n = pending_total(&p);

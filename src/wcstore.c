@@ -304,6 +304,22 @@ void wc_schema_sql(struct db *db, enum hpos_table t, const char *collation, stru
 		sb_addf(sb, " COLLATE %s", collation);
 }
 
+int wc_tables_created_refresh(struct db *db, struct herr *err)
+{
+	unsigned mask;
+	char *cur = NULL;
+	const char *want;
+	int rc = 0;
+
+	if (wc_hpos_tables_present(db, &mask, err) < 0 || wc_option_get(db, OPT_TABLES_CREATED, &cur, err) < 0)
+		return -1;
+	want = mask == HPOS_ALL_TABLES ? "yes" : "no";
+	if (!cur || strcmp(cur, want))
+		rc = wc_option_set(db, OPT_TABLES_CREATED, want, err);
+	free(cur);
+	return rc;
+}
+
 int wc_create_tables(struct db *db, unsigned *created_mask, struct herr *err)
 {
 	unsigned mask;
@@ -385,14 +401,22 @@ int wc_pending(struct db *db, const struct typelist *types, int hpos_auth,
 		}
 		db_free_result(res);
 	} else {
-		sb_adds(&sql, "SELECT COUNT(*) FROM ");
+		struct db_result *res;
+		struct db_row row;
+
+		sb_adds(&sql, "SELECT COUNT(*), COALESCE(SUM(p.post_type IS NOT NULL), 0) FROM ");
 		wc_table(db, &sql, "wc_orders");
 		sb_adds(&sql, " o LEFT JOIN ");
 		wc_table(db, &sql, "posts");
 		sb_addf(&sql, " p ON p.ID = o.id WHERE (p.post_type IS NULL OR p.post_type = '" PLACEHOLDER_TYPE
 			"') AND o.status NOT IN ('auto-draft') AND o.type IN (%s)", in.buf);
-		if (count_query(db, &sql, &p->missing, err) < 0)
+		if (db_run(db, DB_READ, sql.buf, sql.len, &res, err) < 0)
 			goto out;
+		if (db_fetch(res, &row)) {
+			p->missing = row.vals[0] ? strtoull(row.vals[0], NULL, 10) : 0;
+			p->placeholders = row.vals[1] ? strtoull(row.vals[1], NULL, 10) : 0;
+		}
+		db_free_result(res);
 		sb_reset(&sql);
 		sb_adds(&sql, "SELECT COUNT(*) FROM ");
 		wc_table(db, &sql, "wc_orders");
