@@ -94,6 +94,10 @@ assert_eq "0 0 legacy.8801@example.com" "$(sql rv "SELECT CONCAT_WS(' ', (SELECT
 assert_eq "12.5 0.1 1234.56 0.1 12.5 -4.95 1268.16 0.00 USD" \
 	"$(sql rv "SELECT CONCAT_WS(' ', (SELECT meta_value FROM wp_postmeta WHERE post_id = 140 AND meta_key = '_cart_discount'), (SELECT meta_value FROM wp_postmeta WHERE post_id = 140 AND meta_key = '_cart_discount_tax'), (SELECT meta_value FROM wp_postmeta WHERE post_id = 144 AND meta_key = '_order_shipping'), (SELECT meta_value FROM wp_postmeta WHERE post_id = 144 AND meta_key = '_order_shipping_tax'), (SELECT meta_value FROM wp_postmeta WHERE post_id = 145 AND meta_key = '_order_tax'), (SELECT meta_value FROM wp_postmeta WHERE post_id = 258 AND meta_key = '_order_shipping'), (SELECT meta_value FROM wp_postmeta WHERE post_id = 144 AND meta_key = '_order_total'), (SELECT meta_value FROM wp_postmeta WHERE post_id = 8802 AND meta_key = '_order_total'), (SELECT meta_value FROM wp_postmeta WHERE post_id = 8802 AND meta_key = '_order_currency'))")" \
 	"money in WooCommerce's format; NULL total 0.00; NULL currency = store currency"
+# Deletion markers: posts and postmeta of 137 and refund 131 gone, as in
+# WooCommerce; 131's order items too (WooCommerce leaves them orphaned).
+assert_eq "0 0 0 2" "$(sql rv "SELECT CONCAT_WS(' ', (SELECT COUNT(*) FROM wp_posts WHERE ID IN (131,137)), (SELECT COUNT(*) FROM wp_postmeta WHERE post_id IN (131,137)), (SELECT COUNT(*) FROM wp_woocommerce_order_items WHERE order_id = 131), (SELECT COUNT(*) FROM rv_wc.wp_woocommerce_order_items WHERE order_id = 131))")" \
+	"deleted refund 131: post, meta and its order items removed (WooCommerce orphans its 2 items)"
 assert_eq 0 "$(sql rv "SELECT COUNT(*) FROM wp_postmeta WHERE (post_id = 101 AND meta_key IN ('_billing_first_name','_billing_city')) OR (post_id = 83 AND meta_key = '_customer_user_agent') OR (post_id = 157 AND meta_key = '_transaction_id')")" \
 	"props set to '' delete their postmeta"
 
