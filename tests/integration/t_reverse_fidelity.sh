@@ -126,6 +126,13 @@ run hpos rv verify_cot_data --verbose
 assert_eq 0 "$rc" "verify_cot_data after the round trip exits 0 (NULL HPOS columns of 8801/8802 read as their defaults): $(echo "$err" | tail -3)"
 run hpos rv sync
 assert_contains "$out" "There are 0 orders to be synced." "forward sync after the round trip: nothing pending"
+# diff applies the same NULL rule: 8802's NULL columns and missing rows
+# against the defaults its new post holds are no difference.
+run hpos rv diff 8802
+assert_eq 0 "$rc" "diff 8802 (HPOS columns NULL) after the round trip exits 0"
+assert_contains "$out" "No differences found." "diff 8802: no differences"
+run hpos rv_wc diff 264
+assert_eq 1 "$rc" "diff 264 on WooCommerce's after state (the wiped order) exits 1"
 # WooCommerce's own after state still fails hposctl's verify where
 # WooCommerce damaged data (no blind spot for the bugs above).
 run hpos rv_wc verify --format json
