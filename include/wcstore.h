@@ -51,6 +51,13 @@ int wc_create_tables(struct db *db, unsigned *created_mask, struct herr *err);
  * as unsynced.  WooCommerce's sync, compatibility-mode toggle and enable
  * commands refresh it; so do hposctl's. */
 int wc_tables_created_refresh(struct db *db, struct herr *err);
+/* WC_Cache_Helper::get_transient_version('orders', true), which
+ * WooCommerce's posts data store calls whenever it saves or deletes an
+ * order post: the transient '_transient_orders-transient-version' becomes
+ * the current Unix time, so order caches keyed on it (counts, reports) are
+ * rebuilt.  Only an existing row is updated: a missing one is created by
+ * WooCommerce with a fresh version on its next read. */
+int wc_orders_transient_bump(struct db *db, struct herr *err);
 
 /* Orders pending sync, split as WooCommerce splits them. */
 struct pending {

@@ -2028,6 +2028,10 @@ int sync_to_posts(struct db *db, const struct sync_opts *so, struct sync_stats_s
 	}
 	if (rc == 0 && !st->stop_reason && !hpos_interrupted && !so->nranges)
 		rc = process_markers(db, so, &site, st, err);
+	/* WooCommerce's data store bumps the orders cache version on every
+	 * order post it saves or deletes. */
+	if (rc == 0 && !db_dry_run(db) && (st->synced || st->deleted) && wc_orders_transient_bump(db, err) < 0)
+		rc = -1;
 	site_release(&site);
 	return rc;
 }

@@ -320,6 +320,20 @@ int wc_tables_created_refresh(struct db *db, struct herr *err)
 	return rc;
 }
 
+int wc_orders_transient_bump(struct db *db, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	int rc;
+
+	sb_adds(&sql, "UPDATE ");
+	wc_table(db, &sql, "options");
+	sb_adds(&sql, " SET option_value = CAST(UNIX_TIMESTAMP() AS CHAR) WHERE option_name = "
+		"'_transient_orders-transient-version'");
+	rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
+	sb_release(&sql);
+	return rc;
+}
+
 int wc_create_tables(struct db *db, unsigned *created_mask, struct herr *err)
 {
 	unsigned mask;

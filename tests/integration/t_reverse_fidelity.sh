@@ -119,6 +119,19 @@ assert_eq "2026-12-06 01:20:33" "$(sql rv "SELECT date_updated_gmt FROM wp_wc_or
 run hpos rv sync
 assert_contains "$out" "There are 0 orders to be synced." "second reverse sync: nothing pending"
 
+# wp_options after the reverse sync against WooCommerce's, by name: only the
+# cache version (a time: volatile), WooCommerce's background-sync queue
+# (hposctl schedules no background sync; docs/backfill.md) and the
+# per-order needs_processing caches WooCommerce fills while it reads orders.
+assert_eq "_transient_orders-transient-version wc_pending_batch_processes " \
+	"$(sql_root "SELECT DISTINCT option_name FROM ((SELECT option_name, BINARY option_value, autoload FROM rv.wp_options EXCEPT ALL SELECT option_name, BINARY option_value, autoload FROM rv_wc.wp_options) UNION ALL (SELECT option_name, BINARY option_value, autoload FROM rv_wc.wp_options EXCEPT ALL SELECT option_name, BINARY option_value, autoload FROM rv.wp_options)) d WHERE option_name NOT LIKE '\\_transient%\\_needs\\_processing' ORDER BY option_name" | tr '\n' ' ')" \
+	"wp_options equal WooCommerce's after its backfill but for the volatile and background-queue options"
+# The orders cache version (WC_Cache_Helper::get_transient_version('orders',
+# true)), which WooCommerce's data store bumps for every order post it saves:
+# bumped, so WooCommerce rebuilds order counts and reports.
+assert_eq 1 "$(sql_root "SELECT a.option_value + 0 > b.option_value + 0 FROM rv.wp_options a JOIN rv_before.wp_options b ON b.option_name = a.option_name WHERE a.option_name = '_transient_orders-transient-version'")" \
+	"reverse sync bumps _transient_orders-transient-version, as WooCommerce's backfill did"
+
 # ---- round trip: switch to posts, verify ----------------------------------
 run hpos rv switch-authority --to posts --yes
 assert_eq 0 "$rc" "switch-authority --to posts after the reverse sync exits 0"
@@ -174,6 +187,8 @@ assert_contains "$out" "Unsynced orders: 232
   (232 of them: placeholder posts of orders HPOS holds in full" "status after cleanup: WooCommerce's line, then what the orders are"
 run hpos cl status --format json
 assert_contains "$out" '"pending":{"missing":232,"outdated":0,"deletion_markers":0,"tables_missing":false,"placeholders":232,"placeholders_note":"placeholder posts of orders HPOS holds in full' "status --format json: the placeholders explained"
+assert_eq 0 "$(sql_root "SELECT COUNT(*) FROM ((SELECT option_name, BINARY option_value, autoload FROM cl.wp_options EXCEPT ALL SELECT option_name, BINARY option_value, autoload FROM cl_wc.wp_options) UNION ALL (SELECT option_name, BINARY option_value, autoload FROM cl_wc.wp_options EXCEPT ALL SELECT option_name, BINARY option_value, autoload FROM cl.wp_options)) d")" \
+	"cleanup leaves wp_options as WooCommerce's cleanup did (unchanged)"
 $M cl < "$WORK/cl.sql"
 assert_eq 0 "$(legacy_diff cl cl_before)" "the backup restores the state before the cleanup, row for row"
 
