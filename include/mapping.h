@@ -48,4 +48,29 @@ unsigned mapping_lookup(const char *key, size_t len, unsigned idx[2]);
 /* Index of the colmap entry for (mig, column), or -1. */
 int mapping_find(enum mig m, const char *column);
 
+/* The one NULL rule (docs/backfill.md, "NULL reads as the default"),
+ * shared by verify, diff and the reverse planner: WooCommerce skips a NULL
+ * HPOS column when it reads an order, so the property keeps its default,
+ * and a missing postmeta key reads as ''.  mapping_null_reads_as() gives
+ * the value a NULL (or a missing row, or a missing key) of column c stands
+ * for: '' for text, "0" for numbers and flags, the store currency for
+ * wc_orders.currency, the creation date for date_updated_gmt (what the
+ * backfill writes as post_modified_gmt); NULL for the other dates, which
+ * have no default.  Everything else (case, whitespace, '0.00' vs '0' in
+ * text columns, duplicates, extra rows) still counts as a difference. */
+struct null_ctx {
+	const char *currency;          /* woocommerce_currency option ('' if unset) */
+	const char *created;           /* the order's date_created_gmt, or NULL */
+	size_t created_len;
+};
+const char *mapping_null_reads_as(const struct colmap *c, const struct null_ctx *ctx, size_t *len);
+
+/* _billing_address_index / _shipping_address_index as WooCommerce builds
+ * them: the address fields (no email for shipping) joined by spaces.
+ * get(ctx, colmaps index, &len) returns a field's value or NULL ('').
+ * The result goes into sb (always NUL-terminated). */
+struct strbuf;
+void mapping_address_index(enum mig m, const char *(*get)(const void *ctx, unsigned ci, size_t *len), const void *ctx,
+			   struct strbuf *sb);
+
 #endif

@@ -64,10 +64,25 @@ void wc_schema_sql(struct db *db, enum hpos_table t, const char *collation, enum
 		   struct strbuf *sb);
 /* Create any missing HPOS table and set woocommerce_custom_orders_table_created. */
 int wc_create_tables(struct db *db, unsigned *created_mask, struct herr *err);
+/* DataSynchronizer::check_orders_table_exists(): set
+ * woocommerce_custom_orders_table_created to 'yes' when all four HPOS
+ * tables exist, else 'no' (written only when it differs).  WooCommerce
+ * reads the option, not the tables: with 'no' it counts every order post
+ * as unsynced.  WooCommerce's sync, compatibility-mode toggle and enable
+ * commands refresh it; so do hposctl's. */
+int wc_tables_created_refresh(struct db *db, struct herr *err);
+/* WC_Cache_Helper::get_transient_version('orders', true), which
+ * WooCommerce's posts data store calls whenever it saves or deletes an
+ * order post: the transient '_transient_orders-transient-version' becomes
+ * the current Unix time, so order caches keyed on it (counts, reports) are
+ * rebuilt.  Only an existing row is updated: a missing one is created by
+ * WooCommerce with a fresh version on its next read. */
+int wc_orders_transient_bump(struct db *db, struct herr *err);
 
 /* Orders pending sync, split as WooCommerce splits them. */
 struct pending {
 	uint64_t missing;   /* (A) or (A') */
+	uint64_t placeholders; /* of (A'), HPOS authoritative: orders whose post is a placeholder */
 	uint64_t outdated;  /* (B) or (B') */
 	uint64_t markers;   /* (C) or (C'): deletion-marker rows */
 	uint64_t cleaned;   /* HPOS authoritative: of `missing`, the orders whose

@@ -54,6 +54,8 @@ static int run_compat(int argc, char **argv, struct ctx *c)
 			out_log("HPOS tables created.");
 		}
 	}
+	if (!opt_dry_run && wc_tables_created_refresh(c->db, &err) < 0)
+		goto fail;
 	if (compat == enable) {
 		out_warning(enable ? "Compatibility mode is already enabled." : "Compatibility mode is already disabled.");
 		goto out;

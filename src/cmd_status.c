@@ -59,6 +59,7 @@ static int gather(struct db *db, const struct ordertypes *ot, struct status *s, 
 		s->pending.missing += s->tp[i].missing;
 		s->pending.outdated += s->tp[i].outdated;
 		s->pending.cleaned += s->tp[i].cleaned;
+		s->pending.placeholders += s->tp[i].placeholders;
 		s->pending.tables_missing = s->tp[i].tables_missing;
 	}
 	s->pending.markers = markers;
@@ -115,12 +116,18 @@ static void print_json(const struct typelist *types, const struct status *s)
 	for (int t = 0; t < T_COUNT; t++)
 		sb_addf(&sb, "%s\"%s\":%llu", t ? "," : "", hpos_table_suffix[t], (unsigned long long)s->rows[t]);
 	sb_addf(&sb, "},\"pending\":{\"missing\":%llu,\"outdated\":%llu,\"deletion_markers\":%llu,\"markers_on_live_orders\":%llu,\"tables_missing\":%s,"
-		"\"cleaned\":%llu,\"cleaned_left_by_sync\":%s,\"sync_would_process\":%llu},",
+		"\"cleaned\":%llu,\"cleaned_left_by_sync\":%s,\"sync_would_process\":%llu,\"placeholders\":%llu,\"placeholders_note\":",
 		(unsigned long long)(s->pending.missing - (s->skip_cleaned ? s->pending.cleaned : 0)),
 		(unsigned long long)s->pending.outdated, (unsigned long long)s->pending.markers,
 		(unsigned long long)s->pending.markers_live,
 		s->pending.tables_missing ? "true" : "false", (unsigned long long)s->pending.cleaned,
-		s->skip_cleaned ? "true" : "false", (unsigned long long)pending_for_sync(&s->pending, s->skip_cleaned));
+		s->skip_cleaned ? "true" : "false", (unsigned long long)pending_for_sync(&s->pending, s->skip_cleaned),
+		(unsigned long long)(s->hpos_auth ? s->pending.placeholders : 0));
+	if (s->hpos_auth && s->pending.placeholders)
+		sb_adds(&sb, "\"placeholder posts of orders HPOS holds in full (cleaned up, or created while compatibility mode "
+			"was off); pending only for a return to posts\"},");
+	else
+		sb_adds(&sb, "null},");
 	sb_addf(&sb, "\"skipped_orders\":%llu,\"skipped\":[", (unsigned long long)s->skipped.total);
 	for (unsigned i = 0; i < s->skipped.n; i++) {
 		const struct skipped_entry *e = &s->skipped.v[i];
@@ -142,6 +149,12 @@ static void print_table(const struct typelist *types, const struct status *s)
 	out_line("HPOS enabled?: %s", s->hpos_auth ? "yes" : "no");
 	out_line("Compatibility mode enabled?: %s", s->compat ? "yes" : "no");
 	out_line("Unsynced orders: %llu", (unsigned long long)pending_total(&s->pending));
+	/* WooCommerce counts placeholders (every order after a cleanup) as
+	 * unsynced; its users take that for lost orders.  Say what they are. */
+	if (s->hpos_auth && !s->pending.tables_missing && s->pending.placeholders)
+		out_line("  (%llu of them: placeholder posts of orders HPOS holds in full, cleaned up or created while "
+			 "compatibility mode was off; pending only for a return to posts)",
+			 (unsigned long long)s->pending.placeholders);
 	out_line("Orders subject to cleanup: %llu", (unsigned long long)s->cleanup);
 	out_line("Authoritative store: %s", s->hpos_auth ? "hpos" : "posts");
 	if (s->pending.tables_missing)
@@ -221,7 +234,9 @@ const struct command cmd_status = {
 	.fn = run_status,
 	.summary = "Show authority, compatibility mode, tables, pending and skipped orders",
 	.synopsis = "hposctl status [--format=table|json] [--order-types=auto|A,B]",
-	.description = "The first four lines are WooCommerce's `wp wc hpos status`; the rest are\n"
-		       "hposctl's. Every count is a keyed query; none scans wp_postmeta.",
+	.description = "WooCommerce's four `wp wc hpos status` lines come first, verbatim; when HPOS is\n"
+		       "authoritative and placeholders count as unsynced, an indented line right after\n"
+		       "'Unsynced orders' says what they are. The rest are hposctl's. Every count is a\n"
+		       "keyed query; none scans wp_postmeta.",
 	.opts = status_opts,
 };

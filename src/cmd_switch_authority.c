@@ -295,6 +295,10 @@ static int run_switch(int argc, char **argv, struct ctx *c)
 			goto out;
 		}
 	}
+	/* WooCommerce's enable command refreshes the tables-created option
+	 * first; CustomOrdersTableController refuses the switch without it. */
+	if (wc_tables_created_refresh(c->db, &err) < 0)
+		goto fail;
 	if (opt_with_compat && !compat) {
 		if (wc_option_set(c->db, OPT_SYNC_ENABLED, "yes", &err) < 0)
 			goto fail;

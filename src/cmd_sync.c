@@ -424,6 +424,8 @@ static int sync_main(int argc, char **argv, struct ctx *c)
 			goto out;
 		}
 	}
+	if (!opt_dry_run && wc_tables_created_refresh(c->db, &err) < 0)
+		goto fail;
 	if (wc_pending(c->db, so.types, hpos_auth, &p, &err) < 0)
 		goto fail;
 	pending_n = pending_for_sync(&p, so.skip_cleaned);

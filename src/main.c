@@ -100,7 +100,7 @@ int ctx_config(struct ctx *c, struct herr *err)
 			free(path);
 			return -1;
 		}
-		if (c->cfg.password && config_file_exposed(path))
+		if (c->cfg.password && *c->cfg.password && config_file_exposed(path)) /* "" is no secret */
 			out_warning("%s contains a password and can be read by other users; run: chmod 600 %s", path, path);
 		free(path);
 	}

@@ -1,5 +1,6 @@
 /* mapping.c - WooCommerce's posts -> HPOS mapping as a table. */
 #include "mapping.h"
+#include "util.h"
 
 #include <string.h>
 
@@ -99,4 +100,55 @@ int mapping_find(enum mig m, const char *column)
 		if (colmaps[i].mig == m && !strcmp(colmaps[i].column, column))
 			return (int)i;
 	return -1;
+}
+
+const char *mapping_null_reads_as(const struct colmap *c, const struct null_ctx *ctx, size_t *len)
+{
+	*len = 0;
+	if (c->mig == MIG_ORDER && !strcmp(c->column, "currency")) {
+		const char *cur = ctx && ctx->currency ? ctx->currency : "";
+
+		*len = strlen(cur);
+		return cur;
+	}
+	if (c->mig == MIG_ORDER && !strcmp(c->column, "date_updated_gmt")) {
+		if (!ctx || !ctx->created)
+			return NULL;
+		*len = ctx->created_len;
+		return ctx->created;
+	}
+	switch (c->type) {
+	case CT_STRING:
+		return "";
+	case CT_INT:
+	case CT_BOOL:
+	case CT_DECIMAL:
+		*len = 1;
+		return "0";
+	default:
+		return NULL;
+	}
+}
+
+void mapping_address_index(enum mig m, const char *(*get)(const void *ctx, unsigned ci, size_t *len), const void *ctx,
+			   struct strbuf *sb)
+{
+	static const char *const fields[] = { "first_name", "last_name", "company", "address_1", "address_2",
+					      "city", "state", "postcode", "country", "email", "phone" };
+	unsigned n = 0;
+
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		int ci;
+		size_t len = 0;
+		const char *v;
+
+		if (m == MIG_SHIPPING && !strcmp(fields[i], "email"))
+			continue; /* get_address('shipping') has no email */
+		if (n++)
+			sb_addc(sb, ' ');
+		ci = mapping_find(m, fields[i]);
+		if (ci >= 0 && (v = get(ctx, (unsigned)ci, &len)) != NULL)
+			sb_add(sb, v, len);
+	}
+	sb_adds(sb, "");
 }

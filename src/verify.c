@@ -3,6 +3,8 @@
 #include "mapping.h"
 #include "orderconv.h"
 
+#include "wcstore.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +12,10 @@
 /* Keys WooCommerce leaves out of verification (get_ignored_order_props()):
  * they legitimately drift between the stores. */
 /* _deleted_from: deletion markers, never copied by sync (docs/deleting.md). */
-static const char *const ignored_keys[] = { "_edit_lock", "_paid_date", "_completed_date", "_deleted_from" };
+static const char *const ignored_keys[] = { "_edit_lock", "_paid_date", "_completed_date", "_deleted_from",
+	/* WordPress's record of a trashed post's slug: wp_update_post() adds
+	 * and removes it on the posts side only (HPOS has no slug). */
+	"_wp_desired_post_slug" };
 
 enum { POST_NONE = 0, POST_ORDER, POST_PLACEHOLDER, POST_OTHER };
 
@@ -737,50 +742,58 @@ static void dec_show(struct vval *v)
 	}
 }
 
-/* Loose defaults when HPOS is authoritative (backfilled posts may hold ''
- * or nothing where HPOS holds NULL), as WooCommerce's own verifier does. */
-static struct fv loose(enum ctype t, struct fv v)
+static int ci_created = -1, ci_order_email = -1, ci_billing_email = -1;
+
+static void verify_ci_init(void)
 {
+	if (ci_created >= 0)
+		return;
+	ci_created = mapping_find(MIG_ORDER, "date_created_gmt");
+	ci_order_email = mapping_find(MIG_ORDER, "billing_email");
+	ci_billing_email = mapping_find(MIG_BILLING, "email");
+}
+
+/* The one NULL rule (mapping_null_reads_as()) applied to a value. */
+static struct fv null_read(const struct colmap *c, struct fv v, const char *currency, struct fv created)
+{
+	struct null_ctx nx = { currency, created.s, created.len };
+	size_t len;
+	const char *d;
+
+	if ((c->type == CT_DATE || c->type == CT_EPOCH) && fv_eq(v, "0000-00-00 00:00:00", 19))
+		v.s = NULL;
 	if (v.s)
 		return v;
-	switch (t) {
-	case CT_STRING: return (struct fv){ "", 0 };
-	case CT_INT: case CT_BOOL: return (struct fv){ "0", 1 };
-	case CT_DECIMAL: return (struct fv){ "0", 1 };
-	default: return v;
-	}
+	d = mapping_null_reads_as(c, &nx, &len);
+	return (struct fv){ d, d ? len : 0 };
 }
 
-/* WooCommerce's refund data store, writing a refund straight into HPOS,
- * writes no address rows and leaves customer_note NULL, where migrating
- * the refund's post gives empty address rows and ''.  Both shapes are
- * WooCommerce's own; neither is a difference. */
-static int is_refund(const struct word *w)
+/* The HPOS value of column ci as WooCommerce reads it: the billing address
+ * row's email is read after wc_orders.billing_email and a NULL is skipped,
+ * so a NULL (or missing) address email leaves the order's. */
+static struct fv hpos_value(const struct word *w, unsigned ci)
 {
-	return fv_eq(w->post_type, "shop_order_refund", 17);
+	if ((int)ci == ci_billing_email && !w->h[ci].s)
+		return w->h[ci_order_email];
+	return w->h[ci];
 }
 
-static int col_equal(const struct verify_opts *o, unsigned ci, const struct xcol *x, struct fv h, int refund)
+/* A refund WooCommerce writes straight into HPOS has no address rows and a
+ * NULL customer_note, where migrating its post gives empty rows and '':
+ * both read the same under the NULL rule, as any other order's would. */
+static int col_equal(unsigned ci, const struct word *w, const char *currency)
 {
 	const struct colmap *c = &colmaps[ci];
+	const struct xcol *x = &w->x[ci];
 	struct fv e = x->state == OCV_SET ? x->v : (struct fv){ NULL, 0 };
+	struct fv h = hpos_value(w, ci);
+	struct fv xc = w->x[ci_created].state == OCV_SET ? w->x[ci_created].v : (struct fv){ NULL, 0 };
 
-	if (refund && !strcmp(c->column, "customer_note") && ((!h.s && e.s && !e.len) || (!e.s && h.s && !h.len)))
-		return 1;
-
-	if (o->hpos_auth) {
-		e = loose(c->type, e);
-		h = loose(c->type, h);
-		if (c->type == CT_DATE || c->type == CT_EPOCH) {
-			if (fv_eq(h, "0000-00-00 00:00:00", 19))
-				h.s = NULL;
-			if (fv_eq(e, "0000-00-00 00:00:00", 19))
-				e.s = NULL;
-		}
-	}
+	e = null_read(c, e, currency, xc);
+	h = null_read(c, h, currency, w->h[ci_created]);
 	if (!e.s || !h.s)
 		return !e.s && !h.s;
-	if (c->type == CT_DECIMAL || (c->type == CT_INT && o->hpos_auth)) {
+	if (c->type == CT_DECIMAL || c->type == CT_INT) {
 		if (dec_eq(e.s, e.len, h.s, h.len))
 			return 1;
 		/* A source already in the column's own form (more decimals
@@ -819,20 +832,22 @@ static void add_vals(struct vval **v, unsigned *n, struct fv f)
 	(*v)[(*n)++] = vv(f);
 }
 
-static void compare_columns(const struct verify_opts *o, struct word *w, struct vorder *vo)
+static void compare_columns(const struct verify_opts *o, struct word *w, struct vorder *vo, const char *currency)
 {
 	for (int m = 0; m < MIG_COUNT; m++) {
 		if (!w->rows[m]) {
-			/* Every order gets both address rows and the
-			 * operational-data row, even when all their values are
-			 * NULL; HPOS-authoritative stores need not have them. */
+			/* Sync writes both address rows and the operational-data
+			 * row, even when all their values are NULL.  A missing row
+			 * reads as all NULL, so it is no difference when every
+			 * value the posts side holds for it reads the same (the
+			 * one NULL rule). */
 			int all_null = 1;
 
 			for (unsigned ci = 0; ci < ncolmaps; ci++)
 				if (colmaps[ci].mig == (enum mig)m && colmaps[ci].post_col == PC_NONE &&
-				    w->x[ci].state == OCV_SET)
+				    (w->x[ci].state == OCV_BAD || !col_equal(ci, w, currency)))
 					all_null = 0;
-			if (m != MIG_ORDER && !((o->hpos_auth || (is_refund(w) && m != MIG_OPDATA)) && all_null)) {
+			if (m != MIG_ORDER && !all_null) {
 				struct ventry *e = vorder_add(vo, VE_ROW_MISSING, mig_table[m]);
 
 				if (mig_address_type[m])
@@ -865,7 +880,7 @@ static void compare_columns(const struct verify_opts *o, struct word *w, struct 
 				add_vals(&e->new, &e->nnew, w->h[ci]);
 				continue;
 			}
-			same = col_equal(o, ci, x, w->h[ci], is_refund(w));
+			same = col_equal(ci, w, currency);
 			if (same && !o->all)
 				continue;
 			e = vorder_add(vo, VE_COLUMN, mig_table[m]);
@@ -887,6 +902,39 @@ static void compare_columns(const struct verify_opts *o, struct word *w, struct 
 		e->key = vv(w->extra_type);
 		e->count = w->extra_addr;
 	}
+}
+
+static const char *posts_field(const void *ctx, unsigned ci, size_t *len)
+{
+	const struct word *w = ctx;
+
+	*len = w->x[ci].state == OCV_SET ? w->x[ci].v.len : 0;
+	return w->x[ci].state == OCV_SET ? w->x[ci].v.s : NULL;
+}
+
+/* The address index keys are derived data: WooCommerce writes them into
+ * postmeta whenever it writes the address, and into wc_orders_meta only
+ * when it saves the order in HPOS.  A posts-only index (one row) that is
+ * exactly the index of the order's posts address is no difference; any
+ * other value, a second row or an HPOS-only row still is. */
+static int derived_index_only_in_posts(const struct word *w, struct fv key, size_t npm, size_t nhm, struct fv val)
+{
+	enum mig m;
+	struct strbuf sb = STRBUF_INIT;
+	int same;
+
+	if (npm != 1 || nhm != 0)
+		return 0;
+	if (fv_eq(key, "_billing_address_index", 22))
+		m = MIG_BILLING;
+	else if (fv_eq(key, "_shipping_address_index", 23))
+		m = MIG_SHIPPING;
+	else
+		return 0;
+	mapping_address_index(m, posts_field, w, &sb);
+	same = sb.len == val.len && !memcmp(sb.buf, val.s, val.len);
+	sb_release(&sb);
+	return same;
 }
 
 static void compare_meta(const struct verify_opts *o, const struct chunk *c, const struct word *w,
@@ -917,6 +965,8 @@ static void compare_meta(const struct verify_opts *o, const struct chunk *c, con
 		for (size_t k = 0; same && k < i2 - i; k++)
 			if (fvcmp(c->pm[i + k].val, c->hm[j + k].val))
 				same = 0;
+		if (!same && i2 > i && derived_index_only_in_posts(w, key, i2 - i, j2 - j, c->pm[i].val))
+			same = 1;
 		if (!same || o->all) {
 			e = vorder_add(vo, VE_META, "wc_orders_meta");
 			e->same = same;
@@ -969,6 +1019,7 @@ int verify_orders(struct db *db, const struct verify_opts *o, const uint64_t *id
 		  uint64_t lo, struct vresult *res, struct herr *err)
 {
 	struct chunk c;
+	char *currency = NULL;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
@@ -989,6 +1040,13 @@ int verify_orders(struct db *db, const struct verify_opts *o, const uint64_t *id
 		chunk_release(&c);
 		return -1;
 	}
+	verify_ci_init();
+	if (wc_option_get(db, "woocommerce_currency", &currency, err) < 0) {
+		chunk_release(&c);
+		return -1;
+	}
+	if (!currency)
+		currency = xstrdup("");
 	res->o = xcalloc(n + 1, sizeof(*res->o));
 	for (unsigned i = 0; i < n; i++) {
 		struct word *w = &c.w[i];
@@ -1004,7 +1062,7 @@ int verify_orders(struct db *db, const struct verify_opts *o, const uint64_t *id
 			vorder_add(vo, VE_NOT_IN_HPOS, "wc_orders");
 			vo->remigratable = !o->hpos_auth;
 			if (o->all) {
-				compare_columns(o, w, vo);
+				compare_columns(o, w, vo, currency);
 				compare_meta(o, &c, w, vo);
 			}
 			res->n++;
@@ -1025,13 +1083,13 @@ int verify_orders(struct db *db, const struct verify_opts *o, const uint64_t *id
 				continue;
 			}
 			if (o->all) {
-				compare_columns(o, w, vo);
+				compare_columns(o, w, vo, currency);
 				compare_meta(o, &c, w, vo);
 			}
 			res->n++;
 			continue;
 		}
-		compare_columns(o, w, vo);
+		compare_columns(o, w, vo, currency);
 		compare_meta(o, &c, w, vo);
 		if (vo->n) {
 			vo->remigratable = !o->hpos_auth;
@@ -1040,6 +1098,7 @@ int verify_orders(struct db *db, const struct verify_opts *o, const uint64_t *id
 	}
 	add_orphans(&c, res);
 	chunk_release(&c);
+	free(currency);
 	return 0;
 }
 

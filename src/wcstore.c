@@ -420,6 +420,36 @@ void wc_schema_sql(struct db *db, enum hpos_table t, const char *collation, enum
 		sb_addf(sb, " COLLATE %s", collation);
 }
 
+int wc_tables_created_refresh(struct db *db, struct herr *err)
+{
+	unsigned mask;
+	char *cur = NULL;
+	const char *want;
+	int rc = 0;
+
+	if (wc_hpos_tables_present(db, &mask, err) < 0 || wc_option_get(db, OPT_TABLES_CREATED, &cur, err) < 0)
+		return -1;
+	want = mask == HPOS_ALL_TABLES ? "yes" : "no";
+	if (!cur || strcmp(cur, want))
+		rc = wc_option_set(db, OPT_TABLES_CREATED, want, err);
+	free(cur);
+	return rc;
+}
+
+int wc_orders_transient_bump(struct db *db, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	int rc;
+
+	sb_adds(&sql, "UPDATE ");
+	wc_table(db, &sql, "options");
+	sb_adds(&sql, " SET option_value = CAST(UNIX_TIMESTAMP() AS CHAR) WHERE option_name = "
+		"'_transient_orders-transient-version'");
+	rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
+	sb_release(&sql);
+	return rc;
+}
+
 int wc_create_tables(struct db *db, unsigned *created_mask, struct herr *err)
 {
 	unsigned mask;
@@ -504,14 +534,15 @@ int wc_pending(struct db *db, const struct typelist *types, int hpos_auth,
 		}
 		db_free_result(res);
 	} else {
-		/* (A') and, among them, the cleaned placeholders in one pass. */
+		/* (A') and, among them, the placeholders and the cleaned ones, in
+		 * one pass. */
 		struct db_result *res;
 		struct db_row row;
 		int rec;
 
 		if (wc_table_exists(db, CLEANED_TABLE, &rec, err) < 0)
 			goto out;
-		sb_adds(&sql, "SELECT COUNT(*), COALESCE(SUM(");
+		sb_adds(&sql, "SELECT COUNT(*), COALESCE(SUM(p.post_type IS NOT NULL), 0), COALESCE(SUM(");
 		wc_cleaned_sql(db, &sql, "p.", rec);
 		sb_adds(&sql, "), 0) FROM ");
 		wc_table(db, &sql, "wc_orders");
@@ -523,7 +554,8 @@ int wc_pending(struct db *db, const struct typelist *types, int hpos_auth,
 			goto out;
 		if (db_fetch(res, &row)) {
 			p->missing = row.vals[0] ? strtoull(row.vals[0], NULL, 10) : 0;
-			p->cleaned = row.vals[1] ? strtoull(row.vals[1], NULL, 10) : 0;
+			p->placeholders = row.vals[1] ? strtoull(row.vals[1], NULL, 10) : 0;
+			p->cleaned = row.vals[2] ? strtoull(row.vals[2], NULL, 10) : 0;
 		}
 		db_free_result(res);
 		sb_reset(&sql);

@@ -10,8 +10,8 @@
 #     refunds), post_modified_gmt = date_updated_gmt exactly;
 #  R2 property meta is written only when the property changed or its key is
 #     missing; '' deletes (update_or_delete_post_meta); decimals are written
-#     as the HPOS text ('10.00000000'), except _order_total, which the
-#     setter rounds to the price decimals ('21.50');
+#     as the setters format them, trailing zeros trimmed ('10', '1.5'),
+#     except _order_total, which is rounded to the price decimals ('21.50');
 #  R3 the five data-store flags are always written, yes/no, and
 #     _new_order_email_sent true/false; refunds get none of them;
 #  R4 _billing/_shipping_address_index: the address joined by spaces when
@@ -73,8 +73,8 @@ assert_eq 0 "$(sql fx_rt "SELECT COUNT(*) FROM (SELECT post_id, BINARY meta_key,
 	"A: R2-R7 every other postmeta row is restored byte for byte"
 assert_eq 0 "$(sql fx_rt "SELECT COUNT(*) FROM snap_pm s LEFT JOIN wp_postmeta m ON m.post_id = s.post_id AND BINARY m.meta_key = BINARY s.meta_key WHERE s.meta_key IN ($decimal_keys) AND (m.meta_id IS NULL OR CAST(m.meta_value AS DECIMAL(26,8)) <> CAST(s.meta_value AS DECIMAL(26,8)))")" \
 	"A: R2 the five decimal keys are equal as numbers"
-assert_eq "10.00000000" "$(sql fx_rt "SELECT meta_value FROM wp_postmeta WHERE post_id = 32 AND meta_key = '_order_shipping'")" \
-	"A: R2 decimals come back as the HPOS text"
+assert_eq "10" "$(sql fx_rt "SELECT meta_value FROM wp_postmeta WHERE post_id = 32 AND meta_key = '_order_shipping'")" \
+	"A: R2 decimals come back in WooCommerce's format (trailing zeros trimmed)"
 run hpos fx_rt sync
 assert_contains "$out" "There are 0 orders to be synced." "A: second reverse sync finds nothing"
 hsum=$(hpos_checksum fx_rt)
@@ -162,10 +162,10 @@ assert_eq "shop_order	wc-processing	2026-11-21 01:30:00	2026-11-20 20:00:00	2026
 paid=$(date -u -d '2026-11-20 20:05:00' +%s)
 expected_new=$(printf '%s\n' "_billing_address_1=Rua 1" "_billing_address_index=Ana Silva  Rua 1  Porto  4000-001 PT new@example.com +351 1" \
 	"_billing_city=Porto" "_billing_country=PT" "_billing_email=new@example.com" "_billing_first_name=Ana" "_billing_last_name=Silva" \
-	"_billing_phone=+351 1" "_billing_postcode=4000-001" "_cart_discount=0.00000000" "_cart_discount_tax=0.00000000" "_cart_hash=abc123" \
+	"_billing_phone=+351 1" "_billing_postcode=4000-001" "_cart_discount=0" "_cart_discount_tax=0" "_cart_hash=abc123" \
 	"_created_via=checkout" "_customer_ip_address=198.51.100.7" "_customer_user=0" "_date_paid=$paid" "_download_permissions_granted=no" \
-	"_new_order_email_sent=true" "_order_currency=EUR" "_order_key=wc_order_NEWxyz7890123" "_order_shipping=5.00000000" \
-	"_order_shipping_tax=0.00000000" "_order_stock_reduced=yes" "_order_tax=1.50000000" "_order_total=21.50" "_order_version=9.9.5" \
+	"_new_order_email_sent=true" "_order_currency=EUR" "_order_key=wc_order_NEWxyz7890123" "_order_shipping=5" \
+	"_order_shipping_tax=0" "_order_stock_reduced=yes" "_order_tax=1.5" "_order_total=21.50" "_order_version=9.9.5" \
 	"_paid_date=2026-11-21 01:35:00" "_payment_method=bacs" "_payment_method_title=Direct bank transfer" "_prices_include_tax=no" \
 	"_recorded_coupon_usage_counts=yes" "_recorded_sales=yes" "_shipping_address_index=         " "gift_message=Olá" "multi=a" "multi=b" \
 	'path=C:\\orders\\new' 'ser=a:1:{i:0;s:1:"x";}')
@@ -197,8 +197,8 @@ assert_eq "0 0 0" "$(sql fx_rt2 "SELECT CONCAT_WS(' ', (SELECT COUNT(*) FROM wp_
 # b6: the refund.
 assert_eq "shop_order_refund	wc-completed	38		2026-11-22 10:00:00" \
 	"$(sql fx_rt2 "SELECT post_type, post_status, post_parent, post_excerpt, post_modified_gmt FROM wp_posts WHERE ID = $ref")" "B: R1 refund post"
-expected_ref=$(printf '%s\n' "_cart_discount=0.00000000" "_cart_discount_tax=0.00000000" "_order_currency=USD" "_order_shipping=0.00000000" \
-	"_order_shipping_tax=0.00000000" "_order_tax=0.00000000" "_order_total=-5.00" "_order_version=9.9.5" "_prices_include_tax=no" \
+expected_ref=$(printf '%s\n' "_cart_discount=0" "_cart_discount_tax=0" "_order_currency=USD" "_order_shipping=0" \
+	"_order_shipping_tax=0" "_order_tax=0" "_order_total=-5.00" "_order_version=9.9.5" "_prices_include_tax=no" \
 	"_refund_amount=5.00" "_refund_reason=Damaged" "_refunded_by=1" "_refunded_payment=")
 assert_eq "$expected_ref" "$(pm_of fx_rt2 $ref)" "B: R3/R7 refund: exactly its properties, no flags, no address index"
 # Unchanged orders were not touched.

@@ -29,6 +29,12 @@ printf 'database:\n  socket: %s\n  user: root\n  name: sec_a\n' "$SBX/mysqld.soc
 chmod 644 "$nopw"
 run "$HPOSCTL" -c "$nopw" config check
 assert_eq "" "$err" "mode 644 without a password: no warning"
+emptypw="$SBX/emptypw.yml"
+printf 'database:\n  socket: %s\n  user: root\n  password: ""\n  name: sec_a\n' "$SBX/mysqld.sock" > "$emptypw"
+chmod 644 "$emptypw"
+run "$HPOSCTL" -c "$emptypw" config check
+assert_eq 0 "$rc" "password: \"\" (root over the socket): runs"
+assert_eq "" "$err" "mode 644 with password: \"\": no warning (an empty password is no secret)"
 chmod 600 "$cfg"
 
 # -- the password never appears in any output ------------------------------

@@ -209,11 +209,28 @@ assert_contains "$out" '{"remigrate_failed":true}' "... marked remigrate_failed 
 assert_contains "$err" "Order $O skipped" "... sync's skip warning"
 restore
 
-# NULL vs ''.
+# NULL vs '': the one NULL rule (docs/backfill.md).  WooCommerce reads a
+# NULL column, a missing row or a missing postmeta key as the property's
+# default, so NULL against that default is no difference, on either side
+# and whichever store is authoritative...
 sql $DB "UPDATE wp_wc_order_addresses SET company='' WHERE order_id=$O AND address_type='billing'"
-expect_diff $O '"column":"_billing_company","original_value":null,"new_value":""' "NULL turned into ''"
+expect_clean "NULL rule: an absent _billing_company against ''"
 sql $DB "UPDATE wp_wc_orders SET customer_note=NULL WHERE id=$O"
-expect_diff $O '"column":"post_excerpt","original_value":"","new_value":null' "'' turned into NULL"
+expect_clean "NULL rule: post_excerpt '' against a NULL customer_note"
+sql $DB "UPDATE wp_wc_order_operational_data SET recorded_sales=NULL, order_stock_reduced=NULL WHERE order_id=$O; UPDATE wp_postmeta SET meta_value='no' WHERE post_id=$O AND meta_key IN ('_recorded_sales','_order_stock_reduced')"
+expect_clean "NULL rule: flags 'no' against NULL"
+sql $DB "UPDATE wp_wc_order_operational_data SET discount_tax_amount=NULL WHERE order_id=$O; UPDATE wp_postmeta SET meta_value='0' WHERE post_id=$O AND meta_key='_cart_discount_tax'"
+expect_clean "NULL rule: decimal 0 against NULL"
+# ... but only the default: a space, a '0' in a text column, a 'yes' flag,
+# a non-zero amount, a different case against NULL still count.
+sql $DB "UPDATE wp_wc_order_addresses SET company=' ' WHERE order_id=$O AND address_type='billing'"
+expect_diff $O '"column":"_billing_company","original_value":null,"new_value":" "' "NULL rule: a space is not ''"
+sql $DB "UPDATE wp_wc_order_addresses SET company='0' WHERE order_id=$O AND address_type='billing'"
+expect_diff $O '"column":"_billing_company","original_value":null,"new_value":"0"' "NULL rule: '0' in a text column is not ''"
+sql $DB "UPDATE wp_wc_order_operational_data SET recorded_sales=NULL WHERE order_id=$O"
+expect_diff $O '"column":"_recorded_sales","original_value":"1","new_value":null' "NULL rule: NULL is not 'yes'"
+sql $DB "UPDATE wp_wc_order_operational_data SET shipping_total_amount=NULL WHERE order_id=$O"
+expect_diff $O '"column":"_order_shipping"' "NULL rule: NULL is not a non-zero amount"
 
 # Several tables of one order: all reported, not only the first.
 sql $DB "UPDATE wp_wc_orders SET currency='EUR' WHERE id=$O; UPDATE wp_wc_order_addresses SET city='Paris' WHERE order_id=$O AND address_type='shipping'; UPDATE wp_wc_order_operational_data SET order_key='k' WHERE order_id=$O; DELETE FROM wp_wc_orders_meta WHERE order_id=$O AND meta_key='_peer_seq'"
