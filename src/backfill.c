@@ -2044,7 +2044,7 @@ int sync_to_posts(struct db *db, const struct sync_opts *so, struct sync_stats_s
 		rc = process_markers(db, so, &site, st, err);
 	/* WooCommerce's data store bumps the orders cache version on every
 	 * order post it saves or deletes. */
-	if (rc == 0 && !db_dry_run(db) && (st->synced || st->deleted) && wc_orders_transient_bump(db, err) < 0)
+	if (rc == 0 && !db_dry_run(db) && !db_sample(db) && (st->synced || st->deleted) && wc_orders_transient_bump(db, err) < 0)
 		rc = -1;
 	site_release(&site);
 	return rc;

@@ -186,7 +186,9 @@ run hpos cl status
 assert_contains "$out" "Unsynced orders: 232
   (232 of them: placeholder posts of orders HPOS holds in full" "status after cleanup: WooCommerce's line, then what the orders are"
 run hpos cl status --format json
-assert_contains "$out" '"pending":{"missing":232,"outdated":0,"deletion_markers":0,"tables_missing":false,"placeholders":232,"placeholders_note":"placeholder posts of orders HPOS holds in full' "status --format json: the placeholders explained"
+assert_contains "$out" '"unsynced_orders":232,' "status --format json: WooCommerce's count kept"
+assert_contains "$out" '"cleaned":232,' "status --format json: all 232 are cleaned orders"
+assert_contains "$out" '"placeholders":232,"placeholders_note":"placeholder posts of orders HPOS holds in full' "status --format json: the placeholders explained"
 assert_eq 0 "$(sql_root "SELECT COUNT(*) FROM ((SELECT option_name, BINARY option_value, autoload FROM cl.wp_options EXCEPT ALL SELECT option_name, BINARY option_value, autoload FROM cl_wc.wp_options) UNION ALL (SELECT option_name, BINARY option_value, autoload FROM cl_wc.wp_options EXCEPT ALL SELECT option_name, BINARY option_value, autoload FROM cl.wp_options)) d")" \
 	"cleanup leaves wp_options as WooCommerce's cleanup did (unchanged)"
 $M cl < "$WORK/cl.sql"
