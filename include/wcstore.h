@@ -39,6 +39,10 @@ int wc_compat_mode(struct db *db, int *yes, struct herr *err);
 /* Table existence: bit i set when hpos table i exists. */
 int wc_hpos_tables_present(struct db *db, unsigned *mask, struct herr *err);
 #define HPOS_ALL_TABLES ((1u << T_COUNT) - 1)
+/* The WordPress tables hposctl reads ({prefix}options, posts, postmeta)
+ * that the database lacks: their full names, comma-separated, appended to
+ * *missing; *n is how many (0: all there). */
+int wc_wp_tables_missing(struct db *db, struct strbuf *missing, unsigned *n, struct herr *err);
 
 /* CREATE TABLE text for one HPOS table in WooCommerce 9.9.5's shape. */
 void wc_schema_sql(struct db *db, enum hpos_table t, const char *collation, struct strbuf *sb);
