@@ -124,7 +124,7 @@ SOAK_TESTS = t_live_writer t_live_writer_hpos t_sync_kill t_reverse_kill t_clean
 soak: deps
 	@$(MAKE) --no-print-directory build-all
 	@LIVE_SECONDS=$${LIVE_SECONDS:-120} TSK_ORDERS=$${TSK_ORDERS:-20000} \
-	 TSK_DELAYS="$$(awk 'BEGIN { srand(); for (i = 0; i < 20; i++) printf "%.2f%s ", 0.1 + rand() * 3, (i % 5 == 4 ? "nt" : "") }')" \
+	 TSK_POINTS="$$(awk 'BEGIN { srand(); for (i = 0; i < 20; i++) printf "%.2f%s ", 0.02 + rand() * 0.95, (i % 5 == 4 ? "nt" : "") }')" \
 	 RSK_POINTS="$$(awk 'BEGIN { srand(); rand(); for (i = 0; i < 20; i++) printf "%.2f ", 0.02 + rand() * 0.93 }')" \
 	 RSK_ORDERS=$${RSK_ORDERS:-5000} TCK_KILLS=$${TCK_KILLS:-20} DL_ROUNDS=$${DL_ROUNDS:-10} DL_ORDERS=$${DL_ORDERS:-5000} \
 	 tests/integration/run.sh $(O) $(SOAK_TESTS:%=tests/integration/%.sh)

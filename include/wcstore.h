@@ -41,6 +41,10 @@ int wc_compat_mode(struct db *db, int *yes, struct herr *err);
 /* Table existence: bit i set when hpos table i exists. */
 int wc_hpos_tables_present(struct db *db, unsigned *mask, struct herr *err);
 #define HPOS_ALL_TABLES ((1u << T_COUNT) - 1)
+/* The WordPress tables hposctl reads ({prefix}options, posts, postmeta)
+ * that the database lacks: their full names, comma-separated, appended to
+ * *missing; *n is how many (0: all there). */
+int wc_wp_tables_missing(struct db *db, struct strbuf *missing, unsigned *n, struct herr *err);
 
 /* The HPOS schema WooCommerce creates, by release (docs/compatibility.md). */
 enum wc_schema {

@@ -1,6 +1,7 @@
 /* cmd_config.c - `config show` and `config check`. */
 #include "hposctl.h"
 #include "output.h"
+#include "wcstore.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +10,7 @@ static int run_config(int argc, char **argv, struct ctx *c)
 {
 	struct herr err = { 0, "" };
 	struct strbuf sb = STRBUF_INIT;
+	unsigned missing = 0;
 	int rc = command_opts(&cmd_config, &argc, argv, &err);
 
 	if (rc)
@@ -27,6 +29,18 @@ static int run_config(int argc, char **argv, struct ctx *c)
 	}
 	if (ctx_connect(c, &err) < 0)
 		return report(&err);
+	/* Connecting is not enough: the database must be WordPress's, with
+	 * the configured table prefix. */
+	if (wc_wp_tables_missing(c->db, &sb, &missing, &err) < 0)
+		return report(&err);
+	if (missing) {
+		herr_set(&err, HX_CONFIG, "database %s has no WordPress table%s %s (table prefix \"%s\"): is this the "
+			 "WordPress database, and is the table prefix right? (database.table_prefix, $table_prefix "
+			 "in wp-config.php, --prefix)", db_name(c->db), missing > 1 ? "s" : "", sb_str(&sb),
+			 db_prefix(c->db));
+		sb_release(&sb);
+		return report(&err);
+	}
 	out_success("Configuration is valid and the database answers (%s, prefix %s).",
 		    db_name(c->db), db_prefix(c->db));
 	return HX_OK;
@@ -40,5 +54,6 @@ const struct command cmd_config = {
 	.args = "show|check",
 	.description = "show   print the effective configuration after config file, wp-config.php\n"
 		       "       and flags are applied; the password is never printed\n"
-		       "check  validate the configuration and connect to the database",
+		       "check  validate the configuration, connect to the database and make sure\n"
+		       "       it holds the WordPress tables ({prefix}options, posts, postmeta)",
 };

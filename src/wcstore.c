@@ -210,6 +210,49 @@ int wc_hpos_tables_present(struct db *db, unsigned *mask, struct herr *err)
 	return 0;
 }
 
+/* The WordPress tables every command reads, without the prefix. */
+static const char *const wp_core_tables[] = { "options", "posts", "postmeta" };
+
+int wc_wp_tables_missing(struct db *db, struct strbuf *missing, unsigned *n, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	struct db_result *res;
+	struct db_row row;
+	const char *p = db_prefix(db);
+	size_t pl = strlen(p);
+	unsigned found = 0;
+	int rc;
+
+	*n = 0;
+	sb_adds(&sql, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (");
+	for (size_t t = 0; t < ARRAY_SIZE(wp_core_tables); t++) {
+		struct strbuf name = STRBUF_INIT;
+
+		sb_addf(&name, "%s%s", p, wp_core_tables[t]);
+		if (t)
+			sb_addc(&sql, ',');
+		db_quote(db, &sql, name.buf, name.len);
+		sb_release(&name);
+	}
+	sb_addc(&sql, ')');
+	rc = db_run(db, DB_READ, sql.buf, sql.len, &res, err);
+	sb_release(&sql);
+	if (rc < 0)
+		return -1;
+	while (db_fetch(res, &row))
+		for (size_t t = 0; t < ARRAY_SIZE(wp_core_tables); t++)
+			if (row.lens[0] > pl && !strncmp(row.vals[0], p, pl) && !strcmp(row.vals[0] + pl, wp_core_tables[t]))
+				found |= 1u << t;
+	db_free_result(res);
+	for (size_t t = 0; t < ARRAY_SIZE(wp_core_tables); t++) {
+		if (found & (1u << t))
+			continue;
+		sb_addf(missing, "%s%s%s", *n ? ", " : "", p, wp_core_tables[t]);
+		(*n)++;
+	}
+	return 0;
+}
+
 /* WooCommerce's index prefix lengths with the default maximum index length
  * L = 191: meta values M = max(L - 8 - 100 - 1, 20) = 82, customer email
  * C = max(L - 20, 20) = 171. */

@@ -95,6 +95,101 @@ retried() {
 	echo "${_n:-0}"
 }
 
+# -- Faults on observed events, never after a fixed sleep ------------------
+# wait_until SECONDS CMD...: run CMD every 0.05 s until it succeeds; returns
+# 1 if it never did within SECONDS (a bound against hanging, not a timing).
+wait_until() {
+	_wt=$1; shift; _wi=0
+	until "$@"; do
+		_wi=$((_wi + 1))
+		[ $_wi -gt $((_wt * 20)) ] && return 1
+		sleep 0.05
+	done
+}
+has_line() { grep -q -- "$2" "$1" 2>/dev/null; }           # has_line FILE TEXT
+running() { kill -0 "$1" 2>/dev/null; }                    # running PID
+at_least() { [ "$(sql "$1" "$2" 2>/dev/null || echo 0)" -ge "$3" ] 2>/dev/null; } # at_least DB "SELECT n" N
+# One batch is written and the process is still held (or still running).
+batch_written() { running "$1" && at_least "$2" "SELECT COUNT(*) FROM wp_wc_orders" "$3"; }
+# sleeping DB: the id of a session on DB inside SLEEP() (a trigger or a
+# holder), empty when there is none.
+sleeping() { sql_root "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = '$1' AND STATE = 'User sleep' AND ID <> CONNECTION_ID() LIMIT 1"; }
+is_sleeping() { [ -n "$(sleeping "$1")" ]; }
+# no_session DB: nobody but us is connected to DB (a killed client's last
+# statement has ended on the server).
+no_session() { [ "$(sql_root "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = '$1' AND ID <> CONNECTION_ID()")" = 0 ]; }
+row_lock_waits() { sql_root "SHOW GLOBAL STATUS LIKE 'Innodb_row_lock_waits'" | cut -f2; }
+
+# hold_lock NAME: another session holds the user lock NAME (as a running
+# hposctl would), until release_lock NAME.  Returns once the lock is taken.
+hold_lock() {
+	mariadb --no-defaults --socket="$SBX/mysqld.sock" -uroot -N -B \
+		-e "SELECT GET_LOCK('$1', 0); SELECT SLEEP(600)" >/dev/null 2>&1 &
+	holder=$!
+	wait_until 30 lock_taken "$1" || echo "# hold_lock: $1 not taken within 30 s" >&2
+}
+lock_taken() { [ "$(sql_root "SELECT IS_USED_LOCK('$1') IS NOT NULL")" = 1 ]; }
+release_lock() {
+	_h=$(sql_root "SELECT IS_USED_LOCK('$1')")
+	[ "$_h" != NULL ] && [ -n "$_h" ] && sql_root "KILL $_h" 2>/dev/null
+	{ wait $holder; } 2>/dev/null
+	return 0
+}
+# hold_rows DB "SELECT ... FOR UPDATE": another session holds those row
+# locks in an open transaction until release_rows DB.  Returns once the
+# locks are held (the session has reached its SLEEP).
+hold_rows() {
+	mariadb --no-defaults --socket="$SBX/mysqld.sock" -uroot -N -B "$1" \
+		-e "START TRANSACTION; $2; SELECT SLEEP(600); ROLLBACK" >/dev/null 2>&1 &
+	holder=$!
+	wait_until 30 is_sleeping "$1" || echo "# hold_rows: no lock holder on $1 within 30 s" >&2
+	holder_id=$(sleeping "$1")
+}
+release_rows() {
+	[ -n "$holder_id" ] && sql_root "KILL $holder_id" 2>/dev/null
+	{ wait $holder; } 2>/dev/null
+	return 0
+}
+# stall_order DB ID [TABLE EVENT KEY]: a trigger holds the INSERT of HPOS
+# order ID into wc_orders (inside that batch's transaction, the order's
+# other rows written; or the EVENT, INSERT or UPDATE, of the TABLE row
+# whose KEY column is ID) while a session of ours holds the user lock "hpos_stall:DB": a
+# run can be faulted at a known point of its work.  A lock, not a table
+# row, so that reading it takes no row lock; a crash lets go of it too.
+# The HPOS tables must exist (install).  unstall_soon DB releases the held
+# statement (it goes on normally); unstall DB also drops the trigger.
+stall_order() {
+	mariadb --no-defaults --socket="$SBX/mysqld.sock" -uroot -N -B \
+		-e "SELECT GET_LOCK('hpos_stall:$1', 0); SELECT SLEEP(600)" >/dev/null 2>&1 &
+	stall_holder=$!
+	wait_until 30 lock_taken "hpos_stall:$1" || echo "# stall_order: lock not taken within 30 s" >&2
+	mariadb --no-defaults --socket="$SBX/mysqld.sock" -uroot "$1" <<-EOF
+	DROP TRIGGER IF EXISTS hpos_stall_trg;
+	DELIMITER //
+	CREATE TRIGGER hpos_stall_trg BEFORE ${4:-INSERT} ON ${3:-wp_wc_orders} FOR EACH ROW
+	BEGIN
+	  IF NEW.${5:-id} = $2 THEN
+	    WHILE IS_USED_LOCK('hpos_stall:$1') IS NOT NULL DO DO SLEEP(0.05); END WHILE;
+	  END IF;
+	END //
+	DELIMITER ;
+	EOF
+}
+unstall_soon() {
+	_h=$(sql_root "SELECT IS_USED_LOCK('hpos_stall:$1')")
+	[ "$_h" != NULL ] && [ -n "$_h" ] && sql_root "KILL $_h" 2>/dev/null
+	{ wait $stall_holder; } 2>/dev/null
+	return 0
+}
+unstall() {
+	unstall_soon "$1"
+	wait_until 30 no_sleeper "$1"
+	sql "$1" "DROP TRIGGER IF EXISTS hpos_stall_trg"
+}
+no_sleeper() { ! is_sleeping "$1"; }
+# nth_order DB N: the ID of the Nth order (0-based, ID order) of the types sync migrates.
+nth_order() { sql "$1" "SELECT ID FROM wp_posts WHERE post_type IN ('shop_order','shop_order_refund') AND post_status <> 'auto-draft' ORDER BY ID LIMIT 1 OFFSET $2"; }
+
 # Hand-built stores (t_sync_*): rows of one order, an empty store with the
 # fixture's schema and options, SQL string literals.
 rowcounts() { # "orders addresses opdata" row counts of one order

@@ -39,15 +39,12 @@ assert_eq "no" "$(opt fx_auth woocommerce_custom_orders_table_enabled)" "option 
 sql fx_auth "DELETE FROM wp_hposctl_skipped"
 
 # Another hposctl run (its lock held by another session) blocks the switch.
-mariadb --no-defaults --socket="$SBX/mysqld.sock" -uroot -N -B fx_auth \
-	-e "SELECT GET_LOCK('hposctl:fx_auth:wp_', 0); SELECT SLEEP(4)" >/dev/null 2>&1 &
-holder=$!
-sleep 1
+hold_lock 'hposctl:fx_auth:wp_'
 run hpos fx_auth switch-authority --to hpos --yes
 assert_eq 1 "$rc" "lock held: switch exits 1"
 assert_contains "$err" "[Failed] Another hposctl run is active" "the lock is a failed check"
 assert_eq "no" "$(opt fx_auth woocommerce_custom_orders_table_enabled)" "option unchanged (lock)"
-wait $holder
+release_lock 'hposctl:fx_auth:wp_'
 
 # Without --yes and without a terminal: usage error, nothing changed.
 run hpos fx_auth switch-authority --to hpos </dev/null

@@ -106,10 +106,9 @@ base=$(dbsum)
 tcase "bad isolation level in wp_options" 78 "Invalid database transaction isolation level name BOGUS" H sync
 sql $DB "DELETE FROM wp_options WHERE option_name = 'woocommerce_db_transactions_isolation_level_for_custom_orders_table_data_sync'"
 base=$(dbsum)
-mariadb --no-defaults --socket="$SBX/mysqld.sock" -uroot -e "SELECT GET_LOCK('hposctl:$DB:wp_', 0); SELECT SLEEP(4)" >/dev/null &
-holder=$!; sleep 1
+hold_lock "hposctl:$DB:wp_"
 tcase "another run holds the lock" 75 "Another hposctl run is active" H sync
-wait $holder
+release_lock "hposctl:$DB:wp_"
 tcase "dry run" 0 "Dry run" H sync --dry-run
 
 [ "$cases" -ge 40 ] && ok "$cases bad-input cases" || fail "only $cases cases"

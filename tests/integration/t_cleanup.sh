@@ -34,12 +34,10 @@ run hpos fx_cl cleanup --yes
 assert_eq 64 "$rc" "no order argument: exit 64"
 run hpos fx_cl cleanup 12x --yes
 assert_eq 64 "$rc" "an argument that is not all/ID/A-B: exit 64"
-$M -e "SELECT GET_LOCK('hposctl:fx_cl:wp_', 0); SELECT SLEEP(3)" >/dev/null &
-holder=$!
-sleep 1
+hold_lock 'hposctl:fx_cl:wp_'
 run hpos fx_cl cleanup all --yes
 assert_eq 75 "$rc" "another hposctl run holds the lock: exit 75"
-wait $holder
+release_lock 'hposctl:fx_cl:wp_'
 # On a terminal (script(1) provides one) it asks, showing what will go.
 if command -v script >/dev/null 2>&1; then
 	run sh -c "echo n | script -qec \"'$HPOSCTL' --socket '$SBX/mysqld.sock' --user root --dbname fx_cl cleanup all --backup-file '$WORK/no.sql'\" /dev/null"

@@ -148,7 +148,7 @@ kills=2 # A and B
 # --- D: TCK_KILLS more SIGKILLs at random moments (`make soak`: 20) --------
 # Each round starts from the store as it was before cleanup (the previous
 # round's backup restored it), kills a run after a random number of
-# batches (1..100 of about 125) or a random time, restarts it with the same
+# batches (1..100 of about 125, seen in its backup file), restarts it with the same
 # backup file, compares with the uninterrupted run and restores again.
 k=0
 while [ $k -lt "${TCK_KILLS:-1}" ]; do
@@ -158,13 +158,9 @@ while [ $k -lt "${TCK_KILLS:-1}" ]; do
 	jobs=$((1 + r % 2))
 	hpos_bg g_kill cleanup all --yes --batch-size 25 --jobs $jobs --backup-file "$B" > "$WORK/d.out" 2>&1 &
 	pid=$!
-	if [ $((r % 3)) = 0 ]; then
-		at="$(awk "BEGIN { printf \"%.2f\", 0.05 + ($r % 100) / 100 }")s"
-		sleep ${at%s}
-	else
-		at="$((1 + r % 100)) batches"
-		wait_chunks "$B" $((1 + r % 100))
-	fi
+	# The moment is a point of the work (N batches backed up), never a time.
+	at="$((1 + r % 100)) batches"
+	wait_chunks "$B" $((1 + r % 100))
 	kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; krc=$?
 	n2=$(sql g_kill "SELECT COUNT(*) FROM wp_posts WHERE post_type = 'shop_order_placehold'")
 	tag="D$k: SIGKILL after $at (--jobs $jobs)"

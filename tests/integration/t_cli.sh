@@ -63,8 +63,23 @@ printf 'database:\n  socket: %s\n  user: root\n  name: mysql\n  password: s3cret
 run "$HPOSCTL" -c "$cfg" config show
 assert_eq 0 "$rc" "config show exits 0"
 case "$out" in *s3cret-value*) fail "config show leaks the password" ;; *) ok "config show redacts the password" ;; esac
-printf 'database:\n  socket: %s\n  user: root\n  name: mysql\n' "$SBX/mysqld.sock" > "$cfg"
+# config check: connecting is not enough, the WordPress tables must be there.
+load_fixture fx_cli
+printf 'database:\n  socket: %s\n  user: root\n  name: fx_cli\n' "$SBX/mysqld.sock" > "$cfg"
 HPOSCTL_CONFIG="$cfg" run "$HPOSCTL" config check
-assert_eq 0 "$rc" "\$HPOSCTL_CONFIG is read"
+assert_eq 0 "$rc" "\$HPOSCTL_CONFIG is read; config check passes on a WordPress database"
+assert_contains "$out" "Configuration is valid and the database answers (fx_cli, prefix wp_)" "config check names the database and prefix"
+run "$HPOSCTL" --socket "$SBX/mysqld.sock" --user root --dbname mysql config check
+assert_eq 78 "$rc" "config check on a database without WordPress tables exits 78"
+assert_contains "$err" "database mysql has no WordPress tables wp_options, wp_posts, wp_postmeta (table prefix \"wp_\")" \
+	"config check names the missing tables and the prefix"
+run "$HPOSCTL" --socket "$SBX/mysqld.sock" --user root --dbname fx_cli --prefix zz_ config check
+assert_eq 78 "$rc" "config check with a prefix that has no tables exits 78"
+assert_contains "$err" "no WordPress tables zz_options, zz_posts, zz_postmeta (table prefix \"zz_\")" "the message uses the configured prefix"
+sql fx_cli "DROP TABLE wp_postmeta"
+run "$HPOSCTL" --socket "$SBX/mysqld.sock" --user root --dbname fx_cli config check
+assert_eq 78 "$rc" "config check with one WordPress table missing exits 78"
+assert_contains "$err" "database fx_cli has no WordPress table wp_postmeta (table prefix \"wp_\")" "only the missing table is named"
+sql_root "DROP DATABASE fx_cli"
 rm -f "$cfg"
 finish

@@ -103,8 +103,10 @@ echo "# shop: $ticks ticks, $((batches * 5)) new orders; $runs sync runs meanwhi
 assert_eq 0 "$bad" "every sync run beside the live shop exited 0"
 assert_eq 0 "$(sql $D "SELECT COUNT(*) FROM wp_options WHERE option_name = 'wc_posts_to_orders_migration_lock'")" "WooCommerce's migration lock is not left behind"
 
-# The shop has stopped: once the settle window has passed, one more run.
-sleep 3
+# The shop has stopped: once its last change is older than the settle
+# window (seen in the data, not assumed from a sleep), one more run.
+settled() { [ "$(sql $D "SELECT MAX(post_modified_gmt) < UTC_TIMESTAMP() - INTERVAL 3 SECOND FROM wp_posts WHERE post_type IN ('shop_order','shop_order_refund')")" = 1 ]; }
+wait_until 30 settled || fail "the shop's last change never got older than the settle window"
 run hpos $D sync --settle 2
 assert_eq 0 "$rc" "final sync exits 0"
 assert_eq 0 "$(hpos $D count_unmigrated --porcelain)" "nothing pending after the final sync"

@@ -146,8 +146,10 @@ echo "# shop: $ticks ticks, $((ticks / 2)) new orders, $((ticks / 3)) refunds, $
 assert_eq 0 "$bad" "every reverse sync run beside the live shop exited 0"
 [ "$synced" -gt 1200 ] && ok "the runs beside the shop synced $synced orders" || fail "only $synced orders synced beside the shop"
 
-# The shop has stopped: once the settle window has passed, one more run.
-sleep 3
+# The shop has stopped: once its last change is older than the settle
+# window (seen in the data, not assumed from a sleep), one more run.
+settled() { [ "$(sql $D "SELECT MAX(date_updated_gmt) < UTC_TIMESTAMP() - INTERVAL 3 SECOND FROM wp_wc_orders")" = 1 ]; }
+wait_until 30 settled || fail "the shop's last change never got older than the settle window"
 run hpos $D sync --settle 2
 assert_eq 0 "$rc" "final reverse sync exits 0"
 assert_eq 0 "$(hpos $D count_unmigrated --porcelain)" "nothing pending after the final sync"

@@ -3,9 +3,7 @@
 
 load_fixture fx_lock
 # Hold the run lock from another session, as a running hposctl would.
-mariadb --no-defaults --socket="$SBX/mysqld.sock" -uroot -e "SELECT GET_LOCK('hposctl:fx_lock:wp_', 0); SELECT SLEEP(4)" >/dev/null &
-holder=$!
-sleep 1
+hold_lock 'hposctl:fx_lock:wp_'
 start=$(date +%s)
 run hpos fx_lock sync
 assert_eq 75 "$rc" "a second sync exits 75"
@@ -16,7 +14,7 @@ assert_eq 0 "$(sql fx_lock "SELECT COUNT(*) FROM information_schema.TABLES WHERE
 run hpos fx_lock sync --quiet
 assert_eq 75 "$rc" "--quiet: still exits 75"
 assert_eq "" "$err$out" "--quiet: prints nothing"
-wait $holder
+release_lock 'hposctl:fx_lock:wp_'
 run hpos fx_lock sync
 assert_eq 0 "$rc" "after the holder is gone, sync runs"
 finish

@@ -83,7 +83,7 @@ load rl_b
 rsql -e 'STOP SLAVE SQL_THREAD'
 phpos rl_b --json sync --replica "$REP" --max-lag 2 --batch-size 20 --jobs 1 > "$SBX/rl_b.out" 2> "$SBX/rl_b.err" &
 pid=$!
-sleep 3
+wait_until 60 has_line "$SBX/rl_b.out" '"event":"paused"' || fail "sync never paused"
 kill -0 $pid 2>/dev/null && ok "sync waits while the SQL thread is stopped" || fail "sync did not wait"
 assert_eq 0 "$(psql rl_b -e 'SELECT COUNT(*) FROM wp_wc_orders' 2>/dev/null || echo 0)" "no order written while the replica is stopped"
 assert_contains "$(cat "$SBX/rl_b.out")" '"event":"paused"' "a paused event"
@@ -122,7 +122,8 @@ load rl_d
 rsql -e 'STOP SLAVE SQL_THREAD'
 phpos rl_d sync --replica "$REP" --max-lag 2 --max-lag-wait 4 --batch-size 20 --jobs 1 > "$SBX/rl_d.out" 2> "$SBX/rl_d.err" &
 pid=$!
-sleep 1
+# Once it has paused for the stopped SQL thread, the replica goes away.
+wait_until 60 has_line "$SBX/rl_d.out" "Paused:" || fail "sync never paused for the stopped SQL thread"
 "$TOP/tests/sandbox.sh" stop "$R"
 wait $pid; rc=$?
 assert_eq 75 "$rc" "--max-lag-wait exceeded: exit 75"

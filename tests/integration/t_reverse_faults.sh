@@ -39,7 +39,7 @@ pause="$SBX/rfault.pause"
 touch "$pause"
 hpos fx_rf sync --settle 0 --batch-size 50 --pause-file "$pause" > "$SBX/rfault.out" 2>&1 &
 pid=$!
-sleep 2
+wait_until 120 has_line "$SBX/rfault.out" "Paused: pause file" || fail "reverse sync never paused: $(tail -2 "$SBX/rfault.out")"
 killed=0
 for id in $(sql_root "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = 'fx_rf' AND ID <> CONNECTION_ID()"); do
 	sql_root "KILL CONNECTION $id" 2>/dev/null && killed=$((killed + 1))
@@ -57,14 +57,20 @@ assert_eq 0 "$(sql fx_rf "SELECT COUNT(*) FROM wp_posts WHERE post_type = 'shop_
 # Lock-wait timeouts: another session holds a post row the sync must update.
 make_store fx_rlw
 first=$(sql fx_rlw "SELECT MIN(ID) FROM wp_posts WHERE post_type = 'shop_order_placehold'")
-mariadb --no-defaults --socket="$SBX/mysqld.sock" -uroot fx_rlw -e "
-  START TRANSACTION; SELECT ID FROM wp_posts WHERE ID = $first FOR UPDATE; DO SLEEP(4); ROLLBACK;" >/dev/null &
-holder=$!
-sleep 1
+# Held until the sync has timed out on it and come back for it (the
+# server's second row lock wait), then released.
+hold_rows fx_rlw "SELECT ID FROM wp_posts WHERE ID = $first FOR UPDATE"
 sql_root "SET GLOBAL innodb_lock_wait_timeout = 1"
-run hpos fx_rlw sync --settle 0 --batch-size 100
+w0=$(row_lock_waits)
+hpos fx_rlw sync --settle 0 --batch-size 100 > "$SBX/rlw.out" 2> "$SBX/rlw.err" &
+pid=$!
+waited_twice() { [ "$(row_lock_waits)" -ge $((w0 + 2)) ] || ! running $pid; }
+wait_until 120 waited_twice
+running $pid && ok "reverse sync timed out on the held row lock and is waiting for it again" || fail "reverse sync ended while the row lock was held"
+release_rows
+wait $pid; rc=$?
+out=$(cat "$SBX/rlw.out")
 sql_root "SET GLOBAL innodb_lock_wait_timeout = 50"
-wait $holder
 assert_eq 0 "$rc" "reverse sync finishes beside a session holding a row lock it needs"
 assert_contains "$out" "Batches retried after deadlocks, lock waits or lost connections" "the lock-wait timeouts were retried"
 assert_eq 0 "$(posts_diff fx_rlw fx_rf_ref)" "result equals an undisturbed reverse sync"

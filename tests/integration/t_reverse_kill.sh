@@ -9,9 +9,11 @@
 # were changed on the HPOS side (status, date_updated_gmt, a meta added, one
 # deleted, one rewritten), and 30 orders were deleted in HPOS with an
 # `orders_table` deletion marker; the rest is in step.
-# The kill moments are fractions of the uninterrupted run's duration, so
-# that they fall inside the run on any machine; RSK_POINTS overrides them
-# (`make soak` passes 20 random ones).
+# The kill moments are points of the work, not times: point P (0..1) holds
+# the final wp_posts UPDATE of the batch that turns the placeholder at
+# fraction P back into an order (a trigger, inside its transaction), and
+# the run is SIGKILLed once that statement is held.  RSK_POINTS overrides
+# them (`make soak` passes 20 random ones).
 . "$TOP/tests/integration/lib.sh"
 
 SRC=rsk_src REF=rsk_ref K=rsk_kill
@@ -97,23 +99,29 @@ run hpos $REF verify_cot_data
 assert_eq 0 "$rc" "uninterrupted: verify_cot_data exits 0"
 
 copy $SRC $K
+placeholders=$(sql $SRC "SELECT COUNT(*) FROM wp_posts WHERE post_type = 'shop_order_placehold'")
 kills=0 round=0
 set -- ${RSK_POINTS:-0.2 0.45 0.7}
 last=$#
 for point in "$@"; do
 	round=$((round + 1))
-	delay=$(awk "BEGIN { printf \"%.2f\", $point * $ms / 1000 }")
-	tag="SIGKILL after ${delay}s ($point of the run)"
+	nth=$(awk "BEGIN { n = int($point * $placeholders); print (n >= $placeholders ? $placeholders - 1 : n) }")
+	tag="SIGKILL at placeholder $nth of $placeholders (point $point)"
 	[ $round = 1 ] || reset $K
+	stall_order $K "$(sql $K "SELECT ID FROM wp_posts WHERE post_type = 'shop_order_placehold' ORDER BY ID LIMIT 1 OFFSET $nth")" wp_posts UPDATE ID
 	"$HPOSCTL" --socket "$SBX/mysqld.sock" --user root --dbname $K $SYNC > "$SBX/rsk.out" 2> "$SBX/rsk.err" &
 	pid=$!
-	sleep "$delay"
+	wait_until 120 is_sleeping $K || echo "# note: $tag: the held order was never reached"
 	kill -KILL $pid 2>/dev/null
 	{ wait $pid; } 2>/dev/null
 	krc=$?
+	# The killed client's held statement is released and ends on the
+	# server (its open batch rolls back); then the trigger goes.
+	unstall $K
+	wait_until 30 no_session $K
 	left=$(hpos $K count_unmigrated --porcelain 2>/dev/null)
 	echo "# $tag: exit $krc, $left of $pending orders still pending, $(leftovers $K) placeholders+markers"
-	if [ "$krc" = 137 ]; then kills=$((kills + 1)); else echo "# note: the sync had already ended ($krc) before the kill"; fi
+	if [ "$krc" = 137 ]; then kills=$((kills + 1)); else fail "$tag: the sync had ended ($krc) before the kill"; fi
 	run hpos $K $SYNC
 	assert_eq 0 "$rc" "$tag: the rerun exits 0"
 	[ "$rc" = 0 ] || echo "$err" | tail -3

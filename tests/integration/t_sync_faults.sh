@@ -25,7 +25,8 @@ pause="$SBX/fault.pause"
 touch "$pause"
 hpos fx_fault sync --settle 0 --batch-size 50 --jobs 2 --pause-file "$pause" > "$SBX/fault.out" 2>&1 &
 pid=$!
-sleep 2
+# Held at the first batch boundary: every connection (reader, lock, writers) is open.
+wait_until 120 has_line "$SBX/fault.out" "Paused: pause file" || fail "sync never paused: $(tail -2 "$SBX/fault.out")"
 killed=$(sql_root "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = 'fx_fault' AND ID <> CONNECTION_ID()")
 for id in $(sql_root "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = 'fx_fault' AND ID <> CONNECTION_ID()"); do
 	sql_root "KILL CONNECTION $id" 2>/dev/null
@@ -48,14 +49,20 @@ make_store fx_lockwait
 run hpos fx_lockwait install
 first=$(sql fx_lockwait "SELECT MIN(ID) FROM wp_posts WHERE post_type = 'shop_order'")
 sql fx_lockwait "INSERT INTO wp_wc_orders (id, date_updated_gmt) VALUES ($first, '2000-01-01 00:00:00')"
-mariadb --no-defaults --socket="$SBX/mysqld.sock" -uroot fx_lockwait -e "
-  START TRANSACTION; SELECT id FROM wp_wc_orders WHERE id = $first FOR UPDATE; DO SLEEP(4); ROLLBACK;" >/dev/null &
-holder=$!
-sleep 1
+# The lock is held until sync has timed out on it and come back for it
+# (the server's second row lock wait), then released.
+hold_rows fx_lockwait "SELECT id FROM wp_wc_orders WHERE id = $first FOR UPDATE"
 sql_root "SET GLOBAL innodb_lock_wait_timeout = 1"
-run hpos fx_lockwait sync --settle 0 --batch-size 100 --jobs 1
+w0=$(row_lock_waits)
+hpos fx_lockwait sync --settle 0 --batch-size 100 --jobs 1 > "$SBX/lw.out" 2> "$SBX/lw.err" &
+pid=$!
+waited_twice() { [ "$(row_lock_waits)" -ge $((w0 + 2)) ] || ! running $pid; }
+wait_until 120 waited_twice
+running $pid && ok "sync timed out on the held row lock and is waiting for it again" || fail "sync ended while the row lock was held"
+release_rows
+wait $pid; rc=$?
+out=$(cat "$SBX/lw.out")
 sql_root "SET GLOBAL innodb_lock_wait_timeout = 50"
-wait $holder
 assert_eq 0 "$rc" "sync finishes beside a session holding a row lock it needs"
 assert_contains "$out" "Batches retried after deadlocks, lock waits or lost connections" "the lock-wait timeouts were retried and counted"
 r2=$(retried "$out")

@@ -4,7 +4,7 @@
 . "$TOP/tests/integration/lib.sh"
 
 SRC=tsk_src REF=tsk_ref K=tsk_kill
-ORDERS=${TSK_ORDERS:-8000} # big enough that a 2-writer sync outlasts the last kill (about 2 s)
+ORDERS=${TSK_ORDERS:-4000} # the kills are placed by held orders, not by time: any size works
 COPIES=$(( (ORDERS + 220) / 221 ))
 SYNC="sync --batch-size 50 --settle 0"
 ORDER_TYPES="'shop_order','shop_order_refund'"
@@ -110,23 +110,34 @@ ref_sum=$(hpos_checksum $REF)
 
 copy_store $SRC $K
 round=0 takeover_seen="" kills=0 signals=0
-# TSK_DELAYS overrides the kill moments (`make soak` passes 20 random ones;
-# a suffix "nt" adds --no-transactions).
-for delay in ${TSK_DELAYS:-0.2 0.5 1 0.5nt}; do
+# The kill moments are points of the work, not times: P (0..1) holds the
+# wc_orders INSERT of the order at fraction P of the store inside its
+# batch's transaction (stall_order), and sync is SIGKILLed once that
+# statement is held; the other writer is wherever it is.  TSK_POINTS
+# overrides them (`make soak` passes 20 random ones; a suffix "nt" adds
+# --no-transactions).
+for point in ${TSK_POINTS:-0.05 0.4 0.8 0.4nt}; do
 	round=$((round + 1))
 	extra=""
-	case $delay in *nt) delay=${delay%nt}; extra=--no-transactions ;; esac
-	tag="SIGKILL after ${delay}s${extra:+ ($extra)}"
+	case $point in *nt) point=${point%nt}; extra=--no-transactions ;; esac
+	nth=$(awk "BEGIN { n = int($point * $total); print (n >= $total ? $total - 1 : n) }")
+	tag="SIGKILL at order $nth of $total (point $point)${extra:+ ($extra)}"
 	drop_hpos $K
+	hpos $K install >/dev/null
+	stall_order $K "$(nth_order $K $nth)"
 	start_sync $K $extra
 	pid=$!
-	sleep "$delay"
+	wait_until 120 is_sleeping $K || echo "# note: $tag: the held order was never reached"
 	kill -KILL $pid 2>/dev/null
 	{ wait $pid; } 2>/dev/null
 	krc=$?
+	# The killed client's held statement is released and ends on the
+	# server (an open batch rolls back); then the trigger goes.
+	unstall $K
+	wait_until 30 no_session $K
 	at_kill=$(hpos_count $K)
 	echo "# $tag: exit $krc, $at_kill of $total orders in wc_orders, WooCommerce lock rows: $(wclock $K)"
-	if [ "$krc" = 137 ]; then kills=$((kills + 1)); else echo "# note: the sync had already ended ($krc) before the kill"; fi
+	if [ "$krc" = 137 ]; then kills=$((kills + 1)); else fail "$tag: the sync had ended ($krc) before the kill"; fi
 	assert_eq 0 "$(incomplete $K)" "$tag: every wc_orders row has its address and op rows"
 	# A kill inside a batch leaves WooCommerce's migration lock row behind
 	# (15 s TTL, §4.10).  The first time that happens the rerun waits for it
@@ -159,11 +170,17 @@ for sig in INT INT1 TERM; do
 	tag="SIG$sig${opt:+ ($opt)}"
 	drop_hpos $K
 	sql $K "DELETE FROM wp_options WHERE option_name = 'wc_posts_to_orders_migration_lock'"
+	# The signal comes while a batch (the 11th) is held inside its
+	# transaction; the hold is then released and that batch must complete.
+	hpos $K install >/dev/null
+	stall_order $K "$(nth_order $K 500)"
 	start_sync $K $opt
 	pid=$!
-	sleep 0.5
+	wait_until 120 is_sleeping $K || echo "# note: $tag: the held order was never reached"
 	kill -${sig%1} $pid 2>/dev/null
+	unstall_soon $K
 	wait_exit $pid 10
+	unstall $K
 	src=$wrc
 	n=$(hpos_count $K)
 	echo "# $tag: $n of $total orders migrated when it stopped"

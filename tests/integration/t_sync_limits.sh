@@ -20,14 +20,15 @@ assert_eq 64 "$rc" "--max-load with a bad value exits 64"
 
 pause="$SBX/pause.flag"
 touch "$pause"
+n0=$(sql fx_lim "SELECT COUNT(*) FROM wp_wc_orders")
 hpos fx_lim sync --batch-size 10 --jobs 1 --pause-file "$pause" > "$SBX/lim.out" 2>&1 &
 pid=$!
-sleep 3
-n1=$(sql fx_lim "SELECT COUNT(*) FROM wp_wc_orders")
-sleep 1
-n2=$(sql fx_lim "SELECT COUNT(*) FROM wp_wc_orders")
-assert_eq "$n1" "$n2" "--pause-file: no progress while the file exists"
+# Held after its first batch: it says so, that batch (10 orders) is
+# written, and nothing more is, while the file exists.
+wait_until 60 has_line "$SBX/lim.out" "Paused: pause file" || fail "--pause-file: never said it paused"
+wait_until 60 batch_written $pid fx_lim $((n0 + 10))
 kill -0 $pid 2>/dev/null && ok "--pause-file: still running while paused" || fail "--pause-file: exited while paused"
+assert_eq $((n0 + 10)) "$(sql fx_lim "SELECT COUNT(*) FROM wp_wc_orders")" "--pause-file: no progress past the batch read before the pause"
 rm -f "$pause"
 wait $pid; rc=$?
 assert_eq 0 "$rc" "--pause-file: completes once the file is gone"

@@ -45,17 +45,14 @@ assert_eq 0 "$(metric orders_pending)" "nothing pending afterwards"
 ok_ts=$(metric last_success_timestamp_seconds)
 
 # Failure exits write metrics too.  Lock busy: exit 75, quietly.
-mariadb --no-defaults --socket="$SBX/mysqld.sock" -uroot -N \
-	-e "SELECT GET_LOCK('hposctl:fx_met:wp_', 0); SELECT SLEEP(6)" >/dev/null 2>&1 &
-holder=$!
-sleep 1
+hold_lock 'hposctl:fx_met:wp_'
 run hpos fx_met sync --quiet --metrics-file "$prom"
 assert_eq 75 "$rc" "overlapping run exits 75"
 assert_eq "" "$out$err" "overlapping run with --quiet prints nothing"
 assert_eq 75 "$(metric last_run_exit_code)" "exit code 75 recorded"
 assert_eq "$ok_ts" "$(metric last_success_timestamp_seconds)" "last success timestamp carried over"
 assert_eq "" "$(metric orders_pending)" "no pending scan when the run did not take the lock"
-wait $holder 2>/dev/null
+release_lock 'hposctl:fx_met:wp_'
 
 # Cannot connect: exit 69, metrics still written.
 run "$HPOSCTL" --socket "$SBX/nonexistent.sock" --user root --dbname fx_met sync --metrics-file "$prom"
