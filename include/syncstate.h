@@ -30,6 +30,9 @@ int skipped_clear(struct db *db, const uint64_t *ids, unsigned n, struct herr *e
 /* Single-instance lock: GET_LOCK('hposctl:<db>:<prefix>', 0).  Returns 0
  * when taken, 1 when another session holds it (who is described in
  * `holder`), -1 on error. */
+/* The run lock's name: override, else "hposctl:DB:PREFIX"; at most 64
+ * bytes, cut at a UTF-8 character boundary. */
+void runlock_name_for(const char *override, const char *dbname, const char *prefix, struct strbuf *sb);
 int runlock_take(struct db *db, const char *name_override, struct strbuf *holder, struct herr *err);
 void runlock_release(struct db *db, const char *name_override);
 /* runlock_take() for a command: 1 (another run holds the lock) is said as

@@ -95,6 +95,22 @@ double now_wall(void);
 /* Count UTF-8 characters (lead bytes) in s[0..len). */
 size_t utf8_chars(const char *s, size_t len);
 
+/* The length of the longest prefix of s[0..len) that is at most max bytes
+ * and does not end inside a UTF-8 sequence. */
+size_t utf8_cut(const char *s, size_t len, size_t max);
+
+/* Append s[0..len) for a terminal: C0 controls, DEL and the C1 controls
+ * (U+0080..U+009F, as UTF-8) become \n, \t, \xHH or \u{HH};
+ * everything else is copied.  So a string from the
+ * database can neither move the cursor nor start an escape sequence. */
+void sb_add_term_safe(struct strbuf *sb, const char *s, size_t len);
+/* A NUL-terminated copy of s made safe as above (NULL stays NULL). */
+char *term_safe(const char *s);
+
+/* Make the process non-dumpable (no core file, no ptrace by other users of
+ * the same uid): it holds database passwords.  0 when it took effect. */
+int process_harden(void);
+
 /* write(2) all of p, retrying short writes and EINTR; -1 with errno. */
 int xwrite_all(int fd, const char *p, size_t n);
 

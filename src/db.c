@@ -132,6 +132,35 @@ static int setup_session(struct db *db, struct herr *err)
 	return 0;
 }
 
+/* The authentication methods that never put the password on the wire in
+ * clear text.  mysql_clear_password and dialog (PAM) do; they are allowed
+ * only where nobody can read the link: TLS enforced (the certificate is
+ * checked as ssl_mode says) or a Unix socket. */
+#define SAFE_AUTH_PLUGINS "mysql_native_password,client_ed25519,parsec,caching_sha2_password,sha256_password,auth_gssapi_client"
+
+int db_cleartext_auth_allowed(const struct hpos_config *cfg)
+{
+	const char *m = cfg->ssl_mode;
+
+	if (m && (!strcasecmp(m, "required") || !strcasecmp(m, "verify_ca") || !strcasecmp(m, "verify_identity")))
+		return 1;
+	/* No host, or "localhost": Connector/C takes the Unix socket. */
+	return !cfg->host || !*cfg->host || !strcmp(cfg->host, "localhost");
+}
+
+static void restrict_auth(MYSQL *m, const struct hpos_config *cfg)
+{
+	if (db_cleartext_auth_allowed(cfg))
+		return;
+#if defined(MARIADB_PACKAGE_VERSION_ID) && MARIADB_PACKAGE_VERSION_ID >= 30301
+	mysql_options(m, MARIADB_OPT_RESTRICTED_AUTH, SAFE_AUTH_PLUGINS);
+#else
+	/* Older Connector/C has no list; MySQL's libmysqlclient refuses
+	 * mysql_clear_password unless MYSQL_ENABLE_CLEARTEXT_PLUGIN is set. */
+	(void)m;
+#endif
+}
+
 static int do_connect(struct db *db, struct herr *err)
 {
 	const struct hpos_config *cfg = db->cfg;
@@ -170,8 +199,11 @@ static int do_connect(struct db *db, struct herr *err)
 		if (!strcasecmp(cfg->ssl_mode, "verify_identity"))
 			mysql_options(db->m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
 	}
-	if (!pw)
+	restrict_auth(db->m, cfg);
+	if (!pw && !cfg->no_env_password)
 		pw = getenv("MYSQL_PWD");
+	else if (!pw && !cfg->defaults_file)
+		pw = "";        /* Connector/C would read $MYSQL_PWD for NULL */
 	if (!mysql_real_connect(db->m, cfg->host, cfg->user, pw, cfg->name, cfg->port,
 				cfg->socket, 0)) {
 		e = mysql_errno(db->m);

@@ -127,14 +127,22 @@ int skipped_clear(struct db *db, const uint64_t *ids, unsigned n, struct herr *e
 	return wc_delete_ids(db, "hposctl_skipped", "order_id", ids, n, NULL, err);
 }
 
-static void runlock_name(struct db *db, const char *override, struct strbuf *sb)
+void runlock_name_for(const char *override, const char *dbname, const char *prefix, struct strbuf *sb)
 {
 	if (override)
 		sb_adds(sb, override);
 	else
-		sb_addf(sb, "hposctl:%s:%s", db_name(db), db_prefix(db));
-	if (sb->len > 64) /* MySQL caps lock names at 64 characters */
-		sb->len = 64, sb->buf[64] = '\0';
+		sb_addf(sb, "hposctl:%s:%s", dbname, prefix);
+	/* The server caps lock names at 64; never cut a character in two. */
+	if (sb->len > 64) {
+		sb->len = utf8_cut(sb->buf, sb->len, 64);
+		sb->buf[sb->len] = '\0';
+	}
+}
+
+static void runlock_name(struct db *db, const char *override, struct strbuf *sb)
+{
+	runlock_name_for(override, db_name(db), db_prefix(db), sb);
 }
 
 int runlock_take(struct db *db, const char *name_override, struct strbuf *holder, struct herr *err)

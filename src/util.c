@@ -8,6 +8,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+#include <sys/resource.h>
 
 int herr_vset(struct herr *e, int code, const char *fmt, va_list ap)
 {
@@ -301,6 +305,71 @@ size_t utf8_chars(const char *s, size_t len)
 		if (((unsigned char)s[i] & 0xC0) != 0x80)
 			n++;
 	return n;
+}
+
+size_t utf8_cut(const char *s, size_t len, size_t max)
+{
+	size_t n;
+
+	if (len <= max)
+		return len;
+	n = max;
+	/* back to the lead byte of the character that s[max] belongs to */
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}
+
+void sb_add_term_safe(struct strbuf *sb, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '\n') {
+			sb_adds(sb, "\\n");
+		} else if (c == '\t') {
+			sb_adds(sb, "\\t");
+		} else if (c < 0x20 || c == 0x7f) {
+			sb_adds(sb, "\\x");
+			sb_addc(sb, hex[c >> 4]);
+			sb_addc(sb, hex[c & 15]);
+		} else if (c == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 &&
+			   (unsigned char)s[i + 1] <= 0x9F) {
+			c = (unsigned char)s[++i];
+			sb_adds(sb, "\\u{");
+			sb_addc(sb, hex[c >> 4]);
+			sb_addc(sb, hex[c & 15]);
+			sb_addc(sb, '}');
+		} else {
+			sb_addc(sb, (char)c);
+		}
+	}
+}
+
+char *term_safe(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!s)
+		return NULL;
+	sb_add_term_safe(&sb, s, strlen(s));
+	return sb_detach(&sb);
+}
+
+int process_harden(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &rl);
+#ifdef PR_SET_DUMPABLE
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return -1;
+	return prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0 ? 0 : -1;
+#else
+	return -1;
+#endif
 }
 
 int xwrite_all(int fd, const char *p, size_t n)
