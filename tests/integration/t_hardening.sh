@@ -47,4 +47,51 @@ run hpos hd_a sync --db-pasword="$PW"
 assert_eq 64 "$rc" "unknown command option: exit 64"
 case "$err" in *"$PW"*) fail "the unknown command option's value is printed" ;; *) ok "the unknown command option's value is not printed" ;; esac
 
+# -- the backup file: no symlink, no file of another user, no planted SQL --
+. "$TOP/tests/integration/cleanup_lib.sh"
+run hpos hd_a sync --quiet
+set_auth hd_a yes no
+id=$(sql hd_a "SELECT MIN(ID) FROM wp_posts WHERE post_type = 'shop_order'")
+# a 9.6 MB value with newlines and accents: in hex, 19 MB
+sql hd_a "INSERT INTO wp_postmeta (post_id, meta_key, meta_value) VALUES ($id, '_hd_big', REPEAT(CONCAT(_utf8mb4 X'C3A9', CHAR(10), 'x'), 2400000))"
+bigmd5=$(sql hd_a "SELECT MD5(meta_value) FROM wp_postmeta WHERE meta_key = '_hd_big'")
+copy_db hd_a hd_a_before
+fp=$(legacy_fp hd_a)
+ln -s "$WORK/target.sql" "$WORK/link.sql"
+run hpos hd_a cleanup "$id" --yes --backup-file "$WORK/link.sql"
+assert_eq 1 "$rc" "a symbolic link as --backup-file: exit 1"
+assert_contains "$err" "symbolic link" "says it is a symbolic link"
+[ ! -e "$WORK/target.sql" ] && ok "nothing written through the link" || fail "the link's target was written"
+printf -- '-- hposctl cleanup backup\nGRANT ALL ON *.* TO planted;\n-- hposctl: end of header\n' > "$WORK/planted.sql"
+chmod 600 "$WORK/planted.sql"
+run hpos hd_a cleanup "$id" --yes --backup-file "$WORK/planted.sql"
+assert_eq 1 "$rc" "a file with SQL planted before the first section: exit 1"
+assert_contains "$err" "not appending to it" "says it does not append"
+if [ "$(id -u)" = 0 ]; then
+	: > "$WORK/foreign.sql"; chown 65534 "$WORK/foreign.sql"; chmod 600 "$WORK/foreign.sql"
+	run hpos hd_a cleanup "$id" --yes --backup-file "$WORK/foreign.sql"
+	assert_eq 1 "$rc" "a file of another user: exit 1"
+	assert_contains "$err" "belongs to another user" "says whose it is"
+fi
+: > "$WORK/gw.sql"; chmod 620 "$WORK/gw.sql"
+run hpos hd_a cleanup "$id" --yes --backup-file "$WORK/gw.sql"
+assert_eq 1 "$rc" "a group-writable file: exit 1"
+assert_contains "$err" "can be written by other users" "says others can write it"
+assert_eq "$fp" "$(legacy_fp hd_a)" "refused backup files: nothing changed"
+
+# -- the backup restores with the server's default max_allowed_packet ------
+oldpkt=$(sql_root 'SELECT @@GLOBAL.max_allowed_packet')
+sql_root "SET GLOBAL max_allowed_packet = 16777216"   # the server's default (the sandbox raises it)
+run hpos hd_a cleanup "$id" --yes --backup-file "$WORK/big.sql"
+assert_eq 0 "$rc" "cleanup of the order with a 9.6 MB value: exit 0"
+longest=$(awk 'BEGIN { RS = ";\n" } { if (length($0) > m) m = length($0) } END { print m + 0 }' "$WORK/big.sql")
+[ "$longest" -le 2097152 ] && ok "every statement of the backup is at most 2 MB ($longest bytes)" || fail "a backup statement has $longest bytes"
+run hpos hd_a cleanup "$id" --yes --force --backup-file "$WORK/big.sql"
+assert_eq 0 "$rc" "a second run appends to its own valid backup file"
+$M hd_a < "$WORK/big.sql"; rrc=$?
+assert_eq 0 "$rrc" "the backup restores with mariadb < FILE"
+assert_eq "$bigmd5" "$(sql hd_a "SELECT MD5(meta_value) FROM wp_postmeta WHERE meta_key = '_hd_big'")" "the 9.6 MB value is back byte for byte"
+assert_eq 0 "$(legacy_diff hd_a hd_a_before)" "wp_posts and wp_postmeta back row for row"
+sql_root "SET GLOBAL max_allowed_packet = $oldpkt"
+
 finish
