@@ -95,6 +95,11 @@ double now_wall(void);
 /* Count UTF-8 characters (lead bytes) in s[0..len). */
 size_t utf8_chars(const char *s, size_t len);
 
+/* 1 when every character of character set `table` can be written in
+ * character set `conn` (a connection charset narrower than the data turns
+ * the rest into '?'). */
+int charset_covers(const char *conn, const char *table);
+
 /* The length of the longest prefix of s[0..len) that is at most max bytes
  * and does not end inside a UTF-8 sequence. */
 size_t utf8_cut(const char *s, size_t len, size_t max);

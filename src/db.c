@@ -224,6 +224,41 @@ static int do_connect(struct db *db, struct herr *err)
 	return setup_session(db, err);
 }
 
+/* Refuse a connection character set that cannot hold the characters of
+ * the tables hposctl reads and writes: the server would turn them into '?'
+ * on the way, silently. */
+static int check_charset(struct db *db, struct herr *err)
+{
+	static const char *const tables[] = { "posts", "postmeta", "options", "wc_orders", "wc_order_addresses",
+					      "wc_order_operational_data", "wc_orders_meta" };
+	struct strbuf sql = STRBUF_INIT;
+	struct db_result *res = NULL;
+	struct db_row row;
+	int rc = 0;
+
+	sb_adds(&sql, "SELECT @@character_set_client, c.CHARACTER_SET_NAME, MIN(CONCAT(c.TABLE_NAME, '.', c.COLUMN_NAME)) "
+		"FROM information_schema.COLUMNS c WHERE c.TABLE_SCHEMA = DATABASE() AND c.CHARACTER_SET_NAME IS NOT NULL "
+		"AND c.TABLE_NAME IN (");
+	for (size_t i = 0; i < ARRAY_SIZE(tables); i++)
+		sb_addf(&sql, "%s'%s%s'", i ? "," : "", db->prefix, tables[i]);
+	sb_adds(&sql, ") GROUP BY c.CHARACTER_SET_NAME");
+	if (db_run(db, DB_SESSION, sql.buf, sql.len, &res, err) < 0) {
+		sb_release(&sql);
+		return -1;
+	}
+	while (rc == 0 && db_fetch(res, &row)) {
+		if (!row.vals[0] || !row.vals[1] || charset_covers(row.vals[0], row.vals[1]))
+			continue;
+		rc = herr_set(err, HX_CONFIG, "the connection character set %s cannot hold every character of the %s "
+			      "columns (e.g. %s): they would be read and written as '?'.  Use utf8mb4 "
+			      "(database.charset, DB_CHARSET or --charset).", row.vals[0], row.vals[1],
+			      row.vals[2] ? row.vals[2] : "?");
+	}
+	db_free_result(res);
+	sb_release(&sql);
+	return rc;
+}
+
 int db_connect(const struct hpos_config *cfg, struct db **dbp, struct herr *err)
 {
 	struct db *db = xcalloc(1, sizeof(*db));
@@ -236,7 +271,7 @@ int db_connect(const struct hpos_config *cfg, struct db **dbp, struct herr *err)
 		db_close(db);
 		return herr_set(err, HX_CONFIG, "no database name configured (set database.name, DB_NAME in wp-config.php, or --dbname)");
 	}
-	if (do_connect(db, err) < 0) {
+	if (do_connect(db, err) < 0 || check_charset(db, err) < 0) {
 		db_close(db);
 		return -1;
 	}

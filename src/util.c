@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 #ifdef __linux__
@@ -305,6 +306,26 @@ size_t utf8_chars(const char *s, size_t len)
 		if (((unsigned char)s[i] & 0xC0) != 0x80)
 			n++;
 	return n;
+}
+
+int charset_covers(const char *conn, const char *table)
+{
+	/* Character sets with characters outside Unicode's first plane. */
+	static const char *const supplementary[] = { "utf8mb4", "utf16", "utf16le", "utf32", "gb18030" };
+
+	if (!strcasecmp(conn, table) || !strcasecmp(table, "ascii") || !strcasecmp(table, "binary"))
+		return 1;
+	if (!strcasecmp(conn, "utf8mb4"))
+		return 1;
+	if (!strcasecmp(conn, "utf8mb3") || !strcasecmp(conn, "utf8")) {
+		if (!strcasecmp(table, "utf8mb3") || !strcasecmp(table, "utf8"))
+			return 1;
+		for (size_t i = 0; i < sizeof(supplementary) / sizeof(*supplementary); i++)
+			if (!strcasecmp(table, supplementary[i]))
+				return 0;
+		return 1;       /* every other character set lies within the first plane */
+	}
+	return 0;
 }
 
 size_t utf8_cut(const char *s, size_t len, size_t max)

@@ -47,6 +47,13 @@ run hpos hd_a sync --db-pasword="$PW"
 assert_eq 64 "$rc" "unknown command option: exit 64"
 case "$err" in *"$PW"*) fail "the unknown command option's value is printed" ;; *) ok "the unknown command option's value is not printed" ;; esac
 
+# -- a connection charset narrower than the tables is refused ---------------
+run hpos hd_a --charset latin1 sync --dry-run
+assert_eq 78 "$rc" "--charset latin1 on utf8mb4 tables: exit 78"
+assert_contains "$err" "connection character set latin1 cannot hold every character of the utf8mb4" "says why"
+run hpos hd_a --charset utf8mb3 verify_cot_data
+assert_eq 78 "$rc" "--charset utf8mb3 on utf8mb4 tables: exit 78 (verify cannot agree with damage either)"
+
 # -- the backup file: no symlink, no file of another user, no planted SQL --
 . "$TOP/tests/integration/cleanup_lib.sh"
 run hpos hd_a sync --quiet

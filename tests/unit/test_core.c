@@ -220,6 +220,22 @@ static void test_runlock_name_utf8(void **state)
 	assert_int_equal(utf8_cut("abc", 3, 2), 2);
 }
 
+/* Which connection charsets can carry which column charsets. */
+static void test_charset_covers(void **state)
+{
+	(void)state;
+	assert_true(charset_covers("utf8mb4", "latin1"));
+	assert_true(charset_covers("utf8mb4", "utf8mb4"));
+	assert_true(charset_covers("latin1", "latin1"));
+	assert_true(charset_covers("latin1", "ascii"));
+	assert_true(charset_covers("utf8mb3", "latin1"));
+	assert_true(charset_covers("utf8", "utf8mb3"));
+	assert_false(charset_covers("latin1", "utf8mb4"));
+	assert_false(charset_covers("utf8mb3", "utf8mb4"));
+	assert_false(charset_covers("latin1", "cp1251"));
+	assert_false(charset_covers("ascii", "latin1"));
+}
+
 /* Database strings shown on a terminal lose their control characters. */
 static void test_term_safe(void **state)
 {
@@ -287,6 +303,7 @@ int main(void)
 		cmocka_unit_test(test_util),
 		cmocka_unit_test(test_runlock_name_utf8),
 		cmocka_unit_test(test_term_safe),
+		cmocka_unit_test(test_charset_covers),
 		cmocka_unit_test(test_process_harden),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
