@@ -308,7 +308,7 @@ static int site_load(struct db *db, struct site *s, struct herr *err)
 	} else if (!(tzs && *tzs) && off && *off) {
 		s->offset = (long)lround(strtod(off, NULL) * 3600.0);
 	}
-	s->price_dp = dp && *dp ? abs(atoi(dp)) : 2;
+	s->price_dp = conv_price_decimals(dp);
 	s->prices_include_tax = pit && !strcmp(pit, "yes");
 	if (!s->home)
 		s->home = xstrdup("");
@@ -448,16 +448,22 @@ static char *wc_decimal(const char *v, size_t len)
  * from zero, no negative zero). */
 static char *number_format(const char *v, size_t len, int dp)
 {
-	char *clean = wc_decimal(v, len), buf[96], pre[64];
+	char *clean = wc_decimal(v, len), buf[CONV_PRICE_DECIMALS_MAX + 330], pre[64];
 	double d = conv_php_floatval(clean, strlen(clean)), f = pow(10.0, dp), x;
 	int zero = 1;
 
 	free(clean);
 	x = d * f;
-	snprintf(pre, sizeof(pre), "%.15e", x); /* PHP's pre-rounding */
-	x = round(strtod(pre, NULL)) / f;
-	if (!isfinite(x))
+	if (!isfinite(d)) {
 		x = 0;
+	} else if (!isfinite(x) || fabs(x) >= 1e15) {
+		x = d;  /* round(): beyond the double's precision, left as it is */
+	} else {
+		snprintf(pre, sizeof(pre), "%.15e", x); /* PHP's pre-rounding */
+		x = round(strtod(pre, NULL)) / f;
+		if (!isfinite(x))
+			x = 0;
+	}
 	snprintf(buf, sizeof(buf), "%.*f", dp, x);
 	for (const char *p = buf; *p; p++)
 		if (*p >= '1' && *p <= '9')

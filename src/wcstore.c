@@ -493,16 +493,13 @@ int wc_cleanup_candidates_in(struct db *db, const struct typelist *types, const 
 int wc_rounding_precision(struct db *db, int *prec, struct herr *err)
 {
 	char *v = NULL;
-	long d = 2;
+	int d;
 
 	if (wc_option_get(db, "woocommerce_price_num_decimals", &v, err) < 0)
 		return -1;
-	if (v && *v)
-		d = strtol(v, NULL, 10);
+	d = conv_price_decimals(v);
 	free(v);
-	if (d < 0)
-		d = -d; /* absint() */
-	*prec = d + 2 > 6 ? (int)d + 2 : 6;
+	*prec = d + 2 > 6 ? d + 2 : 6;
 	return 0;
 }
 

@@ -54,6 +54,27 @@ assert_contains "$err" "connection character set latin1 cannot hold every charac
 run hpos hd_a --charset utf8mb3 verify_cot_data
 assert_eq 78 "$rc" "--charset utf8mb3 on utf8mb4 tables: exit 78 (verify cannot agree with damage either)"
 
+# -- a hostile woocommerce_price_num_decimals (2147483647) -----------------
+load_fixture hd_p
+sql hd_p "UPDATE wp_options SET option_value = '2147483647' WHERE option_name = 'woocommerce_price_num_decimals'"
+[ -n "$(sql hd_p "SELECT 1 FROM wp_options WHERE option_name = 'woocommerce_price_num_decimals'")" ] ||
+	sql hd_p "INSERT INTO wp_options (option_name, option_value, autoload) VALUES ('woocommerce_price_num_decimals', '2147483647', 'yes')"
+frac=$(sql hd_p "SELECT post_id FROM wp_postmeta WHERE meta_key = '_order_total' AND meta_value NOT LIKE '%.00' AND meta_value LIKE '%.%' ORDER BY post_id LIMIT 1")
+run hpos hd_p sync
+assert_eq 0 "$rc" "forward sync with 2147483647 price decimals: exit 0"
+assert_eq "$(sql hd_p "SELECT CAST(meta_value AS DECIMAL(26,8)) FROM wp_postmeta WHERE post_id = $frac AND meta_key = '_order_total'")" \
+	"$(sql hd_p "SELECT total_amount FROM wp_wc_orders WHERE id = $frac")" "forward sync keeps the decimals of a total (no int overflow to whole units)"
+run hpos hd_p switch-authority --to hpos --yes
+run hpos hd_p compat-mode enable
+sql hd_p "UPDATE wp_wc_orders SET total_amount = 12.345, date_updated_gmt = '2026-11-22 10:00:00' WHERE id = $frac"
+t0=$(date +%s)
+run sh -c "ulimit -v 1500000; exec '$HPOSCTL' --socket '$SBX/mysqld.sock' --user root --dbname hd_p sync"
+assert_eq 0 "$rc" "reverse sync with 2147483647 price decimals, under 1.5 GB of address space: exit 0"
+tot=$(sql hd_p "SELECT meta_value FROM wp_postmeta WHERE post_id = $frac AND meta_key = '_order_total'")
+assert_eq 321 "${#tot}" "the total has PHP's most decimals, 318"
+assert_contains "$tot" "12.3450000000000006394884621840901672840118408203125000" "the total is 12.345 as PHP's number_format() prints it"
+[ $(( $(date +%s) - t0 )) -lt 20 ] && ok "reverse sync took seconds" || fail "reverse sync took $(( $(date +%s) - t0 )) s"
+
 # -- the backup file: no symlink, no file of another user, no planted SQL --
 . "$TOP/tests/integration/cleanup_lib.sh"
 run hpos hd_a sync --quiet
