@@ -607,8 +607,10 @@ static int select_ids(struct db *db, const struct sync_opts *so, uint64_t cursor
 	int rc;
 
 	typelist_sql(db, so->types, &in);
-	sb_addf(&sql, "SELECT o.id, o.date_updated_gmt > UTC_TIMESTAMP() - INTERVAL %.0f SECOND AND "
-		"o.date_updated_gmt <= UTC_TIMESTAMP() FROM ", so->settle);
+	/* Within the settle window, or in the future (clock skew), and how
+	 * far in the future. */
+	sb_addf(&sql, "SELECT o.id, o.date_updated_gmt > UTC_TIMESTAMP() - INTERVAL %.0f SECOND, "
+		"TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), o.date_updated_gmt) FROM ", so->settle);
 	wc_table(db, &sql, "wc_orders");
 	sb_adds(&sql, " o LEFT JOIN ");
 	wc_table(db, &sql, "posts");
@@ -640,6 +642,8 @@ static int select_ids(struct db *db, const struct sync_opts *so, uint64_t cursor
 
 		o->id = strtoull(row.vals[0], NULL, 10);
 		o->deferred = so->settle > 0 && !so->nranges && row.vals[1] && row.vals[1][0] == '1';
+		if (o->deferred && row.vals[2])
+			settle_skew_warning(o->id, row.vals[2]);
 		b->last_id = o->id;
 	}
 	db_free_result(res);

@@ -74,6 +74,12 @@ tot=$(sql hd_p "SELECT meta_value FROM wp_postmeta WHERE post_id = $frac AND met
 assert_eq 321 "${#tot}" "the total has PHP's most decimals, 318"
 assert_contains "$tot" "12.3450000000000006394884621840901672840118408203125000" "the total is 12.345 as PHP's number_format() prints it"
 [ $(( $(date +%s) - t0 )) -lt 20 ] && ok "reverse sync took seconds" || fail "reverse sync took $(( $(date +%s) - t0 )) s"
+# reverse sync: an order modified in the future (clock skew) waits too
+sql hd_p "UPDATE wp_wc_orders SET total_amount = 7.5, date_updated_gmt = UTC_TIMESTAMP() + INTERVAL 1 DAY WHERE id = $frac"
+run hpos hd_p sync
+assert_eq 0 "$rc" "reverse sync with an order modified in the future: exit 0"
+assert_contains "$err" "order $frac was modified" "reverse sync warns about the future modification time"
+assert_eq "$tot" "$(sql hd_p "SELECT meta_value FROM wp_postmeta WHERE post_id = $frac AND meta_key = '_order_total'")" "the order modified in the future is left for a later run"
 
 # -- the backup file: no symlink, no file of another user, no planted SQL --
 . "$TOP/tests/integration/cleanup_lib.sh"
