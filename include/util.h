@@ -51,6 +51,10 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
+/* An array p of n elements of size bytes, about to take element n: grown
+ * geometrically (capacity: the next power of two), so appending N elements
+ * costs O(N).  Only for arrays that every append passes through here. */
+void *xgrow(void *p, size_t n, size_t size);
 char *xstrndup(const char *s, size_t n);
 /* Free *p and set it to NULL. */
 #define FREE_AND_NULL(p) do { free(p); (p) = NULL; } while (0)
@@ -106,10 +110,12 @@ size_t utf8_cut(const char *s, size_t len, size_t max);
 
 /* Append s[0..len) for a terminal: C0 controls, DEL and the C1 controls
  * (U+0080..U+009F, as UTF-8) become \n, \t, \xHH or \u{HH};
- * everything else is copied.  So a string from the
- * database can neither move the cursor nor start an escape sequence. */
-void sb_add_term_safe(struct strbuf *sb, const char *s, size_t len);
-/* A NUL-terminated copy of s made safe as above (NULL stays NULL). */
+ * everything else is copied.  So a string from the database can neither
+ * move the cursor nor start an escape sequence.  keep_lines: newlines and
+ * tabs stay as they are (a whole message of several lines). */
+void sb_add_term_safe(struct strbuf *sb, const char *s, size_t len, int keep_lines);
+/* A NUL-terminated copy of s made safe as above, newlines and tabs
+ * escaped too (one value on one line); NULL stays NULL. */
 char *term_safe(const char *s);
 
 /* Make the process non-dumpable (no core file, no ptrace by other users of

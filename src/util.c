@@ -308,6 +308,17 @@ size_t utf8_chars(const char *s, size_t len)
 	return n;
 }
 
+void *xgrow(void *p, size_t n, size_t size)
+{
+	/* Room for n elements exists when n is not 0 and not a power of two
+	 * (the array holds the next power of two); otherwise double it. */
+	if (n && (n & (n - 1)))
+		return p;
+	if (n > SIZE_MAX / 2 / size)
+		oom(SIZE_MAX);
+	return xrealloc(p, (n ? n * 2 : 1) * size);
+}
+
 int charset_covers(const char *conn, const char *table)
 {
 	/* Character sets with characters outside Unicode's first plane. */
@@ -341,14 +352,16 @@ size_t utf8_cut(const char *s, size_t len, size_t max)
 	return n;
 }
 
-void sb_add_term_safe(struct strbuf *sb, const char *s, size_t len)
+void sb_add_term_safe(struct strbuf *sb, const char *s, size_t len, int keep_lines)
 {
 	static const char hex[] = "0123456789abcdef";
 
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c == '\n') {
+		if ((c == '\n' || c == '\t') && keep_lines) {
+			sb_addc(sb, (char)c);
+		} else if (c == '\n') {
 			sb_adds(sb, "\\n");
 		} else if (c == '\t') {
 			sb_adds(sb, "\\t");
@@ -375,7 +388,7 @@ char *term_safe(const char *s)
 
 	if (!s)
 		return NULL;
-	sb_add_term_safe(&sb, s, strlen(s));
+	sb_add_term_safe(&sb, s, strlen(s), 0);
 	return sb_detach(&sb);
 }
 

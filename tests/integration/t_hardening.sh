@@ -81,6 +81,36 @@ assert_eq 0 "$rc" "reverse sync with an order modified in the future: exit 0"
 assert_contains "$err" "order $frac was modified" "reverse sync warns about the future modification time"
 assert_eq "$tot" "$(sql hd_p "SELECT meta_value FROM wp_postmeta WHERE post_id = $frac AND meta_key = '_order_total'")" "the order modified in the future is left for a later run"
 
+# -- diff / verify of an order with 100k meta rows: arrays grow geometrically
+#    (one element at a time took 447 s under ASan) ------------------------
+big=$(sql hd_a "SELECT MAX(ID) FROM wp_posts WHERE post_type = 'shop_order'")
+sql hd_a "INSERT INTO wp_postmeta (post_id, meta_key, meta_value) SELECT $big, CONCAT('k', seq), CONCAT('v', seq) FROM seq_1_to_100000"
+run hpos hd_a sync --quiet --batch-size 50
+t0=$(date +%s)
+run hpos hd_a diff "$big"
+assert_eq 0 "$rc" "diff of an order with 100k meta rows: no differences"
+run hpos hd_a verify_cot_data --verbose
+assert_eq 0 "$rc" "verify_cot_data with an order of 100k meta rows: exit 0"
+[ $(( $(date +%s) - t0 )) -lt 60 ] && ok "diff and verify of 100k meta rows took $(( $(date +%s) - t0 )) s" ||
+	fail "diff and verify of 100k meta rows took $(( $(date +%s) - t0 )) s"
+sql hd_a "DELETE FROM wp_postmeta WHERE post_id = $big AND meta_key LIKE 'k%' AND meta_value LIKE 'v%'; DELETE FROM wp_wc_orders_meta WHERE order_id = $big AND meta_key LIKE 'k%' AND meta_value LIKE 'v%'"
+
+# -- terminal escapes in database strings are shown escaped ----------------
+sql hd_a "UPDATE wp_postmeta SET meta_value = CONCAT('Eve', CHAR(13), CHAR(27), ']0;pwned', CHAR(7), CHAR(27), '[2Jx') WHERE post_id = $big AND meta_key = '_billing_first_name'"
+run hpos hd_a diff "$big"
+assert_eq 1 "$rc" "diff shows the changed name"
+case "$out$err" in *"$(printf '\033')"*|*"$(printf '\007')"*|*"$(printf '\r')"*) fail "diff printed raw control characters" ;;
+	*) ok "diff printed no raw control characters" ;; esac
+assert_contains "$out" '\x1b]0;pwned\x07\x1b[2Jx' "diff shows them escaped"
+sql hd_a "CREATE TABLE IF NOT EXISTS wp_hposctl_skipped (order_id bigint(20) unsigned NOT NULL PRIMARY KEY, reason text NOT NULL,
+	first_seen_gmt datetime NOT NULL, last_seen_gmt datetime NOT NULL, attempts int unsigned NOT NULL DEFAULT 1) DEFAULT CHARSET=utf8mb4;
+	INSERT INTO wp_hposctl_skipped (order_id, reason, first_seen_gmt, last_seen_gmt) VALUES (999999, CONCAT('bad', CHAR(27), '[31m'), UTC_TIMESTAMP(), UTC_TIMESTAMP())"
+run hpos hd_a status
+assert_contains "$out" 'bad\x1b[31m' "status shows a skip reason escaped"
+case "$out$err" in *"$(printf '\033')"*) fail "status printed raw control characters" ;; *) ok "status printed no raw control characters" ;; esac
+sql hd_a "DELETE FROM wp_hposctl_skipped WHERE order_id = 999999"
+run hpos hd_a sync --quiet
+
 # -- the backup file: no symlink, no file of another user, no planted SQL --
 . "$TOP/tests/integration/cleanup_lib.sh"
 run hpos hd_a sync --quiet
