@@ -23,6 +23,7 @@
 #include "backfill.h"
 #include "convert.h"
 #include "mapping.h"
+#include "orderconv.h"
 #include "output.h"
 #include "throttle.h"
 #include "syncstate.h"
@@ -1747,6 +1748,19 @@ static int order_source_exists(struct db *db, uint64_t id, int from_hpos, struct
 	return rc < 0 ? -1 : n > 0;
 }
 
+/* As sync: a warning from a write means the server altered the data
+ * (non-strict truncation, a value cut or zeroed); the order's transaction
+ * is rolled back. */
+static int no_warnings(struct db *db, const char *what, struct herr *err)
+{
+	unsigned n = db_warning_count(db);
+
+	if (db_dry_run(db) || !n)
+		return 0;
+	return herr_set(err, HX_PROBLEM, "the server reported %u warning(s) writing %s (the value would be altered, "
+			"e.g. longer than its column); nothing was written", n, what);
+}
+
 static int copy_meta_key(struct db *db, uint64_t id, int to_posts, const char *key, struct herr *err)
 {
 	struct strbuf sql = STRBUF_INIT;
@@ -1770,6 +1784,8 @@ static int copy_meta_key(struct db *db, uint64_t id, int to_posts, const char *k
 		db_quote(db, &sql, key, strlen(key));
 		sb_addf(&sql, " ORDER BY %s", to_posts ? "id" : "meta_id");
 		rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
+		if (rc == 0)
+			rc = no_warnings(db, key, err);
 	}
 	sb_release(&sql);
 	return rc;
@@ -1888,45 +1904,32 @@ static int prop_to_hpos(struct db *db, uint64_t id, const char *prop, struct her
 		v = row.vals[0] ? row.vals[0] : "";
 		vl = row.vals[0] ? row.lens[0] : 0;
 	}
-	/* The value WooCommerce's migrator would write (missing -> NULL). */
+	/* The value WooCommerce's migrator would write (missing -> NULL),
+	 * converted and checked as sync does: a value that does not fit is
+	 * refused with the converter's reason, never cut or zeroed. */
 	if (rc == 0) {
-		char buf[CONV_DECIMAL_MAX];
-		int64_t iv = 0;
+		struct ocv cv;
+		int prec;
 
 		if (!v) {
 			sb_adds(&lit, "NULL");
-		} else {
-			switch (c->type) {
-			case CT_INT:
-				conv_php_int(v, vl, &iv);
-				sb_addf(&lit, "%lld", (long long)iv);
+		} else if ((rc = wc_rounding_precision(db, &prec, err)) == 0) {
+			switch (orderconv((unsigned)ci, v, vl, prec, 0, &cv)) {
+			case OCV_BAD:
+				rc = herr_set(err, HX_PROBLEM, "%s; nothing was written", cv.why);
 				break;
-			case CT_DECIMAL:
-				conv_decimal(v, vl, 6, buf, sizeof(buf));
-				sb_adds(&lit, buf);
-				break;
-			case CT_BOOL:
-				sb_adds(&lit, conv_bool(v, vl) ? "1" : "0");
-				break;
-			case CT_EPOCH: {
-				char d[CONV_DATE_MAX];
-
-				if (!vl || conv_epoch(v, vl, d) != CONV_OK)
-					sb_adds(&lit, "NULL");
+			case OCV_SET:
+				if (cv.quote)
+					db_quote(db, &lit, cv.s, cv.len);
 				else
-					db_quote(db, &lit, d, strlen(d));
-				break;
-			}
-			case CT_DATE:
-				if (!vl)
-					sb_adds(&lit, "NULL");
-				else
-					db_quote(db, &lit, v, vl);
+					sb_add(&lit, cv.s, cv.len);
 				break;
 			default:
-				db_quote(db, &lit, v, vl);
+				sb_adds(&lit, "NULL");
 			}
 		}
+	}
+	if (rc == 0) {
 		sb_reset(&sql);
 		if (c->mig == MIG_ORDER) {
 			sb_adds(&sql, "UPDATE ");
@@ -1944,6 +1947,8 @@ static int prop_to_hpos(struct db *db, uint64_t id, const char *prop, struct her
 			sb_addf(&sql, " ON DUPLICATE KEY UPDATE `%s` = VALUES(`%s`)", c->column, c->column);
 		}
 		rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
+		if (rc == 0)
+			rc = no_warnings(db, prop, err);
 	}
 	db_free_result(res);
 	sb_release(&sql);

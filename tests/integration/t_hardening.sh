@@ -81,10 +81,37 @@ assert_eq 0 "$rc" "reverse sync with an order modified in the future: exit 0"
 assert_contains "$err" "order $frac was modified" "reverse sync warns about the future modification time"
 assert_eq "$tot" "$(sql hd_p "SELECT meta_value FROM wp_postmeta WHERE post_id = $frac AND meta_key = '_order_total'")" "the order modified in the future is left for a later run"
 
+# -- backfill --meta-keys/--props refuse what sync refuses -----------------
+run hpos hd_a sync --quiet
+bo=$(sql hd_a "SELECT MIN(ID) FROM wp_posts WHERE post_type = 'shop_order' AND ID > 40")
+hsum() { sql hd_a "SELECT customer_id, total_amount, (SELECT COUNT(*) FROM wp_wc_orders_meta WHERE order_id = $bo AND meta_key = '_hd_long') FROM wp_wc_orders WHERE id = $bo"; }
+before=$(hsum)
+cu=$(sql hd_a "SELECT meta_value FROM wp_postmeta WHERE post_id = $bo AND meta_key = '_customer_user'")
+ot=$(sql hd_a "SELECT meta_value FROM wp_postmeta WHERE post_id = $bo AND meta_key = '_order_total'")
+sql hd_a "INSERT INTO wp_postmeta (post_id, meta_key, meta_value) VALUES ($bo, '_hd_long', REPEAT('a', 70000));
+	UPDATE wp_postmeta SET meta_value = '-7' WHERE post_id = $bo AND meta_key = '_customer_user';
+	UPDATE wp_postmeta SET meta_value = '1e400' WHERE post_id = $bo AND meta_key = '_order_total'"
+run hpos hd_a backfill "$bo" --from=posts --to=hpos --meta-keys=_hd_long
+assert_eq 1 "$rc" "backfill --meta-keys of a 70 KB value into a TEXT column: exit 1"
+assert_contains "$err" "warning" "says the server would alter it"
+run hpos hd_a backfill "$bo" --from=posts --to=hpos --props=customer_id
+assert_eq 1 "$rc" "backfill --props customer_id of -7: exit 1"
+assert_contains "$err" "does not fit bigint unsigned" "says -7 does not fit"
+run hpos hd_a backfill "$bo" --from=posts --to=hpos --props=total
+assert_eq 1 "$rc" "backfill --props total of 1e400: exit 1"
+assert_contains "$err" "does not fit decimal(26,8)" "says 1e400 does not fit"
+assert_eq "$before" "$(hsum)" "nothing was written to HPOS by the refused backfills"
+run hpos hd_a backfill "$bo" --from=posts --to=hpos --props=billing_first_name
+assert_eq 0 "$rc" "a property that fits is still backfilled"
+sql hd_a "DELETE FROM wp_postmeta WHERE post_id = $bo AND meta_key = '_hd_long'"
+sql hd_a "UPDATE wp_postmeta SET meta_value = '$cu' WHERE post_id = $bo AND meta_key = '_customer_user';
+	UPDATE wp_postmeta SET meta_value = '$ot' WHERE post_id = $bo AND meta_key = '_order_total'"
+
 # -- diff / verify of an order with 100k meta rows: arrays grow geometrically
 #    (one element at a time took 447 s under ASan) ------------------------
 big=$(sql hd_a "SELECT MAX(ID) FROM wp_posts WHERE post_type = 'shop_order'")
-sql hd_a "INSERT INTO wp_postmeta (post_id, meta_key, meta_value) SELECT $big, CONCAT('k', seq), CONCAT('v', seq) FROM seq_1_to_100000"
+sql hd_a "INSERT INTO wp_postmeta (post_id, meta_key, meta_value) SELECT $big, CONCAT('k', seq), CONCAT('v', seq) FROM seq_1_to_100000;
+	UPDATE wp_posts SET post_modified_gmt = UTC_TIMESTAMP() - INTERVAL 1 HOUR WHERE ID = $big"
 run hpos hd_a sync --quiet --batch-size 50
 t0=$(date +%s)
 run hpos hd_a diff "$big"
@@ -96,6 +123,7 @@ assert_eq 0 "$rc" "verify_cot_data with an order of 100k meta rows: exit 0"
 sql hd_a "DELETE FROM wp_postmeta WHERE post_id = $big AND meta_key LIKE 'k%' AND meta_value LIKE 'v%'; DELETE FROM wp_wc_orders_meta WHERE order_id = $big AND meta_key LIKE 'k%' AND meta_value LIKE 'v%'"
 
 # -- terminal escapes in database strings are shown escaped ----------------
+fname=$(sql hd_a "SELECT meta_value FROM wp_postmeta WHERE post_id = $big AND meta_key = '_billing_first_name'")
 sql hd_a "UPDATE wp_postmeta SET meta_value = CONCAT('Eve', CHAR(13), CHAR(27), ']0;pwned', CHAR(7), CHAR(27), '[2Jx') WHERE post_id = $big AND meta_key = '_billing_first_name'"
 run hpos hd_a diff "$big"
 assert_eq 1 "$rc" "diff shows the changed name"
@@ -108,8 +136,8 @@ sql hd_a "CREATE TABLE IF NOT EXISTS wp_hposctl_skipped (order_id bigint(20) uns
 run hpos hd_a status
 assert_contains "$out" 'bad\x1b[31m' "status shows a skip reason escaped"
 case "$out$err" in *"$(printf '\033')"*) fail "status printed raw control characters" ;; *) ok "status printed no raw control characters" ;; esac
-sql hd_a "DELETE FROM wp_hposctl_skipped WHERE order_id = 999999"
-run hpos hd_a sync --quiet
+sql hd_a "DELETE FROM wp_hposctl_skipped WHERE order_id = 999999;
+	UPDATE wp_postmeta SET meta_value = '$fname' WHERE post_id = $big AND meta_key = '_billing_first_name'"
 
 # -- the backup file: no symlink, no file of another user, no planted SQL --
 . "$TOP/tests/integration/cleanup_lib.sh"
