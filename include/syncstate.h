@@ -38,6 +38,12 @@ void runlock_release(struct db *db, const char *name_override);
 /* runlock_take() for a command: 1 (another run holds the lock) is said as
  * "Another hposctl run is active (...); exiting." on stderr. */
 int runlock_enter(struct db *db, const char *name_override, struct herr *err);
+/* The statements at the end of a run (deletion markers), retried as batch
+ * reads are: fn(arg) again after a deadlock or lock wait (with backoff) or
+ * a lost connection (reconnected, run lock retaken), up to max_retries
+ * times; *retries counts them.  Only the main thread may call it. */
+int retry_run_end(struct db *db, const char *name_override, unsigned max_retries, uint64_t *retries,
+		  int (*fn)(void *arg, struct herr *err), void *arg, struct herr *err);
 /* After a lost connection: reconnect (db_reconnect() waits out a
  * restarting server) and, with retake, take the run lock again, waiting
  * with backoff (up to max_retries times) for the old session, which the

@@ -1479,6 +1479,21 @@ static int write_retrying(struct db *db, const struct sync_opts *so, const struc
 	}
 }
 
+struct markers_arg {
+	struct db *db;
+	const struct sync_opts *so;
+	const struct site *s;
+	struct sync_stats_s *st;
+};
+static int process_markers(struct db *db, const struct sync_opts *so, const struct site *s, struct sync_stats_s *st,
+			   struct herr *err);
+static int markers_once(void *arg, struct herr *err)
+{
+	struct markers_arg *a = arg;
+
+	return process_markers(a->db, a->so, a->s, a->st, err);
+}
+
 /* Deletion markers `_deleted_from = orders_table` (and the older
  * `deleted_from = {prefix}wc_orders`): delete the order from the posts
  * store as wp_delete_post() does, then the markers. */
@@ -1486,6 +1501,7 @@ static int process_markers(struct db *db, const struct sync_opts *so, const stru
 			   struct herr *err)
 {
 	struct strbuf sql = STRBUF_INIT, in = STRBUF_INIT;
+	uint64_t committed = st->deleted;
 	int rc = 0;
 
 	typelist_sql(db, so->types, &in);
@@ -1578,7 +1594,10 @@ static int process_markers(struct db *db, const struct sync_opts *so, const stru
 		}
 		if (so->isolation && (rc = db_commit(db, err)) < 0)
 			break;
+		committed = st->deleted;
 	}
+	if (rc < 0)
+		st->deleted = committed;        /* a retried batch counts once */
 	sb_release(&sql);
 	sb_release(&in);
 	return rc;
@@ -1723,8 +1742,11 @@ int sync_to_posts(struct db *db, const struct sync_opts *so, struct sync_stats_s
 			break;
 		}
 	}
-	if (rc == 0 && !st->stop_reason && !hpos_interrupted && !so->nranges)
-		rc = process_markers(db, so, &site, st, err);
+	if (rc == 0 && !st->stop_reason && !hpos_interrupted && !so->nranges) {
+		struct markers_arg ma = { db, so, &site, st };
+
+		rc = retry_run_end(db, so->runlock_name, so->max_retries, &st->retries, markers_once, &ma, err);
+	}
 	site_release(&site);
 	return rc;
 }

@@ -1158,11 +1158,25 @@ static int read_batch(struct db *db, const struct sync_opts *so, uint64_t cursor
 	return -1;
 }
 
+struct markers_arg {
+	struct db *db;
+	const struct sync_opts *so;
+	struct sync_stats_s *st;
+};
+static int process_markers(struct db *db, const struct sync_opts *so, struct sync_stats_s *st, struct herr *err);
+static int markers_once(void *arg, struct herr *err)
+{
+	struct markers_arg *a = arg;
+
+	return process_markers(a->db, a->so, a->st, err);
+}
+
 /* Deletion markers: _deleted_from = posts_table (and the older
  * deleted_from = <posts table name>) in wc_orders_meta. */
 static int process_markers(struct db *db, const struct sync_opts *so, struct sync_stats_s *st, struct herr *err)
 {
 	struct strbuf sql = STRBUF_INIT;
+	uint64_t found;
 	int rc = 0;
 
 	for (;;) {
@@ -1184,17 +1198,19 @@ static int process_markers(struct db *db, const struct sync_opts *so, struct syn
 		if ((rc = db_run(db, DB_READ, sql.buf, sql.len, &res, err)) < 0)
 			break;
 		ids = xcalloc(db_num_rows(res) + 1, sizeof(*ids));
+		found = 0;
 		while (db_fetch(res, &row)) {
 			ids[n] = strtoull(row.vals[0], NULL, 10);
 			if (row.vals[1][0] != '1')
 				out_warning("Order %llu doesn't exist in the backup table, thus it can't be deleted",
 					    (unsigned long long)ids[n]);
 			else
-				st->deleted++;
+				found++;
 			n++;
 		}
 		db_free_result(res);
 		if (!n || db_dry_run(db)) {
+			st->deleted += found;
 			free(ids);
 			break;
 		}
@@ -1231,6 +1247,7 @@ static int process_markers(struct db *db, const struct sync_opts *so, struct syn
 		}
 		if (so->isolation && (rc = db_commit(db, err)) < 0)
 			break;
+		st->deleted += found;   /* counted once committed: a retried batch counts once */
 	}
 	sb_release(&sql);
 	return rc;
@@ -1361,7 +1378,10 @@ out:
 		*err = e.err;
 		rc = -1;
 	} else if (!st->stop_reason && !hpos_interrupted && !so->nranges) {
-		rc = process_markers(db, so, st, err);
+		/* the workers are gone: st is this thread's alone */
+		struct markers_arg ma = { db, so, st };
+
+		rc = retry_run_end(db, so->runlock_name, so->max_retries, &st->retries, markers_once, &ma, err);
 	}
 	wclock_release(e.wcl.db ? e.wcl.db : db, &e.wcl.lock);
 	db_close(e.wcl.db);

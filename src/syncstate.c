@@ -335,6 +335,27 @@ int runlock_reconnect(struct db *db, const char *name_override, int retake, unsi
 	return rc == 0 ? 0 : -1;
 }
 
+int retry_run_end(struct db *db, const char *name_override, unsigned max_retries, uint64_t *retries,
+		  int (*fn)(void *arg, struct herr *err), void *arg, struct herr *err)
+{
+	for (unsigned attempt = 0;; attempt++) {
+		if (fn(arg, err) == 0)
+			return 0;
+		if (attempt >= max_retries)
+			return -1;
+		if (db_errclass(db) == DBE_LOST) {
+			(*retries)++;
+			if (runlock_reconnect(db, name_override, 1, max_retries, err) < 0)
+				return -1;
+		} else if (db_errclass(db) == DBE_RETRY) {
+			(*retries)++;
+			retry_backoff(attempt + 1);
+		} else {
+			return -1;
+		}
+	}
+}
+
 int runlock_enter(struct db *db, const char *name_override, struct herr *err)
 {
 	struct strbuf holder = STRBUF_INIT;

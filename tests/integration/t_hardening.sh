@@ -139,6 +139,38 @@ case "$out$err" in *"$(printf '\033')"*) fail "status printed raw control charac
 sql hd_a "DELETE FROM wp_hposctl_skipped WHERE order_id = 999999;
 	UPDATE wp_postmeta SET meta_value = '$fname' WHERE post_id = $big AND meta_key = '_billing_first_name'"
 
+# -- the connection killed in the end-of-run statements (deletion markers):
+#    retried like a batch, one "Success", exit 0 ------------------------------
+load_fixture hd_k
+run hpos hd_k sync --quiet
+gone=$(sql hd_k "SELECT MAX(ID) FROM wp_posts WHERE post_type = 'shop_order'")
+sql hd_k "DELETE FROM wp_postmeta WHERE post_id = $gone; DELETE FROM wp_posts WHERE ID = $gone;
+	INSERT INTO wp_wc_orders_meta (order_id, meta_key, meta_value) VALUES ($gone, '_deleted_from', 'posts_table');
+	UPDATE wp_posts SET post_modified_gmt = UTC_TIMESTAMP() - INTERVAL 1 HOUR WHERE post_type = 'shop_order' AND ID < 60"
+# a session holds the order's wc_orders row, so the markers phase waits on it
+rm -f "$SBX/hold.fifo"; mkfifo "$SBX/hold.fifo"
+mariadb --no-defaults --socket="$SBX/mysqld.sock" -uroot -N hd_k < "$SBX/hold.fifo" > /dev/null 2>&1 &
+holder=$!
+exec 3> "$SBX/hold.fifo"
+echo "BEGIN; SELECT id FROM wp_wc_orders WHERE id = $gone FOR UPDATE; SELECT order_id FROM wp_wc_orders_meta WHERE order_id = $gone FOR UPDATE; SELECT order_id FROM wp_wc_order_addresses WHERE order_id = $gone FOR UPDATE; SELECT order_id FROM wp_wc_order_operational_data WHERE order_id = $gone FOR UPDATE;" >&3
+"$HPOSCTL" --socket "$SBX/mysqld.sock" --user root --dbname hd_k sync --settle 0 > "$SBX/k.out" 2> "$SBX/k.err" &
+spid=$!
+tid=; i=0
+while [ -z "$tid" ] && [ $i -lt 600 ]; do   # the markers' DELETE, waiting for the row lock
+	tid=$(sql_root "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = 'hd_k' AND INFO LIKE 'DELETE FROM \`wp\\_wc\\_%' LIMIT 1")
+	[ -n "$tid" ] || sleep 0.05; i=$((i + 1))
+done
+[ -n "$tid" ] && ok "sync reached the deletion markers and waits there" || fail "sync never reached the deletion markers"
+[ -n "$tid" ] && sql_root "KILL CONNECTION $tid"
+echo "ROLLBACK;" >&3; exec 3>&-; wait "$holder"
+wait "$spid"; src=$?
+assert_eq 0 "$src" "the connection killed at the end of the run: retried, exit 0"
+assert_eq 1 "$(grep -c '^Success:' "$SBX/k.out")" "one Success line"
+assert_contains "$(cat "$SBX/k.out")" "1 orders deleted from posts were removed from HPOS" "the deleted order counted once"
+[ -s "$SBX/k.err" ] && grep -q '^Error' "$SBX/k.err" && fail "an error after Success: $(cat "$SBX/k.err")" || ok "no error after Success"
+assert_eq 0 "$(sql hd_k "SELECT COUNT(*) FROM wp_wc_orders WHERE id = $gone")" "the deleted order is gone from HPOS"
+assert_eq 0 "$(sql hd_k "SELECT COUNT(*) FROM wp_wc_orders_meta WHERE order_id = $gone")" "... with its marker"
+
 # -- the backup file: no symlink, no file of another user, no planted SQL --
 . "$TOP/tests/integration/cleanup_lib.sh"
 run hpos hd_a sync --quiet
