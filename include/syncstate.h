@@ -38,6 +38,9 @@ void runlock_release(struct db *db, const char *name_override);
 /* runlock_take() for a command: 1 (another run holds the lock) is said as
  * "Another hposctl run is active (...); exiting." on stderr. */
 int runlock_enter(struct db *db, const char *name_override, struct herr *err);
+/* Warn when WooCommerce's background sync is on and WooCommerce is older
+ * than 11.3 (wc_background_sync_unlocked()): nothing keeps the two apart. */
+void warn_background_sync(struct db *db);
 /* The statements at the end of a run (deletion markers), retried as batch
  * reads are: fn(arg) again after a deadlock or lock wait (with backoff) or
  * a lost connection (reconnected, run lock retaken), up to max_retries

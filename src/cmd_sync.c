@@ -268,6 +268,7 @@ static int sync_main(int argc, char **argv, struct ctx *c)
 		goto out;
 	}
 	locked = 1;
+	warn_background_sync(c->db);
 	/* Do not start while a replica lags either. */
 	if (r.nrep && between(&r, &st)) {
 		if (r.thr.critical_hit) {

@@ -356,6 +356,24 @@ int retry_run_end(struct db *db, const char *name_override, unsigned max_retries
 	}
 }
 
+void warn_background_sync(struct db *db)
+{
+	char *mode = NULL, *version = NULL;
+	struct herr e;
+	int rc = wc_background_sync_unlocked(db, &mode, &version, &e);
+
+	if (rc < 0)
+		out_debug("background sync check: %s", e.msg);
+	else if (rc > 0)
+		out_warning("WooCommerce's background sync is on (mode %s) and WooCommerce %s takes no migration lock "
+			    "(11.3 and later do): its batches and hposctl's can write the same orders at the same time "
+			    "(WooCommerce then duplicates wc_orders_meta rows).  Turn compatibility mode off, or set "
+			    "woocommerce_custom_orders_table_background_sync_mode to off, while hposctl runs.",
+			    mode, version ? version : "(version unknown)");
+	free(mode);
+	free(version);
+}
+
 int runlock_enter(struct db *db, const char *name_override, struct herr *err)
 {
 	struct strbuf holder = STRBUF_INIT;

@@ -171,6 +171,25 @@ assert_contains "$(cat "$SBX/k.out")" "1 orders deleted from posts were removed 
 assert_eq 0 "$(sql hd_k "SELECT COUNT(*) FROM wp_wc_orders WHERE id = $gone")" "the deleted order is gone from HPOS"
 assert_eq 0 "$(sql hd_k "SELECT COUNT(*) FROM wp_wc_orders_meta WHERE order_id = $gone")" "... with its marker"
 
+# -- WooCommerce's background sync on, WooCommerce < 11.3 (no migration lock)
+setopt() { sql hd_k "DELETE FROM wp_options WHERE option_name = '$1'; INSERT INTO wp_options (option_name, option_value, autoload) VALUES ('$1', '$2', 'yes')"; }
+setopt woocommerce_custom_orders_table_data_sync_enabled yes
+setopt woocommerce_version 10.0.2
+sql hd_k "DELETE FROM wp_options WHERE option_name = 'woocommerce_custom_orders_table_background_sync_mode'"
+run hpos hd_k sync --dry-run
+assert_contains "$err" "background sync is on (mode interval) and WooCommerce 10.0.2 takes no migration lock" \
+	"compatibility mode on, WooCommerce 10.0.2: warned that nothing keeps the two syncs apart"
+setopt woocommerce_custom_orders_table_background_sync_mode off
+run hpos hd_k sync --dry-run
+case "$err" in *"background sync is on"*) fail "warned with the background sync mode off" ;; *) ok "background sync mode off: no warning" ;; esac
+setopt woocommerce_custom_orders_table_background_sync_mode continuous
+setopt woocommerce_version 11.3.0
+run hpos hd_k sync --dry-run
+case "$err" in *"background sync is on"*) fail "warned with WooCommerce 11.3" ;; *) ok "WooCommerce 11.3 (it takes the lock): no warning" ;; esac
+setopt woocommerce_version 11.2.9
+run hpos hd_k sync --dry-run
+assert_contains "$err" "(mode continuous) and WooCommerce 11.2.9" "WooCommerce 11.2.9, continuous mode: warned"
+
 # -- the backup file: no symlink, no file of another user, no planted SQL --
 . "$TOP/tests/integration/cleanup_lib.sh"
 run hpos hd_a sync --quiet
