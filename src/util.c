@@ -216,13 +216,22 @@ void sb_add_json_str(struct strbuf *sb, const char *s, size_t len)
 		case '\n': sb_adds(sb, "\\n"); break;
 		case '\r': sb_adds(sb, "\\r"); break;
 		case '\t': sb_adds(sb, "\\t"); break;
-		default:
-			if (c < 0x20) {
+		default: {
+			/* C0 controls, DEL and the C1 controls (as UTF-8) escaped,
+			 * so that JSON on a terminal cannot drive it either and
+			 * the text filter of output.c finds nothing to change. */
+			int c1 = c == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 &&
+				 (unsigned char)s[i + 1] <= 0x9F;
+
+			if (c1)
+				c = (unsigned char)s[++i];
+			if (c < 0x20 || c == 0x7f || c1) {
 				char u[7] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0 };
 				sb_adds(sb, u);
 			} else {
 				sb_addc(sb, (char)c);
 			}
+		}
 		}
 	}
 	sb_addc(sb, '"');

@@ -266,6 +266,10 @@ static void test_util(void **state)
 	sb_add_json_str(&sb, "a\"b\\c\n\x01", 7);
 	assert_string_equal(sb.buf, "\"a\\\"b\\\\c\\n\\u0001\"");
 	sb_release(&sb);
+	/* DEL and C1 controls (UTF-8) escaped too; other UTF-8 as is */
+	sb_add_json_str(&sb, "\x7f\xc2\x9b\xc3\xa9", 5);
+	assert_string_equal(sb.buf, "\"\\u007f\\u009b\xc3\xa9\"");
+	sb_release(&sb);
 	{
 		const uint64_t ids[] = { 7, 18446744073709551615ull, 0 };
 
