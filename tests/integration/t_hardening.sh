@@ -68,9 +68,9 @@ run hpos hd_p switch-authority --to hpos --yes
 run hpos hd_p compat-mode enable
 sql hd_p "UPDATE wp_wc_orders SET total_amount = 12.345, date_updated_gmt = '2026-11-22 10:00:00' WHERE id = $frac"
 t0=$(date +%s)
-# bounded: 1.5 GB of address space (an ASan build reserves terabytes of
+# bounded: 1.5 GB of address space (an ASan or TSan build reserves terabytes of
 # shadow memory, so there only the time limit applies)
-vlimit=1500000; grep -q __asan_init "$HPOSCTL" && vlimit=unlimited
+vlimit=1500000; grep -q -e __asan_init -e __tsan_init "$HPOSCTL" && vlimit=unlimited
 run sh -c "ulimit -v $vlimit; exec timeout 60 '$HPOSCTL' --socket '$SBX/mysqld.sock' --user root --dbname hd_p --json sync"
 assert_eq 0 "$rc" "reverse sync with 2147483647 price decimals, address space $vlimit KB: exit 0"
 rss=$(echo "$out" | sed -n 's/.*"peak_rss_kb":\([0-9]*\).*/\1/p' | tail -1)
