@@ -29,11 +29,37 @@ struct backup {
 	pthread_mutex_t mu;  /* writers append whole chunks one at a time */
 };
 
-/* Open (create or append to) a backup file.  must_be_new: fail if it
- * exists.  An existing file must be a hposctl cleanup backup; an incomplete
+/* Open (create or append to) a backup file, never through a symbolic link.
+ * must_be_new: fail if it exists.  An existing file must be a regular file
+ * owned by the effective user, not writable by group or others, and a
+ * hposctl cleanup backup whose every section matches its checksum; an incomplete
  * last chunk (a run killed while writing it, before that batch committed)
  * is cut off.  A header naming the database is appended. */
 int backup_open(struct backup *b, struct db *db, const char *path, int must_be_new, struct herr *err);
+/* Every statement of a backup file is at most this many bytes (the
+ * server's and client's default max_allowed_packet is 16 MB). */
+#define BACKUP_STMT_MAX (2u << 20)
+
+/* Backup rows of postmeta: REPLACE statements under BACKUP_STMT_MAX; a long
+ * value is built first in a user variable from pieces. vals/lens: meta_id,
+ * post_id, meta_key, meta_value (key and value may be NULL). */
+struct backup_stmt {
+	size_t start;   /* where the open REPLACE starts */
+	int open;
+};
+void backup_add_meta(struct strbuf *chunk, struct backup_stmt *bs, const char *table, const char *cs,
+		     const char *const vals[4], const size_t lens[4]);
+void backup_end_meta(struct strbuf *chunk, struct backup_stmt *bs);
+
+/* A chunk's integrity line: "-- hposctl: end of WHAT, checksum H" where H
+ * is backup_checksum() of chunk[start..) in hex. */
+uint64_t backup_checksum(const char *p, size_t n);
+void backup_seal(struct strbuf *chunk, size_t start, const char *what);
+/* Check a whole backup file image: sections, each with a matching
+ * checksum.  Returns the length up to the end of the last complete section
+ * (what follows is an incomplete section), or -1 with *why. */
+long long backup_validate(const char *buf, size_t len, char *why, size_t whysz);
+
 /* The default path: ./hposctl-cleanup-<db>-<UTC timestamp>.sql */
 char *backup_default_path(struct db *db);
 void backup_close(struct backup *b);

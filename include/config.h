@@ -29,6 +29,7 @@ struct hpos_config {
 	char *socket;
 	char *user;
 	char *password;        /* never printed; see config_show() */
+	int no_env_password;   /* never send $MYSQL_PWD (replicas that did not ask for the primary's) */
 	char *name;            /* database name */
 	char *table_prefix;    /* default "wp_"; must match [A-Za-z0-9_]+ */
 	char *charset;         /* default "utf8mb4" */

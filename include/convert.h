@@ -39,6 +39,15 @@ double conv_php_floatval(const char *s, size_t len);
  * ("1e400").  '' and a NULL meta_value both give 0. */
 int conv_php_int(const char *s, size_t len, int64_t *out);
 
+/* wc_get_price_decimals() from the option woocommerce_price_num_decimals
+ * (NULL: missing, 2): absint(intval()), then clamped to
+ * CONV_PRICE_DECIMALS_MAX, the most decimals PHP ever prints
+ * (php_conv_fp() caps any precision at NDIG - 2 = 318; round() with more
+ * places leaves a value as it is), so that a hostile setting can neither
+ * overflow an int nor make a formatter print millions of digits. */
+#define CONV_PRICE_DECIMALS_MAX 318
+int conv_price_decimals(const char *opt);
+
 /* wc_string_to_bool(): 1 for 'yes'/'true' (ASCII case-insensitive) or '1',
  * exactly (no trimming); 0 otherwise, and for s == NULL. */
 int conv_bool(const char *s, size_t len);

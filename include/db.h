@@ -37,6 +37,9 @@ struct db_row {
 /* Connect with cfg; sets utf8mb4, WordPress's sql_mode, time_zone +00:00.
  * Errors carry exit classes: HX_NOCONNECT, HX_NOPERM, HX_CONFIG. */
 int db_connect(const struct hpos_config *cfg, struct db **dbp, struct herr *err);
+/* 1 when the link is private (TLS enforced, or a Unix socket) and an
+ * authentication method that sends the password in clear may be used. */
+int db_cleartext_auth_allowed(const struct hpos_config *cfg);
 void db_close(struct db *db);
 /* A second connection with the same settings (and dry-run flag). */
 int db_clone(const struct db *db, struct db **out, struct herr *err);

@@ -16,7 +16,7 @@ struct sync_opts {
 	uint64_t end_at;           /* last ID considered (inclusive); 0 = none */
 	uint64_t max_batches;      /* 0 = unlimited */
 	double max_runtime;        /* seconds; 0 = unlimited */
-	double settle;             /* leave orders modified this recently */
+	double settle;             /* leave orders modified this recently, or in the future */
 	const char *isolation;     /* NULL: no transactions */
 	int allow_truncation;      /* write what WooCommerce writes, let MySQL cut */
 	unsigned max_retries;      /* per batch, for deadlocks/lock waits/lost connections */
@@ -60,5 +60,10 @@ struct sync_stats_s {
  * Errors: HX_TEMPFAIL for retries exhausted / lost connection, others as
  * classified. */
 int sync_to_hpos(struct db *db, const struct sync_opts *o, struct sync_stats_s *st, struct herr *err);
+
+/* An order deferred by the settle window: if its modification time
+ * (seconds_ahead, TIMESTAMPDIFF from the server's UTC_TIMESTAMP()) lies in
+ * the future, warn once per run about clock skew. */
+void settle_skew_warning(uint64_t order_id, const char *seconds_ahead);
 
 #endif

@@ -37,6 +37,9 @@ int cleaned_record(struct db *db, const uint64_t *ids, unsigned n, struct herr *
 /* Single-instance lock: GET_LOCK('hposctl:<db>:<prefix>', 0).  Returns 0
  * when taken, 1 when another session holds it (who is described in
  * `holder`), -1 on error. */
+/* The run lock's name: override, else "hposctl:DB:PREFIX"; at most 64
+ * bytes, cut at a UTF-8 character boundary. */
+void runlock_name_for(const char *override, const char *dbname, const char *prefix, struct strbuf *sb);
 int runlock_take(struct db *db, const char *name_override, struct strbuf *holder, struct herr *err);
 void runlock_release(struct db *db, const char *name_override);
 /* 1 this connection holds the run lock, 0 it does not, -1 error (e.g. the
@@ -45,6 +48,15 @@ int runlock_held(struct db *db, const char *name_override, struct herr *err);
 /* runlock_take() for a command: 1 (another run holds the lock) is said as
  * "Another hposctl run is active (...); exiting." on stderr. */
 int runlock_enter(struct db *db, const char *name_override, struct herr *err);
+/* Warn when WooCommerce's background sync is on and WooCommerce is older
+ * than 11.3 (wc_background_sync_unlocked()): nothing keeps the two apart. */
+void warn_background_sync(struct db *db);
+/* The statements at the end of a run (deletion markers), retried as batch
+ * reads are: fn(arg) again after a deadlock or lock wait (with backoff) or
+ * a lost connection (reconnected, run lock retaken), up to max_retries
+ * times; *retries counts them.  Only the main thread may call it. */
+int retry_run_end(struct db *db, const char *name_override, unsigned max_retries, uint64_t *retries,
+		  int (*fn)(void *arg, struct herr *err), void *arg, struct herr *err);
 /* After a lost connection: reconnect (db_reconnect() waits out a
  * restarting server) and, with retake, take the run lock again, waiting
  * with backoff (up to max_retries times) for the old session, which the

@@ -51,6 +51,11 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
+/* An array p of n elements of size bytes, about to take element n: grown
+ * geometrically (capacity: the next power of two), so appending N elements
+ * costs O(N).  Only for arrays that every append passes through here.
+ * Never returns NULL. */
+void *xgrow(void *p, size_t n, size_t size) __attribute__((returns_nonnull));
 char *xstrndup(const char *s, size_t n);
 /* Free *p and set it to NULL. */
 #define FREE_AND_NULL(p) do { free(p); (p) = NULL; } while (0)
@@ -99,6 +104,29 @@ size_t utf8_chars(const char *s, size_t len);
  * stdin: 1 yes ("y"/"yes", any case), 0 anything else, -1 stdin is not a
  * terminal (nothing asked). */
 int tty_confirm(const char *question);
+
+/* 1 when every character of character set `table` can be written in
+ * character set `conn` (a connection charset narrower than the data turns
+ * the rest into '?'). */
+int charset_covers(const char *conn, const char *table);
+
+/* The length of the longest prefix of s[0..len) that is at most max bytes
+ * and does not end inside a UTF-8 sequence. */
+size_t utf8_cut(const char *s, size_t len, size_t max);
+
+/* Append s[0..len) for a terminal: C0 controls, DEL and the C1 controls
+ * (U+0080..U+009F, as UTF-8) become \n, \t, \xHH or \u{HH};
+ * everything else is copied.  So a string from the database can neither
+ * move the cursor nor start an escape sequence.  keep_lines: newlines and
+ * tabs stay as they are (a whole message of several lines). */
+void sb_add_term_safe(struct strbuf *sb, const char *s, size_t len, int keep_lines);
+/* A NUL-terminated copy of s made safe as above, newlines and tabs
+ * escaped too (one value on one line); NULL stays NULL. */
+char *term_safe(const char *s);
+
+/* Make the process non-dumpable (no core file, no ptrace by other users of
+ * the same uid): it holds database passwords.  0 when it took effect. */
+int process_harden(void);
 
 /* write(2) all of p, retrying short writes and EINTR; -1 with errno. */
 int xwrite_all(int fd, const char *p, size_t n);

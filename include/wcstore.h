@@ -37,6 +37,13 @@ int wc_option_set(struct db *db, const char *name, const char *val, struct herr 
 /* Which store is authoritative, and whether compatibility mode is on. */
 int wc_hpos_authoritative(struct db *db, int *yes, struct herr *err);
 int wc_compat_mode(struct db *db, int *yes, struct herr *err);
+/* 1 when WooCommerce's background sync is on (the mode option, or by
+ * default with compatibility mode on) and WooCommerce is older than 11.3,
+ * whose batches never take the migration lock hposctl honours; *mode and
+ * *version (NULL when unknown) for the message, caller frees.  -1 error. */
+int wc_background_sync_unlocked(struct db *db, char **mode, char **version, struct herr *err);
+/* "major.minor[...]" is at least major.minor (NULL or junk: no). */
+int wc_version_at_least(const char *v, unsigned major, unsigned minor);
 
 /* Table existence: bit i set when hpos table i exists. */
 int wc_hpos_tables_present(struct db *db, unsigned *mask, struct herr *err);

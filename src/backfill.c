@@ -23,6 +23,7 @@
 #include "backfill.h"
 #include "convert.h"
 #include "mapping.h"
+#include "orderconv.h"
 #include "output.h"
 #include "throttle.h"
 #include "syncstate.h"
@@ -311,7 +312,7 @@ static int site_load(struct db *db, struct site *s, struct herr *err)
 	} else if (!(tzs && *tzs) && off && *off) {
 		s->offset = (long)lround(strtod(off, NULL) * 3600.0);
 	}
-	s->price_dp = dp && *dp ? abs(atoi(dp)) : 2;
+	s->price_dp = conv_price_decimals(dp);
 	s->prices_include_tax = pit && !strcmp(pit, "yes");
 	if (!s->home)
 		s->home = xstrdup("");
@@ -439,16 +440,22 @@ static char *wc_decimal(const char *v, size_t len)
  * from zero, no negative zero). */
 static char *number_format(const char *v, size_t len, int dp)
 {
-	char *clean = wc_decimal(v, len), buf[96], pre[64];
+	char *clean = wc_decimal(v, len), buf[CONV_PRICE_DECIMALS_MAX + 330], pre[64];
 	double d = conv_php_floatval(clean, strlen(clean)), f = pow(10.0, dp), x;
 	int zero = 1;
 
 	free(clean);
 	x = d * f;
-	snprintf(pre, sizeof(pre), "%.15e", x); /* PHP's pre-rounding */
-	x = round(strtod(pre, NULL)) / f;
-	if (!isfinite(x))
+	if (!isfinite(d)) {
 		x = 0;
+	} else if (!isfinite(x) || fabs(x) >= 1e15) {
+		x = d;  /* round(): beyond the double's precision, left as it is */
+	} else {
+		snprintf(pre, sizeof(pre), "%.15e", x); /* PHP's pre-rounding */
+		x = round(strtod(pre, NULL)) / f;
+		if (!isfinite(x))
+			x = 0;
+	}
 	snprintf(buf, sizeof(buf), "%.*f", dp, x);
 	for (const char *p = buf; *p; p++)
 		if (*p >= '1' && *p <= '9')
@@ -603,8 +610,10 @@ static int select_ids(struct db *db, const struct sync_opts *so, uint64_t cursor
 	int rc;
 
 	typelist_sql(db, so->types, &in);
-	sb_addf(&sql, "SELECT o.id, o.date_updated_gmt > UTC_TIMESTAMP() - INTERVAL %.0f SECOND AND "
-		"o.date_updated_gmt <= UTC_TIMESTAMP() FROM ", so->settle);
+	/* Within the settle window, or in the future (clock skew), and how
+	 * far in the future. */
+	sb_addf(&sql, "SELECT o.id, o.date_updated_gmt > UTC_TIMESTAMP() - INTERVAL %.0f SECOND, "
+		"TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), o.date_updated_gmt) FROM ", so->settle);
 	wc_table(db, &sql, "wc_orders");
 	sb_adds(&sql, " o LEFT JOIN ");
 	wc_table(db, &sql, "posts");
@@ -641,6 +650,8 @@ static int select_ids(struct db *db, const struct sync_opts *so, uint64_t cursor
 
 		o->id = strtoull(row.vals[0], NULL, 10);
 		o->deferred = so->settle > 0 && !so->nranges && row.vals[1] && row.vals[1][0] == '1';
+		if (o->deferred && row.vals[2])
+			settle_skew_warning(o->id, row.vals[2]);
 		b->last_id = o->id;
 	}
 	db_free_result(res);
@@ -1781,6 +1792,21 @@ static int write_retrying(struct db *db, const struct sync_opts *so, const struc
 	}
 }
 
+struct markers_arg {
+	struct db *db;
+	const struct sync_opts *so;
+	const struct site *s;
+	struct sync_stats_s *st;
+};
+static int process_markers(struct db *db, const struct sync_opts *so, const struct site *s, struct sync_stats_s *st,
+			   struct herr *err);
+static int markers_once(void *arg, struct herr *err)
+{
+	struct markers_arg *a = arg;
+
+	return process_markers(a->db, a->so, a->s, a->st, err);
+}
+
 /* Deletion markers (`_deleted_from` = `orders_table`), as
  * DataSynchronizer::process_deleted_orders() handles them with HPOS
  * authoritative, with WooCommerce 8.8's guard made a condition: the post
@@ -1792,8 +1818,9 @@ static int write_retrying(struct db *db, const struct sync_opts *so, const struc
 static int process_markers(struct db *db, const struct sync_opts *so, const struct site *s, struct sync_stats_s *st,
 			   struct herr *err)
 {
+	const struct typelist *mt = so->marker_types ? so->marker_types : so->types;
 	struct strbuf sql = STRBUF_INIT;
-	uint64_t below = UINT64_MAX;
+	uint64_t below = UINT64_MAX, committed = st->deleted;
 	int rc = 0;
 
 	for (;;) {
@@ -1822,8 +1849,6 @@ static int process_markers(struct db *db, const struct sync_opts *so, const stru
 			int order_post = 0;
 
 			below = m[i].id;
-			const struct typelist *mt = so->marker_types ? so->marker_types : so->types;
-
 			for (unsigned t = 0; m[i].in_posts && t < mt->n && !order_post; t++)
 				order_post = !strcmp(m[i].post_type, mt->v[t]);
 			if (m[i].in_hpos) {
@@ -1889,7 +1914,10 @@ static int process_markers(struct db *db, const struct sync_opts *so, const stru
 		}
 		if ((rc = db_commit(db, err)) < 0 || !n)
 			break;
+		committed = st->deleted;
 	}
+	if (rc < 0)
+		st->deleted = committed;        /* a retried batch counts once */
 	sb_release(&sql);
 	return rc;
 }
@@ -2040,8 +2068,11 @@ int sync_to_posts(struct db *db, const struct sync_opts *so, struct sync_stats_s
 			break;
 		}
 	}
-	if (rc == 0 && !st->stop_reason && !hpos_interrupted && !so->nranges)
-		rc = process_markers(db, so, &site, st, err);
+	if (rc == 0 && !st->stop_reason && !hpos_interrupted && !so->nranges) {
+		struct markers_arg ma = { db, so, &site, st };
+
+		rc = retry_run_end(db, so->runlock_name, so->max_retries, &st->retries, markers_once, &ma, err);
+	}
 	/* WooCommerce's data store bumps the orders cache version on every
 	 * order post it saves or deletes. */
 	if (rc == 0 && !db_dry_run(db) && !db_sample(db) && (st->synced || st->deleted) && wc_orders_transient_bump(db, err) < 0)
@@ -2069,6 +2100,19 @@ static int order_source_exists(struct db *db, uint64_t id, int from_hpos, struct
 	return rc < 0 ? -1 : n > 0;
 }
 
+/* As sync: a warning from a write means the server altered the data
+ * (non-strict truncation, a value cut or zeroed); the order's transaction
+ * is rolled back. */
+static int no_warnings(struct db *db, const char *what, struct herr *err)
+{
+	unsigned n = db_warning_count(db);
+
+	if (db_dry_run(db) || !n)
+		return 0;
+	return herr_set(err, HX_PROBLEM, "the server reported %u warning(s) writing %s (the value would be altered, "
+			"e.g. longer than its column); nothing was written", n, what);
+}
+
 static int copy_meta_key(struct db *db, uint64_t id, int to_posts, const char *key, struct herr *err)
 {
 	struct strbuf sql = STRBUF_INIT;
@@ -2092,6 +2136,8 @@ static int copy_meta_key(struct db *db, uint64_t id, int to_posts, const char *k
 		db_quote(db, &sql, key, strlen(key));
 		sb_addf(&sql, " ORDER BY %s", to_posts ? "id" : "meta_id");
 		rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
+		if (rc == 0)
+			rc = no_warnings(db, key, err);
 	}
 	sb_release(&sql);
 	return rc;
@@ -2210,45 +2256,32 @@ static int prop_to_hpos(struct db *db, uint64_t id, const char *prop, struct her
 		v = row.vals[0] ? row.vals[0] : "";
 		vl = row.vals[0] ? row.lens[0] : 0;
 	}
-	/* The value WooCommerce's migrator would write (missing -> NULL). */
+	/* The value WooCommerce's migrator would write (missing -> NULL),
+	 * converted and checked as sync does: a value that does not fit is
+	 * refused with the converter's reason, never cut or zeroed. */
 	if (rc == 0) {
-		char buf[CONV_DECIMAL_MAX];
-		int64_t iv = 0;
+		struct ocv cv;
+		int prec;
 
 		if (!v) {
 			sb_adds(&lit, "NULL");
-		} else {
-			switch (c->type) {
-			case CT_INT:
-				conv_php_int(v, vl, &iv);
-				sb_addf(&lit, "%lld", (long long)iv);
+		} else if ((rc = wc_rounding_precision(db, &prec, err)) == 0) {
+			switch (orderconv((unsigned)ci, v, vl, prec, 0, &cv)) {
+			case OCV_BAD:
+				rc = herr_set(err, HX_PROBLEM, "%s; nothing was written", cv.why);
 				break;
-			case CT_DECIMAL:
-				conv_decimal(v, vl, 6, buf, sizeof(buf));
-				sb_adds(&lit, buf);
-				break;
-			case CT_BOOL:
-				sb_adds(&lit, conv_bool(v, vl) ? "1" : "0");
-				break;
-			case CT_EPOCH: {
-				char d[CONV_DATE_MAX];
-
-				if (!vl || conv_epoch(v, vl, d) != CONV_OK)
-					sb_adds(&lit, "NULL");
+			case OCV_SET:
+				if (cv.quote)
+					db_quote(db, &lit, cv.s, cv.len);
 				else
-					db_quote(db, &lit, d, strlen(d));
-				break;
-			}
-			case CT_DATE:
-				if (!vl)
-					sb_adds(&lit, "NULL");
-				else
-					db_quote(db, &lit, v, vl);
+					sb_add(&lit, cv.s, cv.len);
 				break;
 			default:
-				db_quote(db, &lit, v, vl);
+				sb_adds(&lit, "NULL");
 			}
 		}
+	}
+	if (rc == 0) {
 		sb_reset(&sql);
 		if (c->mig == MIG_ORDER) {
 			sb_adds(&sql, "UPDATE ");
@@ -2267,6 +2300,8 @@ static int prop_to_hpos(struct db *db, uint64_t id, const char *prop, struct her
 			db_upsert_set(db, &sql, c->column);
 		}
 		rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
+		if (rc == 0)
+			rc = no_warnings(db, prop, err);
 	}
 	db_free_result(res);
 	sb_release(&sql);

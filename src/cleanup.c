@@ -11,15 +11,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #define BACKUP_MAGIC "-- hposctl cleanup backup"
 #define CHUNK_END "-- hposctl: end of "
-/* Flush a REPLACE statement at about this size (restores stay far below
- * the client's and server's default max_allowed_packet of 16 MB). */
-#define STMT_BYTES (1u << 20)
+#define CHECKSUM_TAG ", checksum "
+/* No statement of a backup is longer than BACKUP_STMT_MAX bytes, far below
+ * the client's and server's default max_allowed_packet of 16 MB: a REPLACE
+ * takes rows while it stays under the bound, and a value longer than
+ * VALUE_PIECE bytes is built in a user variable, VALUE_PIECE bytes (twice
+ * that in hex) per statement. */
+#define VALUE_PIECE (256u << 10)
+#define ROW_OVERHEAD 256u
 
 /* ---------------------------------------------------------------- filter */
 
@@ -144,13 +150,26 @@ out:
 
 /* ---------------------------------------------------------------- backup */
 
+static void add_hex(struct strbuf *sb, const char *v, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	sb_grow(sb, len * 2);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		sb->buf[sb->len++] = hex[c >> 4];
+		sb->buf[sb->len++] = hex[c & 15];
+	}
+	sb->buf[sb->len] = '\0';
+}
+
 /* A value as an SQL expression that gives back exactly these characters
  * whatever the restoring client's character set and sql_mode: printable
  * ASCII (no quote or backslash) as a plain literal, anything else as the
  * bytes in hex converted from the character set they were read in. */
 void cleanup_sql_value(struct strbuf *sb, const char *charset, const char *v, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
 	size_t i;
 
 	if (!v) {
@@ -170,54 +189,164 @@ void cleanup_sql_value(struct strbuf *sb, const char *charset, const char *v, si
 		return;
 	}
 	sb_addf(sb, "CONVERT(X'");
-	sb_grow(sb, len * 2);
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)v[i];
-
-		sb->buf[sb->len++] = hex[c >> 4];
-		sb->buf[sb->len++] = hex[c & 15];
-	}
-	sb->buf[sb->len] = '\0';
+	add_hex(sb, v, len);
 	sb_addf(sb, "' USING %s)", charset);
 }
 
-/* Cut an incomplete tail: keep everything up to the last line that starts
- * with CHUNK_END (and its newline).  Returns the kept length, or -1 when the
- * file has no such line. */
-static off_t complete_length(int fd, off_t size)
+void backup_add_meta(struct strbuf *chunk, struct backup_stmt *bs, const char *table, const char *cs,
+		     const char *const vals[4], const size_t lens[4])
 {
-	const size_t blk = 1u << 20, ml = strlen(CHUNK_END);
-	char *buf = xmalloc(blk + ml + 1);
-	off_t end = size, found = -1;
+	int big = vals[3] && lens[3] > VALUE_PIECE;
+	size_t est = ROW_OVERHEAD + 2 * lens[2] + (big ? 0 : 2 * lens[3]);
 
-	while (end > 0 && found < 0) {
-		off_t start = end > (off_t)blk ? end - (off_t)blk : 0;
-		size_t n = (size_t)(end - start);
-		size_t extra = (size_t)(size - end) < ml ? (size_t)(size - end) : ml;
-
-		if (pread(fd, buf, n + extra, start) != (ssize_t)(n + extra))
-			break;
-		for (size_t i = n; i-- > 0;) {
-			if ((i == 0 && start == 0) || (i > 0 && buf[i - 1] == '\n')) {
-				if (i + ml <= n + extra && !memcmp(buf + i, CHUNK_END, ml)) {
-					/* the line must be complete */
-					char *nl;
-					off_t pos = start + (off_t)i;
-					char line[256];
-					ssize_t r = pread(fd, line, sizeof(line), pos);
-
-					if (r > 0 && (nl = memchr(line, '\n', (size_t)r))) {
-						found = pos + (nl - line) + 1;
-						break;
-					}
-				}
-			}
-		}
-		end = start;
+	if (bs->open && (big || chunk->len - bs->start + est > BACKUP_STMT_MAX)) {
+		sb_adds(chunk, ";\n");
+		bs->open = 0;
 	}
-	free(buf);
-	return found;
+	if (big) {
+		/* Built in a binary user variable piece by piece, so that no
+		 * statement is longer than the bound; converted as a whole. */
+		for (size_t off = 0; off < lens[3]; off += VALUE_PIECE) {
+			size_t n = lens[3] - off < VALUE_PIECE ? lens[3] - off : VALUE_PIECE;
+
+			sb_adds(chunk, off ? "SET @hposctl_v = CONCAT(@hposctl_v, X'" : "SET @hposctl_v = X'");
+			add_hex(chunk, vals[3] + off, n);
+			sb_adds(chunk, off ? "');\n" : "';\n");
+		}
+	}
+	if (!bs->open) {
+		bs->start = chunk->len;
+		sb_addf(chunk, "REPLACE INTO %s (meta_id, post_id, meta_key, meta_value) VALUES\n(", table);
+		bs->open = 1;
+	} else {
+		sb_adds(chunk, ",\n(");
+	}
+	sb_addf(chunk, "%s,%s,", vals[0], vals[1]);
+	cleanup_sql_value(chunk, cs, vals[2], lens[2]);
+	sb_addc(chunk, ',');
+	if (big)
+		sb_addf(chunk, "CONVERT(@hposctl_v USING %s)", cs);
+	else
+		cleanup_sql_value(chunk, cs, vals[3], lens[3]);
+	sb_addc(chunk, ')');
+	if (big) {
+		/* the variable holds one value at a time */
+		sb_adds(chunk, ";\nSET @hposctl_v = NULL;\n");
+		bs->open = 0;
+	}
 }
+
+void backup_end_meta(struct strbuf *chunk, struct backup_stmt *bs)
+{
+	if (bs->open)
+		sb_adds(chunk, ";\n");
+	bs->open = 0;
+}
+
+uint64_t backup_checksum(const char *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;   /* FNV-1a, 64 bits */
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+void backup_seal(struct strbuf *chunk, size_t start, const char *what)
+{
+	uint64_t h = backup_checksum(chunk->buf + start, chunk->len - start);
+
+	sb_addf(chunk, CHUNK_END "%s" CHECKSUM_TAG "%016llx\n", what, (unsigned long long)h);
+}
+
+/* Is buf[0..n) a line "-- hposctl: end of WHAT, checksum HEX"?  Then *h. */
+static int end_line(const char *buf, size_t n, uint64_t *h)
+{
+	const size_t tl = strlen(CHECKSUM_TAG), ml = strlen(CHUNK_END);
+	char hex[17];
+
+	if (n < ml + tl + 16 || memcmp(buf, CHUNK_END, ml) || memcmp(buf + n - 16 - tl, CHECKSUM_TAG, tl))
+		return 0;
+	memcpy(hex, buf + n - 16, 16);
+	hex[16] = '\0';
+	for (int i = 0; i < 16; i++)
+		if (!((hex[i] >= '0' && hex[i] <= '9') || (hex[i] >= 'a' && hex[i] <= 'f')))
+			return 0;
+	*h = strtoull(hex, NULL, 16);
+	return 1;
+}
+
+long long backup_validate(const char *buf, size_t len, char *why, size_t whysz)
+{
+	size_t pos = 0, chunk = 0, line_no = 1, ml = strlen(CHUNK_END);
+	unsigned nchunks = 0;
+
+	if (len < strlen(BACKUP_MAGIC) || memcmp(buf, BACKUP_MAGIC, strlen(BACKUP_MAGIC))) {
+		snprintf(why, whysz, "it is not a hposctl cleanup backup");
+		return -1;
+	}
+	while (pos < len) {
+		const char *nl = memchr(buf + pos, '\n', len - pos);
+		size_t end;
+		uint64_t h;
+
+		if (!nl)
+			break;          /* an incomplete last line: the tail */
+		end = (size_t)(nl - buf);
+		if (end - pos >= ml && !memcmp(buf + pos, CHUNK_END, ml)) {
+			if (!end_line(buf + pos, end - pos, &h)) {
+				snprintf(why, whysz, "line %zu ends a section without a checksum (written by an older "
+					 "hposctl, or edited)", line_no);
+				return -1;
+			}
+			if (h != backup_checksum(buf + chunk, pos - chunk)) {
+				snprintf(why, whysz, "the section ending at line %zu does not match its checksum", line_no);
+				return -1;
+			}
+			chunk = end + 1;
+			nchunks++;
+		}
+		pos = end + 1;
+		line_no++;
+	}
+	if (!nchunks) {
+		snprintf(why, whysz, "no complete section");
+		return -1;
+	}
+	return (long long)chunk;
+}
+
+/* Check what an existing backup file is before appending to it: a regular
+ * file of ours that nobody else can write, every section intact.  Returns
+ * the length to keep (an incomplete last section is cut), or -1. */
+static off_t check_existing(int fd, const char *path, const struct stat *st, struct herr *err)
+{
+	char why[160];
+	long long keep;
+	void *map;
+
+	if (!S_ISREG(st->st_mode))
+		return herr_set(err, HX_PROBLEM, "%s exists and is not a regular file; not appending to it", path);
+	if (st->st_uid != geteuid())
+		return herr_set(err, HX_PROBLEM, "%s exists and belongs to another user (uid %u); not appending to it",
+				path, (unsigned)st->st_uid);
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return herr_set(err, HX_PROBLEM, "%s can be written by other users (mode %03o); not appending to it",
+				path, (unsigned)(st->st_mode & 0777));
+	if (st->st_size == 0)
+		return 0;
+	map = mmap(NULL, (size_t)st->st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED)
+		return herr_set(err, HX_PROBLEM, "reading %s: %s", path, strerror(errno));
+	keep = backup_validate(map, (size_t)st->st_size, why, sizeof(why));
+	munmap(map, (size_t)st->st_size);
+	if (keep < 0)
+		return herr_set(err, HX_PROBLEM, "%s: %s; not appending to it (name a new --backup-file)", path, why);
+	return (off_t)keep;
+}
+
 
 char *backup_default_path(struct db *db)
 {
@@ -240,6 +369,7 @@ int backup_open(struct backup *b, struct db *db, const char *path, int must_be_n
 	time_t t = time(NULL);
 	struct tm tm;
 	char *cs = NULL;
+	int existed = 0;
 
 	memset(b, 0, sizeof(*b));
 	b->fd = -1;
@@ -247,7 +377,16 @@ int backup_open(struct backup *b, struct db *db, const char *path, int must_be_n
 	if (db_get_str(db, &cs, err, "SELECT @@character_set_results") < 0)
 		return -1;
 	b->charset = cs && *cs ? cs : (free(cs), xstrdup("utf8mb4"));
-	b->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | (must_be_new ? O_EXCL : 0), 0600);
+	/* Never through a symbolic link; an existing file is checked below. */
+	b->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (b->fd < 0 && errno == EEXIST && !must_be_new) {
+		b->fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+		existed = 1;
+	}
+	if (b->fd < 0 && errno == ELOOP) {
+		herr_set(err, HX_PROBLEM, "%s is a symbolic link; not writing the backup through it", path);
+		goto fail;
+	}
 	if (b->fd < 0) {
 		herr_set(err, HX_PROBLEM, "cannot open the backup file %s: %s", path, strerror(errno));
 		goto fail;
@@ -257,20 +396,11 @@ int backup_open(struct backup *b, struct db *db, const char *path, int must_be_n
 		herr_set(err, HX_PROBLEM, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
-	if (st.st_size > 0) {
-		char head[sizeof(BACKUP_MAGIC)];
-		off_t keep;
+	if (existed) {
+		off_t keep = check_existing(b->fd, path, &st, err);
 
-		if (pread(b->fd, head, sizeof(head) - 1, 0) != (ssize_t)sizeof(head) - 1 ||
-		    memcmp(head, BACKUP_MAGIC, sizeof(head) - 1)) {
-			herr_set(err, HX_PROBLEM, "%s exists and is not a hposctl cleanup backup; not appending to it", path);
+		if (keep < 0)
 			goto fail;
-		}
-		keep = complete_length(b->fd, st.st_size);
-		if (keep < 0) {
-			herr_set(err, HX_PROBLEM, "%s: no complete section found; not appending to it", path);
-			goto fail;
-		}
 		if (keep < st.st_size) {
 			out_warning("%s: cutting off an incomplete last batch (%lld bytes) left by an interrupted run; "
 				    "that batch was not committed.", path, (long long)(st.st_size - keep));
@@ -293,13 +423,14 @@ int backup_open(struct backup *b, struct db *db, const char *path, int must_be_n
 		db_name(db), db_prefix(db), ts);
 	sb_adds(&hdr, "USE ");
 	db_ident(&hdr, db_name(db));
-	sb_adds(&hdr, ";\n" CHUNK_END "header\n");
+	sb_adds(&hdr, ";\n");
+	backup_seal(&hdr, 0, "header");
 	if (xwrite_all(b->fd, hdr.buf, hdr.len) < 0 || fsync(b->fd) < 0) {
 		herr_set(err, HX_PROBLEM, "writing %s: %s", path, strerror(errno));
 		goto fail;
 	}
 	b->bytes += hdr.len;
-	if (st.st_size == 0) {
+	if (!existed) {
 		/* A new file: make its directory entry durable too. */
 		char *dir = xstrdup(path), *slash = strrchr(dir, '/');
 		int dfd;
@@ -511,31 +642,18 @@ static enum attempt do_batch(struct db *db, const struct cleanup_opts *o, uint64
 	t = now_mono();
 	if (o->backup) {
 		const char *cs = o->backup->charset;
-		size_t stmt_start = 0;
-		uint64_t k = 0;
+		struct backup_stmt bs = { 0, 0 };
+		struct strbuf table = STRBUF_INIT;
+		size_t chunk_start;
 
+		wc_table(db, &table, "postmeta");
+
+		chunk_start = chunk.len;
 		sb_addf(&chunk, "-- batch: %u orders after ID %llu, %llu postmeta rows\nSTART TRANSACTION;\n", n_clean,
 			(unsigned long long)lo, (unsigned long long)n_meta);
-		while (db_fetch(res, &row)) {
-			if (k == 0 || chunk.len - stmt_start > STMT_BYTES) {
-				if (k)
-					sb_adds(&chunk, ";\n");
-				stmt_start = chunk.len;
-				sb_adds(&chunk, "REPLACE INTO ");
-				wc_table(db, &chunk, "postmeta");
-				sb_adds(&chunk, " (meta_id, post_id, meta_key, meta_value) VALUES\n(");
-			} else {
-				sb_adds(&chunk, ",\n(");
-			}
-			sb_addf(&chunk, "%s,%s,", row.vals[0], row.vals[1]);
-			cleanup_sql_value(&chunk, cs, row.vals[2], row.lens[2]);
-			sb_addc(&chunk, ',');
-			cleanup_sql_value(&chunk, cs, row.vals[3], row.lens[3]);
-			sb_addc(&chunk, ')');
-			k++;
-		}
-		if (k)
-			sb_adds(&chunk, ";\n");
+		while (db_fetch(res, &row))
+			backup_add_meta(&chunk, &bs, table.buf, cs, (const char *const *)row.vals, row.lens);
+		backup_end_meta(&chunk, &bs);
 		if (n_change) {
 			/* One UPDATE per original (type, status); only posts that are
 			 * still the placeholders this cleanup made are touched. */
@@ -546,10 +664,14 @@ static enum attempt do_batch(struct db *db, const struct cleanup_opts *o, uint64
 				if (b->c[i].v == V_CLEAN && b->c[i].change_post)
 					v[m++] = &b->c[i];
 			qsort(v, m, sizeof(*v), cmp_cand);
+			size_t ustart = chunk.len;
+
 			for (unsigned i = 0; i < m; i++) {
-				if (i == 0 || strcmp(v[i]->type, v[i - 1]->type) || strcmp(v[i]->status, v[i - 1]->status)) {
+				if (i == 0 || strcmp(v[i]->type, v[i - 1]->type) || strcmp(v[i]->status, v[i - 1]->status) ||
+				    chunk.len - ustart > BACKUP_STMT_MAX - 64) {
 					if (i)
 						sb_adds(&chunk, ");\n");
+					ustart = chunk.len;
 					sb_adds(&chunk, "UPDATE ");
 					wc_table(db, &chunk, "posts");
 					sb_adds(&chunk, " SET post_type = ");
@@ -565,7 +687,14 @@ static enum attempt do_batch(struct db *db, const struct cleanup_opts *o, uint64
 			sb_adds(&chunk, ");\n");
 			free(v);
 		}
-		sb_addf(&chunk, "COMMIT;\n" CHUNK_END "batch after ID %llu\n", (unsigned long long)lo);
+		sb_adds(&chunk, "COMMIT;\n");
+		{
+			char what[64];
+
+			snprintf(what, sizeof(what), "batch after ID %llu", (unsigned long long)lo);
+			backup_seal(&chunk, chunk_start, what);
+		}
+		sb_release(&table);
 		/* Written and on disk before the batch commits. */
 		if (backup_write(o->backup, &chunk, err) < 0) {
 			a = ATT_FATAL;

@@ -73,6 +73,17 @@ static const char *table_short(const char *t)
 	       !strcmp(t, "wc_orders_meta") ? "meta" : "address";
 }
 
+/* A cell for the terminal: control characters of database strings
+ * escaped, newlines too (one row, one line). */
+static char *safe_detach(struct strbuf *sb)
+{
+	struct strbuf out = STRBUF_INIT;
+
+	sb_add_term_safe(&out, sb_str(sb), sb->len, 0);
+	sb_release(sb);
+	return sb_detach(&out);
+}
+
 static void add_row(struct row **rows, unsigned *n, const struct ventry *e)
 {
 	struct strbuf p = STRBUF_INIT, a = STRBUF_INIT, b = STRBUF_INIT;
@@ -137,11 +148,10 @@ static void add_row(struct row **rows, unsigned *n, const struct ventry *e)
 		sb_adds(&b, "(exists)");
 		break;
 	}
-	*rows = xrealloc(*rows, (*n + 1) * sizeof(**rows));
-	r = &(*rows)[(*n)++];
-	r->prop = sb_detach(&p);
-	r->posts = sb_detach(&a);
-	r->hpos = sb_detach(&b);
+	r = &(*rows)[(*n)++];   /* the caller made room for every entry */
+	r->prop = safe_detach(&p);
+	r->posts = safe_detach(&a);
+	r->hpos = safe_detach(&b);
 	r->differs = !e->same;
 }
 
@@ -364,11 +374,13 @@ static int run_diff(int argc, char **argv, struct ctx *c)
 		unsigned n = 0;
 
 		for (unsigned k = 0; k < res.o[0].n; k++) {
-			struct row *r = NULL;
+			struct row *r = xcalloc(1, sizeof(*r)); /* add_row() fills the caller's room */
 			unsigned nr = 0;
 
-			if (res.o[0].e[k].same)
+			if (res.o[0].e[k].same) {
+				free(r);
 				continue;
+			}
 			add_row(&r, &nr, &res.o[0].e[k]);
 			item_of(&it[n++], &res.o[0].e[k], r);
 			free(r->prop);
@@ -403,7 +415,7 @@ static int run_diff(int argc, char **argv, struct ctx *c)
 		out_line("%s", sb.buf);
 		sb_release(&sb);
 	} else {
-		struct row *rows = NULL;
+		struct row *rows = xcalloc(res.o[0].n + 1, sizeof(*rows));
 		unsigned n = 0;
 
 		for (unsigned k = 0; k < res.o[0].n; k++)

@@ -352,6 +352,7 @@ static int sync_main(int argc, char **argv, struct ctx *c)
 	locked = 1;
 	r.thr.keep_lock = 1;
 	r.thr.lock_name = c->cfg.lock_name;
+	warn_background_sync(c->db);
 	/* Do not start while a replica lags either. */
 	if (r.nrep && between(&r, &st)) {
 		if (r.thr.critical_hit) {
@@ -523,9 +524,12 @@ static int sync_main(int argc, char **argv, struct ctx *c)
 			"%llu orders deleted from posts were removed from HPOS.", (unsigned long long)st.deleted);
 	if (st.retries)
 		out_log("Batches retried after deadlocks, lock waits or lost connections: %llu.", (unsigned long long)st.retries);
-	if (st.synced)
+	if (st.synced && rc == 0)
 		out_success("%llu %s synced in %.0f seconds (%.0f orders/s).", (unsigned long long)st.synced,
 			    st.synced == 1 ? "order was" : "orders were", secs, secs > 0 ? (double)st.synced / secs : 0.0);
+	else if (st.synced) /* never "Success" and then an error */
+		out_log("%llu %s synced before the error below; they are kept.", (unsigned long long)st.synced,
+			st.synced == 1 ? "order was" : "orders were");
 	if (rc < 0)
 		goto fail;
 	if (r.changed) {

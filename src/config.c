@@ -1176,7 +1176,7 @@ static void add_number(struct strbuf *out, double d)
 }
 
 /* A double-quoted YAML scalar: JSON's escaping, plus the three Unicode line
- * breaks (NEL, LS, PS) that JSON leaves raw but a YAML reader folds, so
+ * breaks (NEL, LS, PS) that a YAML reader folds written as \N, \L, \P, so
  * that `config show` output always loads back as the same value. */
 static void add_yaml_str(struct strbuf *out, const char *s, size_t len)
 {
@@ -1186,8 +1186,11 @@ static void add_yaml_str(struct strbuf *out, const char *s, size_t len)
 	for (size_t i = 0; i < j.len; i++) {
 		const unsigned char *c = (const unsigned char *)j.buf + i;
 
-		if (c[0] == 0xC2 && i + 1 < j.len && c[1] == 0x85) {
-			sb_adds(out, "\\N");
+		if (c[0] == '\\' && i + 5 < j.len && !memcmp(c + 1, "u0085", 5)) {
+			sb_adds(out, "\\N");  /* sb_add_json_str() escapes NEL (a C1 control) */
+			i += 5;
+		} else if (c[0] == '\\' && i + 1 < j.len) {
+			sb_add(out, j.buf + i, 2);      /* an escape pair stays whole */
 			i += 1;
 		} else if (c[0] == 0xE2 && i + 2 < j.len && c[1] == 0x80 && (c[2] == 0xA8 || c[2] == 0xA9)) {
 			sb_adds(out, c[2] == 0xA8 ? "\\L" : "\\P");

@@ -626,3 +626,19 @@ int conv_epoch(const char *s, size_t len, char out[CONV_DATE_MAX])
 {
 	return conv_epoch_ex(s, len, out, NULL);
 }
+
+/* ------------------------------------------------------------------ */
+/* price decimals                                                     */
+/* ------------------------------------------------------------------ */
+
+int conv_price_decimals(const char *opt)
+{
+	int64_t d;
+
+	if (!opt)
+		return 2;       /* get_option()'s default */
+	conv_php_int(opt, strlen(opt), &d);
+	if (d < 0)
+		d = d == INT64_MIN ? INT64_MAX : -d;    /* absint() */
+	return d > CONV_PRICE_DECIMALS_MAX ? CONV_PRICE_DECIMALS_MAX : (int)d;
+}

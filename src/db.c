@@ -169,6 +169,35 @@ static void sample_session(struct db *db)
 		out_debug("sample: sql_log_bin stays on (%s); rolled-back transactions are not logged anyway", e.msg);
 }
 
+/* The authentication methods that never put the password on the wire in
+ * clear text.  mysql_clear_password and dialog (PAM) do; they are allowed
+ * only where nobody can read the link: TLS enforced (the certificate is
+ * checked as ssl_mode says) or a Unix socket. */
+#define SAFE_AUTH_PLUGINS "mysql_native_password,client_ed25519,parsec,caching_sha2_password,sha256_password,auth_gssapi_client"
+
+int db_cleartext_auth_allowed(const struct hpos_config *cfg)
+{
+	const char *m = cfg->ssl_mode;
+
+	if (m && (!strcasecmp(m, "required") || !strcasecmp(m, "verify_ca") || !strcasecmp(m, "verify_identity")))
+		return 1;
+	/* No host, or "localhost": Connector/C takes the Unix socket. */
+	return !cfg->host || !*cfg->host || !strcmp(cfg->host, "localhost");
+}
+
+static void restrict_auth(MYSQL *m, const struct hpos_config *cfg)
+{
+	if (db_cleartext_auth_allowed(cfg))
+		return;
+#if defined(MARIADB_PACKAGE_VERSION_ID) && MARIADB_PACKAGE_VERSION_ID >= 30301
+	mysql_options(m, MARIADB_OPT_RESTRICTED_AUTH, SAFE_AUTH_PLUGINS);
+#else
+	/* Older Connector/C has no list; MySQL's libmysqlclient refuses
+	 * mysql_clear_password unless MYSQL_ENABLE_CLEARTEXT_PLUGIN is set. */
+	(void)m;
+#endif
+}
+
 static int do_connect(struct db *db, struct herr *err)
 {
 	const struct hpos_config *cfg = db->cfg;
@@ -226,8 +255,11 @@ static int do_connect(struct db *db, struct herr *err)
 		mysql_options(db->m, MYSQL_OPT_SSL_MODE, &mode);
 #endif
 	}
-	if (!pw)
+	restrict_auth(db->m, cfg);
+	if (!pw && !cfg->no_env_password)
 		pw = getenv("MYSQL_PWD");
+	else if (!pw && !cfg->defaults_file)
+		pw = "";        /* Connector/C would read $MYSQL_PWD for NULL */
 	if (!mysql_real_connect(db->m, cfg->host, cfg->user, pw, cfg->name, cfg->port,
 				cfg->socket, 0)) {
 		e = mysql_errno(db->m);
@@ -253,6 +285,41 @@ static int do_connect(struct db *db, struct herr *err)
 	return 0;
 }
 
+/* Refuse a connection character set that cannot hold the characters of
+ * the tables hposctl reads and writes: the server would turn them into '?'
+ * on the way, silently. */
+static int check_charset(struct db *db, struct herr *err)
+{
+	static const char *const tables[] = { "posts", "postmeta", "options", "wc_orders", "wc_order_addresses",
+					      "wc_order_operational_data", "wc_orders_meta" };
+	struct strbuf sql = STRBUF_INIT;
+	struct db_result *res = NULL;
+	struct db_row row;
+	int rc = 0;
+
+	sb_adds(&sql, "SELECT @@character_set_client, c.CHARACTER_SET_NAME, MIN(CONCAT(c.TABLE_NAME, '.', c.COLUMN_NAME)) "
+		"FROM information_schema.COLUMNS c WHERE c.TABLE_SCHEMA = DATABASE() AND c.CHARACTER_SET_NAME IS NOT NULL "
+		"AND c.TABLE_NAME IN (");
+	for (size_t i = 0; i < ARRAY_SIZE(tables); i++)
+		sb_addf(&sql, "%s'%s%s'", i ? "," : "", db->prefix, tables[i]);
+	sb_adds(&sql, ") GROUP BY c.CHARACTER_SET_NAME");
+	if (db_run(db, DB_SESSION, sql.buf, sql.len, &res, err) < 0) {
+		sb_release(&sql);
+		return -1;
+	}
+	while (rc == 0 && db_fetch(res, &row)) {
+		if (!row.vals[0] || !row.vals[1] || charset_covers(row.vals[0], row.vals[1]))
+			continue;
+		rc = herr_set(err, HX_CONFIG, "the connection character set %s cannot hold every character of the %s "
+			      "columns (e.g. %s): they would be read and written as '?'.  Use utf8mb4 "
+			      "(database.charset, DB_CHARSET or --charset).", row.vals[0], row.vals[1],
+			      row.vals[2] ? row.vals[2] : "?");
+	}
+	db_free_result(res);
+	sb_release(&sql);
+	return rc;
+}
+
 int db_connect(const struct hpos_config *cfg, struct db **dbp, struct herr *err)
 {
 	struct db *db = xcalloc(1, sizeof(*db));
@@ -265,7 +332,7 @@ int db_connect(const struct hpos_config *cfg, struct db **dbp, struct herr *err)
 		db_close(db);
 		return herr_set(err, HX_CONFIG, "no database name configured (set database.name, DB_NAME in wp-config.php, or --dbname)");
 	}
-	if (do_connect(db, err) < 0) {
+	if (do_connect(db, err) < 0 || check_charset(db, err) < 0) {
 		db_close(db);
 		return -1;
 	}

@@ -253,6 +253,8 @@ int main(int argc, char **argv)
 	char **args = argv + 1;
 
 	outst.t0 = now_mono();
+	/* Before any password is read: no core file or ptrace can show it. */
+	process_harden();
 	if (opts_parse(global_opts, &n, args, 1, &err) < 0) {
 		out_setup(-1);
 		return report(&err);
@@ -284,7 +286,9 @@ int main(int argc, char **argv)
 	cmd = find_command(args[0]);
 	if (!cmd) {
 		if (args[0][0] == '-') {
-			herr_set(&err, HX_USAGE, "unknown option %s. See 'hposctl --help'.", args[0]);
+			/* The name only: the value after '=' may be a password. */
+			herr_set(&err, HX_USAGE, "unknown option %.*s. See 'hposctl --help'.",
+				 (int)strcspn(args[0], "="), args[0]);
 			return report(&err);
 		}
 		return unknown_command(args[0]);

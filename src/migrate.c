@@ -159,6 +159,19 @@ static void add_in_list(struct strbuf *sql, const struct batch *b, int only_good
 	}
 }
 
+void settle_skew_warning(uint64_t order_id, const char *seconds_ahead)
+{
+	static int warned;
+	long long ahead = strtoll(seconds_ahead, NULL, 10);
+
+	if (ahead <= 0 || __atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
+		return;
+	out_warning("order %llu was modified %lld s in the future of the database server's clock: the web "
+		    "server's clock may run ahead.  Orders modified in the future are left for a later run, as "
+		    "within --settle; fix the clocks (or use --settle 0 to take them now).",
+		    (unsigned long long)order_id, ahead);
+}
+
 /* Step 1: choose the batch. */
 static int select_batch(struct db *db, const struct sync_opts *so, uint64_t cursor,
 			unsigned limit, struct batch *b, struct db_result **posts, struct herr *err)
@@ -169,10 +182,11 @@ static int select_batch(struct db *db, const struct sync_opts *so, uint64_t curs
 
 	sb_adds(&sql, "SELECT p.ID, p.post_status, p.post_date_gmt, p.post_modified_gmt, p.post_parent, "
 		"p.post_type, p.post_excerpt, o.id IS NOT NULL, ");
-	/* Modified within the settle window (and not in the future): the shop
-	 * may be in the middle of saving it. */
-	sb_addf(&sql, "p.post_modified_gmt > UTC_TIMESTAMP() - INTERVAL %.0f SECOND AND p.post_modified_gmt <= UTC_TIMESTAMP() FROM ",
-		so->settle);
+	/* Modified within the settle window, or in the future (a web server
+	 * whose clock runs ahead): the shop may be in the middle of saving it.
+	 * Then how far in the future, in seconds. */
+	sb_addf(&sql, "p.post_modified_gmt > UTC_TIMESTAMP() - INTERVAL %.0f SECOND, "
+		"TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), p.post_modified_gmt) FROM ", so->settle);
 	wc_table(db, &sql, "posts");
 	sb_adds(&sql, " p LEFT JOIN ");
 	wc_table(db, &sql, "wc_orders");
@@ -213,6 +227,8 @@ static int select_batch(struct db *db, const struct sync_opts *so, uint64_t curs
 		o->id = strtoull(row.vals[PC_ID], NULL, 10);
 		o->in_hpos = row.vals[7] && row.vals[7][0] == '1';
 		o->deferred = so->settle > 0 && row.vals[8] && row.vals[8][0] == '1';
+		if (o->deferred && row.vals[9])
+			settle_skew_warning(o->id, row.vals[9]);
 		o->cols = xcalloc(ncolmaps, sizeof(*o->cols));
 		b->last_id = o->id;
 	}
@@ -1129,7 +1145,7 @@ static void *writer_main(void *arg)
 
 /* Read and convert the next batch after *cursor (with retries). */
 static int read_batch(struct db *db, const struct sync_opts *so, uint64_t cursor, struct batch *b,
-		      struct sync_stats_s *st, struct herr *err)
+		      struct sync_stats_s *st, pthread_mutex_t *mu, struct herr *err)
 {
 	for (unsigned attempt = 0;; attempt++) {
 		struct db_result *posts = NULL;
@@ -1144,18 +1160,36 @@ static int read_batch(struct db *db, const struct sync_opts *so, uint64_t cursor
 			return 0;
 		if (attempt >= so->max_retries)
 			break;
-		if (db_errclass(db) == DBE_LOST) {
+		if (db_errclass(db) == DBE_LOST || db_errclass(db) == DBE_RETRY) {
+			/* the writers update st under the same mutex */
+			pthread_mutex_lock(mu);
 			st->retries++;
+			pthread_mutex_unlock(mu);
+		}
+		if (db_errclass(db) == DBE_LOST) {
 			if (runlock_reconnect(db, so->runlock_name, 1, so->max_retries, err) < 0)
 				return -1;
 		} else if (db_errclass(db) == DBE_RETRY) {
-			st->retries++;
 			retry_backoff(attempt + 1);
 		} else {
 			break;
 		}
 	}
 	return -1;
+}
+
+struct markers_arg {
+	struct db *db;
+	const struct sync_opts *so;
+	struct sync_stats_s *st;
+};
+static int process_markers(struct db *db, const struct sync_opts *so, struct sync_stats_s *st, struct herr *err);
+/* One try of the deletion-marker phase, for retry_run_end(). */
+static int markers_once(void *arg, struct herr *err)
+{
+	struct markers_arg *a = arg;
+
+	return process_markers(a->db, a->so, a->st, err);
 }
 
 /* Deletion markers (`_deleted_from` = `posts_table` in wc_orders_meta),
@@ -1165,7 +1199,9 @@ static int read_batch(struct db *db, const struct sync_opts *so, uint64_t cursor
  * table (no posts row with its ID at all).  A marker on an order whose post
  * exists is left alone, with the order, and reported (it stays pending, as
  * WooCommerce counts it).  Highest order first, as WooCommerce; a cursor
- * keeps left-alone markers from being read again. */
+ * keeps left-alone markers from being read again.  Deleted orders are
+ * counted once their batch is committed, so a retried phase counts each
+ * once. */
 static int process_markers(struct db *db, const struct sync_opts *so, struct sync_stats_s *st, struct herr *err)
 {
 	uint64_t below = UINT64_MAX;
@@ -1205,7 +1241,6 @@ static int process_markers(struct db *db, const struct sync_opts *so, struct syn
 				gone[ngone++] = m[i].id;
 			} else {
 				del[ndel++] = m[i].id;
-				st->deleted++;
 			}
 		}
 		free(m);
@@ -1241,6 +1276,8 @@ static int process_markers(struct db *db, const struct sync_opts *so, struct syn
 		free(del);
 		free(gone);
 		if (db_dry_run(db) || !so->isolation) {
+			if (rc == 0)
+				st->deleted += ndel;
 			if (rc < 0 || !n)
 				break;
 			continue;
@@ -1249,7 +1286,10 @@ static int process_markers(struct db *db, const struct sync_opts *so, struct syn
 			db_rollback(db);
 			break;
 		}
-		if ((rc = db_commit(db, err)) < 0 || !n)
+		if ((rc = db_commit(db, err)) < 0)
+			break;
+		st->deleted += ndel; /* counted once committed */
+		if (!n)
 			break;
 	}
 	return rc;
@@ -1324,7 +1364,7 @@ int sync_to_hpos(struct db *db, const struct sync_opts *so, struct sync_stats_s 
 		if (engine_failed(&e))
 			break;
 		b = xcalloc(1, sizeof(*b));
-		if (read_batch(db, so, cursor, b, st, err) < 0) {
+		if (read_batch(db, so, cursor, b, st, &e.mu, err) < 0) {
 			batch_release(b);
 			free(b);
 			goto out_fail;
@@ -1385,7 +1425,10 @@ out:
 		*err = e.err;
 		rc = -1;
 	} else if (!st->stop_reason && !hpos_interrupted && !so->nranges) {
-		rc = process_markers(db, so, st, err);
+		/* the workers are gone: st is this thread's alone */
+		struct markers_arg ma = { db, so, st };
+
+		rc = retry_run_end(db, so->runlock_name, so->max_retries, &st->retries, markers_once, &ma, err);
 	}
 	wclock_release(e.wcl.db ? e.wcl.db : db, &e.wcl.lock);
 	db_close(e.wcl.db);

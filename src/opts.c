@@ -70,10 +70,11 @@ static int unknown(const struct opt *opts, const char *arg, struct herr *err)
 			best = o;
 		}
 	}
+	/* The name only: the value after '=' may be a password. */
 	if (best)
 		herr_set(err, HX_USAGE, "unknown option --%s. Did you mean '--%s'?", n, best->name);
 	else
-		herr_set(err, HX_USAGE, "unknown option %s", arg[1] == '-' ? arg : arg);
+		herr_set(err, HX_USAGE, "unknown option --%s", n);
 	free(n);
 	return -1;
 }
@@ -155,7 +156,7 @@ int opts_parse(const struct opt *opts, int *argc, char **argv, int keep_unknown,
 					argv[out++] = a;
 					continue;
 				}
-				return herr_set(err, HX_USAGE, "unknown option %s", a);
+				return herr_set(err, HX_USAGE, "unknown option -%c", a[1]);
 			}
 		}
 		if (o->type != OPT_FLAG && o->type != OPT_REJECT && !val) {

@@ -41,9 +41,16 @@ static void emit_json(const char *event, const char *fmt, va_list ap)
 	sb_release(&line);
 }
 
+/* Every human-readable message goes through sb_add_term_safe(): database
+ * strings in it (names, meta values, skip reasons, server errors) cannot
+ * drive the operator's terminal. */
 static void emit(FILE *f, int tty, const char *color, const char *prefix,
 		 const char *fmt, va_list ap)
 {
+	struct strbuf raw = STRBUF_INIT, safe = STRBUF_INIT;
+
+	sb_vaddf(&raw, fmt, ap);
+	sb_add_term_safe(&safe, sb_str(&raw), raw.len, 1);
 	flockfile(f); /* one message, one line, even from several threads */
 	if (prefix) {
 		if (outst.color && tty)
@@ -51,10 +58,12 @@ static void emit(FILE *f, int tty, const char *color, const char *prefix,
 		else
 			fprintf(f, "%s ", prefix);
 	}
-	vfprintf(f, fmt, ap);
+	fwrite(sb_str(&safe), 1, safe.len, f);
 	fputc('\n', f);
 	fflush(f);
 	funlockfile(f);
+	sb_release(&raw);
+	sb_release(&safe);
 }
 
 #define EMIT_VA(stmt) do { va_list ap; va_start(ap, fmt); stmt; va_end(ap); } while (0)
@@ -103,11 +112,13 @@ void out_error(const char *fmt, ...)
 
 void out_debug(const char *fmt, ...)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct strbuf raw = STRBUF_INIT, sb = STRBUF_INIT;
 
 	if (!outst.debug)
 		return;
-	EMIT_VA(sb_vaddf(&sb, fmt, ap));
+	EMIT_VA(sb_vaddf(&raw, fmt, ap));
+	sb_add_term_safe(&sb, sb_str(&raw), raw.len, 1);
+	sb_release(&raw);
 	if (outst.color && outst.stderr_tty)
 		fprintf(stderr, C_BLUE "Debug:" C_RESET " %s (%.3fs)\n", sb_str(&sb), now_mono() - outst.t0);
 	else

@@ -28,7 +28,7 @@ int replica_parse(struct replica *r, const char *dsn, const struct hpos_config *
 {
 	struct hpos_config *c = &r->cfg;
 	const char *p = dsn;
-	int where = 0, login = 0;
+	int where = 0, login = 0, reuse = 0, file = 0;
 	unsigned pair = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -39,11 +39,12 @@ int replica_parse(struct replica *r, const char *dsn, const struct hpos_config *
 	c->port = base->port;
 	c->socket = dup_or_null(base->socket);
 	c->user = dup_or_null(base->user);
-	c->password = dup_or_null(base->password);
+	/* The primary's password (and option file, which may hold it) goes
+	 * to a replica only when the DSN asks for it with p=@primary. */
+	c->no_env_password = 1;
 	c->name = dup_or_null(base->name);
 	c->table_prefix = dup_or_null(base->table_prefix);
 	c->charset = dup_or_null(base->charset);
-	c->defaults_file = dup_or_null(base->defaults_file);
 	c->ssl_mode = dup_or_null(base->ssl_mode);
 	c->ssl_ca = dup_or_null(base->ssl_ca);
 	c->ssl_capath = dup_or_null(base->ssl_capath);
@@ -106,14 +107,19 @@ int replica_parse(struct replica *r, const char *dsn, const struct hpos_config *
 			break;
 		case 'F':
 			set(&c->defaults_file, v, vn);
+			file = 1;
 			if (!login)
 				FREE_AND_NULL(c->user);
 			FREE_AND_NULL(c->password);
 			break;
 		case 'p':
+			if (vn == 8 && !memcmp(v, "@primary", 8)) {
+				reuse = 1;
+				break;
+			}
 			/* do not repeat the DSN: it holds the password */
 			return herr_set(err, HX_USAGE, "--replica: p= is refused, passwords are never taken on the command line "
-					"(visible in ps); the replica is reached with the primary's password, or name an option file with F=");
+					"(visible in ps); name an option file with F=, or send the primary's password with p=@primary");
 		default:
 			return herr_set(err, HX_USAGE, "--replica: unknown key %c= (use h=, P=, S=, u=, D=, F=)", p[0]);
 		}
@@ -123,6 +129,13 @@ int replica_parse(struct replica *r, const char *dsn, const struct hpos_config *
 			if (!*p)
 				goto bad_empty;
 		}
+	}
+	if (reuse && file)
+		return herr_set(err, HX_USAGE, "--replica: F= and p=@primary exclude each other (one source of credentials)");
+	if (reuse) {
+		c->password = dup_or_null(base->password);
+		c->defaults_file = dup_or_null(base->defaults_file);
+		c->no_env_password = base->no_env_password;
 	}
 	return 0;
 bad_empty:

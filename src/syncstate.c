@@ -179,14 +179,22 @@ int cleaned_record(struct db *db, const uint64_t *ids, unsigned n, struct herr *
 	return rc;
 }
 
-static void runlock_name(struct db *db, const char *override, struct strbuf *sb)
+void runlock_name_for(const char *override, const char *dbname, const char *prefix, struct strbuf *sb)
 {
 	if (override)
 		sb_adds(sb, override);
 	else
-		sb_addf(sb, "hposctl:%s:%s", db_name(db), db_prefix(db));
-	if (sb->len > 64) /* MySQL caps lock names at 64 characters */
-		sb->len = 64, sb->buf[64] = '\0';
+		sb_addf(sb, "hposctl:%s:%s", dbname, prefix);
+	/* The server caps lock names at 64; never cut a character in two. */
+	if (sb->len > 64) {
+		sb->len = utf8_cut(sb->buf, sb->len, 64);
+		sb->buf[sb->len] = '\0';
+	}
+}
+
+static void runlock_name(struct db *db, const char *override, struct strbuf *sb)
+{
+	runlock_name_for(override, db_name(db), db_prefix(db), sb);
 }
 
 int runlock_take(struct db *db, const char *name_override, struct strbuf *holder, struct herr *err)
@@ -397,6 +405,45 @@ int runlock_reconnect(struct db *db, const char *name_override, int retake, unsi
 		herr_set(err, HX_TEMPFAIL, "after reconnecting, another run holds the lock: %s", holder.buf);
 	sb_release(&holder);
 	return rc == 0 ? 0 : -1;
+}
+
+int retry_run_end(struct db *db, const char *name_override, unsigned max_retries, uint64_t *retries,
+		  int (*fn)(void *arg, struct herr *err), void *arg, struct herr *err)
+{
+	for (unsigned attempt = 0;; attempt++) {
+		if (fn(arg, err) == 0)
+			return 0;
+		if (attempt >= max_retries)
+			return -1;
+		if (db_errclass(db) == DBE_LOST) {
+			(*retries)++;
+			if (runlock_reconnect(db, name_override, 1, max_retries, err) < 0)
+				return -1;
+		} else if (db_errclass(db) == DBE_RETRY) {
+			(*retries)++;
+			retry_backoff(attempt + 1);
+		} else {
+			return -1;
+		}
+	}
+}
+
+void warn_background_sync(struct db *db)
+{
+	char *mode = NULL, *version = NULL;
+	struct herr e;
+	int rc = wc_background_sync_unlocked(db, &mode, &version, &e);
+
+	if (rc < 0)
+		out_debug("background sync check: %s", e.msg);
+	else if (rc > 0)
+		out_warning("WooCommerce's background sync is on (mode %s) and WooCommerce %s takes no migration lock "
+			    "(11.3 and later do): its batches and hposctl's can write the same orders at the same time "
+			    "(WooCommerce then duplicates wc_orders_meta rows).  Turn compatibility mode off, or set "
+			    "woocommerce_custom_orders_table_background_sync_mode to off, while hposctl runs.",
+			    mode, version ? version : "(version unknown)");
+	free(mode);
+	free(version);
 }
 
 int runlock_enter(struct db *db, const char *name_override, struct herr *err)

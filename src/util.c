@@ -9,6 +9,10 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+#include <sys/resource.h>
 
 int herr_vset(struct herr *e, int code, const char *fmt, va_list ap)
 {
@@ -212,13 +216,22 @@ void sb_add_json_str(struct strbuf *sb, const char *s, size_t len)
 		case '\n': sb_adds(sb, "\\n"); break;
 		case '\r': sb_adds(sb, "\\r"); break;
 		case '\t': sb_adds(sb, "\\t"); break;
-		default:
-			if (c < 0x20) {
+		default: {
+			/* C0 controls, DEL and the C1 controls (as UTF-8) escaped,
+			 * so that JSON on a terminal cannot drive it either and
+			 * the text filter of output.c finds nothing to change. */
+			int c1 = c == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 &&
+				 (unsigned char)s[i + 1] <= 0x9F;
+
+			if (c1)
+				c = (unsigned char)s[++i];
+			if (c < 0x20 || c == 0x7f || c1) {
 				char u[7] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0 };
 				sb_adds(sb, u);
 			} else {
 				sb_addc(sb, (char)c);
 			}
+		}
 		}
 	}
 	sb_addc(sb, '"');
@@ -302,6 +315,104 @@ size_t utf8_chars(const char *s, size_t len)
 		if (((unsigned char)s[i] & 0xC0) != 0x80)
 			n++;
 	return n;
+}
+
+void *xgrow(void *p, size_t n, size_t size)
+{
+	/* Room for n elements exists when n is not 0 and not a power of two
+	 * (the array holds the next power of two); otherwise double it. */
+	if (p && n && (n & (n - 1)))
+		return p;
+	if (n > SIZE_MAX / 2 / size)
+		oom(SIZE_MAX);
+	return xrealloc(p, (n ? n * 2 : 1) * size);
+}
+
+int charset_covers(const char *conn, const char *table)
+{
+	/* Character sets with characters outside Unicode's first plane. */
+	static const char *const supplementary[] = { "utf8mb4", "utf16", "utf16le", "utf32", "gb18030" };
+
+	if (!strcasecmp(conn, table) || !strcasecmp(table, "ascii") || !strcasecmp(table, "binary"))
+		return 1;
+	if (!strcasecmp(conn, "utf8mb4"))
+		return 1;
+	if (!strcasecmp(conn, "utf8mb3") || !strcasecmp(conn, "utf8")) {
+		if (!strcasecmp(table, "utf8mb3") || !strcasecmp(table, "utf8"))
+			return 1;
+		for (size_t i = 0; i < sizeof(supplementary) / sizeof(*supplementary); i++)
+			if (!strcasecmp(table, supplementary[i]))
+				return 0;
+		return 1;       /* every other character set lies within the first plane */
+	}
+	return 0;
+}
+
+size_t utf8_cut(const char *s, size_t len, size_t max)
+{
+	size_t n;
+
+	if (len <= max)
+		return len;
+	n = max;
+	/* back to the lead byte of the character that s[max] belongs to */
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}
+
+void sb_add_term_safe(struct strbuf *sb, const char *s, size_t len, int keep_lines)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c == '\n' || c == '\t') && keep_lines) {
+			sb_addc(sb, (char)c);
+		} else if (c == '\n') {
+			sb_adds(sb, "\\n");
+		} else if (c == '\t') {
+			sb_adds(sb, "\\t");
+		} else if (c < 0x20 || c == 0x7f) {
+			sb_adds(sb, "\\x");
+			sb_addc(sb, hex[c >> 4]);
+			sb_addc(sb, hex[c & 15]);
+		} else if (c == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 &&
+			   (unsigned char)s[i + 1] <= 0x9F) {
+			c = (unsigned char)s[++i];
+			sb_adds(sb, "\\u{");
+			sb_addc(sb, hex[c >> 4]);
+			sb_addc(sb, hex[c & 15]);
+			sb_addc(sb, '}');
+		} else {
+			sb_addc(sb, (char)c);
+		}
+	}
+}
+
+char *term_safe(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!s)
+		return NULL;
+	sb_add_term_safe(&sb, s, strlen(s), 0);
+	return sb_detach(&sb);
+}
+
+int process_harden(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &rl);
+#ifdef PR_SET_DUMPABLE
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return -1;
+	return prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0 ? 0 : -1;
+#else
+	return -1;
+#endif
 }
 
 int xwrite_all(int fd, const char *p, size_t n)

@@ -67,7 +67,7 @@ static const char *pool_add(struct pool *p, const char *s, size_t len)
 	if (!p->n || p->used + len + 1 > POOL_BLOCK) {
 		size_t sz = len + 1 > POOL_BLOCK ? len + 1 : POOL_BLOCK;
 
-		p->blocks = xrealloc(p->blocks, (p->n + 1) * sizeof(*p->blocks));
+		p->blocks = xgrow(p->blocks, p->n, sizeof(*p->blocks));
 		p->blocks[p->n++] = xmalloc(sz);
 		p->used = sz > POOL_BLOCK ? POOL_BLOCK : len + 1; /* an oversized block is used once */
 		d = p->blocks[p->n - 1];
@@ -818,7 +818,7 @@ struct ventry *vorder_add(struct vorder *vo, enum ventry_kind k, const char *tab
 {
 	struct ventry *e;
 
-	vo->e = xrealloc(vo->e, (vo->n + 1) * sizeof(*vo->e));
+	vo->e = xgrow(vo->e, vo->n, sizeof(*vo->e));
 	e = &vo->e[vo->n++];
 	memset(e, 0, sizeof(*e));
 	e->kind = k;
@@ -828,7 +828,7 @@ struct ventry *vorder_add(struct vorder *vo, enum ventry_kind k, const char *tab
 
 static void add_vals(struct vval **v, unsigned *n, struct fv f)
 {
-	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	*v = xgrow(*v, *n, sizeof(**v));
 	(*v)[(*n)++] = vv(f);
 }
 
@@ -994,11 +994,18 @@ static void add_orphans(struct chunk *c, struct vresult *res)
 	if (!c->norph)
 		return;
 	qsort(c->orph, c->norph, sizeof(*c->orph), orphan_cmp);
+	{
+		/* room for one more order per distinct ID, at once */
+		size_t ids = 0;
+
+		for (size_t r = 0; r < c->norph; r++)
+			ids += r == 0 || c->orph[r].id != c->orph[r - 1].id;
+		res->o = xrealloc(res->o, (res->n + ids + 1) * sizeof(*res->o));
+	}
 	for (size_t r = 0; r < c->norph;) {
 		uint64_t id = c->orph[r].id;
 		struct vorder *vo;
 
-		res->o = xrealloc(res->o, (res->n + 1) * sizeof(*res->o));
 		vo = &res->o[res->n++];
 		memset(vo, 0, sizeof(*vo));
 		vo->id = id;

@@ -173,6 +173,42 @@ int wc_compat_mode(struct db *db, int *yes, struct herr *err)
 	return option_bool(db, OPT_SYNC_ENABLED, 1, yes, err);
 }
 
+int wc_version_at_least(const char *v, unsigned major, unsigned minor)
+{
+	unsigned long a = 0, b = 0;
+	char *end;
+
+	if (!v)
+		return 0;
+	a = strtoul(v, &end, 10);
+	if (end == v)
+		return 0;
+	if (*end == '.')
+		b = strtoul(end + 1, NULL, 10);
+	return a > major || (a == major && b >= minor);
+}
+
+int wc_background_sync_unlocked(struct db *db, char **mode, char **version, struct herr *err)
+{
+	int compat, on;
+
+	*mode = *version = NULL;
+	/* DataSynchronizer::background_sync_is_enabled(): the mode option,
+	 * by default "interval" when compatibility mode is on, else "off". */
+	if (wc_option_get(db, "woocommerce_custom_orders_table_background_sync_mode", mode, err) < 0 ||
+	    wc_compat_mode(db, &compat, err) < 0 || wc_option_get(db, "woocommerce_version", version, err) < 0) {
+		free(*mode);
+		*mode = NULL;
+		return -1;
+	}
+	if (!*mode)
+		*mode = xstrdup(compat ? "interval" : "off");
+	on = !strcmp(*mode, "interval") || !strcmp(*mode, "continuous");
+	/* WooCommerce takes its migration lock from 11.3 on; a missing
+	 * version is not proof of a newer one. */
+	return on && !wc_version_at_least(*version, 11, 3);
+}
+
 int wc_hpos_tables_present(struct db *db, unsigned *mask, struct herr *err)
 {
 	struct strbuf sql = STRBUF_INIT;
@@ -839,16 +875,13 @@ int wc_cleanup_candidates_in(struct db *db, const struct typelist *types, const 
 int wc_rounding_precision(struct db *db, int *prec, struct herr *err)
 {
 	char *v = NULL;
-	long d = 2;
+	int d;
 
 	if (wc_option_get(db, "woocommerce_price_num_decimals", &v, err) < 0)
 		return -1;
-	if (v && *v)
-		d = strtol(v, NULL, 10);
+	d = conv_price_decimals(v);
 	free(v);
-	if (d < 0)
-		d = -d; /* absint() */
-	*prec = d + 2 > 6 ? (int)d + 2 : 6;
+	*prec = d + 2 > 6 ? d + 2 : 6;
 	return 0;
 }
 

@@ -529,7 +529,9 @@ static void strip_parens(const struct parser *ps, size_t *a, size_t *b)
 		(*a)++, (*b)--;
 }
 
-static void describe(const struct parser *ps, size_t a, size_t b, char *buf, size_t size)
+/* What tokens [a, b) are, for an error message.  Never their text where it
+ * may be the secret itself (secret: describing DB_PASSWORD). */
+static void describe(const struct parser *ps, size_t a, size_t b, int secret, char *buf, size_t size)
 {
 	const struct tok *t = &ps->t[a];
 	size_t i;
@@ -557,10 +559,14 @@ static void describe(const struct parser *ps, size_t a, size_t b, char *buf, siz
 	}
 	if (t->type == T_STRING && t->interp)
 		snprintf(buf, size, "a double-quoted string with $variables");
+	else if (t->type == T_IDENT && b == a + 1 && secret)
+		snprintf(buf, size, "a constant");
 	else if (t->type == T_IDENT && b == a + 1)
 		snprintf(buf, size, "the constant %.*s", (int)t->len, t->s);
 	else if (t->type == T_OTHER && t->s[0] == '<')
 		snprintf(buf, size, "a heredoc");
+	else if (t->type == T_NUMBER && secret)
+		snprintf(buf, size, "a number that is not a plain decimal integer");
 	else if (t->type == T_NUMBER)
 		snprintf(buf, size, "the number %.*s", (int)t->len, t->s);
 	else
@@ -581,7 +587,7 @@ static int plain_int(const struct tok *t)
 }
 
 /* The literal value of tokens [a, b), or NULL (then *why is filled). */
-static char *literal(const struct parser *ps, size_t a, size_t b, char *why, size_t size)
+static char *literal(const struct parser *ps, size_t a, size_t b, int secret, char *why, size_t size)
 {
 	struct strbuf sb = STRBUF_INIT;
 	const struct tok *t;
@@ -591,7 +597,7 @@ static char *literal(const struct parser *ps, size_t a, size_t b, char *why, siz
 	if (b == a + 1 && plain_int(t))
 		return xstrndup(t->s, t->len);
 	if (b != a + 1 || t->type != T_STRING || t->interp) {
-		describe(ps, a, b, why, size);
+		describe(ps, a, b, secret, why, size);
 		return NULL;
 	}
 	decode_string(t, &sb);
@@ -611,7 +617,7 @@ static void set_field(struct parser *ps, enum wpc_field f, int line, size_t a, s
 	char why[WPC_EXPR_MAX];
 
 	free(*slot);
-	*slot = literal(ps, a, b, why, sizeof(why));
+	*slot = literal(ps, a, b, f == WPC_DB_PASSWORD, why, sizeof(why));
 	wc->line[f] = line;
 	if (*slot) {
 		wc->unsupported &= ~(1u << f);

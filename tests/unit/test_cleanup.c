@@ -122,9 +122,95 @@ static void test_skip_cleaned(void **state)
 	sb_release(&sb);
 }
 
+/* Every statement of a backup stays under BACKUP_STMT_MAX, a long value
+ * included, and the pieces give back the value. */
+static void test_backup_statement_bound(void **state)
+{
+	struct strbuf chunk = STRBUF_INIT;
+	struct backup_stmt bs = { 0, 0 };
+	size_t big = 9600000, mid = 200000;
+	char *v = malloc(big);
+	const char *vals[4] = { "1", "7", "_k", v };
+	size_t lens[4] = { 1, 1, 2, big };
+	size_t start, pieces = 0;
+
+	(void)state;
+	for (size_t i = 0; i < big; i++)
+		v[i] = (char)("\xc3\xa9\n"[i % 3]);
+	for (int r = 0; r < 30; r++) {   /* 30 rows of 200 kB: several REPLACEs */
+		lens[3] = mid;
+		backup_add_meta(&chunk, &bs, "`wp_postmeta`", "utf8mb4", vals, lens);
+	}
+	lens[3] = big;
+	backup_add_meta(&chunk, &bs, "`wp_postmeta`", "utf8mb4", vals, lens);
+	lens[3] = 3;
+	backup_add_meta(&chunk, &bs, "`wp_postmeta`", "utf8mb4", vals, lens);
+	backup_end_meta(&chunk, &bs);
+	/* statements end with ";\n" (no literal holds a newline) */
+	start = 0;
+	for (size_t i = 0; i + 1 < chunk.len; i++) {
+		if (chunk.buf[i] == ';' && chunk.buf[i + 1] == '\n') {
+			assert_true(i + 1 - start <= BACKUP_STMT_MAX);
+			if (!strncmp(chunk.buf + start, "SET @hposctl_v = CONCAT", 23))
+				pieces++;
+			start = i + 2;
+		}
+	}
+	assert_int_equal(start, chunk.len);
+	assert_true(pieces >= 30);
+	assert_non_null(strstr(chunk.buf, "CONVERT(@hposctl_v USING utf8mb4)"));
+	sb_release(&chunk);
+	free(v);
+}
+
+/* A backup file is sections each sealed by a checksum; anything else in
+ * front of or between them is refused, an incomplete tail is cut. */
+static void test_backup_validate(void **state)
+{
+	struct strbuf f = STRBUF_INIT;
+	char why[160];
+	size_t one, two;
+
+	(void)state;
+	sb_adds(&f, "-- hposctl cleanup backup (test)\nUSE `x`;\n");
+	backup_seal(&f, 0, "header");
+	one = f.len;
+	sb_adds(&f, "START TRANSACTION;\nREPLACE INTO t VALUES (1);\nCOMMIT;\n");
+	backup_seal(&f, one, "batch after ID 0");
+	two = f.len;
+	assert_int_equal(backup_validate(f.buf, f.len, why, sizeof(why)), (long long)two);
+	/* an incomplete last section is the tail to cut */
+	sb_adds(&f, "START TRANSACTION;\nREPLACE INTO t VAL");
+	assert_int_equal(backup_validate(f.buf, f.len, why, sizeof(why)), (long long)two);
+	f.len = two;
+	/* one byte changed inside a section */
+	f.buf[one + 40] ^= 1;
+	assert_int_equal(backup_validate(f.buf, f.len, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "checksum"));
+	f.buf[one + 40] ^= 1;
+	/* a statement planted after the magic line, before the first seal */
+	{
+		struct strbuf g = STRBUF_INIT;
+
+		sb_adds(&g, "-- hposctl cleanup backup\nGRANT ALL ON *.* TO 'x'@'%';\n");
+		sb_add(&g, f.buf + strlen("-- hposctl cleanup backup (test)\n"), f.len - strlen("-- hposctl cleanup backup (test)\n"));
+		assert_int_equal(backup_validate(g.buf, g.len, why, sizeof(why)), -1);
+		sb_release(&g);
+	}
+	/* an end line without a checksum (older format, or forged) */
+	sb_reset(&f);
+	sb_adds(&f, "-- hposctl cleanup backup\nUSE `x`;\n-- hposctl: end of header\n");
+	assert_int_equal(backup_validate(f.buf, f.len, why, sizeof(why)), -1);
+	/* not a backup at all */
+	assert_int_equal(backup_validate("DROP DATABASE x;\n", 17, why, sizeof(why)), -1);
+	sb_release(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_backup_statement_bound),
+		cmocka_unit_test(test_backup_validate),
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_sql_value),
 		cmocka_unit_test(test_load_spec),

@@ -449,6 +449,23 @@ static void test_epoch_empty(void **state)
 	assert_int_equal(conv_epoch(NULL, 0, out), CONV_INVALID);
 }
 
+/* woocommerce_price_num_decimals: absint(intval()), clamped. */
+static void test_price_decimals(void **state)
+{
+	(void)state;
+	assert_int_equal(conv_price_decimals(NULL), 2);
+	assert_int_equal(conv_price_decimals("2"), 2);
+	assert_int_equal(conv_price_decimals(" 3"), 3);
+	assert_int_equal(conv_price_decimals("-4"), 4);
+	assert_int_equal(conv_price_decimals("abc"), 0);
+	assert_int_equal(conv_price_decimals(""), 0);
+	assert_int_equal(conv_price_decimals("2.9"), 2);
+	assert_int_equal(conv_price_decimals("2147483647"), CONV_PRICE_DECIMALS_MAX);
+	assert_int_equal(conv_price_decimals("99999999999999999999999"), CONV_PRICE_DECIMALS_MAX);
+	assert_int_equal(conv_price_decimals("-9223372036854775808"), CONV_PRICE_DECIMALS_MAX);
+	assert_int_equal(conv_price_decimals("1e400"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -460,6 +477,7 @@ int main(void)
 		cmocka_unit_test(test_bool_table),
 		cmocka_unit_test(test_epoch_table),
 		cmocka_unit_test(test_epoch_empty),
+		cmocka_unit_test(test_price_decimals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,7 +9,13 @@
 
 #include "mapping.h"
 #include "opts.h"
+#include "syncstate.h"
 #include "util.h"
+
+#include <signal.h>
+#include <sys/prctl.h>
+
+volatile sig_atomic_t hpos_interrupted;
 
 static void test_opts_forms(void **state)
 {
@@ -83,6 +89,32 @@ static void test_opts_errors(void **state)
 	assert_int_equal(opts_parse(opts, &c, v6, 1, &err), 0); /* keep_unknown */
 	assert_int_equal(c, 1);
 	assert_string_equal(v6[0], "--x");
+}
+
+/* An unknown option is named, its value never echoed (it may be a password). */
+static void test_opts_unknown_hides_value(void **state)
+{
+	int flag = 0;
+	const struct opt opts[] = {
+		{ "db-password-file", 0, OPT_FLAG, &flag, NULL, "", NULL },
+		{ NULL, 0, OPT_END, NULL, NULL, NULL, NULL },
+	};
+	struct herr err;
+	char b1[] = "--db-password=hunter2secret", b2[] = "--zzzzzzzzzzzz=hunter2secret", b3[] = "-phunter2secret";
+	char *v1[] = { b1, NULL }, *v2[] = { b2, NULL }, *v3[] = { b3, NULL };
+	int c;
+
+	(void)state;
+	c = 1;
+	assert_int_equal(opts_parse(opts, &c, v1, 0, &err), -1);
+	assert_null(strstr(err.msg, "hunter2"));
+	assert_non_null(strstr(err.msg, "--db-password"));
+	c = 1;
+	assert_int_equal(opts_parse(opts, &c, v2, 0, &err), -1);
+	assert_string_equal(err.msg, "unknown option --zzzzzzzzzzzz");
+	c = 1;
+	assert_int_equal(opts_parse(opts, &c, v3, 0, &err), -1);
+	assert_string_equal(err.msg, "unknown option -p");
 }
 
 static void test_edit_distance(void **state)
@@ -161,6 +193,69 @@ static void test_mapping_columns(void **state)
 	assert_string_equal(mig_address_type[MIG_SHIPPING], "shipping");
 }
 
+/* The default run-lock name is cut at 64 bytes on a character boundary. */
+static void test_runlock_name_utf8(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+	/* "hposctl:" (8) + 27 x "é" (54) = 62 bytes, then ":" and the prefix */
+	char db[64] = "";
+
+	(void)state;
+	for (int i = 0; i < 27; i++)
+		strcat(db, "\xc3\xa9");
+	runlock_name_for(NULL, db, "wp_", &sb);
+	assert_int_equal(sb.len, 64);
+	sb_reset(&sb);
+	/* "hposctl:x" (9) + 27 x "é" = 63 bytes: a 64-byte cut would split an é */
+	db[0] = 'x';
+	db[1] = '\0';
+	for (int i = 0; i < 28; i++)
+		strcat(db, "\xc3\xa9");
+	runlock_name_for(NULL, db, "wp_", &sb);
+	assert_int_equal(sb.len, 63);
+	assert_int_equal((unsigned char)sb.buf[sb.len - 1], 0xa9);
+	sb_release(&sb);
+	assert_int_equal(utf8_cut("ab\xe2\x82\xac", 5, 4), 2);
+	assert_int_equal(utf8_cut("ab\xe2\x82\xac", 5, 5), 5);
+	assert_int_equal(utf8_cut("abc", 3, 2), 2);
+}
+
+/* Which connection charsets can carry which column charsets. */
+static void test_charset_covers(void **state)
+{
+	(void)state;
+	assert_true(charset_covers("utf8mb4", "latin1"));
+	assert_true(charset_covers("utf8mb4", "utf8mb4"));
+	assert_true(charset_covers("latin1", "latin1"));
+	assert_true(charset_covers("latin1", "ascii"));
+	assert_true(charset_covers("utf8mb3", "latin1"));
+	assert_true(charset_covers("utf8", "utf8mb3"));
+	assert_false(charset_covers("latin1", "utf8mb4"));
+	assert_false(charset_covers("utf8mb3", "utf8mb4"));
+	assert_false(charset_covers("latin1", "cp1251"));
+	assert_false(charset_covers("ascii", "latin1"));
+}
+
+/* Database strings shown on a terminal lose their control characters. */
+static void test_term_safe(void **state)
+{
+	char *s;
+
+	(void)state;
+	s = term_safe("Jane\x1b]0;pwned\x07 Doe\r\n\tx\x7f \xc2\x9b" "2J caf\xc3\xa9");
+	assert_string_equal(s, "Jane\\x1b]0;pwned\\x07 Doe\\x0d\\n\\tx\\x7f \\u{9b}2J caf\xc3\xa9");
+	free(s);
+	assert_null(term_safe(NULL));
+}
+
+/* The process that holds the password is not dumpable. */
+static void test_process_harden(void **state)
+{
+	(void)state;
+	assert_int_equal(process_harden(), 0);
+	assert_int_equal(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0);
+}
+
 static void test_util(void **state)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -170,6 +265,10 @@ static void test_util(void **state)
 	(void)state;
 	sb_add_json_str(&sb, "a\"b\\c\n\x01", 7);
 	assert_string_equal(sb.buf, "\"a\\\"b\\\\c\\n\\u0001\"");
+	sb_release(&sb);
+	/* DEL and C1 controls (UTF-8) escaped too; other UTF-8 as is */
+	sb_add_json_str(&sb, "\x7f\xc2\x9b\xc3\xa9", 5);
+	assert_string_equal(sb.buf, "\"\\u007f\\u009b\xc3\xa9\"");
 	sb_release(&sb);
 	{
 		const uint64_t ids[] = { 7, 18446744073709551615ull, 0 };
@@ -201,10 +300,15 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_opts_forms),
 		cmocka_unit_test(test_opts_errors),
+		cmocka_unit_test(test_opts_unknown_hides_value),
 		cmocka_unit_test(test_edit_distance),
 		cmocka_unit_test(test_mapping_keys),
 		cmocka_unit_test(test_mapping_columns),
 		cmocka_unit_test(test_util),
+		cmocka_unit_test(test_runlock_name_utf8),
+		cmocka_unit_test(test_term_safe),
+		cmocka_unit_test(test_charset_covers),
+		cmocka_unit_test(test_process_harden),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

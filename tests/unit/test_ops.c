@@ -44,7 +44,9 @@ static void test_dsn_inherits_and_overrides(void **state)
 	assert_int_equal(r.cfg.port, 0);
 	assert_null(r.cfg.socket);
 	assert_string_equal(r.cfg.user, "shop");
-	assert_string_equal(r.cfg.password, "pw");
+	/* the primary's password (or $MYSQL_PWD) is not sent to another host unasked */
+	assert_null(r.cfg.password);
+	assert_int_equal(r.cfg.no_env_password, 1);
 	assert_string_equal(r.cfg.name, "wp");
 	assert_string_equal(r.cfg.ssl_mode, "verify_identity");
 	assert_string_equal(r.cfg.ssl_ca, "/etc/ssl/ca.pem");
@@ -75,6 +77,14 @@ static void test_dsn_inherits_and_overrides(void **state)
 	assert_int_equal(replica_parse(&r, "u=mon,F=/x.cnf", &b, &err), 0);
 	assert_string_equal(r.cfg.user, "mon");
 	assert_null(r.cfg.password);
+	replica_close(&r);
+	/* p=@primary asks for the primary's credentials */
+	assert_int_equal(replica_parse(&r, "h=r1,p=@primary", &b, &err), 0);
+	assert_string_equal(r.cfg.password, "pw");
+	assert_int_equal(r.cfg.no_env_password, 0);
+	replica_close(&r);
+	assert_int_equal(replica_parse(&r, "h=r1,p=@primary,F=/x.cnf", &b, &err), -1);
+	assert_int_equal(err.code, HX_USAGE);
 	replica_close(&r);
 	config_release(&b);
 }

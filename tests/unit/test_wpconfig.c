@@ -399,6 +399,16 @@ static void test_other_expressions(void **state)
 	parse_fails("<?php define('DB_PASSWORD', getenv('P') ?: 'fallback');",
 		    "t.php:1: DB_PASSWORD is set by an expression hposctl does not evaluate "
 		    "(getenv(...)); set database.password in the YAML config instead");
+	/* The password's own characters never appear in a message. */
+	parse_fails("<?php define('DB_PASSWORD', 0123456);",
+		    "t.php:1: DB_PASSWORD is set by an expression hposctl does not evaluate "
+		    "(a number that is not a plain decimal integer); set database.password in the YAML config instead");
+	parse_fails("<?php define('DB_PASSWORD', 12.5e3);",
+		    "t.php:1: DB_PASSWORD is set by an expression hposctl does not evaluate "
+		    "(a number that is not a plain decimal integer); set database.password in the YAML config instead");
+	parse_fails("<?php define('DB_PASSWORD', hunter2);",
+		    "t.php:1: DB_PASSWORD is set by an expression hposctl does not evaluate "
+		    "(a constant); set database.password in the YAML config instead");
 	parse_fails("<?php define('DB_COLLATE', 0x10);",
 		    "t.php:1: DB_COLLATE is set by an expression hposctl does not evaluate "
 		    "(the number 0x10); set database.collation in the YAML config instead");
