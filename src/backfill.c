@@ -32,6 +32,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -1106,36 +1107,32 @@ static int pm_idx_cmp(const void *pa, const void *pb)
 	return c ? c : a < b ? -1 : a > b;
 }
 
-/* First position in the sorted index whose key is >= key. */
-static size_t hm_lower(const struct hmr *hm, const size_t *idx, size_t n, const char *key, size_t kl)
+/* First position in the index idx[0..n) over an array of records (size
+ * bytes each, their key pointer at koff and its length at loff) whose key is
+ * >= key; hm_lower() and pm_lower() name the two arrays planned here. */
+static size_t key_lower(const void *base, size_t size, size_t koff, size_t loff, const size_t *idx, size_t n,
+			const char *key, size_t kl)
 {
 	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
+		const char *rec = (const char *)base + idx[mid] * size, *k;
+		size_t l;
 
-		if (key_cmp(hm[idx[mid]].key, hm[idx[mid]].klen, key, kl) < 0)
+		memcpy(&k, rec + koff, sizeof(k));
+		memcpy(&l, rec + loff, sizeof(l));
+		if (key_cmp(k, l, key, kl) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	return lo;
 }
-
-static size_t pm_lower(const struct pmv *pm, const size_t *idx, size_t n, const char *key, size_t kl)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (key_cmp(pm[idx[mid]].key, pm[idx[mid]].klen, key, kl) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
+#define hm_lower(hm, idx, n, k_, kl_) \
+	key_lower(hm, sizeof(struct hmr), offsetof(struct hmr, key), offsetof(struct hmr, klen), idx, n, k_, kl_)
+#define pm_lower(pm, idx, n, k_, kl_) \
+	key_lower(pm, sizeof(struct pmv), offsetof(struct pmv, key), offsetof(struct pmv, klen), idx, n, k_, kl_)
 
 /* wp_insert_post() on a status change from or to 'trash': trashing keeps
  * the slug in _wp_desired_post_slug and suffixes it with __trashed;

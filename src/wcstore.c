@@ -826,18 +826,25 @@ int wc_table_rows(struct db *db, enum hpos_table t, uint64_t *n, struct herr *er
 	return rc;
 }
 
-int wc_posts_of_type(struct db *db, const char *type, uint64_t *n, struct herr *err)
+/* SELECT COUNT(*) FROM {prefix}table WHERE col = 'value' (a keyed count). */
+static int count_eq(struct db *db, const char *table, const char *col, const char *value, uint64_t *n,
+		    struct herr *err)
 {
 	struct strbuf sql = STRBUF_INIT;
 	int rc;
 
 	sb_adds(&sql, "SELECT COUNT(*) FROM ");
-	wc_table(db, &sql, "posts");
-	sb_adds(&sql, " WHERE post_type = ");
-	db_quote(db, &sql, type, strlen(type));
+	wc_table(db, &sql, table);
+	sb_addf(&sql, " WHERE %s = ", col);
+	db_quote(db, &sql, value, strlen(value));
 	rc = count_query(db, &sql, n, err);
 	sb_release(&sql);
 	return rc;
+}
+
+int wc_posts_of_type(struct db *db, const char *type, uint64_t *n, struct herr *err)
+{
+	return count_eq(db, "posts", "post_type", type, n, err);
 }
 
 /* LegacyDataHandler::build_sql_query_for_cleanup(): the FROM and WHERE
@@ -1104,16 +1111,7 @@ out:
 /* Rows of wc_orders per type (the type_status_date index). */
 int wc_orders_of_type(struct db *db, const char *type, uint64_t *n, struct herr *err)
 {
-	struct strbuf sql = STRBUF_INIT;
-	int rc;
-
-	sb_adds(&sql, "SELECT COUNT(*) FROM ");
-	wc_table(db, &sql, "wc_orders");
-	sb_adds(&sql, " WHERE type = ");
-	db_quote(db, &sql, type, strlen(type));
-	rc = count_query(db, &sql, n, err);
-	sb_release(&sql);
-	return rc;
+	return count_eq(db, "wc_orders", "type", type, n, err);
 }
 
 int wc_pending_each(struct db *db, const struct typelist *types, int hpos_auth, struct pending *each,
