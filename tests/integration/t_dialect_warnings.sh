@@ -16,7 +16,7 @@ assert_eq 0 "$rc" "1287 on every write: sync exits 0"
 assert_contains "$out" "Success: 221 orders were synced" "1287: all 221 orders written"
 assert_eq 0 "$(hpos_diff dw_note dw_ref)" "1287: HPOS tables equal WooCommerce's"
 assert_contains "$err$out" "server note ignored: Warning 1287" "1287 is logged with --debug"
-sql dw_note "UPDATE wp_posts SET post_modified_gmt = '2031-01-01 00:00:00' WHERE ID IN (SELECT id FROM wp_wc_orders) ORDER BY ID LIMIT 5"
+sql dw_note "UPDATE wp_posts SET post_modified_gmt = UTC_TIMESTAMP() - INTERVAL 1 HOUR WHERE ID IN (SELECT id FROM wp_wc_orders) ORDER BY ID LIMIT 5"
 HPOSCTL_TEST_WARNING=1287 run hpos dw_note sync
 assert_eq 0 "$rc" "1287 on the upsert of outdated orders: sync exits 0"
 assert_contains "$out" "Success: 5 orders were synced" "1287: the 5 outdated orders are upserted, not skipped"
