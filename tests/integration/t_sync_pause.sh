@@ -32,6 +32,7 @@ lock_holder() { sql_root "SELECT IFNULL(IS_USED_LOCK('hposctl:$1:wp_'), 0)"; }
 D=sp_fwd
 load_fixture $D
 touch "$pause"
+: >"$logf" # no stale "Paused:" line from the part before
 hpos $D sync --batch-size 20 --jobs 1 --settle 0 --pause-file "$pause" >"$logf" 2>&1 &
 pid=$!
 wait_for "A: the pause" paused
@@ -53,6 +54,7 @@ assert_eq 0 "$rc" "B: HPOS authoritative with compatibility mode"
 sql $D "UPDATE wp_wc_orders SET customer_note = CONCAT('changed in HPOS ', id), date_updated_gmt = date_updated_gmt + INTERVAL 1 DAY"
 notes() { sql "$1" "SELECT COUNT(*) FROM wp_posts WHERE post_excerpt LIKE 'changed in HPOS %'"; }
 touch "$pause"
+: >"$logf" # no stale "Paused:" line from the part before
 hpos $D sync --batch-size 20 --settle 0 --pause-file "$pause" >"$logf" 2>&1 &
 pid=$!
 wait_for "B: the pause" paused
@@ -70,6 +72,7 @@ D=sp_lock
 load_fixture $D
 sql_root "SET GLOBAL wait_timeout = 2"
 touch "$pause"
+: >"$logf" # no stale "Paused:" line from the part before
 hpos $D sync --batch-size 20 --jobs 1 --settle 0 --pause-file "$pause" >"$logf" 2>&1 &
 pid=$!
 wait_for "C: the pause" paused
@@ -91,6 +94,7 @@ assert_eq 0 "$(hpos $D count_unmigrated --porcelain)" "C: everything synced"
 D=sp_steal
 load_fixture $D
 touch "$pause"
+: >"$logf" # no stale "Paused:" line from the part before
 hpos $D sync --batch-size 20 --jobs 1 --settle 0 --pause-file "$pause" >"$logf" 2>&1 &
 pid=$!
 wait_for "D: the pause" paused
