@@ -150,6 +150,28 @@ release_rows() {
 	{ wait $holder; } 2>/dev/null
 	return 0
 }
+
+# sync_beside_row_lock LABEL DB LOCKSQL [SYNC ARGS...]: another session holds
+# the rows of LOCKSQL (a SELECT ... FOR UPDATE) with innodb_lock_wait_timeout
+# = 1 until the sync has timed out on them and come back for them (the
+# server's second row lock wait, an observed event), then releases them.
+# Sets rc (the sync's exit status) and out (its stdout).
+sync_beside_row_lock() {
+	_label=$1; _db=$2; _lock=$3; shift 3
+	hold_rows "$_db" "$_lock"
+	sql_root "SET GLOBAL innodb_lock_wait_timeout = 1"
+	_w0=$(row_lock_waits)
+	hpos "$_db" sync "$@" > "$SBX/rowlock.out" 2> "$SBX/rowlock.err" &
+	_pid=$!
+	_waited_twice() { [ "$(row_lock_waits)" -ge $((_w0 + 2)) ] || ! running $_pid; }
+	wait_until 120 _waited_twice
+	running $_pid && ok "$_label timed out on the held row lock and is waiting for it again" ||
+		fail "$_label ended while the row lock was held"
+	release_rows
+	wait $_pid; rc=$?
+	out=$(cat "$SBX/rowlock.out")
+	sql_root "SET GLOBAL innodb_lock_wait_timeout = 50"
+}
 # stall_order DB ID [TABLE EVENT KEY]: a trigger holds the INSERT of HPOS
 # order ID into wc_orders (inside that batch's transaction, the order's
 # other rows written; or the EVENT, INSERT or UPDATE, of the TABLE row

@@ -59,18 +59,7 @@ make_store fx_rlw
 first=$(sql fx_rlw "SELECT MIN(ID) FROM wp_posts WHERE post_type = 'shop_order_placehold'")
 # Held until the sync has timed out on it and come back for it (the
 # server's second row lock wait), then released.
-hold_rows fx_rlw "SELECT ID FROM wp_posts WHERE ID = $first FOR UPDATE"
-sql_root "SET GLOBAL innodb_lock_wait_timeout = 1"
-w0=$(row_lock_waits)
-hpos fx_rlw sync --settle 0 --batch-size 100 > "$SBX/rlw.out" 2> "$SBX/rlw.err" &
-pid=$!
-waited_twice() { [ "$(row_lock_waits)" -ge $((w0 + 2)) ] || ! running $pid; }
-wait_until 120 waited_twice
-running $pid && ok "reverse sync timed out on the held row lock and is waiting for it again" || fail "reverse sync ended while the row lock was held"
-release_rows
-wait $pid; rc=$?
-out=$(cat "$SBX/rlw.out")
-sql_root "SET GLOBAL innodb_lock_wait_timeout = 50"
+sync_beside_row_lock "reverse sync" fx_rlw "SELECT ID FROM wp_posts WHERE ID = $first FOR UPDATE" --settle 0 --batch-size 100
 assert_eq 0 "$rc" "reverse sync finishes beside a session holding a row lock it needs"
 assert_contains "$out" "Batches retried after deadlocks, lock waits or lost connections" "the lock-wait timeouts were retried"
 assert_eq 0 "$(posts_diff fx_rlw fx_rf_ref)" "result equals an undisturbed reverse sync"

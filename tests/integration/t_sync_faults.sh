@@ -51,18 +51,7 @@ first=$(sql fx_lockwait "SELECT MIN(ID) FROM wp_posts WHERE post_type = 'shop_or
 sql fx_lockwait "INSERT INTO wp_wc_orders (id, date_updated_gmt) VALUES ($first, '2000-01-01 00:00:00')"
 # The lock is held until sync has timed out on it and come back for it
 # (the server's second row lock wait), then released.
-hold_rows fx_lockwait "SELECT id FROM wp_wc_orders WHERE id = $first FOR UPDATE"
-sql_root "SET GLOBAL innodb_lock_wait_timeout = 1"
-w0=$(row_lock_waits)
-hpos fx_lockwait sync --settle 0 --batch-size 100 --jobs 1 > "$SBX/lw.out" 2> "$SBX/lw.err" &
-pid=$!
-waited_twice() { [ "$(row_lock_waits)" -ge $((w0 + 2)) ] || ! running $pid; }
-wait_until 120 waited_twice
-running $pid && ok "sync timed out on the held row lock and is waiting for it again" || fail "sync ended while the row lock was held"
-release_rows
-wait $pid; rc=$?
-out=$(cat "$SBX/lw.out")
-sql_root "SET GLOBAL innodb_lock_wait_timeout = 50"
+sync_beside_row_lock "sync" fx_lockwait "SELECT id FROM wp_wc_orders WHERE id = $first FOR UPDATE" --settle 0 --batch-size 100 --jobs 1
 assert_eq 0 "$rc" "sync finishes beside a session holding a row lock it needs"
 assert_contains "$out" "Batches retried after deadlocks, lock waits or lost connections" "the lock-wait timeouts were retried and counted"
 r2=$(retried "$out")
