@@ -209,62 +209,23 @@ int wc_background_sync_unlocked(struct db *db, char **mode, char **version, stru
 	return on && !wc_version_at_least(*version, 11, 3);
 }
 
-int wc_hpos_tables_present(struct db *db, unsigned *mask, struct herr *err)
-{
-	struct strbuf sql = STRBUF_INIT;
-	struct db_result *res;
-	struct db_row row;
-	const char *p = db_prefix(db);
-	int rc;
-
-	*mask = 0;
-	sb_adds(&sql, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (");
-	for (int t = 0; t < T_COUNT; t++) {
-		struct strbuf n = STRBUF_INIT;
-
-		sb_addf(&n, "%s%s", p, hpos_table_suffix[t]);
-		if (t)
-			sb_addc(&sql, ',');
-		db_quote(db, &sql, n.buf, n.len);
-		sb_release(&n);
-	}
-	sb_addc(&sql, ')');
-	rc = db_run(db, DB_READ, sql.buf, sql.len, &res, err);
-	sb_release(&sql);
-	if (rc < 0)
-		return -1;
-	while (db_fetch(res, &row)) {
-		for (int t = 0; t < T_COUNT; t++) {
-			size_t pl = strlen(p);
-
-			if (row.lens[0] > pl && !strcmp(row.vals[0] + pl, hpos_table_suffix[t]) &&
-			    !strncmp(row.vals[0], p, pl))
-				*mask |= 1u << t;
-		}
-	}
-	db_free_result(res);
-	return 0;
-}
-
-/* The WordPress tables every command reads, without the prefix. */
-static const char *const wp_core_tables[] = { "options", "posts", "postmeta" };
-
-int wc_wp_tables_missing(struct db *db, struct strbuf *missing, unsigned *n, struct herr *err)
+/* Which of the n tables {prefix}names[i] exist in the current database:
+ * bit i of *mask set for each one found.  0, or -1 with err. */
+static int tables_present(struct db *db, const char *const *names, size_t n, unsigned *mask, struct herr *err)
 {
 	struct strbuf sql = STRBUF_INIT;
 	struct db_result *res;
 	struct db_row row;
 	const char *p = db_prefix(db);
 	size_t pl = strlen(p);
-	unsigned found = 0;
 	int rc;
 
-	*n = 0;
+	*mask = 0;
 	sb_adds(&sql, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (");
-	for (size_t t = 0; t < ARRAY_SIZE(wp_core_tables); t++) {
+	for (size_t t = 0; t < n; t++) {
 		struct strbuf name = STRBUF_INIT;
 
-		sb_addf(&name, "%s%s", p, wp_core_tables[t]);
+		sb_addf(&name, "%s%s", p, names[t]);
 		if (t)
 			sb_addc(&sql, ',');
 		db_quote(db, &sql, name.buf, name.len);
@@ -276,10 +237,29 @@ int wc_wp_tables_missing(struct db *db, struct strbuf *missing, unsigned *n, str
 	if (rc < 0)
 		return -1;
 	while (db_fetch(res, &row))
-		for (size_t t = 0; t < ARRAY_SIZE(wp_core_tables); t++)
-			if (row.lens[0] > pl && !strncmp(row.vals[0], p, pl) && !strcmp(row.vals[0] + pl, wp_core_tables[t]))
-				found |= 1u << t;
+		for (size_t t = 0; t < n; t++)
+			if (row.lens[0] > pl && !strncmp(row.vals[0], p, pl) && !strcmp(row.vals[0] + pl, names[t]))
+				*mask |= 1u << t;
 	db_free_result(res);
+	return 0;
+}
+
+int wc_hpos_tables_present(struct db *db, unsigned *mask, struct herr *err)
+{
+	return tables_present(db, hpos_table_suffix, T_COUNT, mask, err);
+}
+
+/* The WordPress tables every command reads, without the prefix. */
+static const char *const wp_core_tables[] = { "options", "posts", "postmeta" };
+
+int wc_wp_tables_missing(struct db *db, struct strbuf *missing, unsigned *n, struct herr *err)
+{
+	const char *p = db_prefix(db);
+	unsigned found;
+
+	*n = 0;
+	if (tables_present(db, wp_core_tables, ARRAY_SIZE(wp_core_tables), &found, err) < 0)
+		return -1;
 	for (size_t t = 0; t < ARRAY_SIZE(wp_core_tables); t++) {
 		if (found & (1u << t))
 			continue;
@@ -395,104 +375,133 @@ int wc_store_schema(struct db *db, enum wc_schema *schema, struct herr *err)
 	return 0;
 }
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* One line of a CREATE TABLE body, in the schemas from..upto (inclusive). */
+struct ddl_line {
+	enum wc_schema from, upto;
+	const char *text;
+};
+#define ALL WCS_BASE, WCS_NEWEST
+
+/* The columns and keys of each HPOS table as WooCommerce's
+ * OrdersTableDataStore::get_database_schema() writes them, by schema. */
+static const struct ddl_line orders_ddl[] = {
+	{ ALL, "id bigint(20) unsigned" },
+	{ ALL, "status varchar(20) null" },
+	{ ALL, "currency varchar(10) null" },
+	{ ALL, "type varchar(20) null" },
+	{ ALL, "tax_amount decimal(26,8) null" },
+	{ ALL, "total_amount decimal(26,8) null" },
+	{ ALL, "customer_id bigint(20) unsigned null" },
+	{ ALL, "billing_email varchar(320) null" },
+	{ ALL, "date_created_gmt datetime null" },
+	{ ALL, "date_updated_gmt datetime null" },
+	{ ALL, "parent_order_id bigint(20) unsigned null" },
+	{ ALL, "payment_method varchar(100) null" },
+	{ ALL, "payment_method_title text null" },
+	{ ALL, "transaction_id varchar(100) null" },
+	{ ALL, "ip_address varchar(100) null" },
+	{ ALL, "user_agent text null" },
+	{ ALL, "customer_note text null" },
+	{ ALL, "PRIMARY KEY (id)" },
+	{ ALL, "KEY status (status)" },
+	{ ALL, "KEY date_created (date_created_gmt)" },
+	{ ALL, "KEY customer_id_billing_email (customer_id, billing_email(" STR(IDX_C) "))" },
+	{ WCS_10_6, WCS_NEWEST, "KEY customer_id_status (customer_id, status)" },
+	{ ALL, "KEY billing_email (billing_email(" STR(IDX_L) "))" },
+	{ ALL, "KEY type_status_date (type, status, date_created_gmt)" },
+	{ ALL, "KEY parent_order_id (parent_order_id)" },
+	{ ALL, "KEY date_updated (date_updated_gmt)" },
+	{ WCS_10_8_PRE, WCS_NEWEST, "KEY transaction_id (transaction_id(20))" },
+};
+
+static const struct ddl_line addresses_ddl[] = {
+	{ ALL, "id bigint(20) unsigned auto_increment primary key" },
+	{ ALL, "order_id bigint(20) unsigned NOT NULL" },
+	{ ALL, "address_type varchar(20) null" },
+	{ ALL, "first_name text null" },
+	{ ALL, "last_name text null" },
+	{ ALL, "company text null" },
+	{ ALL, "address_1 text null" },
+	{ ALL, "address_2 text null" },
+	{ ALL, "city text null" },
+	{ ALL, "state text null" },
+	{ ALL, "postcode text null" },
+	{ ALL, "country text null" },
+	{ ALL, "email varchar(320) null" },
+	{ ALL, "phone varchar(100) null" },
+	{ ALL, "KEY order_id (order_id)" },
+	{ ALL, "UNIQUE KEY address_type_order_id (address_type, order_id)" },
+	{ ALL, "KEY email (email(" STR(IDX_L) "))" },
+	{ ALL, "KEY phone (phone)" },
+};
+
+static const struct ddl_line opdata_ddl[] = {
+	{ ALL, "id bigint(20) unsigned auto_increment primary key" },
+	{ ALL, "order_id bigint(20) unsigned NULL" },
+	{ ALL, "created_via varchar(100) NULL" },
+	{ ALL, "woocommerce_version varchar(20) NULL" },
+	{ ALL, "prices_include_tax tinyint(1) NULL" },
+	{ ALL, "coupon_usages_are_counted tinyint(1) NULL" },
+	{ ALL, "download_permission_granted tinyint(1) NULL" },
+	{ ALL, "cart_hash varchar(100) NULL" },
+	{ ALL, "new_order_email_sent tinyint(1) NULL" },
+	{ ALL, "order_key varchar(100) NULL" },
+	{ ALL, "order_stock_reduced tinyint(1) NULL" },
+	{ ALL, "date_paid_gmt datetime NULL" },
+	{ ALL, "date_completed_gmt datetime NULL" },
+	{ ALL, "shipping_tax_amount decimal(26,8) NULL" },
+	{ ALL, "shipping_total_amount decimal(26,8) NULL" },
+	{ ALL, "discount_tax_amount decimal(26,8) NULL" },
+	{ ALL, "discount_total_amount decimal(26,8) NULL" },
+	{ ALL, "recorded_sales tinyint(1) NULL" },
+	{ ALL, "UNIQUE KEY order_id (order_id)" },
+	{ ALL, "KEY order_key (order_key)" },
+};
+
+static const struct ddl_line meta_ddl[] = {
+	{ ALL, "id bigint(20) unsigned auto_increment primary key" },
+	{ ALL, "order_id bigint(20) unsigned null" },
+	{ ALL, "meta_key varchar(255)" },
+	{ ALL, "meta_value text null" },
+	{ WCS_BASE, WCS_10_6, "KEY meta_key_value (meta_key(100), meta_value(" STR(IDX_M) "))" },
+	{ WCS_10_8_PRE, WCS_10_8_PRE, "KEY meta_key_value (meta_key(100))" },
+	{ WCS_10_8, WCS_NEWEST, "KEY meta_key_value (meta_key(50), meta_value(20))" },
+	{ ALL, "KEY order_id_meta_key_meta_value (order_id, meta_key(100), meta_value(" STR(IDX_M) "))" },
+};
+#undef ALL
+
+static const struct {
+	const struct ddl_line *lines;
+	size_t n;
+} table_ddl[T_COUNT] = {
+	[T_ORDERS] = { orders_ddl, ARRAY_SIZE(orders_ddl) },
+	[T_ADDRESSES] = { addresses_ddl, ARRAY_SIZE(addresses_ddl) },
+	[T_OPDATA] = { opdata_ddl, ARRAY_SIZE(opdata_ddl) },
+	[T_META] = { meta_ddl, ARRAY_SIZE(meta_ddl) },
+};
+
 void wc_schema_sql(struct db *db, enum hpos_table t, const char *collation, enum wc_schema schema, struct strbuf *sb)
 {
+	int first = 1;
+
 	sb_adds(sb, "CREATE TABLE IF NOT EXISTS ");
 	wc_table(db, sb, hpos_table_suffix[t]);
-	switch (t) {
-	case T_ORDERS:
-		sb_addf(sb, " (\n"
-			"id bigint(20) unsigned,\n"
-			"status varchar(20) null,\n"
-			"currency varchar(10) null,\n"
-			"type varchar(20) null,\n"
-			"tax_amount decimal(26,8) null,\n"
-			"total_amount decimal(26,8) null,\n"
-			"customer_id bigint(20) unsigned null,\n"
-			"billing_email varchar(320) null,\n"
-			"date_created_gmt datetime null,\n"
-			"date_updated_gmt datetime null,\n"
-			"parent_order_id bigint(20) unsigned null,\n"
-			"payment_method varchar(100) null,\n"
-			"payment_method_title text null,\n"
-			"transaction_id varchar(100) null,\n"
-			"ip_address varchar(100) null,\n"
-			"user_agent text null,\n"
-			"customer_note text null,\n"
-			"PRIMARY KEY (id),\n"
-			"KEY status (status),\n"
-			"KEY date_created (date_created_gmt),\n"
-			"KEY customer_id_billing_email (customer_id, billing_email(%d)),\n", IDX_C);
-		if (schema >= WCS_10_6)
-			sb_adds(sb, "KEY customer_id_status (customer_id, status),\n");
-		sb_addf(sb, "KEY billing_email (billing_email(%d)),\n"
-			"KEY type_status_date (type, status, date_created_gmt),\n"
-			"KEY parent_order_id (parent_order_id),\n"
-			"KEY date_updated (date_updated_gmt)", IDX_L);
-		if (schema >= WCS_10_8_PRE)
-			sb_adds(sb, ",\nKEY transaction_id (transaction_id(20))");
+	if ((unsigned)t < T_COUNT) {
+		sb_adds(sb, " (\n");
+		for (size_t i = 0; i < table_ddl[t].n; i++) {
+			const struct ddl_line *l = &table_ddl[t].lines[i];
+
+			if (schema < l->from || schema > l->upto)
+				continue;
+			if (!first)
+				sb_adds(sb, ",\n");
+			sb_adds(sb, l->text);
+			first = 0;
+		}
 		sb_adds(sb, "\n)");
-		break;
-	case T_ADDRESSES:
-		sb_addf(sb, " (\n"
-			"id bigint(20) unsigned auto_increment primary key,\n"
-			"order_id bigint(20) unsigned NOT NULL,\n"
-			"address_type varchar(20) null,\n"
-			"first_name text null,\n"
-			"last_name text null,\n"
-			"company text null,\n"
-			"address_1 text null,\n"
-			"address_2 text null,\n"
-			"city text null,\n"
-			"state text null,\n"
-			"postcode text null,\n"
-			"country text null,\n"
-			"email varchar(320) null,\n"
-			"phone varchar(100) null,\n"
-			"KEY order_id (order_id),\n"
-			"UNIQUE KEY address_type_order_id (address_type, order_id),\n"
-			"KEY email (email(%d)),\n"
-			"KEY phone (phone)\n)", IDX_L);
-		break;
-	case T_OPDATA:
-		sb_adds(sb, " (\n"
-			"id bigint(20) unsigned auto_increment primary key,\n"
-			"order_id bigint(20) unsigned NULL,\n"
-			"created_via varchar(100) NULL,\n"
-			"woocommerce_version varchar(20) NULL,\n"
-			"prices_include_tax tinyint(1) NULL,\n"
-			"coupon_usages_are_counted tinyint(1) NULL,\n"
-			"download_permission_granted tinyint(1) NULL,\n"
-			"cart_hash varchar(100) NULL,\n"
-			"new_order_email_sent tinyint(1) NULL,\n"
-			"order_key varchar(100) NULL,\n"
-			"order_stock_reduced tinyint(1) NULL,\n"
-			"date_paid_gmt datetime NULL,\n"
-			"date_completed_gmt datetime NULL,\n"
-			"shipping_tax_amount decimal(26,8) NULL,\n"
-			"shipping_total_amount decimal(26,8) NULL,\n"
-			"discount_tax_amount decimal(26,8) NULL,\n"
-			"discount_total_amount decimal(26,8) NULL,\n"
-			"recorded_sales tinyint(1) NULL,\n"
-			"UNIQUE KEY order_id (order_id),\n"
-			"KEY order_key (order_key)\n)");
-		break;
-	case T_META:
-		sb_adds(sb, " (\n"
-			"id bigint(20) unsigned auto_increment primary key,\n"
-			"order_id bigint(20) unsigned null,\n"
-			"meta_key varchar(255),\n"
-			"meta_value text null,\n");
-		if (schema == WCS_10_8_PRE)
-			sb_adds(sb, "KEY meta_key_value (meta_key(100)),\n");
-		else if (schema >= WCS_10_8)
-			sb_adds(sb, "KEY meta_key_value (meta_key(50), meta_value(20)),\n");
-		else
-			sb_addf(sb, "KEY meta_key_value (meta_key(100), meta_value(%d)),\n", IDX_M);
-		sb_addf(sb, "KEY order_id_meta_key_meta_value (order_id, meta_key(100), meta_value(%d))\n)", IDX_M);
-		break;
-	default:
-		break;
 	}
 	sb_adds(sb, " ENGINE=InnoDB DEFAULT CHARACTER SET utf8mb4");
 	if (collation)
@@ -559,104 +568,117 @@ int wc_create_tables(struct db *db, unsigned *created_mask, struct herr *err)
 	return wc_option_set(db, OPT_TABLES_CREATED, "yes", err);
 }
 
-static int count_query(struct db *db, struct strbuf *sql, uint64_t *n, struct herr *err)
+/* Run sql (a one-row SELECT) and put its first n columns, as numbers, in
+ * *out[0..n-1]; SQL NULL, a missing column or no row give 0.  0, or -1 with err. */
+static int row_u64s(struct db *db, const struct strbuf *sql, uint64_t *const *out, unsigned n, struct herr *err)
 {
 	struct db_result *res;
 	struct db_row row;
 
-	*n = 0;
+	for (unsigned i = 0; i < n; i++)
+		*out[i] = 0;
 	if (db_run(db, DB_READ, sql->buf, sql->len, &res, err) < 0)
 		return -1;
-	if (db_fetch(res, &row) && row.vals[0])
-		*n = strtoull(row.vals[0], NULL, 10);
+	if (db_fetch(res, &row))
+		for (unsigned i = 0; i < n && i < row.n; i++)
+			if (row.vals[i])
+				*out[i] = strtoull(row.vals[i], NULL, 10);
 	db_free_result(res);
 	return 0;
 }
 
-/* DataSynchronizer::query_orders_pending_sync_count(), one query per kind. */
-int wc_pending(struct db *db, const struct typelist *types, int hpos_auth,
-	       struct pending *p, struct herr *err)
+/* Run sql, a SELECT COUNT(...), into *n (0 for no row or NULL). */
+static int count_query(struct db *db, struct strbuf *sql, uint64_t *n, struct herr *err)
 {
-	struct strbuf sql = STRBUF_INIT, in = STRBUF_INIT;
-	unsigned mask;
-	int rc = -1;
+	uint64_t *out[1] = { n };
 
-	memset(p, 0, sizeof(*p));
-	typelist_sql(db, types, &in);
-	if (wc_hpos_tables_present(db, &mask, err) < 0)
-		goto out;
-	if ((mask & (1u << T_ORDERS)) == 0 || (mask & (1u << T_META)) == 0) {
-		p->tables_missing = 1;
-		sb_adds(&sql, "SELECT COUNT(*) FROM ");
-		wc_table(db, &sql, "posts");
-		sb_addf(&sql, " WHERE post_type IN (%s)", in.buf);
-		rc = count_query(db, &sql, &p->missing, err);
-		goto out;
-	}
-	if (!hpos_auth) {
-		/* (A) and (B) in one pass: WooCommerce's (B) join of wc_orders
-		 * with posts is exactly the matched rows of (A)'s left join. */
-		struct db_result *res;
-		struct db_row row;
+	return row_u64s(db, sql, out, 1, err);
+}
 
-		sb_adds(&sql, "SELECT SUM(o.id IS NULL AND p.post_status <> 'auto-draft'), "
-			"SUM(o.date_updated_gmt < p.post_modified_gmt) FROM ");
-		wc_table(db, &sql, "posts");
-		sb_adds(&sql, " p LEFT JOIN ");
-		wc_table(db, &sql, "wc_orders");
-		sb_addf(&sql, " o ON p.ID = o.id WHERE p.post_type IN (%s)", in.buf);
-		if (db_run(db, DB_READ, sql.buf, sql.len, &res, err) < 0)
-			goto out;
-		if (db_fetch(res, &row)) {
-			p->missing = row.vals[0] ? strtoull(row.vals[0], NULL, 10) : 0;
-			p->outdated = row.vals[1] ? strtoull(row.vals[1], NULL, 10) : 0;
-		}
-		db_free_result(res);
-	} else {
-		/* (A') and, among them, the placeholders and the cleaned ones, in
-		 * one pass. */
-		struct db_result *res;
-		struct db_row row;
-		int rec;
+/* wc_pending() with an HPOS table missing: every order post of the types
+ * (in: their quoted SQL list) is pending, as WooCommerce counts it. */
+static int pending_no_tables(struct db *db, const char *in, struct pending *p, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	int rc;
 
-		if (wc_table_exists(db, CLEANED_TABLE, &rec, err) < 0)
-			goto out;
-		sb_adds(&sql, "SELECT COUNT(*), COALESCE(SUM(p.post_type IS NOT NULL), 0), COALESCE(SUM(");
-		wc_cleaned_sql(db, &sql, "p.", rec);
-		sb_adds(&sql, "), 0) FROM ");
-		wc_table(db, &sql, "wc_orders");
-		sb_adds(&sql, " o LEFT JOIN ");
-		wc_table(db, &sql, "posts");
-		sb_addf(&sql, " p ON p.ID = o.id WHERE (p.post_type IS NULL OR p.post_type = '" PLACEHOLDER_TYPE
-			"') AND o.status NOT IN ('auto-draft') AND o.type IN (%s)", in.buf);
-		if (db_run(db, DB_READ, sql.buf, sql.len, &res, err) < 0)
-			goto out;
-		if (db_fetch(res, &row)) {
-			p->missing = row.vals[0] ? strtoull(row.vals[0], NULL, 10) : 0;
-			p->placeholders = row.vals[1] ? strtoull(row.vals[1], NULL, 10) : 0;
-			p->cleaned = row.vals[2] ? strtoull(row.vals[2], NULL, 10) : 0;
-		}
-		db_free_result(res);
+	p->tables_missing = 1;
+	sb_adds(&sql, "SELECT COUNT(*) FROM ");
+	wc_table(db, &sql, "posts");
+	sb_addf(&sql, " WHERE post_type IN (%s)", in);
+	rc = count_query(db, &sql, &p->missing, err);
+	sb_release(&sql);
+	return rc;
+}
+
+/* Posts authoritative: (A) posts without an order row and (B) orders older
+ * than their post, in one pass: WooCommerce's (B) join of wc_orders with
+ * posts is exactly the matched rows of (A)'s left join. */
+static int pending_posts_auth(struct db *db, const char *in, struct pending *p, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	uint64_t *const out[] = { &p->missing, &p->outdated };
+	int rc;
+
+	sb_adds(&sql, "SELECT SUM(o.id IS NULL AND p.post_status <> 'auto-draft'), "
+		"SUM(o.date_updated_gmt < p.post_modified_gmt) FROM ");
+	wc_table(db, &sql, "posts");
+	sb_adds(&sql, " p LEFT JOIN ");
+	wc_table(db, &sql, "wc_orders");
+	sb_addf(&sql, " o ON p.ID = o.id WHERE p.post_type IN (%s)", in);
+	rc = row_u64s(db, &sql, out, ARRAY_SIZE(out), err);
+	sb_release(&sql);
+	return rc;
+}
+
+/* HPOS authoritative: (A') orders without a real post and, among them, the
+ * placeholders and the cleaned ones, in one pass; then (B') orders newer
+ * than their post. */
+static int pending_hpos_auth(struct db *db, const char *in, struct pending *p, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	uint64_t *const out[] = { &p->missing, &p->placeholders, &p->cleaned };
+	int rec, rc;
+
+	if (wc_table_exists(db, CLEANED_TABLE, &rec, err) < 0)
+		return -1;
+	sb_adds(&sql, "SELECT COUNT(*), COALESCE(SUM(p.post_type IS NOT NULL), 0), COALESCE(SUM(");
+	wc_cleaned_sql(db, &sql, "p.", rec);
+	sb_adds(&sql, "), 0) FROM ");
+	wc_table(db, &sql, "wc_orders");
+	sb_adds(&sql, " o LEFT JOIN ");
+	wc_table(db, &sql, "posts");
+	sb_addf(&sql, " p ON p.ID = o.id WHERE (p.post_type IS NULL OR p.post_type = '" PLACEHOLDER_TYPE
+		"') AND o.status NOT IN ('auto-draft') AND o.type IN (%s)", in);
+	rc = row_u64s(db, &sql, out, ARRAY_SIZE(out), err);
+	if (rc == 0) {
 		sb_reset(&sql);
 		sb_adds(&sql, "SELECT COUNT(*) FROM ");
 		wc_table(db, &sql, "wc_orders");
 		sb_adds(&sql, " o JOIN ");
 		wc_table(db, &sql, "posts");
 		sb_addf(&sql, " p ON p.ID = o.id WHERE p.post_type IN (%s) AND o.date_updated_gmt > p.post_modified_gmt",
-			in.buf);
-		if (count_query(db, &sql, &p->outdated, err) < 0)
-			goto out;
+			in);
+		rc = count_query(db, &sql, &p->outdated, err);
 	}
-	sb_reset(&sql);
+	sb_release(&sql);
+	return rc;
+}
+
+/* (C) or (C'): the deletion markers of the non-authoritative store, and of
+ * those the orders that still exist in the authoritative one (sync leaves
+ * them alone). */
+static int pending_markers(struct db *db, int hpos_auth, struct pending *p, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	int rc;
+
 	sb_adds(&sql, "SELECT COUNT(1) FROM ");
 	wc_table(db, &sql, "wc_orders_meta");
 	sb_adds(&sql, " WHERE ");
 	wc_marker_condition(db, &sql, "", hpos_auth);
-	if (count_query(db, &sql, &p->markers, err) < 0)
-		goto out;
-	rc = 0;
-	if (p->markers) {
-		/* The orders sync leaves alone: still in the authoritative store. */
+	rc = count_query(db, &sql, &p->markers, err);
+	if (rc == 0 && p->markers) {
 		sb_reset(&sql);
 		sb_adds(&sql, "SELECT COUNT(DISTINCT m.order_id) FROM ");
 		wc_table(db, &sql, "wc_orders_meta");
@@ -666,8 +688,27 @@ int wc_pending(struct db *db, const struct typelist *types, int hpos_auth,
 		wc_marker_condition(db, &sql, "m.", hpos_auth);
 		rc = count_query(db, &sql, &p->markers_live, err);
 	}
-out:
 	sb_release(&sql);
+	return rc;
+}
+
+/* DataSynchronizer::query_orders_pending_sync_count(), one query per kind. */
+int wc_pending(struct db *db, const struct typelist *types, int hpos_auth,
+	       struct pending *p, struct herr *err)
+{
+	struct strbuf in = STRBUF_INIT;
+	unsigned mask;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	typelist_sql(db, types, &in);
+	rc = wc_hpos_tables_present(db, &mask, err);
+	if (rc == 0 && (!(mask & (1u << T_ORDERS)) || !(mask & (1u << T_META))))
+		rc = pending_no_tables(db, in.buf, p, err);
+	else if (rc == 0)
+		rc = hpos_auth ? pending_hpos_auth(db, in.buf, p, err) : pending_posts_auth(db, in.buf, p, err);
+	if (rc == 0 && !p->tables_missing)
+		rc = pending_markers(db, hpos_auth, p, err);
 	sb_release(&in);
 	return rc;
 }
