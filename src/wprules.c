@@ -85,102 +85,136 @@ static void replace_all(struct strbuf *sb, const char *from, const char *to)
 		sb_adds(sb, "");
 }
 
-char *wp_sanitize_title(const char *title, size_t len)
+/* strip_tags(): s (n bytes) without its <...> runs, into out (terminated). */
+static void strip_tags(struct strbuf *out, const char *s, size_t n)
 {
-	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
-	size_t i;
-
-	/* strip_tags() */
-	for (i = 0; i < len; i++) {
-		if (title[i] == '<') {
-			while (i < len && title[i] != '>')
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '<') {
+			while (i < n && s[i] != '>')
 				i++;
 			continue;
 		}
-		sb_addc(&a, title[i]);
+		sb_addc(out, s[i]);
 	}
-	sb_adds(&a, "");
-	/* '%' only as part of an octet */
-	for (i = 0; i < a.len; i++) {
-		if (a.buf[i] == '%') {
-			if (i + 2 < a.len && is_hex(a.buf[i + 1]) && is_hex(a.buf[i + 2])) {
-				sb_add(&b, a.buf + i, 3);
+	sb_adds(out, "");
+}
+
+/* sanitize_title_with_dashes(): a '%' stays only as the start of an octet
+ * ("%" and two hex digits); s (n bytes) into out (terminated). */
+static void keep_octets(struct strbuf *out, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '%') {
+			if (i + 2 < n && is_hex(s[i + 1]) && is_hex(s[i + 2])) {
+				sb_add(out, s + i, 3);
 				i += 2;
 			}
 			continue;
 		}
-		sb_addc(&b, a.buf[i]);
+		sb_addc(out, s[i]);
 	}
-	sb_adds(&b, "");
-	sb_reset(&a);
-	/* utf8_uri_encode() when it is UTF-8, then strtolower() */
-	if (seems_utf8((const unsigned char *)b.buf, b.len)) {
-		for (i = 0; i < b.len; i++) {
-			unsigned char c = (unsigned char)b.buf[i];
+	sb_adds(out, "");
+}
 
-			if (c >= 0x80)
-				sb_addf(&a, "%%%02x", c);
-			else
-				sb_addc(&a, (char)tolower(c));
-		}
-	} else {
-		for (i = 0; i < b.len; i++)
-			sb_addc(&a, (char)tolower((unsigned char)b.buf[i]));
+/* utf8_uri_encode() when s (n bytes) seems UTF-8 (bytes >= 0x80 as "%xx",
+ * lower-case hex), then strtolower(); into out (terminated). */
+static void uri_encode_lower(struct strbuf *out, const char *s, size_t n)
+{
+	int utf8 = seems_utf8((const unsigned char *)s, n);
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (utf8 && c >= 0x80)
+			sb_addf(out, "%%%02x", c);
+		else
+			sb_addc(out, (char)tolower(c));
 	}
-	sb_adds(&a, "");
-	/* the 'save' context: nbsp, ndash, mdash and '/' become '-', the
-	 * multiplication sign 'x' */
-	replace_all(&a, "%c2%a0", "-");
-	replace_all(&a, "%e2%80%93", "-");
-	replace_all(&a, "%e2%80%94", "-");
-	replace_all(&a, "&nbsp;", "-");
-	replace_all(&a, "&#160;", "-");
-	replace_all(&a, "&ndash;", "-");
-	replace_all(&a, "&#8211;", "-");
-	replace_all(&a, "&mdash;", "-");
-	replace_all(&a, "&#8212;", "-");
-	replace_all(&a, "/", "-");
-	replace_all(&a, "%c3%97", "x");
-	/* remove the remaining entities ('&.+?;'), '.' -> '-', keep
-	 * [%a-z0-9 _-], whitespace runs and dash runs -> one '-', trim '-' */
-	sb_reset(&b);
-	for (i = 0; i < a.len; i++) {
-		char c = a.buf[i];
+	sb_adds(out, "");
+}
+
+/* The 'save' context, in place: nbsp, ndash, mdash (encoded or as
+ * entities) and '/' become '-', the multiplication sign 'x'. */
+static void save_context(struct strbuf *sb)
+{
+	static const char *const subst[][2] = {
+		{ "%c2%a0", "-" },  { "%e2%80%93", "-" }, { "%e2%80%94", "-" }, { "&nbsp;", "-" },
+		{ "&#160;", "-" },  { "&ndash;", "-" },   { "&#8211;", "-" },   { "&mdash;", "-" },
+		{ "&#8212;", "-" }, { "/", "-" },         { "%c3%97", "x" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(subst); i++)
+		replace_all(sb, subst[i][0], subst[i][1]);
+}
+
+/* Remove the remaining entities ('&.+?;'), turn '.' and ' ' into '-', keep
+ * only [%a-z0-9_-]; s (n bytes) appended to out (not terminated when
+ * nothing is kept). */
+static void keep_slug_chars(struct strbuf *out, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
 
 		if (c == '&') {
-			const char *semi = i + 2 < a.len ? memchr(a.buf + i + 2, ';', a.len - i - 2) : NULL;
+			const char *semi = i + 2 < n ? memchr(s + i + 2, ';', n - i - 2) : NULL;
 
 			if (semi) {
-				i = (size_t)(semi - a.buf);
+				i = (size_t)(semi - s);
 				continue;
 			}
 		}
 		if (c == '.')
 			c = '-';
 		if (c == '%' || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == ' ' || c == '_' || c == '-')
-			sb_addc(&b, c == ' ' ? '-' : c);
+			sb_addc(out, c == ' ' ? '-' : c);
 	}
-	sb_reset(&a);
-	for (i = 0; i < b.len; i++) {
-		if (b.buf[i] == '-' && a.len && a.buf[a.len - 1] == '-')
-			continue;
-		sb_addc(&a, b.buf[i]);
-	}
-	sb_release(&b);
-	sb_adds(&a, "");
-	{
-		char *s = a.buf, *e;
+}
 
-		while (*s == '-')
-			s++;
-		e = s + strlen(s);
-		while (e > s && e[-1] == '-')
-			e--;
-		*e = '\0';
-		s = xstrdup(s);
-		sb_release(&a);
-		return s;
+/* A run of '-' in s (n bytes) as one, into out (terminated). */
+static void squeeze_dashes(struct strbuf *out, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '-' && out->len && out->buf[out->len - 1] == '-')
+			continue;
+		sb_addc(out, s[i]);
 	}
+	sb_adds(out, "");
+}
+
+/* The terminated string in sb without leading and trailing '-', as a new
+ * allocation; sb is released. */
+static char *trim_dashes(struct strbuf *sb)
+{
+	char *s = sb->buf, *e;
+
+	while (*s == '-')
+		s++;
+	e = s + strlen(s);
+	while (e > s && e[-1] == '-')
+		e--;
+	*e = '\0';
+	s = xstrdup(s);
+	sb_release(sb);
+	return s;
+}
+
+/* sanitize_title($title) in the 'save' context: the filters WordPress
+ * runs, in order, each from one buffer into the other. */
+char *wp_sanitize_title(const char *title, size_t len)
+{
+	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+
+	strip_tags(&a, title, len);
+	keep_octets(&b, a.buf, a.len);
+	sb_reset(&a);
+	uri_encode_lower(&a, b.buf, b.len);
+	save_context(&a);
+	sb_reset(&b);
+	keep_slug_chars(&b, a.buf, a.len);
+	sb_reset(&a);
+	squeeze_dashes(&a, b.buf, b.len);
+	sb_release(&b);
+	return trim_dashes(&a);
 }
 
 void wp_truncate_slug(char *slug, size_t length)
@@ -285,88 +319,123 @@ static int url_char_ok(unsigned char c)
 	return isalnum(c) || c >= 0x80 || strchr("-~+_.?#=!&;,/:%@$|*'()[]", c) != NULL;
 }
 
-/* esc_url($url, null, $context): display = 1 for the 'display' context. */
-static char *esc_url(const char *in, size_t n, int display)
+/* esc_url()'s first cleaning of in (n bytes): leading whitespace dropped,
+ * ' ' as "%20", characters outside its allowed set dropped; into out. */
+static void url_keep_chars(struct strbuf *out, const char *in, size_t n)
 {
-	static const char *const protocols[] = { "http",  "https", "ftp",  "ftps",   "mailto", "news", "irc",
-						 "irc6",  "ircs",  "gopher", "nntp", "feed",   "telnet", "mms",
-						 "rtsp",  "sms",   "svn",  "tel",    "fax",    "xmpp",   "webcal", "urn" };
-	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
 	size_t i = 0;
-	char *colon;
 
 	while (i < n && (in[i] == ' ' || in[i] == '\t' || in[i] == '\n' || in[i] == '\r' || in[i] == '\0' || in[i] == '\v'))
 		i++;
 	for (; i < n; i++) {
 		if (in[i] == ' ')
-			sb_adds(&a, "%20");
+			sb_adds(out, "%20");
 		else if (url_char_ok((unsigned char)in[i]))
-			sb_addc(&a, in[i]);
+			sb_addc(out, in[i]);
 	}
+}
+
+/* _deep_replace() of %0d, %0a, %0D, %0A in sb, in place, until none is
+ * left (a removal can join a new one). */
+static void strip_crlf_octets(struct strbuf *sb)
+{
+	int again = 1;
+
+	while (again) {
+		again = 0;
+		for (size_t i = 0; i + 3 <= sb->len; i++)
+			if (sb->buf[i] == '%' && sb->buf[i + 1] == '0' &&
+			    (sb->buf[i + 2] == 'd' || sb->buf[i + 2] == 'a' || sb->buf[i + 2] == 'D' || sb->buf[i + 2] == 'A')) {
+				memmove(sb->buf + i, sb->buf + i + 3, sb->len - i - 3 + 1);
+				sb->len -= 3;
+				again = 1;
+				break;
+			}
+	}
+}
+
+/* A URL with no ':' that starts with none of "/#?" gets "http://" in
+ * front, unless it names a PHP file ("name.php..."); sb in place. */
+static void add_http(struct strbuf *sb)
+{
+	struct strbuf out = STRBUF_INIT;
+	size_t k = 0;
+
+	if (strchr(sb->buf, ':') || strchr("/#?", sb->buf[0]))
+		return;
+	while (isalnum((unsigned char)sb->buf[k]) || sb->buf[k] == '-')
+		k++;
+	if (k > 0 && !strncasecmp(sb->buf + k, ".php", 4))
+		return;
+	sb_adds(&out, "http://");
+	sb_add(&out, sb->buf, sb->len);
+	sb_release(sb);
+	*sb = out;
+}
+
+/* The 'display' context, sb in place: entities normalized, '&' as
+ * "&#038;" and "'" as "&#039;". */
+static void display_escape(struct strbuf *sb)
+{
+	struct strbuf out = STRBUF_INIT;
+
+	kses_normalize_entities(&out, sb->buf, sb->len);
+	sb_adds(&out, "");
+	sb_release(sb);
+	*sb = out;
+	replace_all(sb, "&amp;", "&#038;");
+	replace_all(sb, "'", "&#039;");
+}
+
+/* wp_kses_bad_protocol(): a scheme before the first ':' (unless a "/?"
+ * precedes it, or the URL starts with '/') must be an allowed one; it is
+ * lower-cased in sb.  1 allowed, 0 not (the URL is then emptied). */
+static int good_protocol(struct strbuf *sb)
+{
+	static const char *const protocols[] = { "http",  "https", "ftp",  "ftps",   "mailto", "news", "irc",
+						 "irc6",  "ircs",  "gopher", "nntp", "feed",   "telnet", "mms",
+						 "rtsp",  "sms",   "svn",  "tel",    "fax",    "xmpp",   "webcal", "urn" };
+	char *colon, *pre;
+	size_t sl;
+	int ok = 0;
+
+	if (sb->buf[0] == '/' || (colon = strchr(sb->buf, ':')) == NULL)
+		return 1;
+	sl = (size_t)(colon - sb->buf);
+	pre = xstrndup(sb->buf, sl);
+	if (strstr(pre, "/?"))
+		ok = 1;
+	for (size_t i = 0; i < ARRAY_SIZE(protocols) && !ok; i++)
+		if (strlen(protocols[i]) == sl && !strncasecmp(protocols[i], sb->buf, sl)) {
+			ok = 1;
+			for (size_t k = 0; k < sl; k++)
+				sb->buf[k] = (char)tolower((unsigned char)sb->buf[k]);
+		}
+	free(pre);
+	return ok;
+}
+
+/* esc_url($url, null, $context) on in (n bytes): display = 1 for the
+ * 'display' context, 0 for 'db'.  Returns an allocated string ("" when
+ * nothing is left or the protocol is not allowed). */
+static char *esc_url(const char *in, size_t n, int display)
+{
+	struct strbuf a = STRBUF_INIT;
+
+	url_keep_chars(&a, in, n);
 	if (!a.len) {
 		sb_release(&a);
 		return xstrdup("");
 	}
-	if (strncasecmp(a.buf, "mailto:", 7)) {
-		int again = 1;
-
-		while (again) {
-			again = 0;
-			for (i = 0; i + 3 <= a.len; i++)
-				if (a.buf[i] == '%' && a.buf[i + 1] == '0' && (a.buf[i + 2] == 'd' || a.buf[i + 2] == 'a' ||
-									    a.buf[i + 2] == 'D' || a.buf[i + 2] == 'A')) {
-					memmove(a.buf + i, a.buf + i + 3, a.len - i - 3 + 1);
-					a.len -= 3;
-					again = 1;
-					break;
-				}
-		}
-	}
+	if (strncasecmp(a.buf, "mailto:", 7))
+		strip_crlf_octets(&a);
 	replace_all(&a, ";//", "://");
-	if (!strchr(a.buf, ':') && !strchr("/#?", a.buf[0])) {
-		size_t k = 0;
-
-		while (isalnum((unsigned char)a.buf[k]) || a.buf[k] == '-')
-			k++;
-		if (!(k > 0 && !strncasecmp(a.buf + k, ".php", 4))) {
-			sb_adds(&b, "http://");
-			sb_add(&b, a.buf, a.len);
-			sb_release(&a);
-			a = b;
-			memset(&b, 0, sizeof(b));
-		}
-	}
-	if (display) {
-		kses_normalize_entities(&b, a.buf, a.len);
-		sb_adds(&b, "");
+	add_http(&a);
+	if (display)
+		display_escape(&a);
+	if (!good_protocol(&a)) {
 		sb_release(&a);
-		a = b;
-		memset(&b, 0, sizeof(b));
-		replace_all(&a, "&amp;", "&#038;");
-		replace_all(&a, "'", "&#039;");
-	}
-	/* wp_kses_bad_protocol(): a scheme before the first ':' (unless a
-	 * "/?" precedes it) must be an allowed one; it comes back lower case. */
-	if (a.buf[0] != '/' && (colon = strchr(a.buf, ':')) != NULL) {
-		size_t sl = (size_t)(colon - a.buf);
-		int ok = 0;
-		char *pre = xstrndup(a.buf, sl);
-
-		if (strstr(pre, "/?")) {
-			ok = 1;
-		} else {
-			for (i = 0; i < ARRAY_SIZE(protocols) && !ok; i++)
-				if (strlen(protocols[i]) == sl && !strncasecmp(protocols[i], a.buf, sl)) {
-					ok = 1;
-					for (size_t k = 0; k < sl; k++)
-						a.buf[k] = (char)tolower((unsigned char)a.buf[k]);
-				}
-		}
-		free(pre);
-		if (!ok) {
-			sb_release(&a);
-			return xstrdup("");
-		}
+		return xstrdup("");
 	}
 	return sb_detach(&a);
 }
