@@ -95,55 +95,72 @@ static int set_error(struct db *db, struct herr *err, const char *what)
 			mysql_error(db->m), db->last_errno);
 }
 
-static int setup_session(struct db *db, struct herr *err)
+/* Read the server's session sql_mode (into *mode, allocated, NULL when
+ * unknown) and its version (db->server), in one round trip.  0, or -1
+ * with err. */
+static int read_server(struct db *db, char **mode, struct herr *err)
 {
-	struct strbuf sql = STRBUF_INIT;
-	char *mode = NULL, *tok, *save = NULL;
-	int first = 1, rc;
+	struct db_result *res;
+	struct db_row row;
 
-	/* The server first (one round trip with the sql_mode). */
-	{
-		struct db_result *res;
-		struct db_row row;
-
-		if (db_run(db, DB_READ, "SELECT @@SESSION.sql_mode, VERSION(), @@version_comment", 56, &res, err) < 0)
-			return -1;
-		if (db_fetch(res, &row) && row.n >= 3) {
-			if (row.vals[0])
-				mode = xstrndup(row.vals[0], row.lens[0]);
-			dialect_parse_server(&db->server, row.vals[1], row.vals[2]);
-		}
-		db_free_result(res);
-#if defined(LIBMARIADB) && defined(CLIENT_MYSQL)
-		/* A proxy may rewrite the version string; MariaDB servers
-		 * leave the CLIENT_MYSQL capability bit clear. */
-		if (db->server.flavor == DBF_UNKNOWN) {
-			unsigned long caps = 0;
-
-			if (!mariadb_get_infov(db->m, MARIADB_CONNECTION_SERVER_CAPABILITIES, &caps))
-				db->server.flavor = caps & CLIENT_MYSQL ? DBF_MYSQL : DBF_MARIADB;
-		}
-#endif
+	*mode = NULL;
+	if (db_run(db, DB_READ, "SELECT @@SESSION.sql_mode, VERSION(), @@version_comment", 56, &res, err) < 0)
+		return -1;
+	if (db_fetch(res, &row) && row.n >= 3) {
+		if (row.vals[0])
+			*mode = xstrndup(row.vals[0], row.lens[0]);
+		dialect_parse_server(&db->server, row.vals[1], row.vals[2]);
 	}
-	/* sql_mode without the modes WordPress strips, as wpdb::set_sql_mode()
-	 * (WordPress 6.8: the same six, compared by exact name). */
-	sb_adds(&sql, "SET SESSION sql_mode = '");
-	if (!mode)
-		mode = xstrdup("");
+	db_free_result(res);
+#if defined(LIBMARIADB) && defined(CLIENT_MYSQL)
+	/* A proxy may rewrite the version string; MariaDB servers
+	 * leave the CLIENT_MYSQL capability bit clear. */
+	if (db->server.flavor == DBF_UNKNOWN) {
+		unsigned long caps = 0;
+
+		if (!mariadb_get_infov(db->m, MARIADB_CONNECTION_SERVER_CAPABILITIES, &caps))
+			db->server.flavor = caps & CLIENT_MYSQL ? DBF_MYSQL : DBF_MARIADB;
+	}
+#endif
+	return 0;
+}
+
+/* Append to sql the modes of mode (comma-separated; modified by
+ * strtok_r) without those WordPress strips, as wpdb::set_sql_mode()
+ * (WordPress 6.8: the same six, compared by exact name). */
+static void add_wp_sql_mode(struct strbuf *sql, char *mode)
+{
+	char *tok, *save = NULL;
+	int first = 1;
+
 	for (tok = strtok_r(mode, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		size_t i;
 		int drop = 0;
 
-		for (i = 0; i < ARRAY_SIZE(wp_incompatible_modes); i++)
+		for (size_t i = 0; i < ARRAY_SIZE(wp_incompatible_modes); i++)
 			if (!strcasecmp(tok, wp_incompatible_modes[i]))
 				drop = 1;
 		if (drop)
 			continue;
 		if (!first)
-			sb_addc(&sql, ',');
-		sb_adds(&sql, tok);
+			sb_addc(sql, ',');
+		sb_adds(sql, tok);
 		first = 0;
 	}
+}
+
+/* The session as WordPress has it: the server detected, WordPress's
+ * sql_mode, time zone UTC, the configured collation.  0, or -1 with err. */
+static int setup_session(struct db *db, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	char *mode;
+	int rc;
+
+	if (read_server(db, &mode, err) < 0)
+		return -1;
+	sb_adds(&sql, "SET SESSION sql_mode = '");
+	if (mode)
+		add_wp_sql_mode(&sql, mode);
 	sb_adds(&sql, "', time_zone = '+00:00'");
 	free(mode);
 	rc = db_run(db, DB_SESSION, sql.buf, sql.len, NULL, err);
@@ -198,85 +215,119 @@ static void restrict_auth(MYSQL *m, const struct hpos_config *cfg)
 #endif
 }
 
+/* The client options of a new handle m from cfg: character set, the
+ * connect/read/write timeouts, the option file (group [hposctl]). */
+static void set_client_options(MYSQL *m, const struct hpos_config *cfg)
+{
+	unsigned int t;
+
+	mysql_options(m, MYSQL_SET_CHARSET_NAME, cfg->charset ? cfg->charset : "utf8mb4");
+	if (cfg->connect_timeout) {
+		t = cfg->connect_timeout;
+		mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &t);
+	}
+	if (cfg->read_timeout) {
+		t = cfg->read_timeout;
+		mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &t);
+	}
+	if (cfg->write_timeout) {
+		t = cfg->write_timeout;
+		mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &t);
+	}
+	if (cfg->defaults_file) {
+		mysql_options(m, MYSQL_READ_DEFAULT_FILE, cfg->defaults_file);
+		mysql_options(m, MYSQL_READ_DEFAULT_GROUP, "hposctl");
+	}
+}
+
+/* TLS as cfg->ssl_mode says (disabled, preferred, required, verify_ca,
+ * verify_identity; unset: the library's default), with cfg's key,
+ * certificate, CA and cipher settings. */
+static void set_tls_options(MYSQL *m, const struct hpos_config *cfg)
+{
+	if (!cfg->ssl_mode || !strcasecmp(cfg->ssl_mode, "disabled"))
+		return;
+#ifdef LIBMARIADB
+	my_bool on = 1;
+
+	mysql_ssl_set(m, cfg->ssl_key, cfg->ssl_cert, cfg->ssl_ca, cfg->ssl_capath, cfg->ssl_cipher);
+	if (strcasecmp(cfg->ssl_mode, "preferred"))
+		mysql_options(m, MYSQL_OPT_SSL_ENFORCE, &on);
+	/* Given a CA, the library always verifies the chain (verify_ca);
+	 * this option adds the host name check (verify_identity). */
+	if (!strcasecmp(cfg->ssl_mode, "verify_identity"))
+		mysql_options(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
+#else
+	/* Oracle's libmysqlclient 8: one option names the mode. */
+	unsigned int mode = !strcasecmp(cfg->ssl_mode, "preferred") ? SSL_MODE_PREFERRED :
+			    !strcasecmp(cfg->ssl_mode, "verify_identity") ? SSL_MODE_VERIFY_IDENTITY :
+			    !strcasecmp(cfg->ssl_mode, "verify_ca") ? SSL_MODE_VERIFY_CA : SSL_MODE_REQUIRED;
+
+	if (cfg->ssl_key)
+		mysql_options(m, MYSQL_OPT_SSL_KEY, cfg->ssl_key);
+	if (cfg->ssl_cert)
+		mysql_options(m, MYSQL_OPT_SSL_CERT, cfg->ssl_cert);
+	if (cfg->ssl_ca)
+		mysql_options(m, MYSQL_OPT_SSL_CA, cfg->ssl_ca);
+	if (cfg->ssl_capath)
+		mysql_options(m, MYSQL_OPT_SSL_CAPATH, cfg->ssl_capath);
+	if (cfg->ssl_cipher)
+		mysql_options(m, MYSQL_OPT_SSL_CIPHER, cfg->ssl_cipher);
+	mysql_options(m, MYSQL_OPT_SSL_MODE, &mode);
+#endif
+}
+
+/* The password to log in with: the configured one; else $MYSQL_PWD unless
+ * that is turned off (no_env_password), then "" - or NULL when an option
+ * file may supply it.  Not a copy: the caller must not free it. */
+static const char *login_password(const struct hpos_config *cfg)
+{
+	if (cfg->password)
+		return cfg->password;
+	if (!cfg->no_env_password)
+		return getenv("MYSQL_PWD");
+	if (!cfg->defaults_file)
+		return "";      /* Connector/C would read $MYSQL_PWD for NULL */
+	return NULL;
+}
+
+/* After mysql_real_connect() failed: record the error on db, fill err with
+ * its exit class (HX_NOPERM refused login, HX_CONFIG unknown database,
+ * HX_NOCONNECT anything else), close the handle.  Returns -1. */
+static int connect_failed(struct db *db, struct herr *err)
+{
+	unsigned e = mysql_errno(db->m);
+
+	db->last_errno = e;
+	db->last_class = classify(db, e);
+	if (e == ER_ACCESS_DENIED_ERROR || e == ER_DBACCESS_DENIED_ERROR || e == ER_ACCESS_DENIED_NO_PASSWORD_ERROR)
+		herr_set(err, HX_NOPERM, "cannot connect to the database: %s (%u)", mysql_error(db->m), e);
+	else if (e == ER_BAD_DB_ERROR)
+		herr_set(err, HX_CONFIG, "cannot use database: %s (%u)", mysql_error(db->m), e);
+	else
+		herr_set(err, HX_NOCONNECT, "cannot connect to the database server: %s (%u)", mysql_error(db->m), e);
+	mysql_close(db->m);
+	db->m = NULL;
+	return -1;
+}
+
+/* Open db->m with db->cfg (options, TLS, the allowed authentication
+ * methods, the login) and set the session up.  db->m is NULL on entry;
+ * on failure it is NULL again (or the open handle whose session setup
+ * failed, closed by db_close()/db_reconnect()).  0, or -1 with err. */
 static int do_connect(struct db *db, struct herr *err)
 {
 	const struct hpos_config *cfg = db->cfg;
-	const char *pw = cfg->password;
-	unsigned int t;
-	unsigned e;
 
 	db->m = mysql_init(NULL);
 	if (!db->m)
 		return herr_set(err, HX_INTERNAL, "mysql_init failed");
-	mysql_options(db->m, MYSQL_SET_CHARSET_NAME, cfg->charset ? cfg->charset : "utf8mb4");
-	if (cfg->connect_timeout) {
-		t = cfg->connect_timeout;
-		mysql_options(db->m, MYSQL_OPT_CONNECT_TIMEOUT, &t);
-	}
-	if (cfg->read_timeout) {
-		t = cfg->read_timeout;
-		mysql_options(db->m, MYSQL_OPT_READ_TIMEOUT, &t);
-	}
-	if (cfg->write_timeout) {
-		t = cfg->write_timeout;
-		mysql_options(db->m, MYSQL_OPT_WRITE_TIMEOUT, &t);
-	}
-	if (cfg->defaults_file) {
-		mysql_options(db->m, MYSQL_READ_DEFAULT_FILE, cfg->defaults_file);
-		mysql_options(db->m, MYSQL_READ_DEFAULT_GROUP, "hposctl");
-	}
-	if (cfg->ssl_mode && strcasecmp(cfg->ssl_mode, "disabled")) {
-#ifdef LIBMARIADB
-		my_bool on = 1;
-
-		mysql_ssl_set(db->m, cfg->ssl_key, cfg->ssl_cert, cfg->ssl_ca, cfg->ssl_capath, cfg->ssl_cipher);
-		if (strcasecmp(cfg->ssl_mode, "preferred"))
-			mysql_options(db->m, MYSQL_OPT_SSL_ENFORCE, &on);
-		/* Given a CA, the library always verifies the chain (verify_ca);
-		 * this option adds the host name check (verify_identity). */
-		if (!strcasecmp(cfg->ssl_mode, "verify_identity"))
-			mysql_options(db->m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
-#else
-		/* Oracle's libmysqlclient 8: one option names the mode. */
-		unsigned int mode = !strcasecmp(cfg->ssl_mode, "preferred") ? SSL_MODE_PREFERRED :
-				    !strcasecmp(cfg->ssl_mode, "verify_identity") ? SSL_MODE_VERIFY_IDENTITY :
-				    !strcasecmp(cfg->ssl_mode, "verify_ca") ? SSL_MODE_VERIFY_CA : SSL_MODE_REQUIRED;
-
-		if (cfg->ssl_key)
-			mysql_options(db->m, MYSQL_OPT_SSL_KEY, cfg->ssl_key);
-		if (cfg->ssl_cert)
-			mysql_options(db->m, MYSQL_OPT_SSL_CERT, cfg->ssl_cert);
-		if (cfg->ssl_ca)
-			mysql_options(db->m, MYSQL_OPT_SSL_CA, cfg->ssl_ca);
-		if (cfg->ssl_capath)
-			mysql_options(db->m, MYSQL_OPT_SSL_CAPATH, cfg->ssl_capath);
-		if (cfg->ssl_cipher)
-			mysql_options(db->m, MYSQL_OPT_SSL_CIPHER, cfg->ssl_cipher);
-		mysql_options(db->m, MYSQL_OPT_SSL_MODE, &mode);
-#endif
-	}
+	set_client_options(db->m, cfg);
+	set_tls_options(db->m, cfg);
 	restrict_auth(db->m, cfg);
-	if (!pw && !cfg->no_env_password)
-		pw = getenv("MYSQL_PWD");
-	else if (!pw && !cfg->defaults_file)
-		pw = "";        /* Connector/C would read $MYSQL_PWD for NULL */
-	if (!mysql_real_connect(db->m, cfg->host, cfg->user, pw, cfg->name, cfg->port,
-				cfg->socket, 0)) {
-		e = mysql_errno(db->m);
-		db->last_errno = e;
-		db->last_class = classify(db, e);
-		if (e == ER_ACCESS_DENIED_ERROR || e == ER_DBACCESS_DENIED_ERROR ||
-		    e == ER_ACCESS_DENIED_NO_PASSWORD_ERROR)
-			herr_set(err, HX_NOPERM, "cannot connect to the database: %s (%u)", mysql_error(db->m), e);
-		else if (e == ER_BAD_DB_ERROR)
-			herr_set(err, HX_CONFIG, "cannot use database: %s (%u)", mysql_error(db->m), e);
-		else
-			herr_set(err, HX_NOCONNECT, "cannot connect to the database server: %s (%u)",
-				 mysql_error(db->m), e);
-		mysql_close(db->m);
-		db->m = NULL;
-		return -1;
-	}
+	if (!mysql_real_connect(db->m, cfg->host, cfg->user, login_password(cfg), cfg->name, cfg->port,
+				cfg->socket, 0))
+		return connect_failed(db, err);
 	db->in_txn = 0;
 	if (setup_session(db, err) < 0)
 		return -1;
@@ -757,58 +808,61 @@ void db_free_result(struct db_result *res)
 	free(res);
 }
 
-static int get_first(struct db *db, struct db_result **res, struct herr *err,
-		     const char *fmt, va_list ap)
+/* Run the query fmt/ap and copy the first column of its first row into
+ * *val (the caller releases it); *null = 1 when there is no row or the
+ * value is SQL NULL (val then stays empty).  0, or -1 with err. */
+static int get_first(struct db *db, struct strbuf *val, int *null, struct herr *err, const char *fmt, va_list ap)
 {
 	struct strbuf sb = STRBUF_INIT;
+	struct db_result *res;
+	struct db_row row;
 	int rc;
 
 	sb_vaddf(&sb, fmt, ap);
-	rc = db_run(db, DB_READ, sb.buf, sb.len, res, err);
+	rc = db_run(db, DB_READ, sb.buf, sb.len, &res, err);
 	sb_release(&sb);
-	return rc;
-}
-
-int db_get_u64(struct db *db, uint64_t *out_v, int *found, struct herr *err, const char *fmt, ...)
-{
-	struct db_result *res;
-	struct db_row row;
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = get_first(db, &res, err, fmt, ap);
-	va_end(ap);
 	if (rc < 0)
 		return -1;
-	*out_v = 0;
-	if (found)
-		*found = 0;
+	*null = 1;
 	if (db_fetch(res, &row) && row.n > 0 && row.vals[0]) {
-		*out_v = strtoull(row.vals[0], NULL, 10);
-		if (found)
-			*found = 1;
+		sb_add(val, row.vals[0], row.lens[0]);
+		*null = 0;
 	}
 	db_free_result(res);
 	return 0;
 }
 
-int db_get_str(struct db *db, char **out_s, struct herr *err, const char *fmt, ...)
+int db_get_u64(struct db *db, uint64_t *out_v, int *found, struct herr *err, const char *fmt, ...)
 {
-	struct db_result *res;
-	struct db_row row;
+	struct strbuf v = STRBUF_INIT;
 	va_list ap;
-	int rc;
+	int rc, null;
 
 	va_start(ap, fmt);
-	rc = get_first(db, &res, err, fmt, ap);
+	rc = get_first(db, &v, &null, err, fmt, ap);
 	va_end(ap);
 	if (rc < 0)
 		return -1;
-	*out_s = NULL;
-	if (db_fetch(res, &row) && row.n > 0 && row.vals[0])
-		*out_s = xstrndup(row.vals[0], row.lens[0]);
-	db_free_result(res);
+	*out_v = null ? 0 : strtoull(v.buf, NULL, 10);
+	if (found)
+		*found = !null;
+	sb_release(&v);
+	return 0;
+}
+
+int db_get_str(struct db *db, char **out_s, struct herr *err, const char *fmt, ...)
+{
+	struct strbuf v = STRBUF_INIT;
+	va_list ap;
+	int rc, null;
+
+	va_start(ap, fmt);
+	rc = get_first(db, &v, &null, err, fmt, ap);
+	va_end(ap);
+	if (rc < 0)
+		return -1;
+	*out_s = null ? NULL : sb_detach(&v);
+	sb_release(&v);
 	return 0;
 }
 
