@@ -479,6 +479,130 @@ static void civil_from_days(int64_t days, int64_t *y, int *m, int *d)
 	*y = yoe + era * 400 + (*m <= 2);
 }
 
+/* The number of a date_epoch value, as conv_epoch_ex() reads it. */
+struct epoch_num {
+	int neg;           /* a leading '-' */
+	int frac_nonzero;  /* a fraction with a nonzero digit among its first 6 */
+	uint64_t mag;      /* the value of the first 24 integer digits */
+	size_t end;        /* offset of the first byte after the number */
+};
+
+/* Read '-'?, digits and an optional fraction from s[0..end) into *n.
+ * 0, or CONV_INVALID (*php_throws = 0 only for a fraction after more
+ * than 24 digits, which PHP reads as something else). */
+static int epoch_number(const char *s, size_t end, struct epoch_num *n, int *php_throws)
+{
+	size_t i = 0, dstart, ndig, k;
+	uint64_t limit;
+
+	memset(n, 0, sizeof(*n));
+	if (i < end && s[i] == '-') {
+		n->neg = 1;
+		i++;
+	}
+	if (i >= end || !is_digit((unsigned char)s[i]))
+		return CONV_INVALID; /* '@' cannot start a token */
+	dstart = i;
+	while (i < end && is_digit((unsigned char)s[i]))
+		i++;
+	ndig = i - dstart;
+	if (i < end && s[i] == '.') {
+		size_t j = i + 1, nf;
+
+		while (j < end && is_digit((unsigned char)s[j]))
+			j++;
+		nf = j - (i + 1);
+		if (ndig > 24) {
+			*php_throws = 0; /* digits past the 24th and a fraction */
+			return CONV_INVALID;
+		}
+		if (nf == 0)
+			return CONV_INVALID; /* "Found unexpected data" */
+		if (nf > 6)
+			nf = 6;
+		for (k = 0; k < nf; k++)
+			if (s[i + 1 + k] != '0')
+				n->frac_nonzero = 1;
+		i += 1 + nf;
+	}
+	/* Value of the first 24 digits; beyond int64 PHP refuses it. */
+	limit = n->neg ? (uint64_t)INT64_MAX + 1u : (uint64_t)INT64_MAX;
+	for (k = 0; k < ndig && k < 24; k++) {
+		unsigned dig = (unsigned)(s[dstart + k] - '0');
+
+		if (n->mag > (limit - dig) / 10)
+			return CONV_INVALID; /* "Number out of range" */
+		n->mag = n->mag * 10 + dig;
+	}
+	n->end = i;
+	return 0;
+}
+
+/* What follows the number, p..e (trailing blanks already cut): 0 when it
+ * is only skippable bytes, else CONV_INVALID with *php_throws = 1 where PHP
+ * certainly throws, 0 where PHP parses it in ways not modelled here. */
+static int epoch_tail(const char *p, const char *e, int *php_throws)
+{
+	const char *q;
+
+	while (p < e && scan_skip((unsigned char)*p))
+		p++;
+	if (p == e)
+		return 0;
+	if (date_like_tail(p, e) || scan_bad((unsigned char)*p))
+		return CONV_INVALID;
+	q = p;
+	while (q < e && is_digit((unsigned char)*q))
+		q++;
+	if (q > p && q - p <= 3) {
+		while (q < e && scan_skip((unsigned char)*q))
+			q++;
+		if (q == e)
+			return CONV_INVALID; /* a bare short number */
+	}
+	*php_throws = 0; /* valid PHP syntax this code does not model */
+	return CONV_INVALID;
+}
+
+/* floor(v) in seconds: a negative value with a nonzero fraction is one
+ * second earlier than its integer part.  PHP does this in wrapping 64-bit
+ * arithmetic, so "-9223372036854775808.5" comes out as the largest
+ * timestamp; do the same without signed overflow. */
+static int64_t epoch_floor(const struct epoch_num *n)
+{
+	uint64_t u;
+
+	if (!n->neg)
+		return (int64_t)n->mag;
+	u = (uint64_t)0 - n->mag;
+	if (n->frac_nonzero)
+		u -= 1;
+	return u <= (uint64_t)INT64_MAX ? (int64_t)u : -(int64_t)(~u) - 1;
+}
+
+/* secs since the epoch as PHP formats it, "Y-m-d H:i:s" UTC, into out.
+ * CONV_OK for years 0001..9999, else CONV_OUT_OF_RANGE (out still filled). */
+static int epoch_format(int64_t secs, char out[CONV_DATE_MAX])
+{
+	int64_t days = secs / 86400, sod = secs % 86400, year;
+	int mon, mday;
+
+	if (sod < 0) {
+		sod += 86400;
+		days--;
+	}
+	/* PHP's own quirk: in year 0 (a leap year) it shows 30 January to 29
+	 * February as the day before (29 January twice, no 29 February).
+	 * Out of range anyway; copied so that out is PHP's text. */
+	if (days >= PHP_Y0_JAN30 && days <= PHP_Y0_FEB29)
+		days--;
+	civil_from_days(days, &year, &mon, &mday);
+	snprintf(out, CONV_DATE_MAX, "%s%04lld-%02d-%02d %02d:%02d:%02d",
+		 year < 0 ? "-" : "", (long long)(year < 0 ? -year : year), mon, mday,
+		 (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60));
+	return year >= 1 && year <= 9999 ? CONV_OK : CONV_OUT_OF_RANGE;
+}
+
 /* date_epoch: (new DateTime("@$v"))->format('Y-m-d H:i:s') with PHP 8's
  * date parser (timelib), UTC.
  *
@@ -510,12 +634,9 @@ static void civil_from_days(int64_t days, int64_t *y, int *m, int *d)
  * for "@" (what a NULL meta_value becomes): it throws. */
 int conv_epoch_ex(const char *s, size_t len, char out[CONV_DATE_MAX], int *php_throws)
 {
-	size_t end = len, i = 0, dstart, ndig, k;
-	int neg = 0, frac_nonzero = 0, dummy;
-	uint64_t mag = 0, limit;
-	int64_t secs, days, sod, year;
-	int mon, mday;
-	const char *p, *e;
+	struct epoch_num n;
+	size_t end = len;
+	int dummy;
 
 	if (!php_throws)
 		php_throws = &dummy;
@@ -525,101 +646,10 @@ int conv_epoch_ex(const char *s, size_t len, char out[CONV_DATE_MAX], int *php_t
 		return CONV_INVALID;
 	while (end > 0 && c_space((unsigned char)s[end - 1]))
 		end--;
-
-	if (i < end && s[i] == '-') {
-		neg = 1;
-		i++;
-	}
-	if (i >= end || !is_digit((unsigned char)s[i]))
-		return CONV_INVALID; /* '@' cannot start a token */
-	dstart = i;
-	while (i < end && is_digit((unsigned char)s[i]))
-		i++;
-	ndig = i - dstart;
-
-	if (i < end && s[i] == '.') {
-		size_t j = i + 1, nf;
-
-		while (j < end && is_digit((unsigned char)s[j]))
-			j++;
-		nf = j - (i + 1);
-		if (ndig > 24) {
-			*php_throws = 0; /* digits past the 24th and a fraction */
-			return CONV_INVALID;
-		}
-		if (nf == 0)
-			return CONV_INVALID; /* "Found unexpected data" */
-		if (nf > 6)
-			nf = 6;
-		for (k = 0; k < nf; k++)
-			if (s[i + 1 + k] != '0')
-				frac_nonzero = 1;
-		i += 1 + nf;
-	}
-
-	/* Value of the first 24 digits; beyond int64 PHP refuses it. */
-	limit = neg ? (uint64_t)INT64_MAX + 1u : (uint64_t)INT64_MAX;
-	for (k = 0; k < ndig && k < 24; k++) {
-		unsigned dig = (unsigned)(s[dstart + k] - '0');
-
-		if (mag > (limit - dig) / 10)
-			return CONV_INVALID; /* "Number out of range" */
-		mag = mag * 10 + dig;
-	}
-
-	/* What follows the number. */
-	p = s + i;
-	e = s + end;
-	while (p < e && scan_skip((unsigned char)*p))
-		p++;
-	if (p < e) {
-		const char *q = p;
-
-		if (date_like_tail(p, e) || scan_bad((unsigned char)*p))
-			return CONV_INVALID;
-		while (q < e && is_digit((unsigned char)*q))
-			q++;
-		if (q > p && q - p <= 3) {
-			while (q < e && scan_skip((unsigned char)*q))
-				q++;
-			if (q == e)
-				return CONV_INVALID; /* a bare short number */
-		}
-		*php_throws = 0; /* valid PHP syntax this code does not model */
+	if (epoch_number(s, end, &n, php_throws) || epoch_tail(s + n.end, s + end, php_throws))
 		return CONV_INVALID;
-	}
 	*php_throws = 0;
-
-	/* floor(v): a negative value with a nonzero fraction is one second
-	 * earlier than its integer part.  PHP does this in wrapping 64-bit
-	 * arithmetic, so "-9223372036854775808.5" comes out as the largest
-	 * timestamp; do the same without signed overflow. */
-	if (neg) {
-		uint64_t u = (uint64_t)0 - mag;
-
-		if (frac_nonzero)
-			u -= 1;
-		secs = u <= (uint64_t)INT64_MAX ? (int64_t)u : -(int64_t)(~u) - 1;
-	} else {
-		secs = (int64_t)mag;
-	}
-
-	days = secs / 86400;
-	sod = secs % 86400;
-	if (sod < 0) {
-		sod += 86400;
-		days--;
-	}
-	/* PHP's own quirk: in year 0 (a leap year) it shows 30 January to 29
-	 * February as the day before (29 January twice, no 29 February).
-	 * Out of range anyway; copied so that out is PHP's text. */
-	if (days >= PHP_Y0_JAN30 && days <= PHP_Y0_FEB29)
-		days--;
-	civil_from_days(days, &year, &mon, &mday);
-	snprintf(out, CONV_DATE_MAX, "%s%04lld-%02d-%02d %02d:%02d:%02d",
-		 year < 0 ? "-" : "", (long long)(year < 0 ? -year : year), mon, mday,
-		 (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60));
-	return year >= 1 && year <= 9999 ? CONV_OK : CONV_OUT_OF_RANGE;
+	return epoch_format(epoch_floor(&n), out);
 }
 
 int conv_epoch(const char *s, size_t len, char out[CONV_DATE_MAX])
