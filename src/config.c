@@ -160,6 +160,8 @@ void config_release(struct hpos_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 }
 
+/* A deep copy of src into dst: every string field duplicated (dst owns
+ * them; release with config_release()). */
 static void config_copy(struct hpos_config *dst, const struct hpos_config *src)
 {
 	size_t i;
@@ -175,6 +177,8 @@ static void config_copy(struct hpos_config *dst, const struct hpos_config *src)
 
 /* ---- value checks shared by YAML, config_set() and config_validate() --- */
 
+/* 1 when s is a non-empty run of ASCII letters, digits and '_' (a table
+ * prefix, charset or collation name), else 0. */
 static int ident_ok(const char *s)
 {
 	if (!s || !*s)
@@ -191,6 +195,8 @@ int config_check_prefix(const char *prefix)
 	return ident_ok(prefix) ? 0 : -1;
 }
 
+/* 1 when s (len bytes) is an order type hposctl accepts: 1..ORDER_TYPE_MAX
+ * of [A-Za-z0-9_-]. */
 static int order_type_ok(const char *s, size_t len)
 {
 	size_t i;
@@ -273,6 +279,8 @@ static const char *nearest(const char *s, const char *const *cand, size_t n)
 	return best;
 }
 
+/* The name in the key table keys closest to s, for a "did you mean" hint,
+ * or NULL when none is within edit distance 2. */
 static const char *nearest_key(const char *s, const struct key *keys)
 {
 	const char *names[32];
@@ -283,6 +291,7 @@ static const char *nearest_key(const char *s, const struct key *keys)
 	return nearest(s, names, n);
 }
 
+/* The entry of keys named exactly name (len bytes), or NULL. */
 static const struct key *find_key(const struct key *keys, const char *name, size_t len)
 {
 	for (; keys->name; keys++)
@@ -291,6 +300,8 @@ static const struct key *find_key(const struct key *keys, const char *name, size
 	return NULL;
 }
 
+/* Parse v, the value at path, as an integer in min..max into *out. 0, or -1
+ * with an HX_CONFIG err naming path. */
 static int parse_uint(const char *path, const char *v, unsigned min, unsigned max,
 		      unsigned *out, struct herr *err)
 {
@@ -307,6 +318,8 @@ static int parse_uint(const char *path, const char *v, unsigned min, unsigned ma
 	return 0;
 }
 
+/* Parse v, the value at path, as seconds (a number or a duration like "2m",
+ * not negative) into *out. 0, or -1 with an HX_CONFIG err. */
 static int parse_seconds(const char *path, const char *v, double *out, struct herr *err)
 {
 	double d;
@@ -323,6 +336,8 @@ static int parse_seconds(const char *path, const char *v, double *out, struct he
 	return 0;
 }
 
+/* The value v at path must be a non-empty identifier (ident_ok()). 0, or -1
+ * with an HX_CONFIG err. */
 static int check_ident(const char *path, const char *v, struct herr *err)
 {
 	char q[QBUF];
@@ -387,6 +402,8 @@ static int add_order_type(struct strbuf *list, const char *path, const char *s,
 	return 0;
 }
 
+/* Check the comma-separated order types v at path, appending each to list
+ * ("a,b"). 0, or -1 with an HX_CONFIG err for the first bad one. */
 static int parse_order_types(const char *path, const char *v, struct strbuf *list,
 			     struct herr *err)
 {
@@ -453,6 +470,7 @@ static int set_scalar(struct hpos_config *cfg, const struct key *k, const char *
 	return 0;
 }
 
+/* What a key of type t expects, for messages ("an integer"). */
 static const char *type_name(enum ktype t)
 {
 	switch (t) {
@@ -478,6 +496,8 @@ struct yl {
 
 static int yl_at(struct yl *y, yaml_mark_t m, const char *fmt, ...) HPOS_PRINTF(3, 4);
 
+/* Set y->err to an HX_CONFIG error at position m of the file
+ * ("NAME:LINE:COLUMN: message"). Returns -1. */
 static int yl_at(struct yl *y, yaml_mark_t m, const char *fmt, ...)
 {
 	char msg[HERR_MSG_MAX];
@@ -546,6 +566,8 @@ static yaml_mark_t offset_mark(const struct yl *y, size_t off)
 	return m;
 }
 
+/* The parser's error as an herr with the file position and the likely cause
+ * (a tab in the indentation, the open context). Returns -1. */
 static int yl_syntax_error(struct yl *y)
 {
 	yaml_parser_t *p = &y->parser;
@@ -572,6 +594,8 @@ static int yl_syntax_error(struct yl *y)
 	return yl_at(y, p->problem_mark, "%s", p->problem ? p->problem : "syntax error");
 }
 
+/* Advance to the next YAML event (in y->ev, owned by y; the previous one is
+ * freed). 0, or -1 with y->err. */
 static int yl_next(struct yl *y)
 {
 	if (y->have_ev) {
@@ -682,6 +706,8 @@ static int load_value(struct yl *y, struct hpos_config *cfg, const struct key *k
 	return 0;
 }
 
+/* The error for the current scalar event, a key not in keys under path (""
+ * at the top level), with the nearest known key as a hint. Returns -1. */
 static int unknown_key(struct yl *y, const struct key *keys, const char *path)
 {
 	const char *name = (const char *)y->ev.data.scalar.value;
@@ -727,6 +753,8 @@ static int load_map(struct yl *y, struct hpos_config *cfg, const struct key *key
 	}
 }
 
+/* The document's root (the current event): a mapping of the top-level
+ * sections into cfg, or null (no settings). 0, or -1 with y->err. */
 static int load_document(struct yl *y, struct hpos_config *cfg)
 {
 	char g[QBUF];
@@ -742,6 +770,8 @@ static int load_document(struct yl *y, struct hpos_config *cfg)
 		     got(&y->ev, g, sizeof(g)));
 }
 
+/* The whole YAML stream into cfg: nothing, or exactly one document. 0, or
+ * -1 with y->err. */
 static int load_stream(struct yl *y, struct hpos_config *cfg)
 {
 	if (yl_next(y) < 0 || yl_next(y) < 0)   /* stream start, then ... */
@@ -782,6 +812,8 @@ int config_load_yaml_buf(struct hpos_config *cfg, const char *name,
 	return 0;
 }
 
+/* Append the whole file path to sb. 0, or -1 with an HX_CONFIG err "WHAT
+ * PATH: reason" (a directory is refused). */
 static int read_whole(const char *what, const char *path, struct strbuf *sb, struct herr *err)
 {
 	char chunk[8192];
@@ -878,6 +910,8 @@ int config_locate(const char *explicit_path, char **found, struct herr *err)
 
 /* ---- config_set() ------------------------------------------------------- */
 
+/* Collect the dotted paths of all leaf keys under keys (prefixed by prefix)
+ * into names[*n..max), the strings kept in store; *n counts them. */
 static void all_paths(const struct key *keys, const char *prefix, const char **names,
 		      char store[][PATH_MAX_KEY], size_t *n, size_t max)
 {
@@ -895,6 +929,8 @@ static void all_paths(const struct key *keys, const char *prefix, const char **n
 	}
 }
 
+/* The key named by a dotted path ("sync.batch_size", or a section's
+ * "sync"), or NULL when there is none. */
 static const struct key *resolve(const char *dotted)
 {
 	const struct key *keys = top_keys, *k = NULL;
@@ -976,6 +1012,8 @@ static int wp_check_unsupported(const struct wp_config *wc, unsigned need, struc
 	return wpconfig_unsupported_error(wc, (enum wpc_field)first, err);
 }
 
+/* A wp-config.php value v of field f (NULL or empty: not set) must be an
+ * identifier. 0, or -1 with an HX_CONFIG err citing the file and line. */
 static int wp_check_ident(const struct wp_config *wc, enum wpc_field f, const char *v,
 			  struct herr *err)
 {
@@ -1006,6 +1044,10 @@ static char *wp_collation(const char *charset, const char *collate)
 	return sb_detach(&sb);
 }
 
+/* Check the wp-config.php settings named in need (a mask of 1u << WPC_*)
+ * before they are used: none set by an unevaluated expression, identifiers
+ * where one is required, a DB_HOST port in range (dh may be NULL). 0, or -1
+ * with an HX_CONFIG err. */
 static int wp_check(const struct wp_config *wc, unsigned need, const struct db_host *dh,
 		    struct herr *err)
 {
@@ -1029,12 +1071,17 @@ static int wp_check(const struct wp_config *wc, unsigned need, const struct db_h
 	return 0;
 }
 
+/* Set the string field at off to v, unless v is NULL (or "" with
+ * empty_is_unset). */
 static void take(struct hpos_config *cfg, size_t off, const char *v, int empty_is_unset)
 {
 	if (v && (*v || !empty_is_unset))
 		set_str(cfg, off, v);
 }
 
+/* Copy the wp-config.php settings named in need into cfg, with the host,
+ * port and socket from dh (NULL: DB_HOST not needed); charset "utf8" and
+ * its collations become utf8mb4's as wpdb does. */
 static void wp_fill(struct hpos_config *cfg, const struct wp_config *wc, unsigned need,
 		    const struct db_host *dh)
 {
@@ -1094,6 +1141,8 @@ out:
 
 /* ---- validation and display ---------------------------------------------- */
 
+/* Check the value of leaf key k (at path) in cfg against its type's rules.
+ * 0, or -1 with an HX_CONFIG err naming path. */
 static int validate_key(const struct hpos_config *cfg, const struct key *k, const char *path,
 			struct herr *err)
 {
@@ -1129,6 +1178,8 @@ static int validate_key(const struct hpos_config *cfg, const struct key *k, cons
 	}
 }
 
+/* validate_key() on every leaf under keys, recursively (prefix: the dotted
+ * path of keys). 0, or -1 at the first bad one. */
 static int validate_keys(const struct hpos_config *cfg, const struct key *keys,
 			 const char *prefix, struct herr *err)
 {
@@ -1202,6 +1253,8 @@ static void add_yaml_str(struct strbuf *out, const char *s, size_t len)
 	sb_release(&j);
 }
 
+/* Append the value of leaf key k in cfg as YAML (~ when unset; the password
+ * masked). */
 static void show_value(const struct hpos_config *cfg, const struct key *k, struct strbuf *out)
 {
 	const char *s = NULL, *p, *comma;
@@ -1248,6 +1301,8 @@ static void show_value(const struct hpos_config *cfg, const struct key *k, struc
 		sb_adds(out, "   # the connection uses $MYSQL_PWD");
 }
 
+/* Append the keys under keys and their values as indented YAML (depth:
+ * nesting level). */
 static void show_keys(const struct hpos_config *cfg, const struct key *keys, int depth,
 		      struct strbuf *out)
 {
