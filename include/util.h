@@ -131,4 +131,8 @@ int process_harden(void);
 /* write(2) all of p, retrying short writes and EINTR; -1 with errno. */
 int xwrite_all(int fd, const char *p, size_t n);
 
+/* Append the whole file path (not a directory) to sb.  0, or -1 with sb
+ * released and an HX_CONFIG err "WHAT PATH: reason" (what: "config file"). */
+int read_file_all(const char *what, const char *path, struct strbuf *sb, struct herr *err);
+
 #endif

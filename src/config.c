@@ -812,35 +812,10 @@ int config_load_yaml_buf(struct hpos_config *cfg, const char *name,
 	return 0;
 }
 
-/* Append the whole file path to sb. 0, or -1 with an HX_CONFIG err "WHAT
- * PATH: reason" (a directory is refused). */
-static int read_whole(const char *what, const char *path, struct strbuf *sb, struct herr *err)
-{
-	char chunk[8192];
-	struct stat st;
-	FILE *fp = fopen(path, "rb");
-	size_t n;
-	int e;
-
-	if (!fp)
-		return herr_set(err, HX_CONFIG, "%s %s: %s", what, path, strerror(errno));
-	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
-		fclose(fp);
-		return herr_set(err, HX_CONFIG, "%s %s: %s", what, path, strerror(EISDIR));
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		sb_add(sb, chunk, n);
-	e = ferror(fp) ? errno : 0;
-	fclose(fp);
-	if (e)
-		return herr_set(err, HX_CONFIG, "%s %s: %s", what, path, strerror(e));
-	return 0;
-}
-
 int config_load_yaml(struct hpos_config *cfg, const char *path, struct herr *err)
 {
 	struct strbuf sb = STRBUF_INIT;
-	int rc = read_whole("config file", path, &sb, err);
+	int rc = read_file_all("config file", path, &sb, err);
 
 	if (!rc)
 		rc = config_load_yaml_buf(cfg, path, sb_str(&sb), sb.len, err);

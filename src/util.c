@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
@@ -443,4 +444,29 @@ int tty_confirm(const char *question)
 		return 0;
 	line[strcspn(line, "\r\n")] = '\0';
 	return !strcasecmp(line, "y") || !strcasecmp(line, "yes");
+}
+
+int read_file_all(const char *what, const char *path, struct strbuf *sb, struct herr *err)
+{
+	char chunk[8192];
+	struct stat st;
+	FILE *fp = fopen(path, "rb");
+	size_t n;
+	int e;
+
+	if (!fp)
+		return herr_set(err, HX_CONFIG, "%s %s: %s", what, path, strerror(errno));
+	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(fp);
+		return herr_set(err, HX_CONFIG, "%s %s: %s", what, path, strerror(EISDIR));
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		sb_add(sb, chunk, n);
+	e = ferror(fp) ? errno : 0;
+	fclose(fp);
+	if (e) {
+		sb_release(sb);
+		return herr_set(err, HX_CONFIG, "%s %s: %s", what, path, strerror(e));
+	}
+	return 0;
 }

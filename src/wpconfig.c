@@ -19,14 +19,12 @@
  */
 #include "wpconfig.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 /* ---- tokens ---------------------------------------------------------- */
 
@@ -62,6 +60,8 @@ static int lex_error(struct lexer *lx, int line, const char *what)
 	return herr_set(lx->err, HX_CONFIG, "%s:%d: %s", lx->name, line, what);
 }
 
+/* Append a token of type at s (len bytes, on line) to lx->toks, growing the
+ * array; returns it (valid until the next push). */
 static struct tok *push(struct lexer *lx, enum tok_type type, const char *s,
 			size_t len, int line)
 {
@@ -148,6 +148,8 @@ static void skip_line_comment(struct lexer *lx)
 	}
 }
 
+/* Skip a block comment starting at lx->p. 0, or -1 with an HX_CONFIG err
+ * when it is never closed. */
 static int skip_block_comment(struct lexer *lx)
 {
 	int line = lx->line;
@@ -235,6 +237,8 @@ static int lex_heredoc(struct lexer *lx)
 	}
 }
 
+/* One token of type: the byte at lx->p and the run of bytes after it that
+ * ok() accepts. */
 static void lex_run(struct lexer *lx, enum tok_type type, int (*ok)(unsigned char))
 {
 	const char *start = lx->p;
@@ -263,6 +267,8 @@ static const char *const long_ops[] = {
 	"<<", ">>", "**",
 };
 
+/* One punctuation token at lx->p: the longest operator of long_ops[] that
+ * matches, else one byte. */
 static void lex_punct(struct lexer *lx)
 {
 	size_t i, n;
@@ -317,6 +323,9 @@ static int lex_one(struct lexer *lx, int *in_php)
 	return 0;
 }
 
+/* Split the whole input into lx->toks (PHP code only; the text outside
+ * <?php ... ?> is skipped). 0, or -1 with an HX_CONFIG err for an
+ * unterminated string or comment. */
 static int tokenize(struct lexer *lx)
 {
 	int in_php = 0;
@@ -336,6 +345,7 @@ static int tokenize(struct lexer *lx)
 
 /* ---- string literals -------------------------------------------------- */
 
+/* The value of hex digit c, or -1. */
 static int hexval(unsigned char c)
 {
 	if (c >= '0' && c <= '9')
@@ -347,6 +357,7 @@ static int hexval(unsigned char c)
 	return -1;
 }
 
+/* Append code point cp as UTF-8 (PHP's \u{...} escape). */
 static void add_utf8(struct strbuf *sb, unsigned long cp)
 {
 	if (cp < 0x80) {
@@ -628,6 +639,8 @@ static void set_field(struct parser *ps, enum wpc_field f, int line, size_t a, s
 	}
 }
 
+/* The field (WPC_*) of the constant named by the tokens a..b (one plain
+ * string literal, e.g. 'DB_NAME'), or -1 when they name none of hposctl's. */
 static int constant_field(const struct parser *ps, size_t a, size_t b)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -715,6 +728,10 @@ static int is_member(const struct parser *ps, size_t i)
 	       tok_is(p, T_PUNCT, "::") || ident_is(p, "function");
 }
 
+/* Walk the tokens for define('DB_*', ...), const DB_* = ... and
+ * $table_prefix = ..., filling ps->out (member calls like $x->define() are
+ * not these).  0, or -1 with an HX_CONFIG err for an unterminated
+ * define(), const or $table_prefix assignment. */
 static int parse_tokens(struct parser *ps)
 {
 	size_t i;
@@ -787,56 +804,29 @@ int wpconfig_parse(const char *name, const char *buf, size_t len,
 	return -1;
 }
 
-static int read_file(const char *path, struct strbuf *sb, struct herr *err)
+/* Run reader (wpconfig_scan or wpconfig_parse) on the file at path. */
+static int on_file(const char *path, struct wp_config *out, struct herr *err,
+		   int (*reader)(const char *, const char *, size_t, struct wp_config *, struct herr *))
 {
-	char chunk[8192];
-	struct stat st;
-	FILE *fp = fopen(path, "rb");
-	size_t n;
+	struct strbuf sb = STRBUF_INIT;
+	int rc;
 
-	if (!fp)
-		return herr_set(err, HX_CONFIG, "wp-config file %s: %s", path, strerror(errno));
-	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
-		fclose(fp);
-		return herr_set(err, HX_CONFIG, "wp-config file %s: %s", path, strerror(EISDIR));
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		sb_add(sb, chunk, n);
-	if (ferror(fp)) {
-		int e = errno;
-
-		fclose(fp);
-		sb_release(sb);
-		return herr_set(err, HX_CONFIG, "wp-config file %s: %s", path, strerror(e));
-	}
-	fclose(fp);
-	return 0;
+	memset(out, 0, sizeof(*out));
+	if (read_file_all("wp-config file", path, &sb, err) < 0)
+		return -1;
+	rc = reader(path, sb_str(&sb), sb.len, out, err);
+	sb_release(&sb);
+	return rc;
 }
 
 int wpconfig_scan_file(const char *path, struct wp_config *out, struct herr *err)
 {
-	struct strbuf sb = STRBUF_INIT;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	if (read_file(path, &sb, err) < 0)
-		return -1;
-	rc = wpconfig_scan(path, sb_str(&sb), sb.len, out, err);
-	sb_release(&sb);
-	return rc;
+	return on_file(path, out, err, wpconfig_scan);
 }
 
 int wpconfig_parse_file(const char *path, struct wp_config *out, struct herr *err)
 {
-	struct strbuf sb = STRBUF_INIT;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	if (read_file(path, &sb, err) < 0)
-		return -1;
-	rc = wpconfig_parse(path, sb_str(&sb), sb.len, out, err);
-	sb_release(&sb);
-	return rc;
+	return on_file(path, out, err, wpconfig_parse);
 }
 
 void wpconfig_release(struct wp_config *wc)
