@@ -20,6 +20,7 @@ void wc_table(struct db *db, struct strbuf *sb, const char *suffix)
 	sb_release(&name);
 }
 
+/* 1 when s is a plausible order type: 1 to 20 of [A-Za-z0-9_-]. */
 static int valid_type(const char *s)
 {
 	size_t n = strlen(s);
@@ -144,6 +145,8 @@ int wc_option_set(struct db *db, const char *name, const char *val, struct herr 
 	return rc;
 }
 
+/* Option name read as a boolean into *yes: absent is 0; exact_yes: only
+ * "yes" is 1, else wc_string_to_bool() (conv_bool()). 0, or -1 with err. */
 static int option_bool(struct db *db, const char *name, int exact_yes, int *yes, struct herr *err)
 {
 	char *v;
@@ -822,6 +825,7 @@ int wc_count_overwrites(struct db *db, const struct typelist *types, int to_hpos
 			unsigned nranges, uint64_t *exist, uint64_t *newer, struct herr *err)
 {
 	struct strbuf sql = STRBUF_INIT;
+	uint64_t *const out[] = { exist, newer };
 	int rc;
 
 	sb_adds(&sql, "SELECT COUNT(*), COALESCE(SUM(");
@@ -837,20 +841,7 @@ int wc_count_overwrites(struct db *db, const struct typelist *types, int to_hpos
 		sb_addf(&sql, "%so.id BETWEEN %llu AND %llu", i ? " OR " : "", (unsigned long long)ranges[i][0],
 			(unsigned long long)ranges[i][1]);
 	sb_addc(&sql, ')');
-	{
-		struct db_result *res;
-		struct db_row row;
-
-		*exist = *newer = 0;
-		rc = db_run(db, DB_READ, sql.buf, sql.len, &res, err);
-		if (rc == 0) {
-			if (db_fetch(res, &row)) {
-				*exist = row.vals[0] ? strtoull(row.vals[0], NULL, 10) : 0;
-				*newer = row.vals[1] ? strtoull(row.vals[1], NULL, 10) : 0;
-			}
-			db_free_result(res);
-		}
-	}
+	rc = row_u64s(db, &sql, out, ARRAY_SIZE(out), err);
 	sb_release(&sql);
 	return rc;
 }
@@ -968,25 +959,17 @@ int wc_delete_extra_addresses(struct db *db, const uint64_t *ids, unsigned n, st
 int wc_postmeta_span(struct db *db, const char *where, uint64_t *lo, uint64_t *hi, struct herr *err)
 {
 	struct strbuf sql = STRBUF_INIT;
-	struct db_result *r = NULL;
-	struct db_row row;
-	uint64_t cnt = 0;
+	uint64_t cnt;
+	uint64_t *const out[] = { &cnt, lo, hi };
 	int rc;
 
-	*lo = *hi = 0;
 	sb_adds(&sql, "SELECT COUNT(*), MIN(meta_id), MAX(meta_id) FROM ");
 	wc_table(db, &sql, "postmeta");
 	sb_adds(&sql, where);
-	rc = db_run(db, DB_READ, sql.buf, sql.len, &r, err);
+	rc = row_u64s(db, &sql, out, ARRAY_SIZE(out), err);
 	sb_release(&sql);
 	if (rc < 0)
 		return -1;
-	if (db_fetch(r, &row) && row.vals[1] && row.vals[2]) {
-		cnt = strtoull(row.vals[0], NULL, 10);
-		*lo = strtoull(row.vals[1], NULL, 10);
-		*hi = strtoull(row.vals[2], NULL, 10);
-	}
-	db_free_result(r);
 	return cnt && *hi - *lo + 1 <= 2 * cnt + 256;
 }
 
@@ -1020,6 +1003,8 @@ static const char order_meta_keys_sql[] =
 #define ORDER_META_MIN 2
 #define PROBE_POSTS 4 /* per end of the type's index range */
 
+/* Add a copy of s (len bytes) to tl unless it is already there. 1 added, 0
+ * already present. */
 static int list_add(struct typelist *tl, const char *s, size_t len)
 {
 	for (unsigned i = 0; i < tl->n; i++)
@@ -1076,6 +1061,9 @@ void wc_probe_sql(struct db *db, const char *type, struct strbuf *sql)
 	sb_release(&t);
 }
 
+/* Whether posts of type are orders: *yes = 1 when one of the few posts
+ * the probe reads (wc_probe_sql()) carries at least ORDER_META_MIN of the
+ * order meta keys.  0, or -1 with err. */
 static int carries_order_meta(struct db *db, const char *type, int *yes, struct herr *err)
 {
 	struct strbuf sql = STRBUF_INIT;
