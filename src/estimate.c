@@ -151,6 +151,8 @@ struct load {
 	int ok;
 };
 
+/* The server's global counters the report shows into *l (l->ok = 0 when
+ * SHOW GLOBAL STATUS fails: the report then leaves them out). */
 static void load_read(struct db *db, struct load *l)
 {
 	struct db_result *res = NULL;
@@ -204,6 +206,7 @@ struct sampler {
 	int interrupted;
 };
 
+/* Note the server's threads running now, keeping the highest seen. */
 static void sampler_poll(struct sampler *s)
 {
 	struct load l;
@@ -276,6 +279,10 @@ static int slice_starts(struct sampler *s, const char *col, const char *from_whe
 	return 0;
 }
 
+/* Plan the sample of target orders out of pending over IDs lo..hi:
+ * everything in one pass when pending <= target, else slices of one batch
+ * (of at most batch orders) each; then put db into sample mode and read the
+ * counters before. Returns 0. */
 static int sampler_setup(struct sampler *s, struct db *db, uint64_t pending, uint64_t target, unsigned batch,
 			 uint64_t lo, uint64_t hi)
 {
@@ -306,6 +313,8 @@ static int sampler_setup(struct sampler *s, struct db *db, uint64_t pending, uin
 	return 0;
 }
 
+/* End the sample: free the slice starts, read the counters after, leave
+ * sample mode, note an interruption. */
 static void sampler_finish(struct sampler *s)
 {
 	free(s->starts);
@@ -317,6 +326,8 @@ static void sampler_finish(struct sampler *s)
 
 static unsigned long long ull(uint64_t v) { return (unsigned long long)v; }
 
+/* Print the sample's measurements and the projection for --jobs 1, 2 and 4:
+ * one JSON object (json), or text lines. */
 static void print_report(const struct sampler *s, int json)
 {
 	struct est_input in = { s->model, s->pending, s->seen, s->t_read, s->t_write, s->t_rollback, s->fast, s->slow };
@@ -391,6 +402,8 @@ static void print_report(const struct sampler *s, int json)
 
 /* ---------------------------------------------------------------- sync */
 
+/* Run sql_min_max (SELECT MIN(id), MAX(id), COUNT(*) ...) into *lo, *hi and
+ * *n (all 0 when nothing matches). 0, or -1 with err. */
 static int id_range(struct db *db, const char *sql_min_max, uint64_t *lo, uint64_t *hi, uint64_t *n,
 		    struct herr *err)
 {
@@ -409,6 +422,8 @@ static int id_range(struct db *db, const char *sql_min_max, uint64_t *lo, uint64
 	return 0;
 }
 
+/* The sync engine's between-batch hook during a sample: poll the server's
+ * load, then the run's own hook. Nonzero stops the slice. */
 static int sync_between(void *arg, const struct sync_stats_s *st)
 {
 	struct sampler *s = arg;
@@ -417,6 +432,64 @@ static int sync_between(void *arg, const struct sync_stats_s *st)
 	if (s->sync_hook && s->sync_hook(s->hook_arg, st))
 		return 1;
 	return hpos_interrupted != 0;
+}
+
+/* A sampler for command's sample in direction, measured by model. */
+static void sampler_begin(struct sampler *s, const char *command, const char *direction, enum est_model model)
+{
+	memset(s, 0, sizeof(*s));
+	s->command = command;
+	s->direction = direction;
+	s->model = model;
+}
+
+/* Append " FROM <table> WHERE <type> IN (...)" and so's ID bounds: the
+ * orders a sync sample may take (col: the ID column). */
+static void sync_from_where(struct db *db, const struct sync_opts *so, int hpos_auth, const char *col,
+			    struct strbuf *fw)
+{
+	sb_adds(fw, " FROM ");
+	wc_table(db, fw, hpos_auth ? "wc_orders" : "posts");
+	sb_addf(fw, " WHERE %s IN (", hpos_auth ? "type" : "post_type");
+	typelist_sql(db, so->types, fw);
+	sb_addc(fw, ')');
+	if (so->start_from)
+		sb_addf(fw, " AND %s >= %llu", col, ull(so->start_from));
+	if (so->end_at)
+		sb_addf(fw, " AND %s <= %llu", col, ull(so->end_at));
+}
+
+/* Sync slice k of the sample with the run's options so narrowed to it
+ * (one batch, one connection, no time limit), its totals added to s.
+ * 0, or -1 with err. */
+static int sync_slice(struct db *db, struct sampler *s, const struct sync_opts *so, int hpos_auth, unsigned k,
+		      struct herr *err)
+{
+	struct sync_opts o = *so;
+	struct sync_stats_s st;
+	uint64_t a, b;
+	int rc;
+
+	slice_range(s, k, &a, &b);
+	o.batch_size = s->batch_size;
+	o.start_from = s->one_batch ? a : so->start_from;
+	o.end_at = s->one_batch ? b : so->end_at;
+	o.max_batches = s->one_batch ? 1 : 0;
+	o.max_runtime = 0;
+	o.jobs = 1;
+	/* The run's transactions, or WooCommerce's default level when
+	 * the run would have none: a sample must roll back. */
+	if (!o.isolation)
+		o.isolation = "READ UNCOMMITTED";
+	o.between = sync_between;
+	o.arg = s;
+	memset(&st, 0, sizeof(st));
+	rc = hpos_auth ? sync_to_posts(db, &o, &st, err) : sync_to_hpos(db, &o, &st, err);
+	sampler_slice(s, st.seen, st.synced, st.t_read, st.t_write);
+	s->skipped += st.skipped;
+	s->deferred += st.deferred;
+	s->batches += st.batches;
+	return rc;
 }
 
 int estimate_sync(struct db *db, const struct sync_opts *so, int hpos_auth, uint64_t pending, uint64_t sample_n,
@@ -431,26 +504,12 @@ int estimate_sync(struct db *db, const struct sync_opts *so, int hpos_auth, uint
 	uint64_t lo, hi, total;
 	int rc = 0;
 
-	memset(&s, 0, sizeof(s));
-	s.command = "sync";
-	s.direction = hpos_auth ? "hpos_to_posts" : "posts_to_hpos";
-	s.model = hpos_auth ? EST_SERIAL : EST_PIPELINE;
+	sampler_begin(&s, "sync", hpos_auth ? "hpos_to_posts" : "posts_to_hpos", hpos_auth ? EST_SERIAL : EST_PIPELINE);
 	s.sync_hook = so->between;
 	s.hook_arg = so->arg;
-	if (check_tables(db, hpos_auth ? rev : fwd, hpos_auth ? 2 : 4, err) < 0) {
-		sb_release(&sql);
-		sb_release(&fw);
+	if (check_tables(db, hpos_auth ? rev : fwd, hpos_auth ? 2 : 4, err) < 0)
 		return -1;
-	}
-	sb_adds(&fw, " FROM ");
-	wc_table(db, &fw, hpos_auth ? "wc_orders" : "posts");
-	sb_addf(&fw, " WHERE %s IN (", hpos_auth ? "type" : "post_type");
-	typelist_sql(db, so->types, &fw);
-	sb_addc(&fw, ')');
-	if (so->start_from)
-		sb_addf(&fw, " AND %s >= %llu", col, ull(so->start_from));
-	if (so->end_at)
-		sb_addf(&fw, " AND %s <= %llu", col, ull(so->end_at));
+	sync_from_where(db, so, hpos_auth, col, &fw);
 	sb_addf(&sql, "SELECT MIN(%s), MAX(%s), COUNT(*)%s", col, col, fw.buf);
 	rc = id_range(db, sql.buf, &lo, &hi, &total, err);
 	sb_release(&sql);
@@ -463,33 +522,8 @@ int estimate_sync(struct db *db, const struct sync_opts *so, int hpos_auth, uint
 		sampler_finish(&s);
 		return -1;
 	}
-	for (unsigned k = 0; hi && k < s.slices && !hpos_interrupted; k++) {
-		struct sync_opts o = *so;
-		struct sync_stats_s st;
-		uint64_t a, b;
-
-		slice_range(&s, k, &a, &b);
-		o.batch_size = s.batch_size;
-		o.start_from = s.one_batch ? a : so->start_from;
-		o.end_at = s.one_batch ? b : so->end_at;
-		o.max_batches = s.one_batch ? 1 : 0;
-		o.max_runtime = 0;
-		o.jobs = 1;
-		/* The run's transactions, or WooCommerce's default level when
-		 * the run would have none: a sample must roll back. */
-		if (!o.isolation)
-			o.isolation = "READ UNCOMMITTED";
-		o.between = sync_between;
-		o.arg = &s;
-		memset(&st, 0, sizeof(st));
-		rc = hpos_auth ? sync_to_posts(db, &o, &st, err) : sync_to_hpos(db, &o, &st, err);
-		sampler_slice(&s, st.seen, st.synced, st.t_read, st.t_write);
-		s.skipped += st.skipped;
-		s.deferred += st.deferred;
-		s.batches += st.batches;
-		if (rc < 0)
-			break;
-	}
+	for (unsigned k = 0; hi && k < s.slices && !hpos_interrupted && rc == 0; k++)
+		rc = sync_slice(db, &s, so, hpos_auth, k, err);
 	sampler_finish(&s);
 	if (rc < 0) {
 		herr_prefix(err, "sample (rolled back)");
@@ -501,6 +535,8 @@ int estimate_sync(struct db *db, const struct sync_opts *so, int hpos_auth, uint
 
 /* ------------------------------------------------------------- cleanup */
 
+/* The cleanup engine's between-batch hook during a sample: as
+ * sync_between(), and a one-batch slice stops after its batch. */
 static int cleanup_between(void *arg, const struct cleanup_stats *st)
 {
 	struct sampler *s = arg;
@@ -509,6 +545,58 @@ static int cleanup_between(void *arg, const struct cleanup_stats *st)
 	if (s->cleanup_hook && s->cleanup_hook(s->hook_arg, st))
 		return 1;
 	return hpos_interrupted || s->one_batch;
+}
+
+/* Cleanup slice k of the sample with the run's options co narrowed to it
+ * (filter: scratch space for its ID filter), writing the sample backup bk
+ * (NULL: none); its totals added to s.  0, or -1 with err. */
+static int cleanup_slice(struct db *db, struct sampler *s, const struct cleanup_opts *co, struct backup *bk,
+			 struct strbuf *filter, unsigned k, struct herr *err)
+{
+	struct cleanup_opts o = *co;
+	struct cleanup_stats st;
+	uint64_t a, b;
+	int rc;
+
+	slice_range(s, k, &a, &b);
+	sb_reset(filter);
+	if (co->id_filter)
+		sb_addf(filter, "(%s) AND ", co->id_filter);
+	sb_addf(filter, "p.ID BETWEEN %llu AND %llu", ull(a), ull(b));
+	o.batch_size = s->batch_size;
+	o.id_filter = s->one_batch ? filter->buf : co->id_filter;
+	o.jobs = 1;
+	o.max_runtime = 0;
+	o.backup = bk;
+	o.between = cleanup_between;
+	o.arg = s;
+	rc = cleanup_run(db, &o, &st, err);
+	sampler_slice(s, st.seen, st.cleaned, st.t_select, st.t_backup + st.t_write);
+	s->skipped += st.skipped_newer + st.refused;
+	s->batches += st.batches;
+	return rc;
+}
+
+/* The backup costs writing and an fsync per batch: a sample writes one,
+ * beside where the real one would go (backup_dir), to path (set here;
+ * the caller releases it) and deletes it after (sample_backup_drop()).
+ * 0, or -1 with err. */
+static int sample_backup_open(struct backup *bk, struct db *db, const char *backup_dir, struct strbuf *path,
+			      struct herr *err)
+{
+	sb_addf(path, "%s/.hposctl-sample-%ld.sql", backup_dir, (long)getpid());
+	if (backup_open(bk, db, path->buf, 1, err) < 0)
+		return herr_prefix(err, "sample backup file");
+	return 0;
+}
+
+/* Close and delete the sample's backup file at path (a failure to delete
+ * is a warning). */
+static void sample_backup_drop(struct backup *bk, const char *path)
+{
+	backup_close(bk);
+	if (unlink(path) < 0 && errno != ENOENT)
+		out_warning("could not remove the sample's backup file %s: %s", path, strerror(errno));
 }
 
 int estimate_cleanup(struct db *db, const struct cleanup_opts *co, uint64_t pending, uint64_t sample_n,
@@ -521,12 +609,9 @@ int estimate_cleanup(struct db *db, const struct cleanup_opts *co, uint64_t pend
 	uint64_t lo, hi, total;
 	int rc, bk_open = 0;
 
-	memset(&s, 0, sizeof(s));
+	sampler_begin(&s, "cleanup", "cleanup", EST_WORKERS);
 	memset(&bk, 0, sizeof(bk));
 	bk.fd = -1;
-	s.command = "cleanup";
-	s.direction = "cleanup";
-	s.model = EST_WORKERS;
 	s.cleanup_hook = co->between;
 	s.hook_arg = co->arg;
 	if (check_tables(db, tabs, 2, err) < 0)
@@ -535,53 +620,23 @@ int estimate_cleanup(struct db *db, const struct cleanup_opts *co, uint64_t pend
 	sb_addf(&sql, "SELECT MIN(p.ID), MAX(p.ID), COUNT(*)%s", fw.buf);
 	rc = id_range(db, sql.buf, &lo, &hi, &total, err);
 	sb_release(&sql);
+	if (rc == 0 && backup_dir) {
+		rc = sample_backup_open(&bk, db, backup_dir, &path, err);
+		bk_open = rc == 0;
+	}
 	if (rc < 0) {
+		sb_release(&path);
 		sb_release(&fw);
 		return -1;
-	}
-	if (backup_dir) {
-		/* The backup costs writing and an fsync per batch: write it,
-		 * beside where the real one would go, and delete it after. */
-		sb_addf(&path, "%s/.hposctl-sample-%ld.sql", backup_dir, (long)getpid());
-		if (backup_open(&bk, db, path.buf, 1, err) < 0) {
-			sb_release(&path);
-			return herr_prefix(err, "sample backup file");
-		}
-		bk_open = 1;
 	}
 	sampler_setup(&s, db, pending, sample_n, co->batch_size, lo, hi);
 	rc = hi ? slice_starts(&s, "p.ID", fw.buf, total, err) : 0;
 	sb_release(&fw);
-	for (unsigned k = 0; rc == 0 && hi && k < s.slices && !hpos_interrupted; k++) {
-		struct cleanup_opts o = *co;
-		struct cleanup_stats st;
-		uint64_t a, b;
-
-		slice_range(&s, k, &a, &b);
-		sb_reset(&filter);
-		if (co->id_filter)
-			sb_addf(&filter, "(%s) AND ", co->id_filter);
-		sb_addf(&filter, "p.ID BETWEEN %llu AND %llu", ull(a), ull(b));
-		o.batch_size = s.batch_size;
-		o.id_filter = s.one_batch ? filter.buf : co->id_filter;
-		o.jobs = 1;
-		o.max_runtime = 0;
-		o.backup = bk_open ? &bk : NULL;
-		o.between = cleanup_between;
-		o.arg = &s;
-		rc = cleanup_run(db, &o, &st, err);
-		sampler_slice(&s, st.seen, st.cleaned, st.t_select, st.t_backup + st.t_write);
-		s.skipped += st.skipped_newer + st.refused;
-		s.batches += st.batches;
-		if (rc < 0)
-			break;
-	}
+	for (unsigned k = 0; rc == 0 && hi && k < s.slices && !hpos_interrupted; k++)
+		rc = cleanup_slice(db, &s, co, bk_open ? &bk : NULL, &filter, k, err);
 	sampler_finish(&s);
-	if (bk_open) {
-		backup_close(&bk);
-		if (unlink(path.buf) < 0 && errno != ENOENT)
-			out_warning("could not remove the sample's backup file %s: %s", path.buf, strerror(errno));
-	}
+	if (bk_open)
+		sample_backup_drop(&bk, path.buf);
 	sb_release(&path);
 	sb_release(&filter);
 	if (rc < 0) {
