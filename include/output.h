@@ -53,8 +53,15 @@ struct progress {
 	double interval;
 	int mode; /* 0 none, 1 bar, 2 lines, 3 json */
 };
+/* Start p for `total` orders (0: unknown) under label (not copied: it must
+ * outlive p); the mode follows --quiet, --json and whether stdout is a
+ * terminal. */
 void progress_start(struct progress *p, const char *label, uint64_t total);
+/* done orders so far: redrawn at most every 0.1 s (the bar) or every
+ * p->interval seconds (lines, JSON; 5 s unless the caller sets it). */
 void progress_update(struct progress *p, uint64_t done);
+/* The last drawing: the bar's final state and its line ended; the
+ * summary line when the run lasted at least one interval. */
 void progress_finish(struct progress *p);
 
 #endif

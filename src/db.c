@@ -74,6 +74,7 @@ static enum db_errclass classify(const struct db *db, unsigned e)
 	return dialect_errclass(&db->server, e);
 }
 
+/* The exit status (HX_*) of an error of class c. */
 static int class_to_exit(enum db_errclass c)
 {
 	switch (c) {
@@ -87,6 +88,8 @@ static int class_to_exit(enum db_errclass c)
 	}
 }
 
+/* Record the connection's last error on db (errno, class) and fill err with
+ * it, prefixed by what. Returns -1. */
 static int set_error(struct db *db, struct herr *err, const char *what)
 {
 	db->last_errno = mysql_errno(db->m);
@@ -202,6 +205,8 @@ int db_cleartext_auth_allowed(const struct hpos_config *cfg)
 	return !cfg->host || !*cfg->host || !strcmp(cfg->host, "localhost");
 }
 
+/* Where the link is not private (db_cleartext_auth_allowed()), allow only
+ * the authentication methods of SAFE_AUTH_PLUGINS on m. */
 static void restrict_auth(MYSQL *m, const struct hpos_config *cfg)
 {
 	if (db_cleartext_auth_allowed(cfg))
@@ -489,9 +494,7 @@ static void first_word(const char *sql, size_t len, char *kw, size_t n)
 	kw[k] = '\0';
 }
 
-/* A sample connection runs data changes only inside a transaction (which
- * db_commit() rolls back) and never a statement that commits implicitly.
- * 0 allowed, -1 refused with err. */
+/* 1 when w occurs anywhere in sql[0..len), in any case. */
 static int has_word_ci(const char *sql, size_t len, const char *w)
 {
 	size_t n = strlen(w);
@@ -524,6 +527,9 @@ int db_sample_allows(const char *sql, size_t len, int write, int in_txn, char kw
 	return 1;
 }
 
+/* A sample connection runs data changes only inside a transaction (which
+ * db_commit() rolls back) and never a statement that commits implicitly. 0
+ * allowed, -1 refused with an HX_INTERNAL err. */
 static int sample_guard(struct db *db, int write, const char *sql, size_t len, struct herr *err)
 {
 	char kw[16];
@@ -569,6 +575,8 @@ const char *db_site_collation(struct db *db)
 	return db->collation;
 }
 
+/* With --debug: log the statement (cut after 400 bytes) and how long it
+ * took, under tag. */
 static void debug_sql(const char *tag, const char *sql, size_t len, double secs)
 {
 	const size_t max = 400;
@@ -612,6 +620,8 @@ static int stmt_begin(struct db *db, int write, const char *tag, const char *sql
  * :N) also left warning CODE.  For the tests of the warning classifier. */
 static pthread_mutex_t test_warning_mu = PTHREAD_MUTEX_INITIALIZER;
 
+/* The warning code HPOSCTL_TEST_WARNING injects into this write (counting
+ * down its :N), or 0. */
 static unsigned test_warning(void)
 {
 	static int init;
@@ -640,6 +650,8 @@ static unsigned test_warning(void)
 	return rc;
 }
 
+/* Classify one warning of the last write: a data-altering one is counted on
+ * db (the first described in warn_desc), any other is logged with --debug. */
 static void note_warning(struct db *db, unsigned code, const char *level, const char *msg)
 {
 	const char *name = dialect_warning_name(code);

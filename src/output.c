@@ -29,6 +29,8 @@ void out_setup(int color_opt)
 		outst.t0 = now_mono();
 }
 
+/* One JSON event line {"event":event,"message":<fmt/ap as a JSON string>}
+ * (--json). */
 static void emit_json(const char *event, const char *fmt, va_list ap)
 {
 	struct strbuf msg = STRBUF_INIT, line = STRBUF_INIT;
@@ -145,6 +147,7 @@ void out_event(const char *name, const char *fields)
 	sb_release(&sb);
 }
 
+/* secs as "MM:SS", or "H:MM:SS" from an hour on, into buf (n bytes). */
 static void fmt_clock(char *buf, size_t n, double secs)
 {
 	unsigned long s = secs > 0 ? (unsigned long)secs : 0;
@@ -172,6 +175,8 @@ void progress_start(struct progress *p, const char *label, uint64_t total)
 		p->mode = 2;
 }
 
+/* Draw p in its mode: the bar redrawn in place (1; final ends its line), a
+ * line of counts, rate and ETA (2), or a JSON progress event (3). */
 static void progress_draw(struct progress *p, int final)
 {
 	double el = now_mono() - p->start;
