@@ -27,6 +27,8 @@ struct typelist {
 /* Parse "a,b" (each [A-Za-z0-9_-]{1,20}, not the placeholder type). */
 int typelist_parse(struct typelist *tl, const char *csv, struct herr *err);
 void typelist_release(struct typelist *tl);
+/* Add a copy of s (len bytes) unless tl has it already: 1 added, 0 there. */
+int typelist_add(struct typelist *tl, const char *s, size_t len);
 /* Append "'a','b'" quoted for SQL. */
 void typelist_sql(struct db *db, const struct typelist *tl, struct strbuf *sb);
 

@@ -33,6 +33,8 @@ void metrics_set(struct metrics *mx, const char *name, const char *help, double 
 	mx->m[i].value = value;
 }
 
+/* Append v as Prometheus text: "NaN", an integer when it is one, else
+ * three decimals. */
 static void add_value(struct strbuf *out, double v)
 {
 	if (isnan(v))

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* 1 when tl holds s. */
 static int tl_has(const struct typelist *tl, const char *s)
 {
 	for (unsigned i = 0; i < tl->n; i++)
@@ -14,12 +15,10 @@ static int tl_has(const struct typelist *tl, const char *s)
 	return 0;
 }
 
+/* Add a copy of s to tl unless it is there already. */
 static void tl_add(struct typelist *tl, const char *s)
 {
-	if (tl_has(tl, s))
-		return;
-	tl->v = xrealloc(tl->v, sizeof(*tl->v) * (tl->n + 1));
-	tl->v[tl->n++] = xstrdup(s);
+	typelist_add(tl, s, strlen(s));
 }
 
 void typelist_join(const struct typelist *tl, const char *sep, struct strbuf *sb)

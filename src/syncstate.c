@@ -19,16 +19,10 @@
  * sync would otherwise ask information_schema once a batch. */
 static atomic_int skipped_known = -1;
 
+/* Whether {prefix}hposctl_skipped exists (into *exists).  0, or -1 with err. */
 static int skipped_table_exists(struct db *db, int *exists, struct herr *err)
 {
-	uint64_t n;
-
-	if (db_get_u64(db, &n, NULL, err,
-		       "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
-		       "AND TABLE_NAME = '%shposctl_skipped'", db_prefix(db)) < 0)
-		return -1;
-	*exists = n > 0;
-	return 0;
+	return wc_table_exists(db, "hposctl_skipped", exists, err);
 }
 
 int skipped_load(struct db *db, unsigned limit, struct skipped_list *out, struct herr *err)
@@ -273,6 +267,8 @@ void runlock_release(struct db *db, const char *name_override)
  * The newest few values suffice: the row holds the last one we wrote unless
  * someone took the lock over. */
 #define WCLOCK_KEEP 4
+/* Add a copy of v, a lock value this run wrote, to l's list (the oldest
+ * dropped beyond WCLOCK_KEEP). */
 static void wclock_remember(struct wclock *l, const char *v)
 {
 	if (l->n == WCLOCK_KEEP) {

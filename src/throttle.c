@@ -41,6 +41,8 @@ int throttle_init(struct throttle *t, const char *max_load, const char *critical
 	return 0;
 }
 
+/* The global status variable name into *v.  0, or -1 when it cannot be
+ * read or does not exist (the limit is then not checked). */
 static int status_value(struct db *db, const char *name, uint64_t *v)
 {
 	struct db_result *res = NULL;
@@ -74,74 +76,111 @@ void retry_backoff(unsigned attempt)
 	sleep_seconds(s > 5 ? 5 : s);
 }
 
+/* Why to pause now, written to buf (n bytes): the pause file, --max-load
+ * exceeded, or t->extra's reason; NULL to go on.  Sets t->critical_hit
+ * (reason in t->critical_msg) when the run must stop instead: the critical
+ * load exceeded, or t->extra said so; then *stop = 1.  paused_at: when
+ * this wait began. */
+static const char *pause_reason(struct db *db, struct throttle *t, double paused_at, char *buf, size_t n,
+				int *stop)
+{
+	struct stat sb;
+	const char *why;
+	uint64_t v;
+
+	*stop = 0;
+
+	if (t->critical.set && status_value(db, t->critical.name, &v) == 0 && v > t->critical.limit) {
+		snprintf(t->critical_msg, sizeof(t->critical_msg), "critical load: %s = %llu exceeds %llu",
+			 t->critical.name, (unsigned long long)v, (unsigned long long)t->critical.limit);
+		t->critical_hit = 1;
+		*stop = 1;
+		return NULL;
+	}
+	if (t->pause_file && stat(t->pause_file, &sb) == 0) {
+		snprintf(buf, n, "pause file %s exists", t->pause_file);
+		return buf;
+	}
+	if (t->max_load.set && status_value(db, t->max_load.name, &v) == 0 && v > t->max_load.limit) {
+		snprintf(buf, n, "%s = %llu exceeds --max-load %llu", t->max_load.name,
+			 (unsigned long long)v, (unsigned long long)t->max_load.limit);
+		return buf;
+	}
+	if (!t->extra)
+		return NULL;
+	why = t->extra(t->extra_arg, t, now_mono() - paused_at, buf, n);
+	*stop = t->critical_hit;
+	return why;
+}
+
+/* While paused with t->keep_lock: 0 when this run still holds its run lock
+ * (taken back after a lost connection), else 1 with t->critical_hit set. */
+static int lock_lost(struct db *db, struct throttle *t)
+{
+	struct herr e;
+	int held = runlock_held(db, t->lock_name, &e);
+
+	/* The connection was closed (a KILL, a server restart),
+	 * and the lock with it: reconnect and take it back, as
+	 * after any lost connection, unless another run has it. */
+	if (held < 0 && db_errclass(db) == DBE_LOST && runlock_reconnect(db, t->lock_name, 1, 3, &e) == 0)
+		held = 1;
+	if (held == 1)
+		return 0;
+	snprintf(t->critical_msg, sizeof(t->critical_msg),
+		 "the run lock was lost while paused (%.150s); another run may have started",
+		 held < 0 ? e.msg : "no longer held by this connection");
+	t->critical_hit = 1;
+	return 1;
+}
+
+/* Log "Paused: why." and the JSON event "paused". */
+static void announce_pause(const char *why)
+{
+	struct strbuf ev = STRBUF_INIT;
+
+	out_log("Paused: %s.", why);
+	sb_adds(&ev, "\"reason\":");
+	sb_add_json_str(&ev, why, strlen(why));
+	out_event("paused", ev.buf);
+	sb_release(&ev);
+}
+
+/* Log the resumption and the JSON event "resumed", paused since paused_at. */
+static void announce_resume(double paused_at)
+{
+	char ev[64];
+
+	out_log("Resumed after %.0f s.", now_mono() - paused_at);
+	snprintf(ev, sizeof(ev), "\"paused_seconds\":%.1f", now_mono() - paused_at);
+	out_event("resumed", ev);
+}
+
 int throttle_wait(struct db *db, struct throttle *t)
 {
 	int announced = 0;
-	uint64_t v;
 	double paused_at = now_mono();
 
 	for (;;) {
-		struct stat sb;
-		const char *why = NULL;
+		const char *why;
 		char buf[160];
+		int stop;
 
 		if (hpos_interrupted)
 			return 1;
-		if (t->critical.set && status_value(db, t->critical.name, &v) == 0 && v > t->critical.limit) {
-			snprintf(t->critical_msg, sizeof(t->critical_msg), "critical load: %s = %llu exceeds %llu",
-				 t->critical.name, (unsigned long long)v, (unsigned long long)t->critical.limit);
-			t->critical_hit = 1;
+		why = pause_reason(db, t, paused_at, buf, sizeof(buf), &stop);
+		if (stop)
 			return 1;
-		}
-		if (t->pause_file && stat(t->pause_file, &sb) == 0) {
-			snprintf(buf, sizeof(buf), "pause file %s exists", t->pause_file);
-			why = buf;
-		} else if (t->max_load.set && status_value(db, t->max_load.name, &v) == 0 && v > t->max_load.limit) {
-			snprintf(buf, sizeof(buf), "%s = %llu exceeds --max-load %llu", t->max_load.name,
-				 (unsigned long long)v, (unsigned long long)t->max_load.limit);
-			why = buf;
-		} else if (t->extra) {
-			why = t->extra(t->extra_arg, t, now_mono() - paused_at, buf, sizeof(buf));
-			if (t->critical_hit)
-				return 1;
-		}
 		if (!why)
 			break;
-		if (t->keep_lock) {
-			struct herr e;
-			int held = runlock_held(db, t->lock_name, &e);
-
-			/* The connection was closed (a KILL, a server restart),
-			 * and the lock with it: reconnect and take it back, as
-			 * after any lost connection, unless another run has it. */
-			if (held < 0 && db_errclass(db) == DBE_LOST && runlock_reconnect(db, t->lock_name, 1, 3, &e) == 0)
-				held = 1;
-			if (held != 1) {
-				snprintf(t->critical_msg, sizeof(t->critical_msg),
-					 "the run lock was lost while paused (%.150s); another run may have started",
-					 held < 0 ? e.msg : "no longer held by this connection");
-				t->critical_hit = 1;
-				return 1;
-			}
-		}
-		if (!announced) {
-			struct strbuf ev = STRBUF_INIT;
-
-			out_log("Paused: %s.", why);
-			sb_adds(&ev, "\"reason\":");
-			sb_add_json_str(&ev, why, strlen(why));
-			out_event("paused", ev.buf);
-			sb_release(&ev);
-			announced = 1;
-		}
+		if (t->keep_lock && lock_lost(db, t))
+			return 1;
+		if (!announced)
+			announce_pause(why);
+		announced = 1;
 		sleep_seconds(1.0);
 	}
-	if (announced) {
-		char ev[64];
-
-		out_log("Resumed after %.0f s.", now_mono() - paused_at);
-		snprintf(ev, sizeof(ev), "\"paused_seconds\":%.1f", now_mono() - paused_at);
-		out_event("resumed", ev);
-	}
+	if (announced)
+		announce_resume(paused_at);
 	return 0;
 }

@@ -59,6 +59,7 @@ int herr_prefix(struct herr *e, const char *fmt, ...)
 	return -1;
 }
 
+/* Allocation of n bytes failed: say so and abort() (not recoverable). */
 static HPOS_NORETURN void oom(size_t n)
 {
 	fprintf(stderr, "hposctl: out of memory allocating %zu bytes\n", n);

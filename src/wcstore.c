@@ -74,6 +74,16 @@ void typelist_release(struct typelist *tl)
 	tl->n = 0;
 }
 
+int typelist_add(struct typelist *tl, const char *s, size_t len)
+{
+	for (unsigned i = 0; i < tl->n; i++)
+		if (strlen(tl->v[i]) == len && !memcmp(tl->v[i], s, len))
+			return 0;
+	tl->v = xrealloc(tl->v, sizeof(*tl->v) * (tl->n + 1));
+	tl->v[tl->n++] = xstrndup(s, len);
+	return 1;
+}
+
 void typelist_sql(struct db *db, const struct typelist *tl, struct strbuf *sb)
 {
 	for (unsigned i = 0; i < tl->n; i++) {
@@ -1003,17 +1013,6 @@ static const char order_meta_keys_sql[] =
 #define ORDER_META_MIN 2
 #define PROBE_POSTS 4 /* per end of the type's index range */
 
-/* Add a copy of s (len bytes) to tl unless it is already there. 1 added, 0
- * already present. */
-static int list_add(struct typelist *tl, const char *s, size_t len)
-{
-	for (unsigned i = 0; i < tl->n; i++)
-		if (strlen(tl->v[i]) == len && !memcmp(tl->v[i], s, len))
-			return 0;
-	tl->v = xrealloc(tl->v, sizeof(*tl->v) * (tl->n + 1));
-	tl->v[tl->n++] = xstrndup(s, len);
-	return 1;
-}
 
 /* Distinct values of an indexed column's first part: a loose index scan
  * (one index dive per distinct value), "Using index for group-by". */
@@ -1033,7 +1032,7 @@ static int distinct_types(struct db *db, const char *table, const char *col, str
 		return no_wp_table(db, table, err);
 	while (db_fetch(res, &row))
 		if (row.vals[0] && row.lens[0])
-			list_add(out, row.vals[0], row.lens[0]);
+			typelist_add(out, row.vals[0], row.lens[0]);
 	db_free_result(res);
 	return 0;
 }
@@ -1101,11 +1100,11 @@ int wc_find_order_types(struct db *db, struct typelist *found, struct herr *err)
 		for (unsigned j = 0; !present && j < hpos.n; j++)
 			present = !strcmp(hpos.v[j], known_order_types[i]);
 		if (present)
-			list_add(found, known_order_types[i], strlen(known_order_types[i]));
+			typelist_add(found, known_order_types[i], strlen(known_order_types[i]));
 	}
 	for (unsigned j = 0; j < hpos.n; j++)
 		if (valid_type(hpos.v[j]) && strcmp(hpos.v[j], PLACEHOLDER_TYPE))
-			list_add(&probed, hpos.v[j], strlen(hpos.v[j]));
+			typelist_add(&probed, hpos.v[j], strlen(hpos.v[j]));
 	for (unsigned j = 0; j < posts.n; j++) {
 		int yes = 0;
 
@@ -1115,7 +1114,7 @@ int wc_find_order_types(struct db *db, struct typelist *found, struct herr *err)
 		if (carries_order_meta(db, posts.v[j], &yes, err) < 0)
 			goto out;
 		if (yes)
-			list_add(&probed, posts.v[j], strlen(posts.v[j]));
+			typelist_add(&probed, posts.v[j], strlen(posts.v[j]));
 	}
 	/* the rest by name, for a stable order */
 	for (unsigned i = 1; i < probed.n; i++)
@@ -1126,7 +1125,7 @@ int wc_find_order_types(struct db *db, struct typelist *found, struct herr *err)
 			probed.v[j - 1] = t;
 		}
 	for (unsigned i = 0; i < probed.n; i++)
-		list_add(found, probed.v[i], strlen(probed.v[i]));
+		typelist_add(found, probed.v[i], strlen(probed.v[i]));
 	rc = 0;
 out:
 	if (rc < 0)
