@@ -43,6 +43,7 @@ struct herr {
 
 /* Fill *e (if not NULL) and return -1, so callers can `return herr_set(...)`. */
 int herr_set(struct herr *e, int code, const char *fmt, ...) HPOS_PRINTF(3, 4);
+/* The same with a va_list. */
 int herr_vset(struct herr *e, int code, const char *fmt, va_list ap);
 /* Prefix the existing message: "<prefix>: <old message>". Returns -1. */
 int herr_prefix(struct herr *e, const char *fmt, ...) HPOS_PRINTF(2, 3);
@@ -69,6 +70,10 @@ struct strbuf {
 };
 #define STRBUF_INIT { NULL, 0, 0 }
 
+/* sb_grow: room for extra more bytes and the NUL.  The sb_add*() appenders
+ * keep the buffer NUL-terminated (the strings may still hold NUL bytes:
+ * len counts them).  sb_reset: empty, the memory kept; sb_release: freed,
+ * back to STRBUF_INIT.  The buffer is the strbuf's until sb_detach(). */
 void sb_grow(struct strbuf *sb, size_t extra);
 void sb_add(struct strbuf *sb, const void *data, size_t len);
 void sb_adds(struct strbuf *sb, const char *s);

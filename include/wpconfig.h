@@ -60,6 +60,7 @@ int wpconfig_unsupported_error(const struct wp_config *wc, enum wpc_field f,
 /* The PHP spelling of a field: "DB_NAME", ..., "$table_prefix". */
 const char *wpconfig_field_name(enum wpc_field f);
 
+/* Free wc's strings (not wc itself) and zero it; NULL is a no-op. */
 void wpconfig_release(struct wp_config *wc);
 
 /* Result of wpdb::parse_db_host(). */
