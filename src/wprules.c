@@ -248,69 +248,90 @@ static int allowed_entity(const char *name, size_t n)
 	return 0;
 }
 
-/* wp_kses_normalize_entities() on s (html context). */
+/* At s[i] = '&': a named entity &NAME; (NAME [A-Za-z]{2,8}[0-9]{0,2}) is
+ * kept when allowed_entity(), else its '&' escaped.  Returns the index of
+ * its ';' (the entity appended to out), or 0 when s[i] starts none. */
+static size_t named_entity(struct strbuf *out, const char *s, size_t n, size_t i)
+{
+	size_t j = i + 1, k;
+
+	while (j < n && j - i - 1 < 8 && isalpha((unsigned char)s[j]))
+		j++;
+	if (j - i - 1 < 2)
+		return 0;
+	k = j;
+	while (k < n && k - j < 2 && isdigit((unsigned char)s[k]))
+		k++;
+	if (k >= n || s[k] != ';')
+		return 0;
+	if (allowed_entity(s + i + 1, k - i - 1)) {
+		sb_add(out, s + i, k - i + 1);
+	} else {
+		sb_adds(out, "&amp;");
+		sb_add(out, s + i + 1, k - i);
+	}
+	return k;
+}
+
+/* At s[i] = '&': a numeric entity &#NNN; (0*[0-9]{1,7}) or &#xHHH;
+ * (0*[0-9A-Fa-f]{1,6}): decimal ones written with at least 3 digits, hex
+ * ones without leading zeros, a code point valid_unicode() refuses with
+ * its '&' escaped.  Returns the index of its ';' (the entity appended to
+ * out), or 0 when s[i] starts none. */
+static size_t numeric_entity(struct strbuf *out, const char *s, size_t n, size_t i)
+{
+	int hex;
+	size_t d0, z, k;
+	char num[16];
+	unsigned long v;
+
+	if (i + 2 >= n || s[i + 1] != '#')
+		return 0;
+	hex = s[i + 2] == 'x' || s[i + 2] == 'X';
+	d0 = i + 2 + (size_t)hex;
+	z = d0;
+	while (z < n && s[z] == '0')
+		z++;
+	k = z;
+	while (k < n && (hex ? is_hex(s[k]) : isdigit((unsigned char)s[k])) && k - z < (hex ? 6u : 7u))
+		k++;
+	if (k >= n || s[k] != ';' || k <= d0)
+		return 0;
+	snprintf(num, sizeof(num), "%.*s", (int)(k - z), s + z);
+	v = strtoul(k > z ? num : "0", NULL, hex ? 16 : 10);
+	if (!valid_unicode(v)) {
+		sb_adds(out, "&amp;#");
+		if (hex)
+			sb_addc(out, 'x');
+		sb_add(out, s + d0, k - d0 + 1);
+	} else if (hex) {
+		sb_adds(out, "&#x");
+		sb_add(out, s + z, k - z);
+		sb_addc(out, ';');
+	} else {
+		sb_addf(out, "&#%03lu;", v);
+	}
+	return k;
+}
+
+/* wp_kses_normalize_entities() on s (n bytes, html context), appended to
+ * out: entities normalized, every other '&' as "&amp;". */
 static void kses_normalize_entities(struct strbuf *out, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		size_t j;
+		size_t end;
 
 		if (s[i] != '&') {
 			sb_addc(out, s[i]);
 			continue;
 		}
-		/* &NAME; with [A-Za-z]{2,8}[0-9]{0,2} */
-		j = i + 1;
-		while (j < n && j - i - 1 < 8 && isalpha((unsigned char)s[j]))
-			j++;
-		if (j - i - 1 >= 2) {
-			size_t k = j;
-
-			while (k < n && k - j < 2 && isdigit((unsigned char)s[k]))
-				k++;
-			if (k < n && s[k] == ';') {
-				if (allowed_entity(s + i + 1, k - i - 1))
-					sb_add(out, s + i, k - i + 1);
-				else {
-					sb_adds(out, "&amp;");
-					sb_add(out, s + i + 1, k - i);
-				}
-				i = k;
-				continue;
-			}
-		}
-		/* &#NNN; (0*[0-9]{1,7}) and &#xHHH; (0*[0-9A-Fa-f]{1,6}) */
-		if (i + 2 < n && s[i + 1] == '#') {
-			int hex = s[i + 2] == 'x' || s[i + 2] == 'X';
-			size_t d0 = i + 2 + (size_t)hex, z = d0, k;
-
-			while (z < n && s[z] == '0')
-				z++;
-			k = z;
-			while (k < n && (hex ? is_hex(s[k]) : isdigit((unsigned char)s[k])) && k - z < (hex ? 6u : 7u))
-				k++;
-			if (k < n && s[k] == ';' && (k > d0)) {
-				char num[16];
-				unsigned long v;
-
-				snprintf(num, sizeof(num), "%.*s", (int)(k - z), s + z);
-				v = strtoul(k > z ? num : "0", NULL, hex ? 16 : 10);
-				if (!valid_unicode(v)) {
-					sb_adds(out, "&amp;#");
-					if (hex)
-						sb_addc(out, 'x');
-					sb_add(out, s + d0, k - d0 + 1);
-				} else if (hex) {
-					sb_adds(out, "&#x");
-					sb_add(out, s + z, k - z);
-					sb_addc(out, ';');
-				} else {
-					sb_addf(out, "&#%03lu;", v);
-				}
-				i = k;
-				continue;
-			}
-		}
-		sb_adds(out, "&amp;");
+		end = named_entity(out, s, n, i);
+		if (!end)
+			end = numeric_entity(out, s, n, i);
+		if (end)
+			i = end;
+		else
+			sb_adds(out, "&amp;");
 	}
 }
 
