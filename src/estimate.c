@@ -326,46 +326,46 @@ static void sampler_finish(struct sampler *s)
 
 static unsigned long long ull(uint64_t v) { return (unsigned long long)v; }
 
-/* Print the sample's measurements and the projection for --jobs 1, 2 and 4:
- * one JSON object (json), or text lines. */
-static void print_report(const struct sampler *s, int json)
+/* What the report derives from the sample's totals. */
+struct derived {
+	double rows_per;  /* rows written per order worked */
+	double disk_per;  /* buffer pool disk reads per order seen */
+	double secs;      /* read and write seconds */
+	uint64_t waits;   /* row lock waits while sampling */
+	int binlog_off;
+};
+
+/* The report as one JSON object line. */
+static void report_json(const struct sampler *s, const struct derived *dv, const struct est_projection *pr)
 {
-	struct est_input in = { s->model, s->pending, s->seen, s->t_read, s->t_write, s->t_rollback, s->fast, s->slow };
-	struct est_projection pr[EST_NJOBS];
-	double rows_per = s->worked ? (double)s->rows / (double)s->worked : 0;
-	double disk_per = 0, secs = s->t_read + s->t_write;
-	uint64_t waits = 0;
-	int binlog_off = db_sample_binlog_off(s->db);
+	struct strbuf sb = STRBUF_INIT;
+
+	sb_addf(&sb, "{\"command\":\"%s\",\"direction\":\"%s\",\"pending\":%llu,\"sampled\":%llu,"
+		"\"worked\":%llu,\"skipped\":%llu,\"deferred\":%llu,\"batches\":%llu,\"batch_size\":%u,"
+		"\"slices\":%u,\"id_range\":[%llu,%llu],\"seconds\":{\"read\":%.3f,\"write\":%.3f,"
+		"\"rollback\":%.3f},\"orders_per_second\":%.1f,\"rows_per_order\":%.2f,"
+		"\"server\":{\"threads_running_before\":%llu,\"threads_running_max\":%llu,"
+		"\"row_lock_waits\":%llu,\"disk_reads_per_order\":%.2f},\"binlog\":\"%s\",\"kept\":false,"
+		"\"interrupted\":%s,\"projection\":[",
+		s->command, s->direction, ull(s->pending), ull(s->seen), ull(s->worked), ull(s->skipped),
+		ull(s->deferred), ull(s->batches), s->batch_size, s->slices, ull(s->lo), ull(s->hi), s->t_read,
+		s->t_write, s->t_rollback, dv->secs > 0 ? (double)s->seen / dv->secs : 0.0, dv->rows_per,
+		ull(s->before.threads_running), ull(s->threads_max), ull(dv->waits), dv->disk_per,
+		dv->binlog_off ? "off" : "on_rolled_back_not_logged", s->interrupted ? "true" : "false");
+	for (unsigned k = 0; k < EST_NJOBS; k++)
+		sb_addf(&sb, "%s{\"jobs\":%u,\"seconds\":%.1f,\"low\":%.1f,\"high\":%.1f,\"orders_per_second\":%.1f}",
+			k ? "," : "", pr[k].jobs, pr[k].secs, pr[k].low, pr[k].high, pr[k].rate);
+	sb_adds(&sb, "]}");
+	out_line("%s", sb.buf);
+	sb_release(&sb);
+}
+
+/* The report as text lines: what was sampled and measured, the server's
+ * load, the projection for --jobs 1, 2 and 4. */
+static void report_text(const struct sampler *s, const struct derived *dv, const struct est_projection *pr)
+{
 	char d[32], lo[32], hi[32];
 
-	estimate_project(&in, pr);
-	if (s->before.ok && s->after.ok && s->seen) {
-		disk_per = (double)(s->after.disk_reads - s->before.disk_reads) / (double)s->seen;
-		waits = s->after.lock_waits - s->before.lock_waits;
-	}
-	if (json) {
-		struct strbuf sb = STRBUF_INIT;
-
-		sb_addf(&sb, "{\"command\":\"%s\",\"direction\":\"%s\",\"pending\":%llu,\"sampled\":%llu,"
-			"\"worked\":%llu,\"skipped\":%llu,\"deferred\":%llu,\"batches\":%llu,\"batch_size\":%u,"
-			"\"slices\":%u,\"id_range\":[%llu,%llu],\"seconds\":{\"read\":%.3f,\"write\":%.3f,"
-			"\"rollback\":%.3f},\"orders_per_second\":%.1f,\"rows_per_order\":%.2f,"
-			"\"server\":{\"threads_running_before\":%llu,\"threads_running_max\":%llu,"
-			"\"row_lock_waits\":%llu,\"disk_reads_per_order\":%.2f},\"binlog\":\"%s\",\"kept\":false,"
-			"\"interrupted\":%s,\"projection\":[",
-			s->command, s->direction, ull(s->pending), ull(s->seen), ull(s->worked), ull(s->skipped),
-			ull(s->deferred), ull(s->batches), s->batch_size, s->slices, ull(s->lo), ull(s->hi), s->t_read,
-			s->t_write, s->t_rollback, secs > 0 ? (double)s->seen / secs : 0.0, rows_per,
-			ull(s->before.threads_running), ull(s->threads_max), ull(waits), disk_per,
-			binlog_off ? "off" : "on_rolled_back_not_logged", s->interrupted ? "true" : "false");
-		for (unsigned k = 0; k < EST_NJOBS; k++)
-			sb_addf(&sb, "%s{\"jobs\":%u,\"seconds\":%.1f,\"low\":%.1f,\"high\":%.1f,\"orders_per_second\":%.1f}",
-				k ? "," : "", pr[k].jobs, pr[k].secs, pr[k].low, pr[k].high, pr[k].rate);
-		sb_adds(&sb, "]}");
-		out_line("%s", sb.buf);
-		sb_release(&sb);
-		return;
-	}
 	out_line("Sample: %llu of %llu pending orders in %llu batch%s of up to %u over IDs %llu-%llu, every "
 		 "transaction rolled back; nothing was kept.", ull(s->seen), ull(s->pending), ull(s->batches),
 		 s->batches == 1 ? "" : "es", s->batch_size, ull(s->lo), ull(s->hi));
@@ -374,15 +374,15 @@ static void print_report(const struct sampler *s, int json)
 		return;
 	}
 	out_line("Measured: %.0f orders/s on one connection (read and convert %.2f s, write %.2f s; the rollbacks' "
-		 "%.2f s not counted); %.1f rows written per order.", secs > 0 ? (double)s->seen / secs : 0.0,
-		 s->t_read, s->t_write, s->t_rollback, rows_per);
+		 "%.2f s not counted); %.1f rows written per order.", dv->secs > 0 ? (double)s->seen / dv->secs : 0.0,
+		 s->t_read, s->t_write, s->t_rollback, dv->rows_per);
 	if (s->skipped || s->deferred)
 		out_line("In the sample: %llu orders would be skipped (see the warnings), %llu left for a later run "
 			 "(modified within --settle).", ull(s->skipped), ull(s->deferred));
 	if (s->before.ok)
 		out_line("Server while sampling: Threads_running %llu before, up to %llu; %llu row lock waits; %.1f "
 			 "buffer pool disk reads per order.", ull(s->before.threads_running), ull(s->threads_max),
-			 ull(waits), disk_per);
+			 ull(dv->waits), dv->disk_per);
 	out_line("Projection for %llu orders (%s):", ull(s->pending),
 		 !strcmp(s->direction, "posts_to_hpos") ? "sync posts -> HPOS" :
 		 !strcmp(s->direction, "hpos_to_posts") ? "sync HPOS -> posts" : "cleanup");
@@ -398,6 +398,26 @@ static void print_report(const struct sampler *s, int json)
 		 "the rollbacks.");
 	if (s->interrupted)
 		out_warning("Interrupted: the sample is smaller than asked for.");
+}
+
+/* Print the sample's measurements and the projection for --jobs 1, 2 and
+ * 4: one JSON object (json), or text lines. */
+static void print_report(const struct sampler *s, int json)
+{
+	struct est_input in = { s->model, s->pending, s->seen, s->t_read, s->t_write, s->t_rollback, s->fast, s->slow };
+	struct est_projection pr[EST_NJOBS];
+	struct derived dv = { s->worked ? (double)s->rows / (double)s->worked : 0, 0, s->t_read + s->t_write, 0,
+			      db_sample_binlog_off(s->db) };
+
+	estimate_project(&in, pr);
+	if (s->before.ok && s->after.ok && s->seen) {
+		dv.disk_per = (double)(s->after.disk_reads - s->before.disk_reads) / (double)s->seen;
+		dv.waits = s->after.lock_waits - s->before.lock_waits;
+	}
+	if (json)
+		report_json(s, &dv, pr);
+	else
+		report_text(s, &dv, pr);
 }
 
 /* ---------------------------------------------------------------- sync */
