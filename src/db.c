@@ -820,25 +820,32 @@ void db_free_result(struct db_result *res)
 	free(res);
 }
 
-/* Run the query fmt/ap and copy the first column of its first row into
- * *val (the caller releases it); *null = 1 when there is no row or the
- * value is SQL NULL (val then stays empty).  0, or -1 with err. */
-static int get_first(struct db *db, struct strbuf *val, int *null, struct herr *err, const char *fmt, va_list ap)
+/* The single-value helpers: run the query fmt/ap and take the first
+ * column of its first row as a number into *u64 (0 when no row or SQL
+ * NULL; *found, when not NULL, says which) or, with u64 NULL, as a copy
+ * into *str (NULL when no row or SQL NULL; the caller frees it).  0, or
+ * -1 with err (the outputs untouched). */
+static int get_first(struct db *db, uint64_t *u64, int *found, char **str, struct herr *err, const char *fmt,
+		     va_list ap)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct db_result *res;
 	struct db_row row;
-	int rc;
+	int rc, null = 1;
 
 	sb_vaddf(&sb, fmt, ap);
 	rc = db_run(db, DB_READ, sb.buf, sb.len, &res, err);
 	sb_release(&sb);
 	if (rc < 0)
 		return -1;
-	*null = 1;
-	if (db_fetch(res, &row) && row.n > 0 && row.vals[0]) {
-		sb_add(val, row.vals[0], row.lens[0]);
-		*null = 0;
+	if (db_fetch(res, &row) && row.n > 0 && row.vals[0])
+		null = 0;
+	if (u64) {
+		*u64 = null ? 0 : strtoull(row.vals[0], NULL, 10);
+		if (found)
+			*found = !null;
+	} else {
+		*str = null ? NULL : xstrndup(row.vals[0], row.lens[0]);
 	}
 	db_free_result(res);
 	return 0;
@@ -846,36 +853,24 @@ static int get_first(struct db *db, struct strbuf *val, int *null, struct herr *
 
 int db_get_u64(struct db *db, uint64_t *out_v, int *found, struct herr *err, const char *fmt, ...)
 {
-	struct strbuf v = STRBUF_INIT;
 	va_list ap;
-	int rc, null;
+	int rc;
 
 	va_start(ap, fmt);
-	rc = get_first(db, &v, &null, err, fmt, ap);
+	rc = get_first(db, out_v, found, NULL, err, fmt, ap);
 	va_end(ap);
-	if (rc < 0)
-		return -1;
-	*out_v = null ? 0 : strtoull(v.buf, NULL, 10);
-	if (found)
-		*found = !null;
-	sb_release(&v);
-	return 0;
+	return rc;
 }
 
 int db_get_str(struct db *db, char **out_s, struct herr *err, const char *fmt, ...)
 {
-	struct strbuf v = STRBUF_INIT;
 	va_list ap;
-	int rc, null;
+	int rc;
 
 	va_start(ap, fmt);
-	rc = get_first(db, &v, &null, err, fmt, ap);
+	rc = get_first(db, NULL, NULL, out_s, err, fmt, ap);
 	va_end(ap);
-	if (rc < 0)
-		return -1;
-	*out_s = null ? NULL : sb_detach(&v);
-	sb_release(&v);
-	return 0;
+	return rc;
 }
 
 void db_quote(struct db *db, struct strbuf *sb, const char *s, size_t len)

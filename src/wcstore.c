@@ -107,8 +107,6 @@ static int no_wp_table(struct db *db, const char *table, struct herr *err)
 int wc_option_get(struct db *db, const char *name, char **val, struct herr *err)
 {
 	struct strbuf sql = STRBUF_INIT;
-	struct db_result *res;
-	struct db_row row;
 	int rc;
 
 	*val = NULL;
@@ -116,14 +114,9 @@ int wc_option_get(struct db *db, const char *name, char **val, struct herr *err)
 	wc_table(db, &sql, "options");
 	sb_adds(&sql, " WHERE option_name = ");
 	db_quote(db, &sql, name, strlen(name));
-	rc = db_run(db, DB_READ, sql.buf, sql.len, &res, err);
+	rc = db_get_str(db, val, err, "%s", sql.buf);
 	sb_release(&sql);
-	if (rc < 0)
-		return no_wp_table(db, "options", err);
-	if (db_fetch(res, &row) && row.vals[0])
-		*val = xstrndup(row.vals[0], row.lens[0]);
-	db_free_result(res);
-	return 0;
+	return rc < 0 ? no_wp_table(db, "options", err) : 0;
 }
 
 /* update_option(): keep an existing row's autoload; new rows get 'auto'
@@ -1182,20 +1175,13 @@ int wc_orders_of_type_in(struct db *db, const char *type, const uint64_t (*range
 int wc_order_type(struct db *db, uint64_t id, char **type, struct herr *err)
 {
 	struct strbuf sql = STRBUF_INIT;
-	struct db_result *res;
-	struct db_row row;
 	int rc;
 
 	*type = NULL;
 	sb_adds(&sql, "SELECT type FROM ");
 	wc_table(db, &sql, "wc_orders");
 	sb_addf(&sql, " WHERE id = %llu", (unsigned long long)id);
-	rc = db_run(db, DB_READ, sql.buf, sql.len, &res, err);
+	rc = db_get_str(db, type, err, "%s", sql.buf);
 	sb_release(&sql);
-	if (rc < 0)
-		return -1;
-	if (db_fetch(res, &row) && row.vals[0])
-		*type = xstrndup(row.vals[0], row.lens[0]);
-	db_free_result(res);
-	return 0;
+	return rc;
 }
