@@ -59,6 +59,8 @@ static int is_hex(int c)
 	return isxdigit((unsigned char)c) != 0;
 }
 
+/* Replace every occurrence of from in the NUL-terminated string in sb with
+ * to, in place (str_replace(); the string ends at its first NUL after). */
 static void replace_all(struct strbuf *sb, const char *from, const char *to)
 {
 	size_t fl = strlen(from), tl = strlen(to);
