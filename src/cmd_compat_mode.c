@@ -1,7 +1,7 @@
 /* cmd_compat_mode.c - `hposctl compat-mode enable|disable` (alias
  * compatibility-mode): the option woocommerce_custom_orders_table_data_sync_enabled,
  * with the checks and messages of `wp wc hpos compatibility-mode`. */
-#include "hposctl.h"
+#include "cmdutil.h"
 #include "ordertypes.h"
 #include "output.h"
 
@@ -13,7 +13,7 @@ static const char *opt_order_types;
 
 static const struct opt compat_opts[] = {
 	{ "dry-run", 0, OPT_FLAG, &opt_dry_run, NULL, "say what would change; write nothing", NULL },
-	{ "order-types", 0, OPT_STR, &opt_order_types, "auto|A,B", "order types (default from config: auto, every order type found in the store)", NULL },
+	CMD_OPT_ORDER_TYPES(&opt_order_types),
 	{ NULL, 0, OPT_END, NULL, NULL, NULL, NULL },
 };
 

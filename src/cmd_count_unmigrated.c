@@ -1,5 +1,5 @@
 /* cmd_count_unmigrated.c - WooCommerce's pending-sync count. */
-#include "hposctl.h"
+#include "cmdutil.h"
 #include "ordertypes.h"
 #include "output.h"
 
@@ -11,7 +11,7 @@ static const char *opt_order_types;
 static const struct opt count_opts[] = {
 	{ "porcelain", 0, OPT_FLAG, &opt_porcelain, NULL, "print only the number", NULL },
 	{ "restore-cleaned", 0, OPT_FLAG, &opt_restore_cleaned, NULL, "count as `sync --restore-cleaned` would (cleaned orders included)", NULL },
-	{ "order-types", 0, OPT_STR, &opt_order_types, "auto|A,B", "order types (default from config: auto, every order type found in the store)", NULL },
+	CMD_OPT_ORDER_TYPES(&opt_order_types),
 	{ NULL, 0, OPT_END, NULL, NULL, NULL, NULL },
 };
 

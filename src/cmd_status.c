@@ -1,6 +1,6 @@
 /* cmd_status.c - where the store stands: authority, compatibility mode,
  * tables, order posts, HPOS rows, pending sync, skipped orders. */
-#include "hposctl.h"
+#include "cmdutil.h"
 #include "ordertypes.h"
 #include "output.h"
 #include "syncstate.h"
@@ -14,7 +14,7 @@ static const char *opt_order_types;
 
 static const struct opt status_opts[] = {
 	{ "format", 0, OPT_STR, &opt_format, "table|json", "output format (default table)", NULL },
-	{ "order-types", 0, OPT_STR, &opt_order_types, "auto|A,B", "order types (default from config: auto, every order type found in the store)", NULL },
+	CMD_OPT_ORDER_TYPES(&opt_order_types),
 	{ NULL, 0, OPT_END, NULL, NULL, NULL, NULL },
 };
 
