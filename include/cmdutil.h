@@ -24,6 +24,17 @@ struct verify_opts;
 	{ "critical-load", 0, OPT_STR, (critical_load), "VAR=N", "stop (exit 75) when the global status VAR exceeds N", NULL }, \
 	{ "pause-file", 0, OPT_STR, (pause_file), "PATH", "pause between batches while this file exists", NULL }
 
+/* A command's run as a list of steps over its own state (a struct of the
+ * command's file): each step returns STEP_ON to go on, STEP_END to end the
+ * run with the exit code it set, or STEP_FAIL with err. */
+enum { STEP_ON = 0, STEP_END = 1, STEP_FAIL = -1 };
+typedef int cmd_step_fn(void *run, struct herr *err);
+
+/* Run steps[0..n) on run in order until one does not return STEP_ON; a
+ * STEP_FAIL is reported ("Error: ...") and its exit code stored in
+ * *exit_code.  The caller then releases what run holds. */
+void cmd_run_steps(cmd_step_fn *const *steps, size_t n, void *run, int *exit_code);
+
 /* Connect (once, ctx_connect()) and hand the order types to work on to
  * *types: spec when given, else the configuration's list; warn as
  * order_types_for() does.  0, or -1 with err; the caller releases *types
@@ -50,6 +61,10 @@ int cmd_sample_stopped(const struct throttle *thr);
 
 /* "Batches retried after ...: N." when n is not 0. */
 void cmd_say_retries(uint64_t n);
+
+/* After writing WooCommerce's options directly: remind to flush a
+ * persistent object cache (WooCommerce's hooks did not run). */
+void cmd_cache_reminder(void);
 
 /* The isolation level s names (any case), spelt as SQL spells it; NULL
  * when s names none. */

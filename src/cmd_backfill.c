@@ -168,10 +168,6 @@ struct run {
 	int exit_code;
 };
 
-/* A step of the run: go on, end the run with r->exit_code, or fail with
- * err (reported as the exit code). */
-enum { STEP_ON = 0, STEP_END = 1, STEP_FAIL = -1 };
-
 static const uint64_t (*cranges(const struct run *r))[2]
 {
 	return (const uint64_t(*)[2])r->ranges;
@@ -217,8 +213,9 @@ static int check_options(int argc, char **argv, struct run *r, struct herr *err)
 
 /* Connect, resolve the order types, take the run lock; the HPOS tables
  * must exist. */
-static int open_run(struct run *r, struct herr *err)
+static int open_run(void *arg, struct herr *err)
 {
+	struct run *r = arg;
 	unsigned mask;
 
 	if (cmd_connect_types(r->c, opt_order_types, 0, &r->types, err) < 0)
@@ -241,8 +238,9 @@ static int open_run(struct run *r, struct herr *err)
  * does (ordertypes.h); the others are named with their orders in the
  * ranges, left alone, and make the run exit 1.  The other types' orders
  * go ahead; STEP_END when none is left. */
-static int leave_out_types(struct run *r, struct herr *err)
+static int leave_out_types(void *arg, struct herr *err)
 {
+	struct run *r = arg;
 	struct typelist ok;
 	int rc = 0;
 
@@ -273,8 +271,10 @@ static int leave_out_types(struct run *r, struct herr *err)
 /* guard_authoritative() as a step: it ends the run when it refused, was
  * not confirmed, or an exit code is already set (orders of types left
  * out). */
-static int guard(struct run *r, struct herr *err)
+static int guard(void *arg, struct herr *err)
 {
+	struct run *r = arg;
+
 	if (guard_authoritative(r->db, &r->types, r->to_posts, cranges(r), r->nranges, &r->exit_code, err) < 0)
 		return STEP_FAIL;
 	return r->exit_code != HX_OK ? STEP_END : STEP_ON;
@@ -417,6 +417,19 @@ static void backfill_release(struct run *r)
 	typelist_release(&r->no);
 }
 
+/* Whole orders, or only --meta-keys/--props. */
+static int backfill_orders(void *arg, struct herr *err)
+{
+	struct run *r = arg;
+
+	return r->keys.n || r->props.n ? backfill_partial_all(r, err) : backfill_whole(r, err);
+}
+
+/* A backfill run after its arguments, in order (cmd_run_steps()). */
+static cmd_step_fn *const backfill_steps[] = {
+	open_run, leave_out_types, guard, backfill_orders,
+};
+
 /* `hposctl backfill`: parse, check, then the steps in order until one
  * ends the run.  Returns the exit code (docs/exit-codes.md). */
 static int run_backfill(int argc, char **argv, struct ctx *c)
@@ -430,17 +443,10 @@ static int run_backfill(int argc, char **argv, struct ctx *c)
 		return rc > 0 ? HX_OK : report(&err);
 	memset(&r, 0, sizeof(r));
 	r.c = c;
-	rc = check_options(argc, argv, &r, &err) < 0 ? STEP_FAIL : STEP_ON;
-	if (rc == STEP_ON)
-		rc = open_run(&r, &err);
-	if (rc == STEP_ON)
-		rc = leave_out_types(&r, &err);
-	if (rc == STEP_ON)
-		rc = guard(&r, &err);
-	if (rc == STEP_ON)
-		rc = r.keys.n || r.props.n ? backfill_partial_all(&r, &err) : backfill_whole(&r, &err);
-	if (rc == STEP_FAIL)
+	if (check_options(argc, argv, &r, &err) < 0)
 		r.exit_code = report(&err);
+	else
+		cmd_run_steps(backfill_steps, ARRAY_SIZE(backfill_steps), &r, &r.exit_code);
 	backfill_release(&r);
 	return r.exit_code;
 }

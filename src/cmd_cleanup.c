@@ -61,10 +61,6 @@ struct run {
 	int exit_code;
 };
 
-/* A step of the run: go on, end the run with r->exit_code, or fail with
- * err (reported as the exit code). */
-enum { STEP_ON = 0, STEP_END = 1, STEP_FAIL = -1 };
-
 static int between(void *arg, const struct cleanup_stats *st)
 {
 	struct run *r = arg;
@@ -108,8 +104,9 @@ static int check_options(int argc, char **argv, struct run *r, struct herr *err)
 
 /* Connect, resolve the order types, fill in the engine's options, take
  * the run lock. */
-static int open_run(struct run *r, struct herr *err)
+static int open_run(void *arg, struct herr *err)
 {
+	struct run *r = arg;
 	struct cleanup_opts *co = &r->co;
 	struct ctx *c = r->c;
 
@@ -136,8 +133,9 @@ static int open_run(struct run *r, struct herr *err)
 /* HPOS authoritative, compatibility mode off, the tables complete: else
  * refuse (exit 1).  Then plan: count what would be cleaned and left
  * alone, and say it when nothing is to be done or before asking. */
-static int check_store(struct run *r, struct herr *err)
+static int check_store(void *arg, struct herr *err)
 {
+	struct run *r = arg;
 	const struct cleanup_plan *pl = &r->plan;
 	unsigned mask;
 	int hpos_auth, compat;
@@ -178,8 +176,9 @@ static int check_store(struct run *r, struct herr *err)
 
 /* --dry-run: with --sample, real work rolled back (estimate.h), its backup
  * written beside --backup-file (or in .); without, the plan as an event. */
-static int dry_run(struct run *r, struct herr *err)
+static int dry_run(void *arg, struct herr *err)
 {
+	struct run *r = arg;
 	const struct cleanup_plan *pl = &r->plan;
 	struct strbuf ev = STRBUF_INIT;
 	char *dir = NULL;
@@ -239,8 +238,9 @@ static int confirm(struct run *r)
 
 /* Name the backup file, confirm, and open the backup (or say there is
  * none). */
-static int confirm_and_backup(struct run *r, struct herr *err)
+static int confirm_and_backup(void *arg, struct herr *err)
 {
+	struct run *r = arg;
 	int rc;
 
 	if (opt_backup)
@@ -300,8 +300,9 @@ static int run_batches(struct run *r, struct herr *err)
 
 /* Run the batches and say how it went: a throttle stop or a signal, the
  * runtime limit, orders left alone (exit 1), or success. */
-static int clean_orders(struct run *r, struct herr *err)
+static int clean_orders(void *arg, struct herr *err)
 {
+	struct run *r = arg;
 	const struct cleanup_stats *st = &r->st;
 	int rc = run_batches(r, err);
 
@@ -337,6 +338,11 @@ static void cleanup_release(struct run *r)
 	typelist_release(&r->types);
 }
 
+/* A cleanup run after its options, in order (cmd_run_steps()). */
+static cmd_step_fn *const cleanup_steps[] = {
+	open_run, check_store, dry_run, confirm_and_backup, clean_orders,
+};
+
 /* `hposctl cleanup`: parse, check, then the steps in order until one ends
  * the run.  Returns the exit code (docs/exit-codes.md). */
 static int run_cleanup(int argc, char **argv, struct ctx *c)
@@ -351,19 +357,10 @@ static int run_cleanup(int argc, char **argv, struct ctx *c)
 	memset(&r, 0, sizeof(r));
 	r.c = c;
 	r.bk.fd = -1;
-	rc = check_options(argc, argv, &r, &err) < 0 ? STEP_FAIL : STEP_ON;
-	if (rc == STEP_ON)
-		rc = open_run(&r, &err);
-	if (rc == STEP_ON)
-		rc = check_store(&r, &err);
-	if (rc == STEP_ON)
-		rc = dry_run(&r, &err);
-	if (rc == STEP_ON)
-		rc = confirm_and_backup(&r, &err);
-	if (rc == STEP_ON)
-		rc = clean_orders(&r, &err);
-	if (rc == STEP_FAIL)
+	if (check_options(argc, argv, &r, &err) < 0)
 		r.exit_code = report(&err);
+	else
+		cmd_run_steps(cleanup_steps, ARRAY_SIZE(cleanup_steps), &r, &r.exit_code);
 	cleanup_release(&r);
 	return r.exit_code;
 }

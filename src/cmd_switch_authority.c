@@ -46,12 +46,6 @@ static int confirm(const char *question)
 	return line[0] == 'y' || line[0] == 'Y';
 }
 
-static void cache_reminder(void)
-{
-	out_log("Reminder: hposctl wrote the options table directly, so WooCommerce's hooks did not run. "
-		"If the site uses a persistent object cache (Redis, Memcached), flush it now (e.g. `wp cache flush`).");
-}
-
 /* --verify: every order compared as verify_cot_data compares it; the
  * number of orders that differ, their first IDs in ids. */
 struct differing {
@@ -162,9 +156,6 @@ struct sw {
 	int exit_code;
 };
 
-/* A step: go on, end with s->exit_code, or fail with err (reported). */
-enum { STEP_ON = 0, STEP_END = 1, STEP_FAIL = -1 };
-
 /* The arguments: none, and --to hpos|posts.  0, or -1 with HX_USAGE. */
 static int check_options(int argc, char **argv, struct sw *s, struct herr *err)
 {
@@ -180,8 +171,9 @@ static int check_options(int argc, char **argv, struct sw *s, struct herr *err)
 /* Connect; every order type found in the store counts, listed or not: a
  * type left behind would be lost to the shop once the authority moves.
  * Then the two switches as they are. */
-static int open_switch(struct sw *s, struct herr *err)
+static int open_switch(void *arg, struct herr *err)
 {
+	struct sw *s = arg;
 	struct ctx *c = s->c;
 
 	if (ctx_connect(c, err) < 0)
@@ -277,8 +269,9 @@ static int verify_check(struct sw *s, struct herr *err)
 
 /* Every pre-switch check, each said as it passes or fails; any failure
  * ends the run with exit 1, nothing changed. */
-static int pre_checks(struct sw *s, struct herr *err)
+static int pre_checks(void *arg, struct herr *err)
 {
+	struct sw *s = arg;
 	int rc, failed;
 
 	out_log("Running pre-switch checks...");
@@ -306,10 +299,12 @@ static int pre_checks(struct sw *s, struct herr *err)
 }
 
 /* Nothing to write (already so), or --dry-run: say so and end. */
-static int nothing_to_do(struct sw *s)
+static int nothing_to_do(void *arg, struct herr *err)
 {
+	struct sw *s = arg;
 	int compat_to_set = opt_with_compat && !s->compat;
 
+	(void)err;
 	if (s->hpos_auth == s->to_hpos) {
 		out_warning(s->to_hpos ? "HPOS is already enabled." : "HPOS is already disabled.");
 		if (!compat_to_set)
@@ -329,8 +324,9 @@ static int nothing_to_do(struct sw *s)
 /* Without --yes, ask before moving the authority (off a terminal: a usage
  * error); then look again right before writing: a shop still taking
  * orders may have made one pending since the check. */
-static int confirm_and_recheck(struct sw *s, struct herr *err)
+static int confirm_and_recheck(void *arg, struct herr *err)
 {
+	struct sw *s = arg;
 	struct pending p;
 	char q[160];
 	int rc;
@@ -364,8 +360,10 @@ static int confirm_and_recheck(struct sw *s, struct herr *err)
 /* Write the options: the tables-created flag (WooCommerce's enable command
  * refreshes it first; CustomOrdersTableController refuses the switch
  * without it), compatibility mode, then the authority. */
-static int write_switch(struct sw *s, struct herr *err)
+static int write_switch(void *arg, struct herr *err)
 {
+	struct sw *s = arg;
+
 	if (wc_tables_created_refresh(s->db, err) < 0)
 		return STEP_FAIL;
 	if (opt_with_compat && !s->compat) {
@@ -381,7 +379,7 @@ static int write_switch(struct sw *s, struct herr *err)
 			out_log("Compatibility mode is off: new orders get placeholder posts and the posts tables are no longer "
 				"updated. `hposctl compat-mode enable` keeps them backfilled for a fallback.");
 	}
-	cache_reminder();
+	cmd_cache_reminder();
 	return STEP_END;
 }
 
@@ -392,6 +390,11 @@ static void switch_release(struct sw *s)
 	typelist_release(&s->types);
 	ordertypes_release(&s->ot);
 }
+
+/* A switch after its options, in order (cmd_run_steps()). */
+static cmd_step_fn *const switch_steps[] = {
+	open_switch, pre_checks, nothing_to_do, confirm_and_recheck, write_switch,
+};
 
 /* `hposctl switch-authority`: parse, check, then the steps in order until
  * one ends the run.  Returns the exit code (docs/exit-codes.md). */
@@ -408,17 +411,7 @@ static int run_switch(int argc, char **argv, struct ctx *c)
 	s.c = c;
 	if (check_options(argc, argv, &s, &err) < 0)
 		return report(&err);
-	rc = open_switch(&s, &err);
-	if (rc == STEP_ON)
-		rc = pre_checks(&s, &err);
-	if (rc == STEP_ON)
-		rc = nothing_to_do(&s);
-	if (rc == STEP_ON)
-		rc = confirm_and_recheck(&s, &err);
-	if (rc == STEP_ON)
-		rc = write_switch(&s, &err);
-	if (rc == STEP_FAIL)
-		s.exit_code = report(&err);
+	cmd_run_steps(switch_steps, ARRAY_SIZE(switch_steps), &s, &s.exit_code);
 	switch_release(&s);
 	return s.exit_code;
 }

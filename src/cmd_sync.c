@@ -89,10 +89,6 @@ struct run {
 	int exit_code;
 };
 
-/* A step of the run: go on, end the run with r->exit_code, or fail with
- * err (reported as the exit code). */
-enum { STEP_ON = 0, STEP_END = 1, STEP_FAIL = -1 };
-
 /* WooCommerce's admin screen or another tool may switch authority or
  * compatibility mode while a long run goes on: re-read both between
  * batches (as cleanup does) and stop before writing in the old direction.
@@ -310,8 +306,9 @@ static void fill_sync_opts(struct run *r)
 
 /* Connect, open the replicas, resolve the order types, take the run lock
  * and wait for the replicas to catch up before the first batch. */
-static int open_run(struct run *r, struct herr *err)
+static int open_run(void *arg, struct herr *err)
 {
+	struct run *r = arg;
 	struct ctx *c = r->c;
 
 	if (ctx_connect(c, err) < 0)
@@ -344,8 +341,9 @@ static int open_run(struct run *r, struct herr *err)
 
 /* Authority, compatibility mode (watched from now on), what happens to
  * cleaned orders, transactions and rounding. */
-static int read_switches(struct run *r, struct herr *err)
+static int read_switches(void *arg, struct herr *err)
 {
+	struct run *r = arg;
 	struct db *db = r->db;
 
 	if (wc_hpos_authoritative(db, &r->hpos_auth, err) < 0)
@@ -368,8 +366,9 @@ static int read_switches(struct run *r, struct herr *err)
 
 /* The HPOS tables: refuse without them when HPOS is authoritative or for
  * a sample; else create them (said only, with --dry-run). */
-static int ensure_tables(struct run *r, struct herr *err)
+static int ensure_tables(void *arg, struct herr *err)
 {
+	struct run *r = arg;
 	unsigned created;
 
 	if (wc_hpos_tables_present(r->db, &r->mask, err) < 0)
@@ -402,8 +401,10 @@ static int ensure_tables(struct run *r, struct herr *err)
  * WooCommerce does; the others are named and make the run exit 1.
  * Deletion markers are carried out for every type (WooCommerce deletes
  * any order's post the same way). */
-static int choose_reverse_types(struct run *r, struct herr *err)
+static int choose_reverse_types(void *arg, struct herr *err)
 {
+	struct run *r = arg;
+
 	if (!r->hpos_auth)
 		return STEP_ON;
 	if (reverse_types(r->db, &r->types, "synced", &r->rtypes, &r->refused_n, err) < 0)
@@ -419,8 +420,10 @@ static int choose_reverse_types(struct run *r, struct herr *err)
 
 /* Count and say what is pending; end the run when nothing is (except for
  * a JSON estimate, which reports the zero). */
-static int count_pending(struct run *r, struct herr *err)
+static int count_pending(void *arg, struct herr *err)
 {
+	struct run *r = arg;
+
 	if (!opt_dry_run && wc_tables_created_refresh(r->db, err) < 0)
 		return STEP_FAIL;
 	if (wc_pending(r->db, r->so.types, r->hpos_auth, &r->p, err) < 0)
@@ -475,8 +478,10 @@ static int dry_run_estimate(struct run *r)
 
 /* --dry-run: with --sample, real work rolled back (estimate.h); without,
  * the reference estimate. */
-static int dry_run(struct run *r, struct herr *err)
+static int dry_run(void *arg, struct herr *err)
 {
+	struct run *r = arg;
+
 	if (sample_given) {
 		if (estimate_sync(r->db, &r->so, r->hpos_auth, r->pending_n, opt_sample, r->json, err) < 0)
 			return STEP_FAIL;
@@ -578,8 +583,9 @@ static int run_outcome(const struct run *r)
 }
 
 /* Run the batches and say how it went. */
-static int sync_orders(struct run *r, struct herr *err)
+static int sync_orders(void *arg, struct herr *err)
 {
+	struct run *r = arg;
 	int rc = run_batches(r, err);
 
 	if (opt_dry_run) {
@@ -626,6 +632,11 @@ static void sync_release(struct run *r)
 	typelist_release(&r->rtypes);
 }
 
+/* A sync run after its options, in order (cmd_run_steps()). */
+static cmd_step_fn *const sync_steps[] = {
+	open_run, read_switches, ensure_tables, choose_reverse_types, count_pending, dry_run, sync_orders,
+};
+
 /* `hposctl sync`: parse, check, then the steps in order until one ends
  * the run.  Returns the exit code (docs/exit-codes.md). */
 static int sync_main(int argc, char **argv, struct ctx *c)
@@ -641,21 +652,7 @@ static int sync_main(int argc, char **argv, struct ctx *c)
 	r.c = c;
 	if (check_options(argc, argv, &r, &err) < 0)
 		return report(&err);
-	rc = open_run(&r, &err);
-	if (rc == STEP_ON)
-		rc = read_switches(&r, &err);
-	if (rc == STEP_ON)
-		rc = ensure_tables(&r, &err);
-	if (rc == STEP_ON)
-		rc = choose_reverse_types(&r, &err);
-	if (rc == STEP_ON)
-		rc = count_pending(&r, &err);
-	if (rc == STEP_ON)
-		rc = dry_run(&r, &err);
-	if (rc == STEP_ON)
-		rc = sync_orders(&r, &err);
-	if (rc == STEP_FAIL)
-		r.exit_code = report(&err);
+	cmd_run_steps(sync_steps, ARRAY_SIZE(sync_steps), &r, &r.exit_code);
 	sync_release(&r);
 	return r.exit_code;
 }

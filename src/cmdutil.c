@@ -10,6 +10,17 @@
 #include <string.h>
 #include <strings.h>
 
+void cmd_run_steps(cmd_step_fn *const *steps, size_t n, void *run, int *exit_code)
+{
+	struct herr err = { 0, "" };
+	int rc = STEP_ON;
+
+	for (size_t i = 0; i < n && rc == STEP_ON; i++)
+		rc = steps[i](run, &err);
+	if (rc == STEP_FAIL)
+		*exit_code = report(&err);
+}
+
 int cmd_connect_types(struct ctx *c, const char *spec, int warn, struct typelist *types, struct herr *err)
 {
 	if (ctx_connect(c, err) < 0)
@@ -64,6 +75,12 @@ void cmd_say_retries(uint64_t n)
 {
 	if (n)
 		out_log("Batches retried after deadlocks, lock waits or lost connections: %llu.", (unsigned long long)n);
+}
+
+void cmd_cache_reminder(void)
+{
+	out_log("Reminder: hposctl wrote the options table directly, so WooCommerce's hooks did not run. "
+		"If the site uses a persistent object cache (Redis, Memcached), flush it now (e.g. `wp cache flush`).");
 }
 
 static const char *const levels[] = { "READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE" };
