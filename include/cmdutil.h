@@ -35,6 +35,10 @@ typedef int cmd_step_fn(void *run, struct herr *err);
  * *exit_code.  The caller then releases what run holds. */
 void cmd_run_steps(cmd_step_fn *const *steps, size_t n, void *run, int *exit_code);
 
+/* A command that takes no arguments: 0 when argc is 0, else -1 with the
+ * HX_USAGE error "NAME: unexpected argument 'ARG'". */
+int cmd_no_args(const struct command *cmd, int argc, char **argv, struct herr *err);
+
 /* Connect (once, ctx_connect()) and hand the order types to work on to
  * *types: spec when given, else the configuration's list; warn as
  * order_types_for() does.  0, or -1 with err; the caller releases *types

@@ -38,6 +38,7 @@ struct csv {
 	unsigned n;
 };
 
+/* "a,b,,c" as its non-empty parts (out owns them; csv_release()). */
 static void csv_split(const char *s, struct csv *out)
 {
 	memset(out, 0, sizeof(*out));

@@ -61,6 +61,8 @@ struct run {
 	int exit_code;
 };
 
+/* Between batches, outside any transaction: progress, then throttling.
+ * Nonzero stops the run. */
 static int between(void *arg, const struct cleanup_stats *st)
 {
 	struct run *r = arg;

@@ -210,6 +210,9 @@ static void item_vals(struct strbuf *sb, const struct vval *v, unsigned n)
 		sb_add(sb, v[0].s, v[0].len);
 }
 
+/* e as a csv/yaml item (the owner frees its three strings): the property
+ * as WooCommerce names it, the raw values, '' for NULL; for entries that
+ * are not values, the table row r's words. */
 static void item_of(struct item *it, const struct ventry *e, const struct row *r)
 {
 	struct strbuf p = STRBUF_INIT, h = STRBUF_INIT, o = STRBUF_INIT;
@@ -287,6 +290,8 @@ static void yaml_scalar(struct strbuf *sb, const char *s)
 	sb_addc(sb, '"');
 }
 
+/* The items on stdout as csv (PHP's fputcsv) or yaml, with the header
+ * `wp wc hpos diff` prints. */
 static void print_items(const struct item *it, unsigned n, int yaml)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -317,6 +322,8 @@ static void print_items(const struct item *it, unsigned n, int yaml)
 	sb_release(&sb);
 }
 
+/* rows as an aligned table on stdout (widths in characters, not bytes),
+ * a '*' before each row that differs. */
 static void print_table(struct row *rows, unsigned n)
 {
 	size_t w[3] = { strlen("property"), strlen("posts"), strlen("hpos") };

@@ -53,6 +53,7 @@ struct differing {
 	struct strbuf *ids;
 };
 
+/* verify_store()'s callback for --verify: counts, keeps the first IDs. */
 static int count_differing(void *arg, struct vresult *res, struct herr *err)
 {
 	struct differing *d = arg;
@@ -64,6 +65,8 @@ static int count_differing(void *arg, struct vresult *res, struct herr *err)
 	return 0;
 }
 
+/* Compare every order of types as verify_cot_data does: the number that
+ * differ (their first five IDs in ids), or -1 with err. */
 static int64_t verify_all(struct ctx *c, const struct typelist *types, int hpos_auth, int compat,
 			  struct strbuf *ids, struct herr *err)
 {
@@ -159,8 +162,8 @@ struct sw {
 /* The arguments: none, and --to hpos|posts.  0, or -1 with HX_USAGE. */
 static int check_options(int argc, char **argv, struct sw *s, struct herr *err)
 {
-	if (argc > 0)
-		return herr_set(err, HX_USAGE, "switch-authority: unexpected argument '%s'", argv[0]);
+	if (cmd_no_args(&cmd_switch_authority, argc, argv, err) < 0)
+		return -1;
 	if (!opt_to || (strcmp(opt_to, "hpos") && strcmp(opt_to, "posts")))
 		return herr_set(err, HX_USAGE, "switch-authority: --to must be hpos or posts");
 	s->to_hpos = !strcmp(opt_to, "hpos");

@@ -178,6 +178,7 @@ static int choose_isolation(struct db *db, const char **level, struct herr *err)
 	return 0;
 }
 
+/* s seconds as 45s, 12m05s or 3h07m. */
 static void fmt_duration(char *buf, size_t n, double s)
 {
 	unsigned long t = (unsigned long)(s + 0.5);
@@ -230,8 +231,8 @@ static void report_cleaned(const struct pending *p, int skip, int compat)
  * and sets up r's throttle. */
 static int check_options(int argc, char **argv, struct run *r, struct herr *err)
 {
-	if (argc > 0)
-		return herr_set(err, HX_USAGE, "sync: unexpected argument '%s'", argv[0]);
+	if (cmd_no_args(&cmd_sync, argc, argv, err) < 0)
+		return -1;
 	if (opt_metrics_file && metrics_check_path(opt_metrics_file, err) < 0)
 		return -1;
 	if (throttle_init(&r->thr, opt_max_load, opt_critical_load, opt_pause_file, err) < 0)

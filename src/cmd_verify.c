@@ -35,6 +35,7 @@ struct found {
 	unsigned n, cap;
 };
 
+/* Move r's orders to the end of f (f owns them now); r is left empty. */
 static void found_take(struct found *f, struct vresult *r)
 {
 	for (unsigned i = 0; i < r->n; i++) {
@@ -56,6 +57,8 @@ static void found_release(struct found *f)
 	memset(f, 0, sizeof(*f));
 }
 
+/* "N errors found: [...]" as WooCommerce warns it, fmt_tail after the
+ * list. */
 static void errors_found(const char *fmt_tail, const struct vorder *o, unsigned n)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -178,6 +181,9 @@ struct window_state {
 	int stopped; /* 1 interrupted, 2 --max-differences reached */
 };
 
+/* verify_store()'s callback: said (--verbose), re-migrated (--re-migrate),
+ * kept in ws->f; nonzero to stop (a signal, --max-differences), -1 with
+ * err when re-migrating failed.  Takes res over. */
 static int on_window(void *arg, struct vresult *res, struct herr *err)
 {
 	struct window_state *ws = arg;
@@ -220,8 +226,8 @@ struct vrun {
  * an HX_USAGE error. */
 static int check_options(int argc, char **argv, struct vrun *v, struct herr *err)
 {
-	if (argc > 0)
-		return herr_set(err, HX_USAGE, "verify_cot_data: unexpected argument '%s'", argv[0]);
+	if (cmd_no_args(&cmd_verify, argc, argv, err) < 0)
+		return -1;
 	if (opt_format && strcmp(opt_format, "text") && strcmp(opt_format, "json"))
 		return herr_set(err, HX_USAGE, "--format must be text or json, not '%s'", opt_format);
 	v->text = !opt_format || !strcmp(opt_format, "text");

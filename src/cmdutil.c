@@ -21,6 +21,13 @@ void cmd_run_steps(cmd_step_fn *const *steps, size_t n, void *run, int *exit_cod
 		*exit_code = report(&err);
 }
 
+int cmd_no_args(const struct command *cmd, int argc, char **argv, struct herr *err)
+{
+	if (argc > 0)
+		return herr_set(err, HX_USAGE, "%s: unexpected argument '%s'", cmd->name, argv[0]);
+	return 0;
+}
+
 int cmd_connect_types(struct ctx *c, const char *spec, int warn, struct typelist *types, struct herr *err)
 {
 	if (ctx_connect(c, err) < 0)

@@ -68,6 +68,8 @@ const struct opt *hpos_global_opts(void)
 	return global_opts;
 }
 
+/* SIGINT/SIGTERM: remember the signal; the commands stop at the next
+ * batch boundary.  A second one ends the process at once. */
 static void on_signal(int sig)
 {
 	if (hpos_interrupted) {
@@ -169,6 +171,7 @@ int ctx_connect(struct ctx *c, struct herr *err)
 	return db_connect(&c->cfg, &c->db, err);
 }
 
+/* `hposctl --help`: usage, the commands, the global options. */
 static void global_help(void)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -223,6 +226,7 @@ int command_opts(const struct command *cmd, int *argc, char **argv, struct herr 
 	return 0;
 }
 
+/* The command named name or one of its aliases, or NULL. */
 static const struct command *find_command(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
@@ -235,6 +239,7 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
+/* Say name is no command (with the nearest one when close); HX_USAGE. */
 static int unknown_command(const char *name)
 {
 	const char *best = NULL;
