@@ -29,11 +29,17 @@ struct verify_opts;
  * run with the exit code it set, or STEP_FAIL with err. */
 enum { STEP_ON = 0, STEP_END = 1, STEP_FAIL = -1 };
 typedef int cmd_step_fn(void *run, struct herr *err);
+/* The arguments and options among themselves, before anything is opened:
+ * 0, or -1 with err (HX_USAGE). */
+typedef int cmd_check_fn(int argc, char **argv, void *run, struct herr *err);
 
-/* Run steps[0..n) on run in order until one does not return STEP_ON; a
- * STEP_FAIL is reported ("Error: ...") and its exit code stored in
- * *exit_code.  The caller then releases what run holds. */
-void cmd_run_steps(cmd_step_fn *const *steps, size_t n, void *run, int *exit_code);
+/* A command's run: its options parsed (--help printed: HX_OK), check() on
+ * the arguments left, then steps[0..n) on run in order until one does not
+ * return STEP_ON.  An error is reported ("Error: ...") and its exit code
+ * stored in *exit_code.  Returns *exit_code.  The caller zeroes run before
+ * and releases what it holds after, whatever happened. */
+int cmd_run(const struct command *cmd, int argc, char **argv, cmd_check_fn *check, cmd_step_fn *const *steps,
+	    size_t n, void *run, int *exit_code);
 
 /* A command that takes no arguments: 0 when argc is 0, else -1 with the
  * HX_USAGE error "NAME: unexpected argument 'ARG'". */

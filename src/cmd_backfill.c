@@ -182,8 +182,10 @@ static int single_order(const struct run *r)
 
 /* The arguments and options, before anything is opened: the stores, the
  * orders named, the keys and properties.  0, or -1 with an HX_USAGE error. */
-static int check_options(int argc, char **argv, struct run *r, struct herr *err)
+static int check_options(int argc, char **argv, void *arg, struct herr *err)
 {
+	struct run *r = arg;
+
 	if (argc == 0)
 		return herr_set(err, HX_USAGE, "backfill: give order IDs, ranges A-B or all");
 	r->from = valid_store(opt_from);
@@ -426,7 +428,7 @@ static int backfill_orders(void *arg, struct herr *err)
 	return r->keys.n || r->props.n ? backfill_partial_all(r, err) : backfill_whole(r, err);
 }
 
-/* A backfill run after its arguments, in order (cmd_run_steps()). */
+/* A backfill run after its arguments, in order (cmd_run()). */
 static cmd_step_fn *const backfill_steps[] = {
 	open_run, leave_out_types, guard, backfill_orders,
 };
@@ -435,19 +437,11 @@ static cmd_step_fn *const backfill_steps[] = {
  * ends the run.  Returns the exit code (docs/exit-codes.md). */
 static int run_backfill(int argc, char **argv, struct ctx *c)
 {
-	struct herr err = { 0, "" };
 	struct run r;
-	int rc;
 
-	rc = command_opts(&cmd_backfill, &argc, argv, &err);
-	if (rc)
-		return rc > 0 ? HX_OK : report(&err);
 	memset(&r, 0, sizeof(r));
 	r.c = c;
-	if (check_options(argc, argv, &r, &err) < 0)
-		r.exit_code = report(&err);
-	else
-		cmd_run_steps(backfill_steps, ARRAY_SIZE(backfill_steps), &r, &r.exit_code);
+	cmd_run(&cmd_backfill, argc, argv, check_options, backfill_steps, ARRAY_SIZE(backfill_steps), &r, &r.exit_code);
 	backfill_release(&r);
 	return r.exit_code;
 }

@@ -76,8 +76,10 @@ static unsigned long long ull(uint64_t v) { return (unsigned long long)v; }
 /* The arguments (the orders named) and the options among themselves,
  * before anything is opened; defaults filled in, the throttle set up.
  * 0, or -1 with an HX_USAGE error. */
-static int check_options(int argc, char **argv, struct run *r, struct herr *err)
+static int check_options(int argc, char **argv, void *arg, struct herr *err)
 {
+	struct run *r = arg;
+
 	if (argc == 0)
 		return herr_set(err, HX_USAGE, "cleanup: name the orders: 'all', order IDs or ranges A-B (e.g. cleanup 10-100 314)");
 	if (cleanup_filter_parse(argc, argv, &r->filter, &r->all, err) < 0)
@@ -340,7 +342,7 @@ static void cleanup_release(struct run *r)
 	typelist_release(&r->types);
 }
 
-/* A cleanup run after its options, in order (cmd_run_steps()). */
+/* A cleanup run after its options, in order (cmd_run()). */
 static cmd_step_fn *const cleanup_steps[] = {
 	open_run, check_store, dry_run, confirm_and_backup, clean_orders,
 };
@@ -349,20 +351,12 @@ static cmd_step_fn *const cleanup_steps[] = {
  * the run.  Returns the exit code (docs/exit-codes.md). */
 static int run_cleanup(int argc, char **argv, struct ctx *c)
 {
-	struct herr err = { 0, "" };
 	struct run r;
-	int rc;
 
-	rc = command_opts(&cmd_cleanup, &argc, argv, &err);
-	if (rc)
-		return rc > 0 ? HX_OK : report(&err);
 	memset(&r, 0, sizeof(r));
 	r.c = c;
 	r.bk.fd = -1;
-	if (check_options(argc, argv, &r, &err) < 0)
-		r.exit_code = report(&err);
-	else
-		cmd_run_steps(cleanup_steps, ARRAY_SIZE(cleanup_steps), &r, &r.exit_code);
+	cmd_run(&cmd_cleanup, argc, argv, check_options, cleanup_steps, ARRAY_SIZE(cleanup_steps), &r, &r.exit_code);
 	cleanup_release(&r);
 	return r.exit_code;
 }

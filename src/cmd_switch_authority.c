@@ -160,8 +160,10 @@ struct sw {
 };
 
 /* The arguments: none, and --to hpos|posts.  0, or -1 with HX_USAGE. */
-static int check_options(int argc, char **argv, struct sw *s, struct herr *err)
+static int check_options(int argc, char **argv, void *arg, struct herr *err)
 {
+	struct sw *s = arg;
+
 	if (cmd_no_args(&cmd_switch_authority, argc, argv, err) < 0)
 		return -1;
 	if (!opt_to || (strcmp(opt_to, "hpos") && strcmp(opt_to, "posts")))
@@ -394,7 +396,7 @@ static void switch_release(struct sw *s)
 	ordertypes_release(&s->ot);
 }
 
-/* A switch after its options, in order (cmd_run_steps()). */
+/* A switch after its options, in order (cmd_run()). */
 static cmd_step_fn *const switch_steps[] = {
 	open_switch, pre_checks, nothing_to_do, confirm_and_recheck, write_switch,
 };
@@ -403,18 +405,11 @@ static cmd_step_fn *const switch_steps[] = {
  * one ends the run.  Returns the exit code (docs/exit-codes.md). */
 static int run_switch(int argc, char **argv, struct ctx *c)
 {
-	struct herr err = { 0, "" };
 	struct sw s;
-	int rc;
 
-	rc = command_opts(&cmd_switch_authority, &argc, argv, &err);
-	if (rc)
-		return rc > 0 ? HX_OK : report(&err);
 	memset(&s, 0, sizeof(s));
 	s.c = c;
-	if (check_options(argc, argv, &s, &err) < 0)
-		return report(&err);
-	cmd_run_steps(switch_steps, ARRAY_SIZE(switch_steps), &s, &s.exit_code);
+	cmd_run(&cmd_switch_authority, argc, argv, check_options, switch_steps, ARRAY_SIZE(switch_steps), &s, &s.exit_code);
 	switch_release(&s);
 	return s.exit_code;
 }

@@ -229,8 +229,10 @@ static void report_cleaned(const struct pending *p, int skip, int compat)
 /* The options among themselves, before anything is opened: 0, or -1 with
  * an HX_USAGE error.  Fills in the defaults (--batch-size 0, --sample 0)
  * and sets up r's throttle. */
-static int check_options(int argc, char **argv, struct run *r, struct herr *err)
+static int check_options(int argc, char **argv, void *arg, struct herr *err)
 {
+	struct run *r = arg;
+
 	if (cmd_no_args(&cmd_sync, argc, argv, err) < 0)
 		return -1;
 	if (opt_metrics_file && metrics_check_path(opt_metrics_file, err) < 0)
@@ -283,7 +285,7 @@ static int open_replicas(struct run *r, struct herr *err)
 }
 
 /* The engine's options from the command line and the configuration; the
- * order types stay r->types unless HPOS is authoritative (read_store()). */
+ * order types stay r->types unless HPOS is authoritative (choose_reverse_types()). */
 static void fill_sync_opts(struct run *r)
 {
 	struct sync_opts *so = &r->so;
@@ -633,7 +635,7 @@ static void sync_release(struct run *r)
 	typelist_release(&r->rtypes);
 }
 
-/* A sync run after its options, in order (cmd_run_steps()). */
+/* A sync run after its options, in order (cmd_run()). */
 static cmd_step_fn *const sync_steps[] = {
 	open_run, read_switches, ensure_tables, choose_reverse_types, count_pending, dry_run, sync_orders,
 };
@@ -642,18 +644,11 @@ static cmd_step_fn *const sync_steps[] = {
  * the run.  Returns the exit code (docs/exit-codes.md). */
 static int sync_main(int argc, char **argv, struct ctx *c)
 {
-	struct herr err = { 0, "" };
 	struct run r;
-	int rc;
 
-	rc = command_opts(&cmd_sync, &argc, argv, &err);
-	if (rc)
-		return rc > 0 ? HX_OK : report(&err);
 	memset(&r, 0, sizeof(r));
 	r.c = c;
-	if (check_options(argc, argv, &r, &err) < 0)
-		return report(&err);
-	cmd_run_steps(sync_steps, ARRAY_SIZE(sync_steps), &r, &r.exit_code);
+	cmd_run(&cmd_sync, argc, argv, check_options, sync_steps, ARRAY_SIZE(sync_steps), &r, &r.exit_code);
 	sync_release(&r);
 	return r.exit_code;
 }

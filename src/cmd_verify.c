@@ -224,8 +224,10 @@ struct vrun {
 
 /* The options among themselves, before anything is opened.  0, or -1 with
  * an HX_USAGE error. */
-static int check_options(int argc, char **argv, struct vrun *v, struct herr *err)
+static int check_options(int argc, char **argv, void *arg, struct herr *err)
 {
+	struct vrun *v = arg;
+
 	if (cmd_no_args(&cmd_verify, argc, argv, err) < 0)
 		return -1;
 	if (opt_format && strcmp(opt_format, "text") && strcmp(opt_format, "json"))
@@ -371,7 +373,7 @@ static void verify_release(struct vrun *v)
 	typelist_release(&v->types);
 }
 
-/* A verification after its options, in order (cmd_run_steps()). */
+/* A verification after its options, in order (cmd_run()). */
 static cmd_step_fn *const verify_steps[] = {
 	open_verify, verify_all_orders, say_result,
 };
@@ -380,18 +382,11 @@ static cmd_step_fn *const verify_steps[] = {
  * one ends the run.  Returns the exit code (docs/exit-codes.md). */
 static int run_verify(int argc, char **argv, struct ctx *c)
 {
-	struct herr err = { 0, "" };
 	struct vrun v;
-	int rc;
 
-	rc = command_opts(&cmd_verify, &argc, argv, &err);
-	if (rc)
-		return rc > 0 ? HX_OK : report(&err);
 	memset(&v, 0, sizeof(v));
 	v.c = c;
-	if (check_options(argc, argv, &v, &err) < 0)
-		return report(&err);
-	cmd_run_steps(verify_steps, ARRAY_SIZE(verify_steps), &v, &v.exit_code);
+	cmd_run(&cmd_verify, argc, argv, check_options, verify_steps, ARRAY_SIZE(verify_steps), &v, &v.exit_code);
 	verify_release(&v);
 	return v.exit_code;
 }

@@ -10,15 +10,22 @@
 #include <string.h>
 #include <strings.h>
 
-void cmd_run_steps(cmd_step_fn *const *steps, size_t n, void *run, int *exit_code)
+int cmd_run(const struct command *cmd, int argc, char **argv, cmd_check_fn *check, cmd_step_fn *const *steps,
+	    size_t n, void *run, int *exit_code)
 {
 	struct herr err = { 0, "" };
-	int rc = STEP_ON;
+	int rc = command_opts(cmd, &argc, argv, &err);
 
+	if (rc)
+		return *exit_code = rc > 0 ? HX_OK : report(&err);
+	if (check(argc, argv, run, &err) < 0)
+		return *exit_code = report(&err);
+	rc = STEP_ON;
 	for (size_t i = 0; i < n && rc == STEP_ON; i++)
 		rc = steps[i](run, &err);
 	if (rc == STEP_FAIL)
 		*exit_code = report(&err);
+	return *exit_code;
 }
 
 int cmd_no_args(const struct command *cmd, int argc, char **argv, struct herr *err)

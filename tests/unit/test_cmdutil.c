@@ -1,5 +1,5 @@
 /* test_cmdutil.c - the steps the commands share (cmdutil.h): the step
- * runner, isolation level names, argument and stop checks, the engines'
+ * runner (cmd_run), isolation level names, argument and stop checks, the engines'
  * common options. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,19 +24,45 @@ int report(const struct herr *err)
 	return err->code ? err->code : HX_INTERNAL;
 }
 
+/* command_opts() as main.c has it, told what to answer: 1 --help was
+ * printed, -1 a bad option, 0 parsed. */
+static int opts_answer;
+int command_opts(const struct command *cmd, int *argc, char **argv, struct herr *err)
+{
+	(void)cmd;
+	(void)argc;
+	(void)argv;
+	if (opts_answer < 0)
+		return herr_set(err, HX_USAGE, "bad option");
+	return opts_answer;
+}
+
 int ctx_connect(struct ctx *c, struct herr *err)
 {
 	(void)c;
 	return herr_set(err, HX_NOCONNECT, "no server in unit tests");
 }
 
-/* A run whose steps log their order and end as told. */
+/* A run whose check and steps log their order and end as told. */
 struct fake_run {
 	char log[16];
 	int end_at;          /* the step that ends: STEP_END, or STEP_FAIL with fail_at */
-	int fail_at;
+	int fail_at;         /* 0 is the check */
 	int exit_code;
 };
+
+static const struct command fake_cmd = { .name = "frobnicate" };
+
+static int check(int argc, char **argv, void *arg, struct herr *err)
+{
+	struct fake_run *r = arg;
+
+	(void)argv;
+	strcat(r->log, "c");
+	if (r->fail_at == 0)
+		return herr_set(err, HX_USAGE, "frobnicate: %d arguments", argc);
+	return 0;
+}
 
 static int step(struct fake_run *r, int n, struct herr *err)
 {
@@ -59,26 +85,34 @@ static int step3(void *arg, struct herr *err) { return step(arg, 3, err); }
 
 static cmd_step_fn *const steps[] = { step1, step2, step3 };
 
+static int run(struct fake_run *r)
+{
+	char a0[] = "x", *argv[] = { a0, NULL };
+
+	reported[0] = '\0';
+	return cmd_run(&fake_cmd, 1, argv, check, steps, ARRAY_SIZE(steps), r, &r->exit_code);
+}
+
 static void test_steps_all_on(void **state)
 {
-	struct fake_run r = { "", 0, 0, HX_OK };
+	struct fake_run r = { "", 0, -1, HX_OK };
 
 	(void)state;
-	reported[0] = '\0';
-	cmd_run_steps(steps, ARRAY_SIZE(steps), &r, &r.exit_code);
-	assert_string_equal(r.log, "123");
+	opts_answer = 0;
+	assert_int_equal(run(&r), HX_OK);
+	assert_string_equal(r.log, "c123");
 	assert_int_equal(r.exit_code, HX_OK);
 	assert_string_equal(reported, "");
 }
 
 static void test_steps_end_stops(void **state)
 {
-	struct fake_run r = { "", 2, 0, HX_OK };
+	struct fake_run r = { "", 2, -1, HX_OK };
 
 	(void)state;
-	reported[0] = '\0';
-	cmd_run_steps(steps, ARRAY_SIZE(steps), &r, &r.exit_code);
-	assert_string_equal(r.log, "12");          /* step 3 never runs */
+	opts_answer = 0;
+	assert_int_equal(run(&r), HX_PROBLEM);
+	assert_string_equal(r.log, "c12");         /* step 3 never runs */
 	assert_int_equal(r.exit_code, HX_PROBLEM); /* the code the step set */
 	assert_string_equal(reported, "");
 }
@@ -88,10 +122,31 @@ static void test_steps_fail_reports(void **state)
 	struct fake_run r = { "", 0, 1, HX_OK };
 
 	(void)state;
-	cmd_run_steps(steps, ARRAY_SIZE(steps), &r, &r.exit_code);
-	assert_string_equal(r.log, "1");
+	opts_answer = 0;
+	assert_int_equal(run(&r), HX_CONFIG);
+	assert_string_equal(r.log, "c1");
 	assert_int_equal(r.exit_code, HX_CONFIG);
 	assert_string_equal(reported, "step 1 failed");
+}
+
+/* --help, a bad option, bad arguments: no step runs. */
+static void test_before_steps(void **state)
+{
+	struct fake_run help = { "", 0, -1, HX_PROBLEM }, bad = { "", 0, -1, HX_OK }, args = { "", 0, 0, HX_OK };
+
+	(void)state;
+	opts_answer = 1;
+	assert_int_equal(run(&help), HX_OK);
+	assert_string_equal(help.log, "");
+	assert_string_equal(reported, "");
+	opts_answer = -1;
+	assert_int_equal(run(&bad), HX_USAGE);
+	assert_string_equal(bad.log, "");
+	assert_string_equal(reported, "bad option");
+	opts_answer = 0;
+	assert_int_equal(run(&args), HX_USAGE);
+	assert_string_equal(args.log, "c");
+	assert_string_equal(reported, "frobnicate: 1 arguments");
 }
 
 static void test_isolation_names(void **state)
@@ -104,8 +159,6 @@ static void test_isolation_names(void **state)
 	assert_null(cmd_isolation_name(""));
 	assert_null(cmd_isolation_name(NULL));
 }
-
-static const struct command fake_cmd = { .name = "frobnicate" };
 
 static void test_no_args(void **state)
 {
@@ -174,6 +227,7 @@ int main(void)
 		cmocka_unit_test(test_steps_all_on),
 		cmocka_unit_test(test_steps_end_stops),
 		cmocka_unit_test(test_steps_fail_reports),
+		cmocka_unit_test(test_before_steps),
 		cmocka_unit_test(test_isolation_names),
 		cmocka_unit_test(test_no_args),
 		cmocka_unit_test(test_stops),
