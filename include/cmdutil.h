@@ -51,12 +51,13 @@ int cmd_no_args(const struct command *cmd, int argc, char **argv, struct herr *e
  * (also after an error). */
 int cmd_connect_types(struct ctx *c, const char *spec, int warn, struct typelist *types, struct herr *err);
 
-/* Take the run lock: one hposctl run per database and prefix.  HX_OK when
- * taken (the caller releases it with runlock_release()); HX_TEMPFAIL when
- * another run holds it (said on stderr); else the error reported and its
+/* Take the run lock (one hposctl run per database and prefix), as a step:
+ * STEP_ON with *locked set when taken (the caller releases it with
+ * runlock_release()); else STEP_END with *exit_code HX_TEMPFAIL when
+ * another run holds it (said on stderr), or the error reported and its
  * exit code.  With thr, the throttle keeps checking while paused that the
  * lock is still held. */
-int cmd_lock(struct ctx *c, struct throttle *thr);
+int cmd_lock(struct ctx *c, struct throttle *thr, int *locked, int *exit_code);
 
 /* The exit code for a stop by the signal in hpos_interrupted. */
 int cmd_signal_exit(void);

@@ -224,10 +224,8 @@ static int open_run(void *arg, struct herr *err)
 	if (cmd_connect_types(r->c, opt_order_types, 0, &r->types, err) < 0)
 		return STEP_FAIL;
 	r->db = r->c->db;
-	r->exit_code = cmd_lock(r->c, NULL);
-	if (r->exit_code != HX_OK)
+	if (cmd_lock(r->c, NULL, &r->locked, &r->exit_code) != STEP_ON)
 		return STEP_END;
-	r->locked = 1;
 	if (wc_hpos_tables_present(r->db, &mask, err) < 0)
 		return STEP_FAIL;
 	if (mask != HPOS_ALL_TABLES) {

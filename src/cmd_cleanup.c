@@ -127,11 +127,7 @@ static int open_run(void *arg, struct herr *err)
 	co->runlock_name = c->cfg.lock_name;
 	co->between = between;
 	co->arg = r;
-	r->exit_code = cmd_lock(c, &r->thr);
-	if (r->exit_code != HX_OK)
-		return STEP_END;
-	r->locked = 1;
-	return STEP_ON;
+	return cmd_lock(c, &r->thr, &r->locked, &r->exit_code);
 }
 
 /* HPOS authoritative, compatibility mode off, the tables complete: else

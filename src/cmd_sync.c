@@ -323,10 +323,8 @@ static int open_run(void *arg, struct herr *err)
 		return STEP_FAIL;
 	fill_sync_opts(r);
 	/* One run at a time per database and prefix. */
-	r->exit_code = cmd_lock(c, &r->thr);
-	if (r->exit_code != HX_OK)
+	if (cmd_lock(c, &r->thr, &r->locked, &r->exit_code) != STEP_ON)
 		return STEP_END;
-	r->locked = 1;
 	warn_background_sync(c->db);
 	/* Do not start while a replica lags either. */
 	if (r->nrep && between(r, &r->st)) {

@@ -273,11 +273,7 @@ static int open_verify(void *arg, struct herr *err)
 		v->exit_code = HX_PROBLEM;
 		return STEP_END;
 	}
-	v->exit_code = cmd_lock(c, NULL);
-	if (v->exit_code != HX_OK)
-		return STEP_END;
-	v->locked = 1;
-	return STEP_ON;
+	return cmd_lock(c, NULL, &v->locked, &v->exit_code);
 }
 
 /* Every window compared (on_window() keeps what differs), under a

@@ -42,20 +42,21 @@ int cmd_connect_types(struct ctx *c, const char *spec, int warn, struct typelist
 	return order_types_for(c->db, spec ? spec : c->cfg.order_types, warn, types, err);
 }
 
-int cmd_lock(struct ctx *c, struct throttle *thr)
+int cmd_lock(struct ctx *c, struct throttle *thr, int *locked, int *exit_code)
 {
 	struct herr err = { 0, "" };
 	int rc = runlock_enter(c->db, c->cfg.lock_name, &err);
 
-	if (rc < 0)
-		return report(&err);
-	if (rc == 1)
-		return HX_TEMPFAIL;
+	if (rc != 0) {
+		*exit_code = rc < 0 ? report(&err) : HX_TEMPFAIL;
+		return STEP_END;
+	}
+	*locked = 1;
 	if (thr) {
 		thr->keep_lock = 1;
 		thr->lock_name = c->cfg.lock_name;
 	}
-	return HX_OK;
+	return STEP_ON;
 }
 
 int cmd_signal_exit(void)
