@@ -3,7 +3,7 @@
  * ranges and `all`.  Whole orders go through the sync engines (posts ->
  * HPOS: the migration; HPOS -> posts: the backfill), whatever the
  * authority and compatibility mode; --meta-keys / --props copy only those. */
-#include "hposctl.h"
+#include "cmdutil.h"
 #include "ordertypes.h"
 #include "backfill.h"
 #include "migrate.h"
@@ -26,7 +26,7 @@ static const struct opt backfill_opts[] = {
 	{ "meta_keys", 0, OPT_STR, &opt_meta_keys, "A,B", "same as --meta-keys (wp-cli spelling)", NULL },
 	{ "props", 0, OPT_STR, &opt_props, "A,B", "copy only these order properties (billing_first_name, status, ...)", NULL },
 	{ "batch-size", 0, OPT_UINT, &opt_batch_size, "N", "orders per batch for whole orders (default 500)", NULL },
-	{ "order-types", 0, OPT_STR, &opt_order_types, "auto|A,B", "order types (default from config: auto, every order type found in the store)", NULL },
+	CMD_OPT_ORDER_TYPES(&opt_order_types),
 	{ "dry-run", 0, OPT_FLAG, &opt_dry_run, NULL, "count what would be backfilled; write nothing", NULL },
 	{ "yes", 'y', OPT_FLAG, &opt_yes, NULL, "into the authoritative store: do not ask (required when stdin is not a terminal)", NULL },
 	{ "force", 0, OPT_FLAG, &opt_force, NULL, "into the authoritative store: allow `all` and ranges", NULL },
@@ -38,6 +38,7 @@ struct csv {
 	unsigned n;
 };
 
+/* "a,b,,c" as its non-empty parts (out owns them; csv_release()). */
 static void csv_split(const char *s, struct csv *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -98,27 +99,6 @@ static const char *valid_store(const char *s)
 	return NULL;
 }
 
-static int isolation(struct db *db, const char **level, struct herr *err)
-{
-	static const char *const levels[] = { "READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE" };
-	char *use = NULL, *lvl = NULL;
-
-	*level = NULL;
-	if (wc_option_get(db, OPT_USE_TRANSACTIONS, &use, err) < 0 || wc_option_get(db, OPT_ISOLATION, &lvl, err) < 0) {
-		free(use);
-		return -1;
-	}
-	if (!use || !strcmp(use, "yes")) {
-		*level = levels[0];
-		for (size_t i = 0; lvl && i < ARRAY_SIZE(levels); i++)
-			if (!strcasecmp(lvl, levels[i]))
-				*level = levels[i];
-	}
-	free(use);
-	free(lvl);
-	return 0;
-}
-
 /* Backfill into the authoritative store overwrites the live copy with the
  * other store's, which may be older (WooCommerce's own command takes one
  * order and does not ask).  Say how many destination orders would be
@@ -172,216 +152,296 @@ static int guard_authoritative(struct db *db, const struct typelist *types, int 
 	return 0;
 }
 
-static int run_backfill(int argc, char **argv, struct ctx *c)
-{
-	struct herr err = { 0, "" };
-	struct typelist types = { NULL, 0 };
-	struct csv keys, props;
-	uint64_t (*ranges)[2] = NULL;
-	const char *from, *to;
-	int rc, locked = 0, exit_code = HX_OK, to_posts;
-	uint64_t refused = 0;
-	struct typelist no = { NULL, 0 };
+/* Everything one backfill run holds, from the arguments checked to the
+ * lock released (backfill_release()). */
+struct run {
+	struct ctx *c;
+	struct db *db;
+	const char *from, *to;     /* "posts" or "hpos" */
+	int to_posts;
+	uint64_t (*ranges)[2];     /* the orders named, inclusive */
+	unsigned nranges;
+	struct csv keys, props;    /* --meta-keys, --props */
+	struct typelist types;     /* the order types to backfill */
+	struct typelist no;        /* to posts: types not written back */
+	uint64_t refused;          /* orders of those types in the ranges */
+	int locked;
+	int exit_code;
+};
 
-	memset(&keys, 0, sizeof(keys));
-	memset(&props, 0, sizeof(props));
-	rc = command_opts(&cmd_backfill, &argc, argv, &err);
-	if (rc)
-		return rc > 0 ? HX_OK : report(&err);
-	if (argc == 0) {
-		herr_set(&err, HX_USAGE, "backfill: give order IDs, ranges A-B or all");
-		return report(&err);
-	}
-	from = valid_store(opt_from);
-	to = valid_store(opt_to);
-	if (!from || !to) {
-		herr_set(&err, HX_USAGE, "'%s' is not a valid datastore.", !from ? (opt_from ? opt_from : "") : opt_to ? opt_to : "");
-		return report(&err);
-	}
-	if (!strcmp(from, to)) {
-		herr_set(&err, HX_USAGE, "Please use different source (--from) and destination (--to) datastores.");
-		return report(&err);
-	}
-	to_posts = !strcmp(to, "posts");
-	ranges = xcalloc((size_t)argc, sizeof(*ranges));
+static const uint64_t (*cranges(const struct run *r))[2]
+{
+	return (const uint64_t(*)[2])r->ranges;
+}
+
+/* One order named, not a range or `all`. */
+static int single_order(const struct run *r)
+{
+	return r->nranges == 1 && r->ranges[0][0] == r->ranges[0][1];
+}
+
+/* The arguments and options, before anything is opened: the stores, the
+ * orders named, the keys and properties.  0, or -1 with an HX_USAGE error. */
+static int check_options(int argc, char **argv, void *arg, struct herr *err)
+{
+	struct run *r = arg;
+
+	if (argc == 0)
+		return herr_set(err, HX_USAGE, "backfill: give order IDs, ranges A-B or all");
+	r->from = valid_store(opt_from);
+	r->to = valid_store(opt_to);
+	if (!r->from || !r->to)
+		return herr_set(err, HX_USAGE, "'%s' is not a valid datastore.",
+				!r->from ? (opt_from ? opt_from : "") : opt_to ? opt_to : "");
+	if (!strcmp(r->from, r->to))
+		return herr_set(err, HX_USAGE, "Please use different source (--from) and destination (--to) datastores.");
+	r->to_posts = !strcmp(r->to, "posts");
+	r->ranges = xcalloc((size_t)argc, sizeof(*r->ranges));
+	r->nranges = (unsigned)argc;
 	for (int i = 0; i < argc; i++)
-		if (parse_target(argv[i], ranges[i], &err) < 0)
-			goto fail;
-	csv_split(opt_meta_keys, &keys);
-	csv_split(opt_props, &props);
-	for (unsigned i = 0; i < keys.n; i++)
-		if (backfill_internal_key(keys.v[i])) {
-			herr_set(&err, HX_USAGE, "%s is an internal meta key. Use --props to set it.", keys.v[i]);
-			goto fail;
-		}
-	for (unsigned i = 0; i < props.n; i++)
-		if (!backfill_prop_known(props.v[i])) {
-			herr_set(&err, HX_USAGE, "%s is not a valid order property.", props.v[i]);
-			goto fail;
-		}
+		if (parse_target(argv[i], r->ranges[i], err) < 0)
+			return -1;
+	csv_split(opt_meta_keys, &r->keys);
+	csv_split(opt_props, &r->props);
+	for (unsigned i = 0; i < r->keys.n; i++)
+		if (backfill_internal_key(r->keys.v[i]))
+			return herr_set(err, HX_USAGE, "%s is an internal meta key. Use --props to set it.", r->keys.v[i]);
+	for (unsigned i = 0; i < r->props.n; i++)
+		if (!backfill_prop_known(r->props.v[i]))
+			return herr_set(err, HX_USAGE, "%s is not a valid order property.", r->props.v[i]);
 	if (opt_batch_size == 0)
 		opt_batch_size = 500;
-	if (ctx_connect(c, &err) < 0)
-		goto fail;
-	if (order_types_for(c->db, opt_order_types ? opt_order_types : c->cfg.order_types, 0, &types, &err) < 0)
-		goto fail;
-	rc = runlock_enter(c->db, c->cfg.lock_name, &err);
+	return 0;
+}
+
+/* Connect, resolve the order types, take the run lock; the HPOS tables
+ * must exist. */
+static int open_run(void *arg, struct herr *err)
+{
+	struct run *r = arg;
+	unsigned mask;
+
+	if (cmd_connect_types(r->c, opt_order_types, 0, &r->types, err) < 0)
+		return STEP_FAIL;
+	r->db = r->c->db;
+	if (cmd_lock(r->c, NULL, &r->locked, &r->exit_code) != STEP_ON)
+		return STEP_END;
+	if (wc_hpos_tables_present(r->db, &mask, err) < 0)
+		return STEP_FAIL;
+	if (mask != HPOS_ALL_TABLES) {
+		herr_set(err, HX_PROBLEM, "The HPOS tables do not exist; run `hposctl sync` first.");
+		return STEP_FAIL;
+	}
+	return STEP_ON;
+}
+
+/* To posts: only the types hposctl writes back exactly as WooCommerce
+ * does (ordertypes.h); the others are named with their orders in the
+ * ranges, left alone, and make the run exit 1.  The other types' orders
+ * go ahead; STEP_END when none is left. */
+static int leave_out_types(void *arg, struct herr *err)
+{
+	struct run *r = arg;
+	struct typelist ok;
+	int rc = 0;
+
+	if (!r->to_posts)
+		return STEP_ON;
+	typelist_split_reversible(&r->types, &ok, &r->no);
+	for (unsigned i = 0; i < r->no.n && rc >= 0; i++) {
+		const char *type = r->no.v[i];
+		uint64_t n = 0;
+
+		rc = wc_orders_of_type_in(r->db, type, cranges(r), r->nranges, &n, err);
+		if (rc == 0 && n) {
+			out_error("%llu %s order%s not backfilled from %s to %s: hposctl does not write %s to posts, "
+				  "because %s.", (unsigned long long)n, type, n == 1 ? " was" : "s were", r->from, r->to,
+				  type, ordertype_refusal_reason(type));
+			r->refused += n;
+		}
+	}
+	typelist_release(&r->types);
+	r->types = ok;
 	if (rc < 0)
-		goto fail;
-	if (rc == 1) {
-		exit_code = HX_TEMPFAIL;
-		goto out;
+		return STEP_FAIL;
+	if (r->refused)
+		r->exit_code = HX_PROBLEM;
+	return r->types.n ? STEP_ON : STEP_END;
+}
+
+/* guard_authoritative() as a step: it ends the run when it refused, was
+ * not confirmed, or an exit code is already set (orders of types left
+ * out). */
+static int guard(void *arg, struct herr *err)
+{
+	struct run *r = arg;
+
+	if (guard_authoritative(r->db, &r->types, r->to_posts, cranges(r), r->nranges, &r->exit_code, err) < 0)
+		return STEP_FAIL;
+	return r->exit_code != HX_OK ? STEP_END : STEP_ON;
+}
+
+/* Whole orders said: how many (would be) backfilled, or for one order
+ * named, that it was or why not. */
+static void say_whole(struct run *r, const struct sync_stats_s *st)
+{
+	unsigned long long id = (unsigned long long)r->ranges[0][0];
+	const char *orders = st->synced == 1 ? "order" : "orders";
+
+	if (opt_dry_run) {
+		out_log("Dry run: %llu %s would be backfilled from %s to %s; nothing was written.",
+			(unsigned long long)st->synced, orders, r->from, r->to);
+	} else if (single_order(r)) {
+		if (st->synced == 1)
+			out_success("Order %llu backfilled from %s to %s.", id, r->from, r->to);
+		else if (!st->skipped && !r->refused)
+			out_error("An error occurred while backfilling order %llu from %s to %s: the order does not exist "
+				  "in %s.", id, r->from, r->to, r->from);
+	} else {
+		out_success("%llu %s backfilled from %s to %s.", (unsigned long long)st->synced, orders, r->from, r->to);
 	}
-	locked = 1;
-	{
-		unsigned mask;
+	if (st->skipped || (!opt_dry_run && single_order(r) && st->synced != 1))
+		r->exit_code = HX_PROBLEM;
+}
 
-		if (wc_hpos_tables_present(c->db, &mask, &err) < 0)
-			goto fail;
-		if (mask != HPOS_ALL_TABLES) {
-			herr_set(&err, HX_PROBLEM, "The HPOS tables do not exist; run `hposctl sync` first.");
-			goto fail;
-		}
+/* Whole orders, through the sync engines, in WooCommerce's transaction
+ * settings; --dry-run writes nothing. */
+static int backfill_whole(struct run *r, struct herr *err)
+{
+	struct sync_opts so;
+	struct sync_stats_s st;
+	int rc;
+
+	cmd_sync_opts(&so, r->c, (unsigned)opt_batch_size, &r->types);
+	so.ranges = cranges(r);
+	so.nranges = r->nranges;
+	if (cmd_wc_isolation(r->db, 0, &so.isolation, err) < 0)
+		return STEP_FAIL;
+	if (opt_dry_run)
+		db_set_dry_run(r->db, 1);
+	if (r->to_posts) {
+		rc = sync_to_posts(r->db, &so, &st, err);
+	} else {
+		if (wc_rounding_precision(r->db, &so.rounding_precision, err) < 0)
+			return STEP_FAIL;
+		rc = sync_to_hpos(r->db, &so, &st, err);
 	}
-	if (to_posts) {
-		/* Only the types hposctl writes back exactly as WooCommerce
-		 * does (ordertypes.h); the others are named, left alone, and
-		 * make the run exit 1.  The other types' orders go ahead. */
-		struct typelist ok;
+	if (rc < 0)
+		return STEP_FAIL;
+	say_whole(r, &st);
+	return STEP_END;
+}
 
-		typelist_split_reversible(&types, &ok, &no);
-		for (unsigned i = 0; i < no.n && rc >= 0; i++) {
-			uint64_t n = 0;
+/* To posts, --meta-keys/--props: 1 when order id is of a type hposctl
+ * does not write back (named unless its type was named already; exit 1),
+ * 0 to go on, -1 with err. */
+static int refused_type(struct run *r, uint64_t id, struct herr *err)
+{
+	char *type = NULL;
+	int named = 0;
 
-			rc = wc_orders_of_type_in(c->db, no.v[i], (const uint64_t(*)[2])ranges, (unsigned)argc, &n, &err);
-			if (rc == 0 && n) {
-				out_error("%llu %s order%s not backfilled from %s to %s: hposctl does not write %s to posts, "
-					  "because %s.", (unsigned long long)n, no.v[i], n == 1 ? " was" : "s were", from, to,
-					  no.v[i], ordertype_refusal_reason(no.v[i]));
-				refused += n;
-			}
-		}
-		typelist_release(&types);
-		types = ok;
-		if (rc < 0)
-			goto fail;
-		if (refused)
-			exit_code = HX_PROBLEM;
-		if (!types.n)
-			goto out;
+	if (wc_order_type(r->db, id, &type, err) < 0)
+		return -1;
+	if (!type || ordertype_reversible(type)) {
+		free(type);
+		return 0;
 	}
+	for (unsigned k = 0; k < r->no.n; k++)
+		named |= !strcmp(r->no.v[k], type);
+	if (!named)
+		out_error("Order %llu (%s) was not backfilled from %s to %s: hposctl does not write %s "
+			  "to posts, because %s.", (unsigned long long)id, type, r->from, r->to, type,
+			  ordertype_refusal_reason(type));
+	r->exit_code = HX_PROBLEM;
+	free(type);
+	return 1;
+}
 
-	if (guard_authoritative(c->db, &types, to_posts, (const uint64_t(*)[2])ranges, (unsigned)argc, &exit_code,
-				&err) < 0)
-		goto fail;
-	if (exit_code != HX_OK)
-		goto out;
+/* One order's --meta-keys/--props, in one transaction, said; a failure
+ * is said and makes the run exit 1 (the next order goes ahead). */
+static void backfill_one(struct run *r, uint64_t id, int single)
+{
+	struct herr err = { 0, "" };
+	int rc = backfill_partial(r->db, id, r->to_posts, r->keys.v, r->keys.n, r->props.v, r->props.n, &err);
 
-	if (!keys.n && !props.n) {
-		/* Whole orders, through the engines. */
-		struct sync_opts so;
-		struct sync_stats_s st;
-
-		memset(&so, 0, sizeof(so));
-		so.batch_size = (unsigned)opt_batch_size;
-		so.types = &types;
-		so.max_retries = c->cfg.max_retries;
-		so.wclock_wait = 15.0;
-		so.jobs = 1;
-		so.runlock_name = c->cfg.lock_name;
-		so.ranges = (const uint64_t(*)[2])ranges;
-		so.nranges = (unsigned)argc;
-		if (isolation(c->db, &so.isolation, &err) < 0)
-			goto fail;
-		if (opt_dry_run)
-			db_set_dry_run(c->db, 1);
-		if (to_posts) {
-			rc = sync_to_posts(c->db, &so, &st, &err);
-		} else {
-			if (wc_rounding_precision(c->db, &so.rounding_precision, &err) < 0)
-				goto fail;
-			rc = sync_to_hpos(c->db, &so, &st, &err);
-		}
-		if (rc < 0)
-			goto fail;
-		if (opt_dry_run) {
-			out_log("Dry run: %llu %s would be backfilled from %s to %s; nothing was written.",
-				(unsigned long long)st.synced, st.synced == 1 ? "order" : "orders", from, to);
-		} else if (argc == 1 && ranges[0][0] == ranges[0][1]) {
-			if (st.synced == 1)
-				out_success("Order %llu backfilled from %s to %s.", (unsigned long long)ranges[0][0], from, to);
-			else if (!st.skipped && !refused)
-				out_error("An error occurred while backfilling order %llu from %s to %s: the order does not exist "
-					  "in %s.", (unsigned long long)ranges[0][0], from, to, from);
-		} else {
-			out_success("%llu %s backfilled from %s to %s.", (unsigned long long)st.synced,
-				    st.synced == 1 ? "order" : "orders", from, to);
-		}
-		if (st.skipped || (!opt_dry_run && argc == 1 && ranges[0][0] == ranges[0][1] && st.synced != 1))
-			exit_code = HX_PROBLEM;
-		goto out;
+	if (rc < 0) {
+		out_error("An error occurred while backfilling order %llu from %s to %s: %s",
+			  (unsigned long long)id, r->from, r->to, err.msg);
+		r->exit_code = HX_PROBLEM;
+	} else if (rc == 0) {
+		out_success("Order %llu backfilled from %s to %s.", (unsigned long long)id, r->from, r->to);
+	} else if (single) {
+		out_error("An error occurred while backfilling order %llu from %s to %s: the order does not "
+			  "exist in %s.", (unsigned long long)id, r->from, r->to, r->from);
+		r->exit_code = HX_PROBLEM;
 	}
-	/* --meta-keys / --props: order by order, each in one transaction. */
+}
+
+/* --meta-keys / --props: order by order over each range (at most 100000
+ * IDs), each in one transaction. */
+static int backfill_partial_all(struct run *r, struct herr *err)
+{
 	if (opt_dry_run) {
 		out_log("Dry run: nothing was written.");
-		goto out;
+		return STEP_END;
 	}
-	for (int i = 0; i < argc; i++) {
-		if (ranges[i][1] - ranges[i][0] > 100000 || ranges[i][0] > ranges[i][1]) {
-			herr_set(&err, HX_USAGE, "--meta-keys/--props take order IDs or ranges of at most 100000 IDs");
-			goto fail;
+	for (unsigned i = 0; i < r->nranges; i++) {
+		uint64_t lo = r->ranges[i][0], hi = r->ranges[i][1];
+
+		if (hi - lo > 100000 || lo > hi) {
+			herr_set(err, HX_USAGE, "--meta-keys/--props take order IDs or ranges of at most 100000 IDs");
+			return STEP_FAIL;
 		}
-		for (uint64_t id = ranges[i][0];; id++) {
-			if (to_posts) {
-				char *type = NULL;
+		for (uint64_t id = lo;; id++) {
+			int rc = r->to_posts ? refused_type(r, id, err) : 0;
 
-				if (wc_order_type(c->db, id, &type, &err) < 0)
-					goto fail;
-				if (type && !ordertype_reversible(type)) {
-					int named = 0;
-
-					for (unsigned k = 0; k < no.n; k++)
-						named |= !strcmp(no.v[k], type);
-					if (!named)
-						out_error("Order %llu (%s) was not backfilled from %s to %s: hposctl does not write %s "
-							  "to posts, because %s.", (unsigned long long)id, type, from, to, type,
-							  ordertype_refusal_reason(type));
-					exit_code = HX_PROBLEM;
-					free(type);
-					if (id == ranges[i][1])
-						break;
-					continue;
-				}
-				free(type);
-			}
-			rc = backfill_partial(c->db, id, to_posts, keys.v, keys.n, props.v, props.n, &err);
-			if (rc < 0) {
-				out_error("An error occurred while backfilling order %llu from %s to %s: %s",
-					  (unsigned long long)id, from, to, err.msg);
-				exit_code = HX_PROBLEM;
-			} else if (rc == 0) {
-				out_success("Order %llu backfilled from %s to %s.", (unsigned long long)id, from, to);
-			} else if (ranges[i][0] == ranges[i][1]) {
-				out_error("An error occurred while backfilling order %llu from %s to %s: the order does not "
-					  "exist in %s.", (unsigned long long)id, from, to, from);
-				exit_code = HX_PROBLEM;
-			}
-			if (id == ranges[i][1])
+			if (rc < 0)
+				return STEP_FAIL;
+			if (rc == 0)
+				backfill_one(r, id, lo == hi);
+			if (id == hi)
 				break;
 		}
 	}
-	goto out;
-fail:
-	exit_code = report(&err);
-out:
-	if (locked)
-		runlock_release(c->db, c->cfg.lock_name);
-	free(ranges);
-	csv_release(&keys);
-	csv_release(&props);
-	typelist_release(&types);
-	typelist_release(&no);
-	return exit_code;
+	return STEP_END;
+}
+
+/* Release the lock and everything r owns. */
+static void backfill_release(struct run *r)
+{
+	if (r->locked)
+		runlock_release(r->db, r->c->cfg.lock_name);
+	free(r->ranges);
+	csv_release(&r->keys);
+	csv_release(&r->props);
+	typelist_release(&r->types);
+	typelist_release(&r->no);
+}
+
+/* Whole orders, or only --meta-keys/--props. */
+static int backfill_orders(void *arg, struct herr *err)
+{
+	struct run *r = arg;
+
+	return r->keys.n || r->props.n ? backfill_partial_all(r, err) : backfill_whole(r, err);
+}
+
+/* A backfill run after its arguments, in order (cmd_run()). */
+static cmd_step_fn *const backfill_steps[] = {
+	open_run, leave_out_types, guard, backfill_orders,
+};
+
+/* `hposctl backfill`: parse, check, then the steps in order until one
+ * ends the run.  Returns the exit code (docs/exit-codes.md). */
+static int run_backfill(int argc, char **argv, struct ctx *c)
+{
+	struct run r;
+
+	memset(&r, 0, sizeof(r));
+	r.c = c;
+	cmd_run(&cmd_backfill, argc, argv, check_options, backfill_steps, ARRAY_SIZE(backfill_steps), &r, &r.exit_code);
+	backfill_release(&r);
+	return r.exit_code;
 }
 
 const struct command cmd_backfill = {

@@ -1,6 +1,6 @@
 /* cmd_cleanup.c - `hposctl cleanup`: remove legacy order data from
  * wp_posts/wp_postmeta once HPOS is authoritative, with a backup. */
-#include "hposctl.h"
+#include "cmdutil.h"
 #include "ordertypes.h"
 #include "cleanup.h"
 #include "estimate.h"
@@ -30,22 +30,39 @@ static const struct opt cleanup_opts_table[] = {
 	{ "yes", 'y', OPT_FLAG, &opt_yes, NULL, "do not ask for confirmation (required when stdin is not a terminal)", NULL },
 	{ "backup-file", 0, OPT_STR, &opt_backup_file, "PATH", "write the restore SQL here (appended to if it exists; default ./hposctl-cleanup-<db>-<time>.sql)", &backup_given },
 	{ "backup", 0, OPT_FLAG, &opt_backup, NULL, "--no-backup: write no backup file (the deleted data cannot be restored)", NULL },
-	{ "order-types", 0, OPT_STR, &opt_order_types, "auto|A,B", "order types (default from config: auto, every order type found in the store)", NULL },
+	CMD_OPT_ORDER_TYPES(&opt_order_types),
 	{ "jobs", 'j', OPT_UINT, &opt_jobs, "N", "connections cleaning batches in parallel (default 1, at most 16)", NULL },
 	{ "max-runtime", 0, OPT_DURATION, &opt_max_runtime, "DURATION", "stop at the next batch boundary after this long (e.g. 14m)", NULL },
 	{ "max-retries", 0, OPT_UINT, &opt_max_retries, "N", "retries per batch after deadlocks, lock waits, lost connections (default 10)", &retries_given },
-	{ "max-load", 0, OPT_STR, &opt_max_load, "VAR=N", "pause between batches while the global status VAR exceeds N", NULL },
-	{ "critical-load", 0, OPT_STR, &opt_critical_load, "VAR=N", "stop (exit 75) when the global status VAR exceeds N", NULL },
-	{ "pause-file", 0, OPT_STR, &opt_pause_file, "PATH", "pause between batches while this file exists", NULL },
+	CMD_OPTS_THROTTLE(&opt_max_load, &opt_critical_load, &opt_pause_file),
 	{ NULL, 0, OPT_END, NULL, NULL, NULL, NULL },
 };
 
+/* Everything one cleanup run holds, from the options checked to the lock
+ * released (cleanup_release()). */
 struct run {
+	struct ctx *c;
 	struct db *db;
 	struct progress bar;
 	struct throttle thr;
+	struct typelist types;
+	struct strbuf filter;      /* the SQL condition for the IDs named */
+	int all;                   /* `all` named: no condition */
+	int json;                  /* --format json */
+	int locked;                /* this run holds the run lock */
+	struct cleanup_opts co;
+	struct cleanup_plan plan;
+	uint64_t left_alone;       /* of plan.selected: orders not cleaned */
+	struct backup bk;
+	int backup_open;           /* bk is open: close it */
+	char *backup_path;         /* NULL: --no-backup */
+	struct cleanup_stats st;
+	double secs;               /* the batches' wall-clock time */
+	int exit_code;
 };
 
+/* Between batches, outside any transaction: progress, then throttling.
+ * Nonzero stops the run. */
 static int between(void *arg, const struct cleanup_stats *st)
 {
 	struct run *r = arg;
@@ -56,253 +73,288 @@ static int between(void *arg, const struct cleanup_stats *st)
 
 static unsigned long long ull(uint64_t v) { return (unsigned long long)v; }
 
-static int run_cleanup(int argc, char **argv, struct ctx *c)
+/* The arguments (the orders named) and the options among themselves,
+ * before anything is opened; defaults filled in, the throttle set up.
+ * 0, or -1 with an HX_USAGE error. */
+static int check_options(int argc, char **argv, void *arg, struct herr *err)
 {
-	struct herr err = { 0, "" };
-	struct typelist types = { NULL, 0 };
-	struct strbuf filter = STRBUF_INIT, ev = STRBUF_INIT;
-	struct cleanup_opts co;
-	struct cleanup_stats st;
-	struct cleanup_plan plan;
-	struct backup bk;
-	struct run r;
-	char *backup_path = NULL;
-	unsigned mask;
-	int all, hpos_auth, compat, rc, locked = 0, backup_open_ok = 0, exit_code = HX_OK;
-	uint64_t left_alone;
-	double t0, secs;
+	struct run *r = arg;
 
-	memset(&bk, 0, sizeof(bk));
-	bk.fd = -1;
-	rc = command_opts(&cmd_cleanup, &argc, argv, &err);
-	if (rc)
-		return rc > 0 ? HX_OK : report(&err);
-	if (argc == 0) {
-		herr_set(&err, HX_USAGE, "cleanup: name the orders: 'all', order IDs or ranges A-B (e.g. cleanup 10-100 314)");
-		return report(&err);
-	}
-	if (cleanup_filter_parse(argc, argv, &filter, &all, &err) < 0)
-		return report(&err);
+	if (argc == 0)
+		return herr_set(err, HX_USAGE, "cleanup: name the orders: 'all', order IDs or ranges A-B (e.g. cleanup 10-100 314)");
+	if (cleanup_filter_parse(argc, argv, &r->filter, &r->all, err) < 0)
+		return -1;
 	if (opt_batch_size == 0)
 		opt_batch_size = 500;
-	if (opt_batch_size > 100000) {
-		herr_set(&err, HX_USAGE, "cleanup: --batch-size must be at most 100000");
-		goto fail_early;
-	}
-	if (opt_jobs < 1 || opt_jobs > 16) {
-		herr_set(&err, HX_USAGE, "cleanup: --jobs must be between 1 and 16");
-		goto fail_early;
-	}
-	if (!opt_backup && backup_given) {
-		herr_set(&err, HX_USAGE, "cleanup: --backup-file and --no-backup contradict each other");
-		goto fail_early;
-	}
-	if ((sample_given || opt_format) && !opt_dry_run) {
-		herr_set(&err, HX_USAGE, "cleanup: --sample and --format go with --dry-run");
-		goto fail_early;
-	}
-	if (opt_format && strcmp(opt_format, "table") && strcmp(opt_format, "json")) {
-		herr_set(&err, HX_USAGE, "cleanup: --format must be table or json, not '%s'", opt_format);
-		goto fail_early;
-	}
-	if (opt_format && !sample_given) {
-		herr_set(&err, HX_USAGE, "cleanup: --format goes with --dry-run --sample");
-		goto fail_early;
-	}
+	if (opt_batch_size > 100000)
+		return herr_set(err, HX_USAGE, "cleanup: --batch-size must be at most 100000");
+	if (opt_jobs < 1 || opt_jobs > 16)
+		return herr_set(err, HX_USAGE, "cleanup: --jobs must be between 1 and 16");
+	if (!opt_backup && backup_given)
+		return herr_set(err, HX_USAGE, "cleanup: --backup-file and --no-backup contradict each other");
+	if ((sample_given || opt_format) && !opt_dry_run)
+		return herr_set(err, HX_USAGE, "cleanup: --sample and --format go with --dry-run");
+	if (opt_format && strcmp(opt_format, "table") && strcmp(opt_format, "json"))
+		return herr_set(err, HX_USAGE, "cleanup: --format must be table or json, not '%s'", opt_format);
+	if (opt_format && !sample_given)
+		return herr_set(err, HX_USAGE, "cleanup: --format goes with --dry-run --sample");
 	if (sample_given && opt_sample == 0)
 		opt_sample = 4 * opt_batch_size;
-	if (opt_format && !strcmp(opt_format, "json"))
+	r->json = opt_format && !strcmp(opt_format, "json");
+	if (r->json)
 		outst.quiet = 1; /* stdout carries the JSON object alone */
-	memset(&r, 0, sizeof(r));
-	if (throttle_init(&r.thr, opt_max_load, opt_critical_load, opt_pause_file, &err) < 0)
-		goto fail_early;
-	if (ctx_connect(c, &err) < 0)
-		goto fail_early;
-	r.db = c->db;
-	if (order_types_for(c->db, opt_order_types ? opt_order_types : c->cfg.order_types, 0, &types, &err) < 0)
-		goto fail_early;
+	return throttle_init(&r->thr, opt_max_load, opt_critical_load, opt_pause_file, err);
+}
 
-	memset(&co, 0, sizeof(co));
-	co.batch_size = (unsigned)opt_batch_size;
-	co.types = &types;
-	co.id_filter = all ? NULL : filter.buf;
-	co.force = opt_force;
-	co.max_retries = retries_given ? (unsigned)opt_max_retries : c->cfg.max_retries;
-	co.max_runtime = opt_max_runtime;
-	co.jobs = (unsigned)opt_jobs;
-	co.runlock_name = c->cfg.lock_name;
-	co.between = between;
-	co.arg = &r;
+/* Connect, resolve the order types, fill in the engine's options, take
+ * the run lock. */
+static int open_run(void *arg, struct herr *err)
+{
+	struct run *r = arg;
+	struct cleanup_opts *co = &r->co;
+	struct ctx *c = r->c;
 
-	rc = runlock_enter(c->db, c->cfg.lock_name, &err);
-	if (rc < 0)
-		goto fail;
-	if (rc == 1) {
-		exit_code = HX_TEMPFAIL;
-		goto out;
-	}
-	locked = 1;
-	r.thr.keep_lock = 1;
-	r.thr.lock_name = c->cfg.lock_name;
+	if (cmd_connect_types(c, opt_order_types, 0, &r->types, err) < 0)
+		return STEP_FAIL;
+	r->db = c->db;
+	co->batch_size = (unsigned)opt_batch_size;
+	co->types = &r->types;
+	co->id_filter = r->all ? NULL : r->filter.buf;
+	co->force = opt_force;
+	co->max_retries = retries_given ? (unsigned)opt_max_retries : c->cfg.max_retries;
+	co->max_runtime = opt_max_runtime;
+	co->jobs = (unsigned)opt_jobs;
+	co->runlock_name = c->cfg.lock_name;
+	co->between = between;
+	co->arg = r;
+	return cmd_lock(c, &r->thr, &r->locked, &r->exit_code);
+}
 
-	if (wc_hpos_authoritative(c->db, &hpos_auth, &err) < 0 || wc_compat_mode(c->db, &compat, &err) < 0)
-		goto fail;
+/* HPOS authoritative, compatibility mode off, the tables complete: else
+ * refuse (exit 1).  Then plan: count what would be cleaned and left
+ * alone, and say it when nothing is to be done or before asking. */
+static int check_store(void *arg, struct herr *err)
+{
+	struct run *r = arg;
+	const struct cleanup_plan *pl = &r->plan;
+	unsigned mask;
+	int hpos_auth, compat;
+
+	if (wc_hpos_authoritative(r->db, &hpos_auth, err) < 0 || wc_compat_mode(r->db, &compat, err) < 0)
+		return STEP_FAIL;
 	if (!hpos_auth || compat) {
 		out_error("Cleanup can only be performed when HPOS is active and compatibility mode is disabled. "
 			  "Nothing was changed.");
-		exit_code = HX_PROBLEM;
-		goto out;
+		r->exit_code = HX_PROBLEM;
+		return STEP_END;
 	}
-	if (wc_hpos_tables_present(c->db, &mask, &err) < 0)
-		goto fail;
+	if (wc_hpos_tables_present(r->db, &mask, err) < 0)
+		return STEP_FAIL;
 	if (mask != HPOS_ALL_TABLES) {
 		out_error("The HPOS tables are incomplete although HPOS is authoritative; refusing to clean up. "
 			  "Nothing was changed.");
-		exit_code = HX_PROBLEM;
-		goto out;
+		r->exit_code = HX_PROBLEM;
+		return STEP_END;
 	}
-	if (cleanup_has_returning(c->db, &co.returning, &err) < 0)
-		goto fail;
-	if (cleanup_plan(c->db, &co, opt_dry_run || !opt_yes, &plan, &err) < 0)
-		goto fail;
-	left_alone = plan.no_hpos + plan.bad_type + (opt_force ? 0 : plan.newer);
-	if (plan.selected == 0 && !sample_given) {
+	if (cleanup_has_returning(r->db, &r->co.returning, err) < 0)
+		return STEP_FAIL;
+	if (cleanup_plan(r->db, &r->co, opt_dry_run || !opt_yes, &r->plan, err) < 0)
+		return STEP_FAIL;
+	r->left_alone = pl->no_hpos + pl->bad_type + (opt_force ? 0 : pl->newer);
+	if (pl->selected == 0 && !sample_given) {
 		out_warning("No orders to cleanup.");
-		goto out;
+		return STEP_END;
 	}
-	if (opt_dry_run || !opt_yes) {
+	if (opt_dry_run || !opt_yes)
 		out_log("%llu orders selected: %llu would be cleaned up (%llu postmeta rows deleted, posts turned into "
 			"placeholders), %llu left alone (%llu not in HPOS, %llu not of an order type in HPOS, %llu with a "
-			"post newer than the HPOS order%s).", ull(plan.selected), ull(plan.selected - left_alone),
-			ull(plan.meta_rows), ull(left_alone), ull(plan.no_hpos), ull(plan.bad_type), ull(plan.newer),
+			"post newer than the HPOS order%s).", ull(pl->selected), ull(pl->selected - r->left_alone),
+			ull(pl->meta_rows), ull(r->left_alone), ull(pl->no_hpos), ull(pl->bad_type), ull(pl->newer),
 			opt_force ? ", cleaned anyway with --force" : "");
-	}
-	if (sample_given) {
-		char *dir = NULL;
+	return STEP_ON;
+}
 
-		/* Real work on a sample, rolled back: see estimate.h. */
+/* --dry-run: with --sample, real work rolled back (estimate.h), its backup
+ * written beside --backup-file (or in .); without, the plan as an event. */
+static int dry_run(void *arg, struct herr *err)
+{
+	struct run *r = arg;
+	const struct cleanup_plan *pl = &r->plan;
+	struct strbuf ev = STRBUF_INIT;
+	char *dir = NULL;
+	int rc;
+
+	if (sample_given) {
 		if (opt_backup) {
 			const char *slash = opt_backup_file ? strrchr(opt_backup_file, '/') : NULL;
 
 			dir = slash ? xstrndup(opt_backup_file, (size_t)(slash - opt_backup_file) + (slash == opt_backup_file))
 				    : xstrdup(".");
 		}
-		rc = estimate_cleanup(c->db, &co, plan.selected, opt_sample, dir,
-				      opt_format && !strcmp(opt_format, "json"), &err);
+		rc = estimate_cleanup(r->db, &r->co, pl->selected, opt_sample, dir, r->json, err);
 		free(dir);
 		if (rc < 0)
-			goto fail;
-		if (r.thr.critical_hit) {
-			out_error("Sample stopped: %s.", r.thr.critical_msg);
-			exit_code = HX_TEMPFAIL;
-		}
-		goto out;
+			return STEP_FAIL;
+		r->exit_code = cmd_sample_stopped(&r->thr);
+		return STEP_END;
 	}
-	if (opt_dry_run) {
-		sb_addf(&ev, "\"selected\":%llu,\"would_clean\":%llu,\"meta_rows\":%llu,\"not_in_hpos\":%llu,"
-			"\"bad_type\":%llu,\"post_newer\":%llu,\"force\":%s", ull(plan.selected),
-			ull(plan.selected - left_alone), ull(plan.meta_rows), ull(plan.no_hpos), ull(plan.bad_type),
-			ull(plan.newer), opt_force ? "true" : "false");
-		out_event("dry_run", ev.buf);
-		out_log("Dry run: nothing was changed.");
-		goto out;
+	if (!opt_dry_run)
+		return STEP_ON;
+	sb_addf(&ev, "\"selected\":%llu,\"would_clean\":%llu,\"meta_rows\":%llu,\"not_in_hpos\":%llu,"
+		"\"bad_type\":%llu,\"post_newer\":%llu,\"force\":%s", ull(pl->selected),
+		ull(pl->selected - r->left_alone), ull(pl->meta_rows), ull(pl->no_hpos), ull(pl->bad_type),
+		ull(pl->newer), opt_force ? "true" : "false");
+	out_event("dry_run", ev.buf);
+	sb_release(&ev);
+	out_log("Dry run: nothing was changed.");
+	return STEP_END;
+}
+
+/* Without --yes: ask on the terminal (refuse off one).  STEP_ON to go on,
+ * STEP_END (exit 1) when not confirmed. */
+static int confirm(struct run *r)
+{
+	struct strbuf q = STRBUF_INIT;
+	int yes;
+
+	if (opt_yes)
+		return STEP_ON;
+	if (!isatty(STDIN_FILENO)) {
+		out_error("cleanup deletes data: confirm with --yes when stdin is not a terminal. Nothing was changed.");
+		r->exit_code = HX_PROBLEM;
+		return STEP_END;
 	}
+	sb_addf(&q, "Delete %llu postmeta rows of %llu orders and turn their posts into placeholders? %s%s",
+		ull(r->plan.meta_rows), ull(r->plan.selected - r->left_alone),
+		r->backup_path ? "Backup: " : "No backup will be written.", r->backup_path ? r->backup_path : "");
+	yes = tty_confirm(q.buf) == 1;
+	sb_release(&q);
+	if (yes)
+		return STEP_ON;
+	out_log("Cancelled. Nothing was changed.");
+	r->exit_code = HX_PROBLEM;
+	return STEP_END;
+}
+
+/* Name the backup file, confirm, and open the backup (or say there is
+ * none). */
+static int confirm_and_backup(void *arg, struct herr *err)
+{
+	struct run *r = arg;
+	int rc;
+
 	if (opt_backup)
-		backup_path = opt_backup_file ? xstrdup(opt_backup_file) : backup_default_path(c->db);
-	if (!opt_yes) {
-		struct strbuf q = STRBUF_INIT;
-		int yes;
-
-		if (!isatty(STDIN_FILENO)) {
-			out_error("cleanup deletes data: confirm with --yes when stdin is not a terminal. Nothing was changed.");
-			exit_code = HX_PROBLEM;
-			goto out;
-		}
-		sb_addf(&q, "Delete %llu postmeta rows of %llu orders and turn their posts into placeholders? %s%s",
-			ull(plan.meta_rows), ull(plan.selected - left_alone),
-			backup_path ? "Backup: " : "No backup will be written.", backup_path ? backup_path : "");
-		yes = tty_confirm(q.buf) == 1;
-		sb_release(&q);
-		if (!yes) {
-			out_log("Cancelled. Nothing was changed.");
-			exit_code = HX_PROBLEM;
-			goto out;
-		}
-	}
-	if (backup_path) {
-		if (backup_open(&bk, c->db, backup_path, opt_backup_file == NULL, &err) < 0)
-			goto fail;
-		backup_open_ok = 1;
-		co.backup = &bk;
-		out_log("Backup of everything deleted or changed: %s (restore: mariadb < %s).", backup_path, backup_path);
-	} else {
+		r->backup_path = opt_backup_file ? xstrdup(opt_backup_file) : backup_default_path(r->db);
+	rc = confirm(r);
+	if (rc != STEP_ON)
+		return rc;
+	if (!r->backup_path) {
 		out_warning("--no-backup: the deleted postmeta cannot be restored by hposctl.");
+		return STEP_ON;
 	}
+	if (backup_open(&r->bk, r->db, r->backup_path, opt_backup_file == NULL, err) < 0)
+		return STEP_FAIL;
+	r->backup_open = 1;
+	r->co.backup = &r->bk;
+	out_log("Backup of everything deleted or changed: %s (restore: mariadb < %s).", r->backup_path, r->backup_path);
+	return STEP_ON;
+}
 
-	sb_reset(&ev);
-	sb_addf(&ev, "\"orders\":%llu,\"batch_size\":%u,\"jobs\":%u,\"force\":%s,\"backup_file\":", ull(plan.selected),
-		co.batch_size, co.jobs, opt_force ? "true" : "false");
-	if (backup_path)
-		sb_add_json_str(&ev, backup_path, strlen(backup_path));
+/* The batches, between the "start" and "done" events and the progress
+ * bar.  Returns the engine's 0 or -1 (with err); r->st and r->secs hold
+ * what it did. */
+static int run_batches(struct run *r, struct herr *err)
+{
+	const struct cleanup_stats *st = &r->st;
+	struct strbuf ev = STRBUF_INIT;
+	double t0;
+	int rc;
+
+	sb_addf(&ev, "\"orders\":%llu,\"batch_size\":%u,\"jobs\":%u,\"force\":%s,\"backup_file\":", ull(r->plan.selected),
+		r->co.batch_size, r->co.jobs, opt_force ? "true" : "false");
+	if (r->backup_path)
+		sb_add_json_str(&ev, r->backup_path, strlen(r->backup_path));
 	else
 		sb_adds(&ev, "null");
 	out_event("start", ev.buf);
-	out_log("Starting cleanup for %llu orders...", ull(plan.selected));
-	progress_start(&r.bar, "HPOS cleanup", plan.selected);
+	out_log("Starting cleanup for %llu orders...", ull(r->plan.selected));
+	progress_start(&r->bar, "HPOS cleanup", r->plan.selected);
 	t0 = now_mono();
-	rc = cleanup_run(c->db, &co, &st, &err);
-	secs = now_mono() - t0;
-	progress_update(&r.bar, st.seen);
-	progress_finish(&r.bar);
+	rc = cleanup_run(r->db, &r->co, &r->st, err);
+	r->secs = now_mono() - t0;
+	progress_update(&r->bar, st->seen);
+	progress_finish(&r->bar);
 	out_debug("time: select %.2fs, backup %.2fs, delete+update+commit %.2fs; %llu batches",
-		  st.t_select, st.t_backup, st.t_write, ull(st.batches));
+		  st->t_select, st->t_backup, st->t_write, ull(st->batches));
 	sb_reset(&ev);
 	sb_addf(&ev, "\"cleaned\":%llu,\"meta_rows\":%llu,\"posts_changed\":%llu,\"skipped_newer\":%llu,"
 		"\"refused\":%llu,\"retries\":%llu,\"batches\":%llu,\"backup_bytes\":%llu,\"seconds\":%.3f,"
 		"\"t_select\":%.3f,\"t_backup\":%.3f,\"t_write\":%.3f,\"exit\":\"%s\"",
-		ull(st.cleaned), ull(st.meta_rows), ull(st.posts_changed), ull(st.skipped_newer), ull(st.refused),
-		ull(st.retries), ull(st.batches), ull(bk.bytes), secs, st.t_select, st.t_backup, st.t_write,
+		ull(st->cleaned), ull(st->meta_rows), ull(st->posts_changed), ull(st->skipped_newer), ull(st->refused),
+		ull(st->retries), ull(st->batches), ull(r->bk.bytes), r->secs, st->t_select, st->t_backup, st->t_write,
 		rc < 0 ? "error" : "ok");
 	out_event("done", ev.buf);
-	if (st.retries)
-		out_log("Batches retried after deadlocks, lock waits or lost connections: %llu.", ull(st.retries));
-	if (rc < 0)
-		goto fail;
-	if (r.thr.critical_hit) {
-		out_error("Stopped: %s. Progress is kept; run cleanup again later.", r.thr.critical_msg);
-		exit_code = HX_TEMPFAIL;
-	} else if (hpos_interrupted) {
-		out_warning("Interrupted by signal %d after a complete batch; run cleanup again to continue.",
-			    (int)hpos_interrupted);
-		exit_code = hpos_interrupted == SIGINT ? HX_SIGINT : HX_SIGTERM;
-	} else if (st.stop_reason == 1) {
-		out_log("Stopped at the --max-runtime limit; run cleanup again to continue.");
-	}
-	if (st.skipped_newer + st.refused && exit_code == HX_OK) {
-		out_error("Cleanup completed for %llu orders (%llu postmeta rows deleted in %.1f s); %llu orders were "
-			  "left alone. Review errors above.", ull(st.cleaned), ull(st.meta_rows), secs,
-			  ull(st.skipped_newer + st.refused));
-		exit_code = HX_PROBLEM;
-	} else if (exit_code == HX_OK) {
-		out_success("Cleanup completed for %llu orders (%llu postmeta rows deleted in %.1f s, %.0f orders/s).",
-			    ull(st.cleaned), ull(st.meta_rows), secs, secs > 0 ? (double)st.cleaned / secs : 0.0);
-	}
-	goto out;
-fail_early:
-	exit_code = report(&err);
-	goto out;
-fail:
-	exit_code = report(&err);
-out:
-	if (backup_open_ok)
-		backup_close(&bk);
-	if (locked)
-		runlock_release(c->db, c->cfg.lock_name);
-	free(backup_path);
-	sb_release(&filter);
 	sb_release(&ev);
-	typelist_release(&types);
-	return exit_code;
+	return rc;
+}
+
+/* Run the batches and say how it went: a throttle stop or a signal, the
+ * runtime limit, orders left alone (exit 1), or success. */
+static int clean_orders(void *arg, struct herr *err)
+{
+	struct run *r = arg;
+	const struct cleanup_stats *st = &r->st;
+	int rc = run_batches(r, err);
+
+	cmd_say_retries(st->retries);
+	if (rc < 0)
+		return STEP_FAIL;
+	r->exit_code = cmd_run_stopped(&r->thr, "cleanup");
+	if (r->exit_code != HX_OK)
+		return STEP_END;
+	if (st->stop_reason == 1)
+		out_log("Stopped at the --max-runtime limit; run cleanup again to continue.");
+	if (st->skipped_newer + st->refused) {
+		out_error("Cleanup completed for %llu orders (%llu postmeta rows deleted in %.1f s); %llu orders were "
+			  "left alone. Review errors above.", ull(st->cleaned), ull(st->meta_rows), r->secs,
+			  ull(st->skipped_newer + st->refused));
+		r->exit_code = HX_PROBLEM;
+	} else {
+		out_success("Cleanup completed for %llu orders (%llu postmeta rows deleted in %.1f s, %.0f orders/s).",
+			    ull(st->cleaned), ull(st->meta_rows), r->secs, r->secs > 0 ? (double)st->cleaned / r->secs : 0.0);
+	}
+	return STEP_END;
+}
+
+/* Close the backup, release the lock and everything r owns. */
+static void cleanup_release(struct run *r)
+{
+	if (r->backup_open)
+		backup_close(&r->bk);
+	if (r->locked)
+		runlock_release(r->db, r->c->cfg.lock_name);
+	free(r->backup_path);
+	sb_release(&r->filter);
+	typelist_release(&r->types);
+}
+
+/* A cleanup run after its options, in order (cmd_run()). */
+static cmd_step_fn *const cleanup_steps[] = {
+	open_run, check_store, dry_run, confirm_and_backup, clean_orders,
+};
+
+/* `hposctl cleanup`: parse, check, then the steps in order until one ends
+ * the run.  Returns the exit code (docs/exit-codes.md). */
+static int run_cleanup(int argc, char **argv, struct ctx *c)
+{
+	struct run r;
+
+	memset(&r, 0, sizeof(r));
+	r.c = c;
+	r.bk.fd = -1;
+	cmd_run(&cmd_cleanup, argc, argv, check_options, cleanup_steps, ARRAY_SIZE(cleanup_steps), &r, &r.exit_code);
+	cleanup_release(&r);
+	return r.exit_code;
 }
 
 const struct command cmd_cleanup = {

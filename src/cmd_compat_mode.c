@@ -1,7 +1,7 @@
 /* cmd_compat_mode.c - `hposctl compat-mode enable|disable` (alias
  * compatibility-mode): the option woocommerce_custom_orders_table_data_sync_enabled,
  * with the checks and messages of `wp wc hpos compatibility-mode`. */
-#include "hposctl.h"
+#include "cmdutil.h"
 #include "ordertypes.h"
 #include "output.h"
 
@@ -13,16 +13,62 @@ static const char *opt_order_types;
 
 static const struct opt compat_opts[] = {
 	{ "dry-run", 0, OPT_FLAG, &opt_dry_run, NULL, "say what would change; write nothing", NULL },
-	{ "order-types", 0, OPT_STR, &opt_order_types, "auto|A,B", "order types (default from config: auto, every order type found in the store)", NULL },
+	CMD_OPT_ORDER_TYPES(&opt_order_types),
 	{ NULL, 0, OPT_END, NULL, NULL, NULL, NULL },
 };
 
+/* Without the HPOS tables: `enable` creates them (said only, with
+ * --dry-run), `disable` refuses (exit 1).  0 go on, 1 end, -1 with err. */
+static int compat_tables(struct db *db, unsigned mask, int enable, int *exit_code, struct herr *err)
+{
+	unsigned created;
+
+	if (mask == HPOS_ALL_TABLES)
+		return 0;
+	if (!enable) {
+		out_error("HPOS tables do not exist.");
+		*exit_code = HX_PROBLEM;
+		return 1;
+	}
+	if (opt_dry_run) {
+		out_log("Dry run: the HPOS tables would be created.");
+		return 0;
+	}
+	if (wc_create_tables(db, &created, err) < 0)
+		return -1;
+	out_log("HPOS tables created.");
+	return 0;
+}
+
+/* After the switch: what is pending towards the store compatibility mode
+ * now fills, or that posts are still backfilled by `hposctl sync`. */
+static int compat_after(struct db *db, const struct typelist *types, unsigned mask, int enable, int hpos_auth,
+			struct herr *err)
+{
+	struct pending p;
+
+	if (enable && mask == HPOS_ALL_TABLES) {
+		if (wc_pending(db, types, hpos_auth, &p, err) < 0)
+			return -1;
+		if (pending_total(&p))
+			out_log("%llu orders are pending sync towards the %s tables; run `hposctl sync` to bring them up to date "
+				"(hposctl does not schedule WooCommerce's background sync).",
+				(unsigned long long)pending_total(&p), hpos_auth ? "posts" : "HPOS");
+	} else if (!enable && hpos_auth) {
+		out_log("WooCommerce no longer writes the posts tables on save; `hposctl sync` (e.g. from cron) still "
+			"backfills them, so you can fall back (docs/runbook.md, phase 4).");
+	}
+	return 0;
+}
+
+/* `hposctl compat-mode enable|disable`: parse, check the store (tables,
+ * the mode as it is), set the option, say what follows.  Returns the exit
+ * code (docs/exit-codes.md). */
 static int run_compat(int argc, char **argv, struct ctx *c)
 {
 	struct herr err = { 0, "" };
 	struct typelist types = { NULL, 0 };
-	struct pending p;
-	unsigned mask, created;
+	unsigned mask;
 	int enable, compat, hpos_auth, rc, exit_code = HX_OK;
 
 	rc = command_opts(&cmd_compat_mode, &argc, argv, &err);
@@ -33,27 +79,16 @@ static int run_compat(int argc, char **argv, struct ctx *c)
 		return report(&err);
 	}
 	enable = !strcmp(argv[0], "enable");
-	if (ctx_connect(c, &err) < 0)
-		return report(&err);
-	if (order_types_for(c->db, opt_order_types ? opt_order_types : c->cfg.order_types, 0, &types, &err) < 0)
-		return report(&err);
+	if (cmd_connect_types(c, opt_order_types, 0, &types, &err) < 0)
+		goto fail;
 	if (wc_hpos_tables_present(c->db, &mask, &err) < 0 || wc_compat_mode(c->db, &compat, &err) < 0 ||
 	    wc_hpos_authoritative(c->db, &hpos_auth, &err) < 0)
 		goto fail;
-	if (mask != HPOS_ALL_TABLES) {
-		if (!enable) {
-			out_error("HPOS tables do not exist.");
-			exit_code = HX_PROBLEM;
-			goto out;
-		}
-		if (opt_dry_run) {
-			out_log("Dry run: the HPOS tables would be created.");
-		} else {
-			if (wc_create_tables(c->db, &created, &err) < 0)
-				goto fail;
-			out_log("HPOS tables created.");
-		}
-	}
+	rc = compat_tables(c->db, mask, enable, &exit_code, &err);
+	if (rc < 0)
+		goto fail;
+	if (rc > 0)
+		goto out;
 	if (!opt_dry_run && wc_tables_created_refresh(c->db, &err) < 0)
 		goto fail;
 	if (compat == enable) {
@@ -67,19 +102,9 @@ static int run_compat(int argc, char **argv, struct ctx *c)
 	if (wc_option_set(c->db, OPT_SYNC_ENABLED, enable ? "yes" : "no", &err) < 0)
 		goto fail;
 	out_success(enable ? "Compatibility mode enabled." : "Compatibility mode disabled.");
-	if (enable && mask == HPOS_ALL_TABLES) {
-		if (wc_pending(c->db, &types, hpos_auth, &p, &err) < 0)
-			goto fail;
-		if (pending_total(&p))
-			out_log("%llu orders are pending sync towards the %s tables; run `hposctl sync` to bring them up to date "
-				"(hposctl does not schedule WooCommerce's background sync).",
-				(unsigned long long)pending_total(&p), hpos_auth ? "posts" : "HPOS");
-	} else if (!enable && hpos_auth) {
-		out_log("WooCommerce no longer writes the posts tables on save; `hposctl sync` (e.g. from cron) still "
-			"backfills them, so you can fall back (docs/runbook.md, phase 4).");
-	}
-	out_log("Reminder: hposctl wrote the options table directly, so WooCommerce's hooks did not run. "
-		"If the site uses a persistent object cache (Redis, Memcached), flush it now (e.g. `wp cache flush`).");
+	if (compat_after(c->db, &types, mask, enable, hpos_auth, &err) < 0)
+		goto fail;
+	cmd_cache_reminder();
 	goto out;
 fail:
 	exit_code = report(&err);

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
+/* What an option table entry is, for completion: takes a value, one of
+ * listed values ("a|b"), a file name. */
 static int takes_value(const struct opt *o)
 {
 	return o->type != OPT_FLAG && o->type != OPT_REJECT && o->type != OPT_END;
@@ -78,6 +80,8 @@ struct facts {
 	struct strbuf cmds, globals, valopts;
 };
 
+/* The word lists both shells' scripts are built from (f owns them; see
+ * facts_release()). */
 static void facts_build(struct facts *f)
 {
 	size_t n;
@@ -107,6 +111,7 @@ struct tmpl {
 	const char *pre, *post;
 };
 
+/* t.pre, the words, t.post. */
 static void add_tmpl(struct strbuf *sb, struct tmpl t, const char *words)
 {
 	sb_adds(sb, t.pre);
@@ -152,6 +157,8 @@ static void value_arms(struct strbuf *sb, struct tmpl choice, const char *file_c
 	}
 }
 
+/* `case $cmd` arms: each command's options (opts around them) and its fixed
+ * first arguments (args around them). */
 static void command_arms(struct strbuf *sb, struct tmpl opts, struct tmpl args)
 {
 	size_t n;
@@ -178,6 +185,7 @@ static void command_arms(struct strbuf *sb, struct tmpl opts, struct tmpl args)
 	}
 }
 
+/* The bash completion script, appended to sb. */
 static void gen_bash(struct strbuf *sb)
 {
 	struct facts f;
@@ -230,6 +238,7 @@ static void gen_bash(struct strbuf *sb)
 	facts_release(&f);
 }
 
+/* The zsh completion script, appended to sb. */
 static void gen_zsh(struct strbuf *sb)
 {
 	struct facts f;
@@ -276,6 +285,8 @@ static void gen_zsh(struct strbuf *sb)
 	facts_release(&f);
 }
 
+/* `hposctl completion bash|zsh`: the script on stdout.  HX_INTERNAL when
+ * stdout cannot be written. */
 static int run_completion(int argc, char **argv, struct ctx *c)
 {
 	struct herr err = { 0, "" };

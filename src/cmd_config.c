@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
+/* `hposctl config show|check`: print the effective configuration (no
+ * connection), or connect and check the WordPress tables are there with
+ * the configured prefix (HX_CONFIG when not). */
 static int run_config(int argc, char **argv, struct ctx *c)
 {
 	struct herr err = { 0, "" };

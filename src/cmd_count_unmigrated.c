@@ -1,5 +1,5 @@
 /* cmd_count_unmigrated.c - WooCommerce's pending-sync count. */
-#include "hposctl.h"
+#include "cmdutil.h"
 #include "ordertypes.h"
 #include "output.h"
 
@@ -11,10 +11,13 @@ static const char *opt_order_types;
 static const struct opt count_opts[] = {
 	{ "porcelain", 0, OPT_FLAG, &opt_porcelain, NULL, "print only the number", NULL },
 	{ "restore-cleaned", 0, OPT_FLAG, &opt_restore_cleaned, NULL, "count as `sync --restore-cleaned` would (cleaned orders included)", NULL },
-	{ "order-types", 0, OPT_STR, &opt_order_types, "auto|A,B", "order types (default from config: auto, every order type found in the store)", NULL },
+	CMD_OPT_ORDER_TYPES(&opt_order_types),
 	{ NULL, 0, OPT_END, NULL, NULL, NULL, NULL },
 };
 
+/* `hposctl count_unmigrated`: the orders `sync` (with the same
+ * --restore-cleaned) would take up, in WooCommerce's words or alone
+ * (--porcelain).  HX_OK, or the exit code of the error reported. */
 static int run_count(int argc, char **argv, struct ctx *c)
 {
 	struct herr err = { 0, "" };
@@ -25,13 +28,9 @@ static int run_count(int argc, char **argv, struct ctx *c)
 
 	if (rc)
 		return rc > 0 ? HX_OK : report(&err);
-	if (argc > 0) {
-		herr_set(&err, HX_USAGE, "count_unmigrated: unexpected argument '%s'", argv[0]);
+	if (cmd_no_args(&cmd_count_unmigrated, argc, argv, &err) < 0)
 		return report(&err);
-	}
-	if (ctx_connect(c, &err) < 0)
-		return report(&err);
-	if (order_types_for(c->db, opt_order_types ? opt_order_types : c->cfg.order_types, 1, &types, &err) < 0)
+	if (cmd_connect_types(c, opt_order_types, 1, &types, &err) < 0)
 		return report(&err);
 	rc = wc_hpos_authoritative(c->db, &hpos_auth, &err);
 	if (rc == 0 && hpos_auth)

@@ -1,5 +1,5 @@
 /* cmd_install.c - create the four HPOS tables as WooCommerce defines them. */
-#include "hposctl.h"
+#include "cmdutil.h"
 #include "output.h"
 
 #include <stdio.h>
@@ -11,6 +11,8 @@ static const struct opt install_opts[] = {
 	{ NULL, 0, OPT_END, NULL, NULL, NULL, NULL },
 };
 
+/* `hposctl install`: create the HPOS tables that are missing (--dry-run:
+ * name them only).  HX_OK, or the exit code of the error reported. */
 static int run_install(int argc, char **argv, struct ctx *c)
 {
 	struct herr err = { 0, "" };
@@ -19,10 +21,8 @@ static int run_install(int argc, char **argv, struct ctx *c)
 
 	if (rc)
 		return rc > 0 ? HX_OK : report(&err);
-	if (argc > 0) {
-		herr_set(&err, HX_USAGE, "install: unexpected argument '%s'", argv[0]);
+	if (cmd_no_args(&cmd_install, argc, argv, &err) < 0)
 		return report(&err);
-	}
 	if (ctx_connect(c, &err) < 0 || wc_hpos_tables_present(c->db, &before, &err) < 0)
 		return report(&err);
 	if (before == HPOS_ALL_TABLES) {

@@ -1,6 +1,6 @@
 /* cmd_status.c - where the store stands: authority, compatibility mode,
  * tables, order posts, HPOS rows, pending sync, skipped orders. */
-#include "hposctl.h"
+#include "cmdutil.h"
 #include "ordertypes.h"
 #include "output.h"
 #include "syncstate.h"
@@ -14,7 +14,7 @@ static const char *opt_order_types;
 
 static const struct opt status_opts[] = {
 	{ "format", 0, OPT_STR, &opt_format, "table|json", "output format (default table)", NULL },
-	{ "order-types", 0, OPT_STR, &opt_order_types, "auto|A,B", "order types (default from config: auto, every order type found in the store)", NULL },
+	CMD_OPT_ORDER_TYPES(&opt_order_types),
 	{ NULL, 0, OPT_END, NULL, NULL, NULL, NULL },
 };
 
@@ -34,6 +34,11 @@ struct status {
 	struct skipped_list skipped;
 };
 
+/* Everything status shows, into *s (zeroed by the caller; the type names
+ * in s->all are borrowed from ot): the switches, the tables, pending sync
+ * per type and in all, posts and HPOS orders per type, placeholders, row
+ * counts, cleanup candidates, skipped orders.  0, or -1 with err; s is
+ * released by the caller either way. */
 static int gather(struct db *db, const struct ordertypes *ot, struct status *s, struct herr *err)
 {
 	uint64_t markers = 0;
@@ -84,6 +89,8 @@ static int gather(struct db *db, const struct ordertypes *ot, struct status *s, 
 	return skipped_load(db, 20, &s->skipped, err);
 }
 
+/* --format json: s as one object on stdout (types: the types worked on,
+ * the first entries of s->all). */
 static void print_json(const struct typelist *types, const struct status *s)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -143,6 +150,7 @@ static void print_json(const struct typelist *types, const struct status *s)
 	sb_release(&sb);
 }
 
+/* The default table: WooCommerce's four lines verbatim, then hposctl's. */
 static void print_table(const struct typelist *types, const struct status *s)
 {
 	/* WooCommerce's four lines first, verbatim. */
@@ -190,6 +198,8 @@ static void print_table(const struct typelist *types, const struct status *s)
 			 (unsigned long long)(s->skipped.total - s->skipped.n));
 }
 
+/* `hposctl status`: parse, check, gather, print.  HX_OK, or the exit code
+ * of the error reported. */
 static int run_status(int argc, char **argv, struct ctx *c)
 {
 	struct herr err = { 0, "" };
@@ -204,10 +214,8 @@ static int run_status(int argc, char **argv, struct ctx *c)
 		herr_set(&err, HX_USAGE, "status: --format must be table or json, not '%s'", opt_format);
 		return report(&err);
 	}
-	if (argc > 0) {
-		herr_set(&err, HX_USAGE, "status: unexpected argument '%s'", argv[0]);
+	if (cmd_no_args(&cmd_status, argc, argv, &err) < 0)
 		return report(&err);
-	}
 	memset(&s, 0, sizeof(s));
 	if (ctx_connect(c, &err) < 0 ||
 	    ordertypes_resolve(c->db, opt_order_types ? opt_order_types : c->cfg.order_types, &ot, &err) < 0)

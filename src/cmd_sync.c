@@ -1,6 +1,5 @@
 /* cmd_sync.c - `hposctl sync`: bring HPOS up to date with the posts store. */
-#include "hposctl.h"
-#include "ordertypes.h"
+#include "cmdutil.h"
 #include "backfill.h"
 #include "convert.h"
 #include "estimate.h"
@@ -37,7 +36,7 @@ static double opt_max_runtime, opt_settle;
 
 static const struct opt sync_opts_table[] = {
 	{ "batch-size", 0, OPT_UINT, &opt_batch_size, "N", "orders per batch (default 500; 0 means 500, as in WooCommerce)", NULL },
-	{ "order-types", 0, OPT_STR, &opt_order_types, "auto|A,B", "order types (default from config: auto, every order type found in the store)", NULL },
+	CMD_OPT_ORDER_TYPES(&opt_order_types),
 	{ "start-from", 0, OPT_UINT, &opt_start_from, "ID", "first order ID to consider", NULL },
 	{ "end-at", 0, OPT_UINT, &opt_end_at, "ID", "last order ID to consider", NULL },
 	{ "max-runtime", 0, OPT_DURATION, &opt_max_runtime, "DURATION", "stop at the next batch boundary after this long (e.g. 14m)", NULL },
@@ -51,9 +50,7 @@ static const struct opt sync_opts_table[] = {
 	{ "allow-truncation", 0, OPT_FLAG, &opt_allow_truncation, NULL, "write values that do not fit the way WooCommerce does (MySQL cuts them)", NULL },
 	{ "max-retries", 0, OPT_UINT, &opt_max_retries, "N", "retries per batch after deadlocks, lock waits, lost connections (default 10)", &retries_given },
 	{ "jobs", 'j', OPT_UINT, &opt_jobs, "N", "writer connections working in parallel (default 2, 1..16)", NULL },
-	{ "max-load", 0, OPT_STR, &opt_max_load, "VAR=N", "pause between batches while the global status VAR exceeds N", NULL },
-	{ "critical-load", 0, OPT_STR, &opt_critical_load, "VAR=N", "stop (exit 75) when the global status VAR exceeds N", NULL },
-	{ "pause-file", 0, OPT_STR, &opt_pause_file, "PATH", "pause between batches while this file exists", NULL },
+	CMD_OPTS_THROTTLE(&opt_max_load, &opt_critical_load, &opt_pause_file),
 	{ "replica", 0, OPT_LIST, &opt_replicas, "DSN", "a replica to watch with --max-lag (repeatable): h=HOST,P=PORT,S=SOCKET,u=USER,D=DB,F=FILE", NULL },
 	{ "max-lag", 0, OPT_DURATION, &opt_max_lag, "SECONDS", "pause between batches while a --replica lags more (default 10)", &max_lag_given },
 	{ "max-lag-wait", 0, OPT_DURATION, &opt_max_lag_wait, "DURATION", "stop (exit 75) when replica lag keeps sync paused this long (default: wait)", NULL },
@@ -62,7 +59,10 @@ static const struct opt sync_opts_table[] = {
 	{ NULL, 0, OPT_END, NULL, NULL, NULL, NULL },
 };
 
+/* Everything one sync run holds, from the options checked to the lock
+ * released (sync_release()). */
 struct run {
+	struct ctx *c;
 	struct db *db;
 	struct progress bar;
 	uint64_t base_done;
@@ -75,6 +75,18 @@ struct run {
 	int hpos_auth, compat;     /* their values when the run started */
 	int changed;               /* one of them changed: stop */
 	char changed_msg[200];
+	int json;                  /* --format json: stdout carries one JSON object */
+	int locked;                /* this run holds the run lock */
+	struct typelist types;     /* the order types asked for */
+	struct typelist rtypes;    /* HPOS authoritative: those written back */
+	uint64_t refused_n;        /* orders of types not written back: exit 1 */
+	unsigned mask;             /* HPOS tables present */
+	struct sync_opts so;
+	struct sync_stats_s st;
+	struct pending p;
+	uint64_t pending_n;
+	double secs;               /* the batches' wall-clock time */
+	int exit_code;
 };
 
 /* WooCommerce's admin screen or another tool may switch authority or
@@ -149,48 +161,24 @@ static int between(void *arg, const struct sync_stats_s *st)
 	return options_changed(r);
 }
 
-static const char *const levels[] = { "READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE" };
-
-static const char *valid_level(const char *s)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(levels); i++)
-		if (!strcasecmp(s, levels[i]))
-			return levels[i];
-	return NULL;
-}
-
 /* Transactions: --no-transactions / --isolation-level, else WooCommerce's
- * own options (default yes, READ UNCOMMITTED). */
+ * own options (default yes, READ UNCOMMITTED).  *level NULL: none.  0, or
+ * -1 with err (HX_USAGE for a bad --isolation-level, HX_CONFIG for a bad
+ * option value). */
 static int choose_isolation(struct db *db, const char **level, struct herr *err)
 {
-	char *use = NULL, *lvl = NULL;
-	int rc = 0;
-
 	*level = NULL;
 	if (opt_no_transactions)
 		return 0;
-	if (opt_isolation) {
-		*level = valid_level(opt_isolation);
-		if (!*level)
-			return herr_set(err, HX_USAGE, "Invalid database transaction isolation level name %s", opt_isolation);
-		return 0;
-	}
-	if (wc_option_get(db, OPT_USE_TRANSACTIONS, &use, err) < 0 ||
-	    wc_option_get(db, OPT_ISOLATION, &lvl, err) < 0) {
-		free(use);
-		return -1;
-	}
-	if (!use || !strcmp(use, "yes")) {
-		*level = valid_level(lvl ? lvl : "READ UNCOMMITTED");
-		if (!*level)
-			rc = herr_set(err, HX_CONFIG, "Invalid database transaction isolation level name %s (option %s)",
-				      lvl, OPT_ISOLATION);
-	}
-	free(use);
-	free(lvl);
-	return rc;
+	if (!opt_isolation)
+		return cmd_wc_isolation(db, 1, level, err);
+	*level = cmd_isolation_name(opt_isolation);
+	if (!*level)
+		return herr_set(err, HX_USAGE, "Invalid database transaction isolation level name %s", opt_isolation);
+	return 0;
 }
 
+/* s seconds as 45s, 12m05s or 3h07m. */
 static void fmt_duration(char *buf, size_t n, double s)
 {
 	unsigned long t = (unsigned long)(s + 0.5);
@@ -238,354 +226,429 @@ static void report_cleaned(const struct pending *p, int skip, int compat)
 		out_log("%llu of them %s emptied by a cleanup; --restore-cleaned: they are rebuilt.", n, n == 1 ? "was" : "were");
 }
 
-static int sync_main(int argc, char **argv, struct ctx *c)
+/* The options among themselves, before anything is opened: 0, or -1 with
+ * an HX_USAGE error.  Fills in the defaults (--batch-size 0, --sample 0)
+ * and sets up r's throttle. */
+static int check_options(int argc, char **argv, void *arg, struct herr *err)
 {
-	struct herr err = { 0, "" };
-	struct typelist types = { NULL, 0 }, rtypes = { NULL, 0 };
-	uint64_t refused_n = 0;
-	struct sync_opts so;
-	struct sync_stats_s st;
-	struct pending p;
-	struct run r;
-	unsigned mask;
-	uint64_t pending_n;
-	double t0, secs;
-	int hpos_auth = 0, compat = 0, rc, locked = 0, exit_code = HX_OK;
-	char buf[64];
+	struct run *r = arg;
 
-	rc = command_opts(&cmd_sync, &argc, argv, &err);
-	if (rc)
-		return rc > 0 ? HX_OK : report(&err);
-	if (argc > 0) {
-		herr_set(&err, HX_USAGE, "sync: unexpected argument '%s'", argv[0]);
-		return report(&err);
-	}
-	memset(&r, 0, sizeof(r));
-	memset(&st, 0, sizeof(st));
-	if (opt_metrics_file && metrics_check_path(opt_metrics_file, &err) < 0)
-		return report(&err);
-	if (throttle_init(&r.thr, opt_max_load, opt_critical_load, opt_pause_file, &err) < 0)
-		return report(&err);
-	r.thr.extra = replica_lagging;
-	r.thr.extra_arg = &r;
-	if (opt_end_at && opt_start_from > opt_end_at) {
-		herr_set(&err, HX_USAGE, "sync: --start-from %llu is after --end-at %llu",
-			 (unsigned long long)opt_start_from, (unsigned long long)opt_end_at);
-		return report(&err);
-	}
+	if (cmd_no_args(&cmd_sync, argc, argv, err) < 0)
+		return -1;
+	if (opt_metrics_file && metrics_check_path(opt_metrics_file, err) < 0)
+		return -1;
+	if (throttle_init(&r->thr, opt_max_load, opt_critical_load, opt_pause_file, err) < 0)
+		return -1;
+	r->thr.extra = replica_lagging;
+	r->thr.extra_arg = r;
+	if (opt_end_at && opt_start_from > opt_end_at)
+		return herr_set(err, HX_USAGE, "sync: --start-from %llu is after --end-at %llu",
+				(unsigned long long)opt_start_from, (unsigned long long)opt_end_at);
 	if (opt_batch_size == 0)
 		opt_batch_size = 500; /* WooCommerce: 0 means the default */
-	if (opt_batch_size > 100000) {
-		herr_set(&err, HX_USAGE, "sync: --batch-size must be at most 100000");
-		return report(&err);
-	}
-	if (opt_jobs < 1 || opt_jobs > 16) {
-		herr_set(&err, HX_USAGE, "sync: --jobs must be between 1 and 16");
-		return report(&err);
-	}
-	if (max_lag_given && !opt_replicas.n) {
-		herr_set(&err, HX_USAGE, "sync: --max-lag needs at least one --replica DSN to watch");
-		return report(&err);
-	}
-	if ((sample_given || opt_format) && !opt_dry_run) {
-		herr_set(&err, HX_USAGE, "sync: --sample and --format go with --dry-run");
-		return report(&err);
-	}
-	if (opt_format && strcmp(opt_format, "table") && strcmp(opt_format, "json")) {
-		herr_set(&err, HX_USAGE, "sync: --format must be table or json, not '%s'", opt_format);
-		return report(&err);
-	}
-	if (sample_given && opt_no_transactions) {
-		herr_set(&err, HX_USAGE, "sync: --sample rolls every batch back, which needs transactions; drop --no-transactions");
-		return report(&err);
-	}
-	if (sample_given && opt_metrics_file) {
-		herr_set(&err, HX_USAGE, "sync: a --sample run writes nothing, no --metrics-file either");
-		return report(&err);
-	}
+	if (opt_batch_size > 100000)
+		return herr_set(err, HX_USAGE, "sync: --batch-size must be at most 100000");
+	if (opt_jobs < 1 || opt_jobs > 16)
+		return herr_set(err, HX_USAGE, "sync: --jobs must be between 1 and 16");
+	if (max_lag_given && !opt_replicas.n)
+		return herr_set(err, HX_USAGE, "sync: --max-lag needs at least one --replica DSN to watch");
+	if ((sample_given || opt_format) && !opt_dry_run)
+		return herr_set(err, HX_USAGE, "sync: --sample and --format go with --dry-run");
+	if (opt_format && strcmp(opt_format, "table") && strcmp(opt_format, "json"))
+		return herr_set(err, HX_USAGE, "sync: --format must be table or json, not '%s'", opt_format);
+	if (sample_given && opt_no_transactions)
+		return herr_set(err, HX_USAGE, "sync: --sample rolls every batch back, which needs transactions; drop --no-transactions");
+	if (sample_given && opt_metrics_file)
+		return herr_set(err, HX_USAGE, "sync: a --sample run writes nothing, no --metrics-file either");
 	if (sample_given && opt_sample == 0)
 		opt_sample = 4 * (opt_batch_size ? opt_batch_size : 500);
-	if (opt_format && !strcmp(opt_format, "json"))
+	r->json = opt_format && !strcmp(opt_format, "json");
+	if (r->json)
 		outst.quiet = 1; /* stdout carries the JSON object alone; errors still go to stderr */
-	if (ctx_connect(c, &err) < 0)
-		goto fail;
-	r.db = c->db;
-	if (opt_replicas.n) {
-		r.rep = xcalloc(opt_replicas.n, sizeof(*r.rep));
-		for (; r.nrep < opt_replicas.n; r.nrep++)
-			if (replica_parse(&r.rep[r.nrep], opt_replicas.v[r.nrep], &c->cfg, &err) < 0 ||
-			    replica_open(&r.rep[r.nrep], &err) < 0) {
-				r.nrep++;
-				goto fail;
-			}
-	}
-	if (order_types_for(c->db, opt_order_types ? opt_order_types : c->cfg.order_types, 1, &types, &err) < 0)
-		goto fail;
+	return 0;
+}
 
-	memset(&so, 0, sizeof(so));
-	so.batch_size = (unsigned)opt_batch_size;
-	so.types = &types;
-	so.start_from = opt_start_from;
-	so.end_at = opt_end_at;
-	so.max_batches = opt_max_batches;
-	so.max_runtime = opt_max_runtime;
-	so.settle = settle_given ? opt_settle : c->cfg.settle_seconds;
-	so.allow_truncation = opt_allow_truncation;
-	so.max_retries = retries_given ? (unsigned)opt_max_retries : c->cfg.max_retries;
+/* Open every --replica (r->nrep counts the ones to close, the failed one
+ * too).  0, or -1 with err. */
+static int open_replicas(struct run *r, struct herr *err)
+{
+	if (!opt_replicas.n)
+		return 0;
+	r->rep = xcalloc(opt_replicas.n, sizeof(*r->rep));
+	for (; r->nrep < opt_replicas.n; r->nrep++)
+		if (replica_parse(&r->rep[r->nrep], opt_replicas.v[r->nrep], &r->c->cfg, err) < 0 ||
+		    replica_open(&r->rep[r->nrep], err) < 0) {
+			r->nrep++;
+			return -1;
+		}
+	return 0;
+}
+
+/* The engine's options from the command line and the configuration; the
+ * order types stay r->types unless HPOS is authoritative (choose_reverse_types()). */
+static void fill_sync_opts(struct run *r)
+{
+	struct sync_opts *so = &r->so;
+
+	cmd_sync_opts(so, r->c, (unsigned)opt_batch_size, &r->types);
+	so->start_from = opt_start_from;
+	so->end_at = opt_end_at;
+	so->max_batches = opt_max_batches;
+	so->max_runtime = opt_max_runtime;
+	so->settle = settle_given ? opt_settle : r->c->cfg.settle_seconds;
+	so->allow_truncation = opt_allow_truncation;
+	if (retries_given)
+		so->max_retries = (unsigned)opt_max_retries;
 	/* A lost connection is retried for 3 s per allowed retry (30 s by
 	 * default), long enough for a server restart or a failover. */
-	db_set_reconnect_window(c->db, 3.0 * so.max_retries);
-	so.wclock_wait = 15.0;
-	so.jobs = (unsigned)opt_jobs;
-	so.runlock_name = c->cfg.lock_name;
-	so.between = between;
-	so.arg = &r;
+	db_set_reconnect_window(r->db, 3.0 * so->max_retries);
+	so->jobs = (unsigned)opt_jobs;
+	so->between = between;
+	so->arg = r;
+}
 
+/* Connect, open the replicas, resolve the order types, take the run lock
+ * and wait for the replicas to catch up before the first batch. */
+static int open_run(void *arg, struct herr *err)
+{
+	struct run *r = arg;
+	struct ctx *c = r->c;
+
+	if (ctx_connect(c, err) < 0)
+		return STEP_FAIL;
+	r->db = c->db;
+	if (open_replicas(r, err) < 0)
+		return STEP_FAIL;
+	if (cmd_connect_types(c, opt_order_types, 1, &r->types, err) < 0)
+		return STEP_FAIL;
+	fill_sync_opts(r);
 	/* One run at a time per database and prefix. */
-	rc = runlock_enter(c->db, c->cfg.lock_name, &err);
-	if (rc < 0)
-		goto fail;
-	if (rc == 1) {
-		exit_code = HX_TEMPFAIL;
-		goto out;
-	}
-	locked = 1;
-	r.thr.keep_lock = 1;
-	r.thr.lock_name = c->cfg.lock_name;
+	if (cmd_lock(c, &r->thr, &r->locked, &r->exit_code) != STEP_ON)
+		return STEP_END;
 	warn_background_sync(c->db);
 	/* Do not start while a replica lags either. */
-	if (r.nrep && between(&r, &st)) {
-		if (r.thr.critical_hit) {
-			out_error("Stopped before the first batch: %s. Run sync again later.", r.thr.critical_msg);
-			exit_code = HX_TEMPFAIL;
+	if (r->nrep && between(r, &r->st)) {
+		if (r->thr.critical_hit) {
+			out_error("Stopped before the first batch: %s. Run sync again later.", r->thr.critical_msg);
+			r->exit_code = HX_TEMPFAIL;
 		} else {
 			out_warning("Interrupted by signal %d before the first batch.", (int)hpos_interrupted);
-			exit_code = hpos_interrupted == SIGINT ? HX_SIGINT : HX_SIGTERM;
+			r->exit_code = cmd_signal_exit();
 		}
-		goto out;
+		return STEP_END;
 	}
+	return STEP_ON;
+}
 
-	if (wc_hpos_authoritative(c->db, &hpos_auth, &err) < 0)
-		goto fail;
+/* Authority, compatibility mode (watched from now on), what happens to
+ * cleaned orders, transactions and rounding. */
+static int read_switches(void *arg, struct herr *err)
+{
+	struct run *r = arg;
+	struct db *db = r->db;
+
+	if (wc_hpos_authoritative(db, &r->hpos_auth, err) < 0)
+		return STEP_FAIL;
 	/* HPOS authoritative: posts are backfilled whether compatibility mode
 	 * is on or off, as `wp wc hpos sync` does; the option is only read.
 	 * It decides once, here, whether cleaned orders are left out. */
-	if (hpos_auth && wc_compat_mode(c->db, &compat, &err) < 0)
-		goto fail;
-	so.skip_cleaned = sync_skips_cleaned(hpos_auth, compat, opt_restore_cleaned);
-	if (so.skip_cleaned && wc_table_exists(c->db, CLEANED_TABLE, &so.cleaned_record, &err) < 0)
-		goto fail;
-	r.hpos_auth = hpos_auth;
-	r.compat = compat;
-	if (!hpos_auth && wc_compat_mode(c->db, &r.compat, &err) < 0)
-		goto fail;
-	r.watch = 1;
-	if (choose_isolation(c->db, &so.isolation, &err) < 0)
-		goto fail;
-	if (wc_rounding_precision(c->db, &so.rounding_precision, &err) < 0)
-		goto fail;
+	if (wc_compat_mode(db, &r->compat, err) < 0)
+		return STEP_FAIL;
+	r->so.skip_cleaned = sync_skips_cleaned(r->hpos_auth, r->compat, opt_restore_cleaned);
+	if (r->so.skip_cleaned && wc_table_exists(db, CLEANED_TABLE, &r->so.cleaned_record, err) < 0)
+		return STEP_FAIL;
+	r->watch = 1;
+	if (choose_isolation(db, &r->so.isolation, err) < 0)
+		return STEP_FAIL;
+	if (wc_rounding_precision(db, &r->so.rounding_precision, err) < 0)
+		return STEP_FAIL;
+	return STEP_ON;
+}
 
-	if (wc_hpos_tables_present(c->db, &mask, &err) < 0)
-		goto fail;
-	if (mask != HPOS_ALL_TABLES && hpos_auth) {
-		herr_set(&err, HX_PROBLEM, "HPOS is authoritative but its tables do not exist.");
-		goto fail;
-	}
-	if (mask != HPOS_ALL_TABLES && sample_given) {
-		herr_set(&err, HX_PROBLEM, "the HPOS tables do not exist and a sample creates none (DDL commits); "
-			 "run `hposctl install` first, or --dry-run without --sample. Nothing was changed.");
-		goto fail;
-	}
-	if (mask != HPOS_ALL_TABLES) {
-		unsigned created;
+/* The HPOS tables: refuse without them when HPOS is authoritative or for
+ * a sample; else create them (said only, with --dry-run). */
+static int ensure_tables(void *arg, struct herr *err)
+{
+	struct run *r = arg;
+	unsigned created;
 
-		out_warning("Custom order tables does not exist, creating...");
-		if (opt_dry_run) {
-			out_log("Dry run: the tables would be created; counting every order post as pending.");
-		} else {
-			if (wc_create_tables(c->db, &created, &err) < 0) {
-				herr_prefix(&err, "Custom order tables could not be created");
-				goto fail;
-			}
-			out_success("Custom order tables were created successfully.");
-		}
-	}
-	if (hpos_auth) {
-		/* Only the types hposctl writes back exactly as WooCommerce
-		 * does; the others are named and make the run exit 1.  Deletion
-		 * markers are carried out for every type (WooCommerce deletes
-		 * any order's post the same way). */
-		if (reverse_types(c->db, &types, "synced", &rtypes, &refused_n, &err) < 0)
-			goto fail;
-		so.types = &rtypes;
-		so.marker_types = &types;
-		if (!rtypes.n) {
-			if (!refused_n)
-				out_warning("There are no orders to sync, aborting.");
-			goto out;
-		}
-	}
-	if (!opt_dry_run && wc_tables_created_refresh(c->db, &err) < 0)
-		goto fail;
-	if (wc_pending(c->db, so.types, hpos_auth, &p, &err) < 0)
-		goto fail;
-	pending_n = pending_for_sync(&p, so.skip_cleaned);
-	if (pending_n == 1)
-		out_log("There is 1 order to be synced.");
-	else
-		out_log("There are %llu orders to be synced.", (unsigned long long)pending_n);
-	if (so.skip_cleaned) {
-		last_run.cleaned_left = p.cleaned;
-		last_run.have_cleaned = 1;
-	}
-	report_cleaned(&p, so.skip_cleaned, compat);
-	if (pending_n == 0 && !(opt_format && !strcmp(opt_format, "json"))) {
-		out_warning("There are no orders to sync, aborting.");
-		goto out;
+	if (wc_hpos_tables_present(r->db, &r->mask, err) < 0)
+		return STEP_FAIL;
+	if (r->mask == HPOS_ALL_TABLES)
+		return STEP_ON;
+	if (r->hpos_auth) {
+		herr_set(err, HX_PROBLEM, "HPOS is authoritative but its tables do not exist.");
+		return STEP_FAIL;
 	}
 	if (sample_given) {
-		/* Real work on a sample, rolled back: see estimate.h. */
-		if (estimate_sync(c->db, &so, hpos_auth, pending_n, opt_sample,
-				  opt_format && !strcmp(opt_format, "json"), &err) < 0)
-			goto fail;
-		if (r.thr.critical_hit) {
-			out_error("Sample stopped: %s.", r.thr.critical_msg);
-			exit_code = HX_TEMPFAIL;
-		}
-		goto out;
+		herr_set(err, HX_PROBLEM, "the HPOS tables do not exist and a sample creates none (DDL commits); "
+			 "run `hposctl install` first, or --dry-run without --sample. Nothing was changed.");
+		return STEP_FAIL;
 	}
+	out_warning("Custom order tables does not exist, creating...");
 	if (opt_dry_run) {
-		double rate = hpos_auth ? ESTIMATE_BACKFILL_PER_SEC : ESTIMATE_ORDERS_PER_SEC;
-
-		fmt_duration(buf, sizeof(buf), (double)pending_n / rate);
-		if (opt_format && !strcmp(opt_format, "json")) {
-			out_line("{\"command\":\"sync\",\"direction\":\"%s\",\"pending\":%llu,\"missing\":%llu,"
-				 "\"outdated\":%llu,\"markers\":%llu,\"orders_per_second\":%.0f,\"rate_source\":\"reference\","
-				 "\"seconds\":%.1f}", hpos_auth ? "hpos_to_posts" : "posts_to_hpos",
-				 (unsigned long long)pending_n, (unsigned long long)p.missing,
-				 (unsigned long long)p.outdated, (unsigned long long)p.markers, rate,
-				 (double)pending_n / rate);
-			goto out;
-		}
-		out_log("Dry run: %llu missing, %llu outdated, %llu deletion markers. Estimated time at %.0f orders/s "
-			"(%s): %s. That rate is a reference figure from our test machine, not yours: "
-			"--dry-run --sample measures this server.", (unsigned long long)(p.missing - (so.skip_cleaned ? p.cleaned : 0)), (unsigned long long)p.outdated,
-			(unsigned long long)p.markers, rate, hpos_auth ? "HPOS -> posts, measured on a 2-core test machine" :
-			"measured by `make bench` on a 2-core test machine", buf);
-		if (mask != HPOS_ALL_TABLES)
-			goto out;
-		db_set_dry_run(c->db, 1);
+		out_log("Dry run: the tables would be created; counting every order post as pending.");
+		return STEP_ON;
 	}
-
-	{
-		struct strbuf ev = STRBUF_INIT;
-
-		sb_addf(&ev, "\"pending\":%llu,\"batch_size\":%u,\"dry_run\":%s,\"isolation\":\"%s\",\"cleaned_left\":%llu",
-			(unsigned long long)pending_n, so.batch_size, opt_dry_run ? "true" : "false",
-			so.isolation ? so.isolation : "none", (unsigned long long)(so.skip_cleaned ? p.cleaned : 0));
-		out_event("start", ev.buf);
-		sb_release(&ev);
+	if (wc_create_tables(r->db, &created, err) < 0) {
+		herr_prefix(err, "Custom order tables could not be created");
+		return STEP_FAIL;
 	}
-	progress_start(&r.bar, "Order Data Sync", pending_n);
+	out_success("Custom order tables were created successfully.");
+	return STEP_ON;
+}
+
+/* HPOS authoritative: only the types hposctl writes back exactly as
+ * WooCommerce does; the others are named and make the run exit 1.
+ * Deletion markers are carried out for every type (WooCommerce deletes
+ * any order's post the same way). */
+static int choose_reverse_types(void *arg, struct herr *err)
+{
+	struct run *r = arg;
+
+	if (!r->hpos_auth)
+		return STEP_ON;
+	if (reverse_types(r->db, &r->types, "synced", &r->rtypes, &r->refused_n, err) < 0)
+		return STEP_FAIL;
+	r->so.types = &r->rtypes;
+	r->so.marker_types = &r->types;
+	if (r->rtypes.n)
+		return STEP_ON;
+	if (!r->refused_n)
+		out_warning("There are no orders to sync, aborting.");
+	return STEP_END;
+}
+
+/* Count and say what is pending; end the run when nothing is (except for
+ * a JSON estimate, which reports the zero). */
+static int count_pending(void *arg, struct herr *err)
+{
+	struct run *r = arg;
+
+	if (!opt_dry_run && wc_tables_created_refresh(r->db, err) < 0)
+		return STEP_FAIL;
+	if (wc_pending(r->db, r->so.types, r->hpos_auth, &r->p, err) < 0)
+		return STEP_FAIL;
+	r->pending_n = pending_for_sync(&r->p, r->so.skip_cleaned);
+	if (r->pending_n == 1)
+		out_log("There is 1 order to be synced.");
+	else
+		out_log("There are %llu orders to be synced.", (unsigned long long)r->pending_n);
+	if (r->so.skip_cleaned) {
+		last_run.cleaned_left = r->p.cleaned;
+		last_run.have_cleaned = 1;
+	}
+	report_cleaned(&r->p, r->so.skip_cleaned, r->hpos_auth && r->compat);
+	if (r->pending_n == 0 && !r->json) {
+		out_warning("There are no orders to sync, aborting.");
+		return STEP_END;
+	}
+	return STEP_ON;
+}
+
+/* --dry-run without --sample: the estimate from the reference rate, as a
+ * line or a JSON object; STEP_ON when the dry run goes on through the
+ * engine (writing nothing). */
+static int dry_run_estimate(struct run *r)
+{
+	const struct pending *p = &r->p;
+	double rate = r->hpos_auth ? ESTIMATE_BACKFILL_PER_SEC : ESTIMATE_ORDERS_PER_SEC;
+	char buf[64];
+
+	fmt_duration(buf, sizeof(buf), (double)r->pending_n / rate);
+	if (r->json) {
+		out_line("{\"command\":\"sync\",\"direction\":\"%s\",\"pending\":%llu,\"missing\":%llu,"
+			 "\"outdated\":%llu,\"markers\":%llu,\"orders_per_second\":%.0f,\"rate_source\":\"reference\","
+			 "\"seconds\":%.1f}", r->hpos_auth ? "hpos_to_posts" : "posts_to_hpos",
+			 (unsigned long long)r->pending_n, (unsigned long long)p->missing,
+			 (unsigned long long)p->outdated, (unsigned long long)p->markers, rate,
+			 (double)r->pending_n / rate);
+		return STEP_END;
+	}
+	out_log("Dry run: %llu missing, %llu outdated, %llu deletion markers. Estimated time at %.0f orders/s "
+		"(%s): %s. That rate is a reference figure from our test machine, not yours: "
+		"--dry-run --sample measures this server.",
+		(unsigned long long)(p->missing - (r->so.skip_cleaned ? p->cleaned : 0)), (unsigned long long)p->outdated,
+		(unsigned long long)p->markers, rate, r->hpos_auth ? "HPOS -> posts, measured on a 2-core test machine" :
+		"measured by `make bench` on a 2-core test machine", buf);
+	if (r->mask != HPOS_ALL_TABLES)
+		return STEP_END;
+	db_set_dry_run(r->db, 1);
+	return STEP_ON;
+}
+
+/* --dry-run: with --sample, real work rolled back (estimate.h); without,
+ * the reference estimate. */
+static int dry_run(void *arg, struct herr *err)
+{
+	struct run *r = arg;
+
+	if (sample_given) {
+		if (estimate_sync(r->db, &r->so, r->hpos_auth, r->pending_n, opt_sample, r->json, err) < 0)
+			return STEP_FAIL;
+		r->exit_code = cmd_sample_stopped(&r->thr);
+		return STEP_END;
+	}
+	return opt_dry_run ? dry_run_estimate(r) : STEP_ON;
+}
+
+/* The batches, between the "start" and "done" events and the progress
+ * bar.  Returns the engine's 0 or -1 (with err); r->st and r->secs hold
+ * what it did. */
+static int run_batches(struct run *r, struct herr *err)
+{
+	struct strbuf ev = STRBUF_INIT;
+	const struct sync_stats_s *st = &r->st;
+	double t0;
+	int rc;
+
+	sb_addf(&ev, "\"pending\":%llu,\"batch_size\":%u,\"dry_run\":%s,\"isolation\":\"%s\",\"cleaned_left\":%llu",
+		(unsigned long long)r->pending_n, r->so.batch_size, opt_dry_run ? "true" : "false",
+		r->so.isolation ? r->so.isolation : "none", (unsigned long long)(r->so.skip_cleaned ? r->p.cleaned : 0));
+	out_event("start", ev.buf);
+	progress_start(&r->bar, "Order Data Sync", r->pending_n);
 	t0 = now_mono();
-	rc = hpos_auth ? sync_to_posts(c->db, &so, &st, &err) : sync_to_hpos(c->db, &so, &st, &err);
-	secs = now_mono() - t0;
-	progress_update(&r.bar, st.seen);
-	progress_finish(&r.bar);
+	rc = r->hpos_auth ? sync_to_posts(r->db, &r->so, &r->st, err) : sync_to_hpos(r->db, &r->so, &r->st, err);
+	r->secs = now_mono() - t0;
+	progress_update(&r->bar, st->seen);
+	progress_finish(&r->bar);
 	out_debug("time in phases: read+convert %.2fs, write %.2fs; %llu batches, %llu meta rows",
-		  st.t_read, st.t_write, (unsigned long long)st.batches, (unsigned long long)st.meta_rows);
-	{
-		struct strbuf ev = STRBUF_INIT;
+		  st->t_read, st->t_write, (unsigned long long)st->batches, (unsigned long long)st->meta_rows);
+	sb_reset(&ev);
+	sb_addf(&ev, "\"synced\":%llu,\"skipped\":%llu,\"retries\":%llu,\"deferred\":%llu,\"deleted\":%llu,"
+		"\"markers_left\":%llu,\"seconds\":%.3f,\"t_read\":%.3f,\"t_write\":%.3f,\"peak_rss_kb\":%ld,\"exit\":\"%s\"",
+		(unsigned long long)st->synced, (unsigned long long)st->skipped,
+		(unsigned long long)st->retries, (unsigned long long)st->deferred, (unsigned long long)st->deleted,
+		(unsigned long long)st->markers_left, r->secs, st->t_read, st->t_write, peak_rss_kb(), rc < 0 ? "error" : "ok");
+	out_event("done", ev.buf);
+	sb_release(&ev);
+	return rc;
+}
 
-		sb_addf(&ev, "\"synced\":%llu,\"skipped\":%llu,\"retries\":%llu,\"deferred\":%llu,\"deleted\":%llu,"
-			"\"markers_left\":%llu,\"seconds\":%.3f,\"t_read\":%.3f,\"t_write\":%.3f,\"peak_rss_kb\":%ld,\"exit\":\"%s\"",
-			(unsigned long long)st.synced, (unsigned long long)st.skipped,
-			(unsigned long long)st.retries, (unsigned long long)st.deferred, (unsigned long long)st.deleted,
-			(unsigned long long)st.markers_left, secs, st.t_read, st.t_write, peak_rss_kb(), rc < 0 ? "error" : "ok");
-		out_event("done", ev.buf);
-		sb_release(&ev);
-	}
-	if (opt_dry_run) {
-		out_log("Dry run: %llu orders would be synced, %llu skipped; nothing was written.",
-			(unsigned long long)st.synced, (unsigned long long)st.skipped);
-		if (st.skipped)
-			exit_code = HX_PROBLEM;
-		goto out;
-	}
-	if (st.synced == 0 && rc == 0)
+/* What the batches did, in words: synced, deferred, deleted, retried. */
+static void say_done(const struct run *r, int rc)
+{
+	const struct sync_stats_s *st = &r->st;
+	unsigned long long n = (unsigned long long)st->synced;
+
+	if (st->synced == 0 && rc == 0)
 		out_warning("No orders were synced.");
 	else
 		out_log("Sync completed.");
-	if (st.deferred)
+	if (st->deferred)
 		out_log("%llu orders modified in the last %.0f seconds were left for the next run.",
-			(unsigned long long)st.deferred, so.settle);
-	if (st.deleted)
-		out_log(hpos_auth ? "%llu orders deleted from HPOS were removed from posts." :
-			"%llu orders deleted from posts were removed from HPOS.", (unsigned long long)st.deleted);
-	if (st.retries)
-		out_log("Batches retried after deadlocks, lock waits or lost connections: %llu.", (unsigned long long)st.retries);
-	if (st.synced && rc == 0)
-		out_success("%llu %s synced in %.0f seconds (%.0f orders/s).", (unsigned long long)st.synced,
-			    st.synced == 1 ? "order was" : "orders were", secs, secs > 0 ? (double)st.synced / secs : 0.0);
-	else if (st.synced) /* never "Success" and then an error */
-		out_log("%llu %s synced before the error below; they are kept.", (unsigned long long)st.synced,
-			st.synced == 1 ? "order was" : "orders were");
-	if (rc < 0)
-		goto fail;
-	if (r.changed) {
-		out_error("Stopped: %s; nothing more was written in the old direction. Check the store's settings, "
-			  "then run sync again.", r.changed_msg);
-		exit_code = HX_PROBLEM;
-	} else if (r.thr.critical_hit) {
-		out_error("Stopped: %s. Progress is kept; run sync again later.", r.thr.critical_msg);
-		exit_code = HX_TEMPFAIL;
-	} else if (hpos_interrupted) {
-		out_warning("Interrupted by signal %d after a complete batch; run sync again to continue.", (int)hpos_interrupted);
-		exit_code = hpos_interrupted == SIGINT ? HX_SIGINT : HX_SIGTERM;
-	} else if (st.stop_reason == 1 || st.stop_reason == 2) {
-		out_log("Stopped at the %s limit; run sync again to continue.", st.stop_reason == 1 ? "--max-runtime" : "--max-batches");
-	}
-	if (st.markers_left && exit_code == HX_OK) {
-		out_error("%llu deletion %s on orders that still exist in the %s store %s left alone; see the warnings "
-			  "above and docs/deleting.md.", (unsigned long long)st.markers_left,
-			  st.markers_left == 1 ? "marker" : "markers", hpos_auth ? "HPOS" : "posts",
-			  st.markers_left == 1 ? "was" : "were");
-		exit_code = HX_PROBLEM;
-	}
-	if (st.skipped && exit_code == HX_OK) {
-		out_error("%llu %s skipped because %s values that cannot be migrated without damage; see the warnings "
-			  "above and `hposctl status`.", (unsigned long long)st.skipped,
-			  st.skipped == 1 ? "order was" : "orders were", st.skipped == 1 ? "it has" : "they have");
-		exit_code = HX_PROBLEM;
-	}
-	goto out;
-fail:
-	exit_code = report(&err);
-out:
-	last_run.st = st;
-	if (opt_metrics_file && locked && !opt_dry_run && db_errclass(c->db) != DBE_LOST) {
-		/* One more scan so the metrics show what is left. */
-		struct herr e2;
+			(unsigned long long)st->deferred, r->so.settle);
+	if (st->deleted)
+		out_log(r->hpos_auth ? "%llu orders deleted from HPOS were removed from posts." :
+			"%llu orders deleted from posts were removed from HPOS.", (unsigned long long)st->deleted);
+	cmd_say_retries(st->retries);
+	if (n && rc == 0)
+		out_success("%llu %s synced in %.0f seconds (%.0f orders/s).", n, n == 1 ? "order was" : "orders were",
+			    r->secs, r->secs > 0 ? (double)n / r->secs : 0.0);
+	else if (n) /* never "Success" and then an error */
+		out_log("%llu %s synced before the error below; they are kept.", n, n == 1 ? "order was" : "orders were");
+}
 
-		if (wc_pending(c->db, &types, hpos_auth, &p, &e2) == 0) {
-			last_run.pending = pending_for_sync(&p, so.skip_cleaned);
+/* Why the run stopped early, and what it left behind, as the exit code:
+ * a switch of authority or compatibility mode, a throttle stop, a signal;
+ * else deletion markers left alone or skipped orders (exit 1). */
+static int run_outcome(const struct run *r)
+{
+	const struct sync_stats_s *st = &r->st;
+	int exit_code = HX_OK;
+
+	if (r->changed) {
+		out_error("Stopped: %s; nothing more was written in the old direction. Check the store's settings, "
+			  "then run sync again.", r->changed_msg);
+		return HX_PROBLEM;
+	}
+	exit_code = cmd_run_stopped(&r->thr, "sync");
+	if (exit_code != HX_OK)
+		return exit_code;
+	if (st->stop_reason == 1 || st->stop_reason == 2)
+		out_log("Stopped at the %s limit; run sync again to continue.", st->stop_reason == 1 ? "--max-runtime" : "--max-batches");
+	if (st->markers_left) {
+		out_error("%llu deletion %s on orders that still exist in the %s store %s left alone; see the warnings "
+			  "above and docs/deleting.md.", (unsigned long long)st->markers_left,
+			  st->markers_left == 1 ? "marker" : "markers", r->hpos_auth ? "HPOS" : "posts",
+			  st->markers_left == 1 ? "was" : "were");
+		return HX_PROBLEM;
+	}
+	if (st->skipped) {
+		out_error("%llu %s skipped because %s values that cannot be migrated without damage; see the warnings "
+			  "above and `hposctl status`.", (unsigned long long)st->skipped,
+			  st->skipped == 1 ? "order was" : "orders were", st->skipped == 1 ? "it has" : "they have");
+		return HX_PROBLEM;
+	}
+	return HX_OK;
+}
+
+/* Run the batches and say how it went. */
+static int sync_orders(void *arg, struct herr *err)
+{
+	struct run *r = arg;
+	int rc = run_batches(r, err);
+
+	if (opt_dry_run) {
+		out_log("Dry run: %llu orders would be synced, %llu skipped; nothing was written.",
+			(unsigned long long)r->st.synced, (unsigned long long)r->st.skipped);
+		if (r->st.skipped)
+			r->exit_code = HX_PROBLEM;
+		return STEP_END;
+	}
+	say_done(r, rc);
+	if (rc < 0)
+		return STEP_FAIL;
+	r->exit_code = run_outcome(r);
+	return STEP_END;
+}
+
+/* The end of every run that got past its options: the figures for
+ * --metrics-file (with one more scan, so the metrics show what is left),
+ * exit 1 for orders of refused types, then the lock, the replicas and the
+ * lists released. */
+static void sync_release(struct run *r)
+{
+	struct herr e2;
+
+	last_run.st = r->st;
+	if (opt_metrics_file && r->locked && !opt_dry_run && db_errclass(r->db) != DBE_LOST) {
+		if (wc_pending(r->db, &r->types, r->hpos_auth, &r->p, &e2) == 0) {
+			last_run.pending = pending_for_sync(&r->p, r->so.skip_cleaned);
 			last_run.have_pending = 1;
-			if (so.skip_cleaned)
-				last_run.cleaned_left = p.cleaned;
+			if (r->so.skip_cleaned)
+				last_run.cleaned_left = r->p.cleaned;
 		} else {
 			out_debug("metrics: pending count not available: %s", e2.msg);
 		}
 	}
-	if (refused_n && exit_code == HX_OK)
-		exit_code = HX_PROBLEM; /* named above: orders left behind */
-	if (locked)
-		runlock_release(c->db, c->cfg.lock_name);
-	for (unsigned i = 0; i < r.nrep; i++)
-		replica_close(&r.rep[i]);
-	free(r.rep);
-	typelist_release(&types);
-	typelist_release(&rtypes);
-	return exit_code;
+	if (r->refused_n && r->exit_code == HX_OK)
+		r->exit_code = HX_PROBLEM; /* named above: orders left behind */
+	if (r->locked)
+		runlock_release(r->db, r->c->cfg.lock_name);
+	for (unsigned i = 0; i < r->nrep; i++)
+		replica_close(&r->rep[i]);
+	free(r->rep);
+	typelist_release(&r->types);
+	typelist_release(&r->rtypes);
+}
+
+/* A sync run after its options, in order (cmd_run()). */
+static cmd_step_fn *const sync_steps[] = {
+	open_run, read_switches, ensure_tables, choose_reverse_types, count_pending, dry_run, sync_orders,
+};
+
+/* `hposctl sync`: parse, check, then the steps in order until one ends
+ * the run.  Returns the exit code (docs/exit-codes.md). */
+static int sync_main(int argc, char **argv, struct ctx *c)
+{
+	struct run r;
+
+	memset(&r, 0, sizeof(r));
+	r.c = c;
+	cmd_run(&cmd_sync, argc, argv, check_options, sync_steps, ARRAY_SIZE(sync_steps), &r, &r.exit_code);
+	sync_release(&r);
+	return r.exit_code;
 }
 
 /* The run, then its metrics: written on every exit once the options parsed. */

@@ -68,6 +68,8 @@ const struct opt *hpos_global_opts(void)
 	return global_opts;
 }
 
+/* SIGINT/SIGTERM: remember the signal; the commands stop at the next
+ * batch boundary.  A second one ends the process at once. */
 static void on_signal(int sig)
 {
 	if (hpos_interrupted) {
@@ -84,6 +86,42 @@ int report(const struct herr *err)
 	return err->code ? err->code : HX_INTERNAL;
 }
 
+/* The database flags of the command line (--host, --port, ...) over the
+ * configuration read so far, each checked as the config file's value would
+ * be.  0, or -1 with an HX_USAGE error. */
+static int apply_flags(struct ctx *c, struct herr *err)
+{
+	static const struct { const char *key; size_t off; } flags[] = {
+		{ "database.host", offsetof(struct ctx, opt_host) },
+		{ "database.socket", offsetof(struct ctx, opt_socket) },
+		{ "database.user", offsetof(struct ctx, opt_user) },
+		{ "database.name", offsetof(struct ctx, opt_dbname) },
+		{ "database.table_prefix", offsetof(struct ctx, opt_prefix) },
+		{ "database.charset", offsetof(struct ctx, opt_charset) },
+	};
+	char port[32];
+
+	for (size_t i = 0; i < ARRAY_SIZE(flags); i++) {
+		const char *v = *(const char *const *)((const char *)c + flags[i].off);
+
+		if (v && config_set(&c->cfg, flags[i].key, v, err) < 0) {
+			err->code = HX_USAGE;
+			return -1;
+		}
+	}
+	if (!c->port_given)
+		return 0;
+	snprintf(port, sizeof(port), "%llu", (unsigned long long)c->opt_port);
+	if (config_set(&c->cfg, "database.port", port, err) < 0) {
+		err->code = HX_USAGE;
+		return -1;
+	}
+	return 0;
+}
+
+/* The configuration, loaded once: the YAML file (--config, $HPOSCTL_CONFIG,
+ * ./hposctl.yml, /etc/hposctl.yml), --defaults-file, wp-config.php, then
+ * the flags; validated.  0, or -1 with err (HX_CONFIG, HX_USAGE). */
 int ctx_config(struct ctx *c, struct herr *err)
 {
 	char *path = NULL;
@@ -116,33 +154,8 @@ int ctx_config(struct ctx *c, struct herr *err)
 			return -1;
 	}
 	/* Flags override every file, with the config file's checks. */
-	{
-		static const struct { const char *key; size_t off; } flags[] = {
-			{ "database.host", offsetof(struct ctx, opt_host) },
-			{ "database.socket", offsetof(struct ctx, opt_socket) },
-			{ "database.user", offsetof(struct ctx, opt_user) },
-			{ "database.name", offsetof(struct ctx, opt_dbname) },
-			{ "database.table_prefix", offsetof(struct ctx, opt_prefix) },
-			{ "database.charset", offsetof(struct ctx, opt_charset) },
-		};
-		for (size_t i = 0; i < ARRAY_SIZE(flags); i++) {
-			const char *v = *(const char *const *)((const char *)c + flags[i].off);
-
-			if (v && config_set(&c->cfg, flags[i].key, v, err) < 0) {
-				err->code = HX_USAGE;
-				return -1;
-			}
-		}
-	}
-	if (c->port_given) {
-		char port[32];
-
-		snprintf(port, sizeof(port), "%llu", (unsigned long long)c->opt_port);
-		if (config_set(&c->cfg, "database.port", port, err) < 0) {
-			err->code = HX_USAGE;
-			return -1;
-		}
-	}
+	if (apply_flags(c, err) < 0)
+		return -1;
 	if (config_validate(&c->cfg, err) < 0)
 		return -1;
 	c->config_loaded = 1;
@@ -158,6 +171,7 @@ int ctx_connect(struct ctx *c, struct herr *err)
 	return db_connect(&c->cfg, &c->db, err);
 }
 
+/* `hposctl --help`: usage, the commands, the global options. */
 static void global_help(void)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -212,6 +226,7 @@ int command_opts(const struct command *cmd, int *argc, char **argv, struct herr 
 	return 0;
 }
 
+/* The command named name or one of its aliases, or NULL. */
 static const struct command *find_command(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
@@ -224,6 +239,7 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
+/* Say name is no command (with the nearest one when close); HX_USAGE. */
 static int unknown_command(const char *name)
 {
 	const char *best = NULL;
@@ -244,11 +260,54 @@ static int unknown_command(const char *name)
 	return HX_USAGE;
 }
 
+/* SIGINT/SIGTERM set hpos_interrupted (the commands stop at the next
+ * batch boundary); SIGPIPE is ignored (a closed pipe is a write error). */
+static void catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* `version`, --version, no command, `help [COMMAND]`: printed, and the
+ * exit code returned; -1 when args name a command to run. */
+static int version_or_help(int n, char **args)
+{
+	const struct command *cmd;
+
+	if (opt_version || (n > 0 && !strcmp(args[0], "version"))) {
+		out_line("hposctl %s", HPOSCTL_VERSION);
+		return HX_OK;
+	}
+	if (n == 0) {
+		global_help();
+		return opt_help ? HX_OK : HX_USAGE;
+	}
+	if (strcmp(args[0], "help"))
+		return -1;
+	if (n < 2) {
+		global_help();
+		return HX_OK;
+	}
+	cmd = find_command(args[1]);
+	if (!cmd)
+		return unknown_command(args[1]);
+	command_help(cmd);
+	return HX_OK;
+}
+
+/* Global options, then the command named (or help), with the signals
+ * caught; the connection and configuration closed after it.  Returns its
+ * exit code. */
 int main(int argc, char **argv)
 {
 	struct herr err = { 0, "" };
 	const struct command *cmd;
-	struct sigaction sa;
 	int rc, n = argc - 1;
 	char **args = argv + 1;
 
@@ -264,25 +323,9 @@ int main(int argc, char **argv)
 	outst.json = opt_json;
 	out_setup(color_given ? opt_color : -1);
 
-	if (opt_version || (n > 0 && !strcmp(args[0], "version"))) {
-		out_line("hposctl %s", HPOSCTL_VERSION);
-		return HX_OK;
-	}
-	if (n == 0) {
-		global_help();
-		return opt_help ? HX_OK : HX_USAGE;
-	}
-	if (!strcmp(args[0], "help")) {
-		if (n < 2) {
-			global_help();
-			return HX_OK;
-		}
-		cmd = find_command(args[1]);
-		if (!cmd)
-			return unknown_command(args[1]);
-		command_help(cmd);
-		return HX_OK;
-	}
+	rc = version_or_help(n, args);
+	if (rc >= 0)
+		return rc;
 	cmd = find_command(args[0]);
 	if (!cmd) {
 		if (args[0][0] == '-') {
@@ -294,13 +337,7 @@ int main(int argc, char **argv)
 		return unknown_command(args[0]);
 	}
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
+	catch_signals();
 	rc = cmd->fn(n - 1, args + 1, &the_ctx);
 	if (the_ctx.db)
 		db_close(the_ctx.db);

@@ -29,6 +29,8 @@ unsigned edit_distance(const char *a, const char *b)
 	return res;
 }
 
+/* The entry for long option name[0..len), or for a flag given as --no-NAME
+ * (*negated set); NULL when the table has neither. */
 static const struct opt *find_long(const struct opt *opts, const char *name, size_t len, int *negated)
 {
 	*negated = 0;
@@ -46,6 +48,7 @@ static const struct opt *find_long(const struct opt *opts, const char *name, siz
 	return NULL;
 }
 
+/* The entry for -c, or NULL. */
 static const struct opt *find_short(const struct opt *opts, char c)
 {
 	for (const struct opt *o = opts; o->type != OPT_END; o++)
@@ -54,6 +57,9 @@ static const struct opt *find_short(const struct opt *opts, char c)
 	return NULL;
 }
 
+/* arg (--name[=value]) is no option of the table: -1 with an HX_USAGE
+ * error naming the nearest option when one is close; the value is never
+ * repeated (it may be a password). */
 static int unknown(const struct opt *opts, const char *arg, struct herr *err)
 {
 	const char *name = arg + 2;
@@ -79,6 +85,9 @@ static int unknown(const struct opt *opts, const char *arg, struct herr *err)
 	return -1;
 }
 
+/* Store val (NULL for a flag) into o's destination as its type says and
+ * mark o seen.  0, or -1 with an HX_USAGE error for a value of the wrong
+ * form (or an OPT_REJECT option). */
 static int store(const struct opt *o, const char *val, int negated, struct herr *err)
 {
 	if (o->seen)
