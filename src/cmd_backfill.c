@@ -269,16 +269,20 @@ static int leave_out_types(void *arg, struct herr *err)
 	return r->types.n ? STEP_ON : STEP_END;
 }
 
-/* guard_authoritative() as a step: it ends the run when it refused, was
- * not confirmed, or an exit code is already set (orders of types left
- * out). */
+/* guard_authoritative() as a step: it ends the run when it refused or
+ * was not confirmed.  An exit code set before (orders of types left out)
+ * does not stop the other types' orders. */
 static int guard(void *arg, struct herr *err)
 {
 	struct run *r = arg;
+	int code = HX_OK;
 
-	if (guard_authoritative(r->db, &r->types, r->to_posts, cranges(r), r->nranges, &r->exit_code, err) < 0)
+	if (guard_authoritative(r->db, &r->types, r->to_posts, cranges(r), r->nranges, &code, err) < 0)
 		return STEP_FAIL;
-	return r->exit_code != HX_OK ? STEP_END : STEP_ON;
+	if (code == HX_OK)
+		return STEP_ON;
+	r->exit_code = code;
+	return STEP_END;
 }
 
 /* Whole orders said: how many (would be) backfilled, or for one order

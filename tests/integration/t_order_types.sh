@@ -129,6 +129,12 @@ assert_eq 1 "$rc" "backfill --meta-keys --to posts of a subscription exits 1"
 assert_eq "$subpost" "$(sql ot_wcs "$subsum")" "the subscription's post is still untouched"
 run hpos ot_wcs backfill $ord --from hpos --to posts
 assert_eq 0 "$rc" "backfill --to posts of an ordinary order still works"
+sql ot_wcs "UPDATE wp_wc_orders SET total_amount=88 WHERE id=$ord"
+run hpos ot_wcs backfill $sub $ord --from hpos --to posts
+assert_eq 1 "$rc" "backfill --to posts of a subscription and an ordinary order exits 1"
+assert_contains "$err" "1 shop_subscription order was not backfilled from hpos to posts" "... naming the subscription"
+assert_eq 88.00 "$(sql ot_wcs "SELECT meta_value FROM wp_postmeta WHERE post_id=$ord AND meta_key='_order_total'")" "... and the ordinary order is backfilled all the same"
+assert_eq "$subpost" "$(sql ot_wcs "$subsum")" "... the subscription's post untouched"
 # a subscription deleted in HPOS: WooCommerce deletes the post of any order type
 sql ot_wcs "UPDATE wp_wc_orders SET date_updated_gmt=(SELECT post_modified_gmt FROM wp_posts WHERE ID=$sub) WHERE id=$sub"
 del=$(sql ot_wcs "SELECT MAX(id) FROM wp_wc_orders WHERE type='shop_subscription'")
