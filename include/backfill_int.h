@@ -141,7 +141,18 @@ void guid(const struct site *s, const struct bord *o, const char *type, struct s
 /* ------------------------------------------------------------------ */
 /* Writing (backfill_write.c).                                         */
 
-extern size_t packet_budget;
+/* Read the server's max_allowed_packet and size the multi-row statements
+ * from it (half of it, at most 16 MiB; 4 MiB by default).  0, or -1 with
+ * err set. */
+int bwrite_setup(struct db *db, struct herr *err);
+
+/* Write planned batch b (its live orders) in a transaction, retried on
+ * deadlocks and lock waits up to so->max_retries; a data error is narrowed
+ * down to the order the server refuses, which is skipped (bskip) and the
+ * others written.  Returns 0 (*written = orders written), 1 when the
+ * connection was lost and re-established (the batch must be read and
+ * planned again: the outcome of a cut-off COMMIT is unknown), -1 on error
+ * (err set).  Counts retries in st. */
 int write_retrying(struct db *db, const struct sync_opts *so, const struct site *s, struct bbatch *b,
 		   unsigned *written, struct sync_stats_s *st, struct herr *err);
 

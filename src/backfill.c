@@ -408,6 +408,9 @@ static int process_markers(struct db *db, const struct sync_opts *so, const stru
 	return rc;
 }
 
+/* After a batch is written (or counted, --dry-run): report and record
+ * its skipped orders (wp_hposctl_skipped), clear the records of its
+ * orders that went through, and count it in st. */
 static void batch_report(struct db *db, struct bbatch *b, unsigned written, struct sync_stats_s *st)
 {
 	uint64_t *ok = xcalloc(b->n + 1, sizeof(*ok));
@@ -440,112 +443,159 @@ static void batch_report(struct db *db, struct bbatch *b, unsigned written, stru
 	st->batches++;
 }
 
-int sync_to_posts(struct db *db, const struct sync_opts *so, struct sync_stats_s *st, struct herr *err)
+/* ------------------------------------------------------------------ */
+/* The batch loop: read, plan, write, report.                          */
+
+/* Where the batch loop stands. */
+struct bloop {
+	uint64_t cursor;        /* the last order ID of the batch read last */
+	uint64_t prev_cursor;   /* the cursor before it (to read it again) */
+	uint64_t produced;      /* batches read (for --max-batches) */
+	double start;
+	unsigned replans;       /* reconnects in a row for the same batch */
+	unsigned seen_now, deferred_now; /* counted for the batch in hand */
+};
+
+/* Whether to stop before the next batch: 0 to go on, else the stop
+ * reason (3 interrupted, 1 --max-runtime, 2 --max-batches). */
+static int stop_before_batch(const struct sync_opts *so, const struct bloop *l)
 {
-	uint64_t cursor = so->start_from ? so->start_from - 1 : 0, prev_cursor = 0, produced = 0, maxpkt = 0;
-	double start = now_mono();
-	unsigned replans = 0, seen_now = 0, deferred_now = 0;
-	struct site site;
+	if (hpos_interrupted)
+		return 3;
+	if (so->max_runtime > 0 && now_mono() - l->start >= so->max_runtime)
+		return 1;
+	if (so->max_batches && l->produced >= so->max_batches)
+		return 2;
+	return 0;
+}
+
+/* Read the next batch after cursor into b (zeroed here): pick the IDs,
+ * then load both stores.  Deadlocks and lost connections are retried up
+ * to so->max_retries (counted in st).  0 (b->n == 0: nothing left), or
+ * -1 with err set and b released. */
+static int read_batch(struct db *db, const struct sync_opts *so, uint64_t cursor, struct bbatch *b,
+		      struct sync_stats_s *st, struct herr *err)
+{
+	int rc;
+
+	memset(b, 0, sizeof(*b));
+	for (unsigned attempt = 0;; attempt++) {
+		rc = select_ids(db, so, cursor, b, err);
+		if (rc == 0 && b->n)
+			rc = load_batch(db, b, err);
+		if (rc == 0 || attempt >= so->max_retries)
+			break;
+		if (db_errclass(db) == DBE_LOST) {
+			st->retries++;
+			bbatch_reset(b);
+			if (runlock_reconnect(db, so->runlock_name, 1, so->max_retries, err) < 0)
+				break;
+		} else if (db_errclass(db) == DBE_RETRY) {
+			st->retries++;
+			bbatch_reset(b);
+			retry_backoff(attempt + 1);
+		} else {
+			break;
+		}
+	}
+	if (rc < 0)
+		bbatch_reset(b);
+	return rc;
+}
+
+/* Move the loop past batch b and count its orders as seen. */
+static void loop_advance(struct bloop *l, const struct bbatch *b, struct sync_stats_s *st)
+{
+	l->prev_cursor = l->cursor;
+	l->cursor = b->last_id;
+	l->produced++;
+	l->seen_now = b->n;
+	st->seen += b->n;
+}
+
+/* The connection was lost while writing the batch: take the loop back to
+ * read it again, uncounted.  -1 (err set) after more than so->max_retries
+ * reconnects in a row. */
+static int loop_rewind(struct bloop *l, const struct sync_opts *so, struct sync_stats_s *st, struct herr *err)
+{
+	if (++l->replans > so->max_retries)
+		return herr_set(err, HX_TEMPFAIL, "giving up after %u reconnects in one batch", l->replans);
+	l->cursor = l->prev_cursor;
+	l->produced--;
+	st->seen -= l->seen_now;
+	st->deferred -= l->deferred_now;
+	return 0;
+}
+
+/* Plan every order of b: orders in the settle window are counted as
+ * deferred (*deferred, st) and left alone, the others planned
+ * (plan_order), then the post rows of those still live (plan_post_row,
+ * which looks slugs up in the database).  0, or -1 with err set. */
+static int plan_batch(struct db *db, const struct site *s, struct bbatch *b, struct sync_stats_s *st,
+		      unsigned *deferred, struct herr *err)
+{
 	int rc = 0;
 
-	memset(st, 0, sizeof(*st));
-	rules_init();
-	if (backfill_rules_check())
-		return herr_set(err, HX_INTERNAL, "backfill: the write rules do not cover the column mapping");
-	if (site_load(db, &site, err) < 0)
-		return -1;
-	if (db_get_u64(db, &maxpkt, NULL, err, "SELECT @@max_allowed_packet") < 0) {
-		site_release(&site);
-		return -1;
+	*deferred = 0;
+	for (unsigned i = 0; i < b->n; i++) {
+		if (b->o[i].deferred)
+			st->deferred++, (*deferred)++;
+		else
+			plan_order(s, b, &b->o[i]);
 	}
-	if (maxpkt > (2u << 20))
-		packet_budget = (size_t)(maxpkt / 2 > (16u << 20) ? (16u << 20) : maxpkt / 2);
-	srand((unsigned)(now_wall() * 1000));
+	for (unsigned i = 0; rc == 0 && i < b->n; i++)
+		if (live_order(&b->o[i]))
+			rc = plan_post_row(db, s, b, i, err);
+	return rc;
+}
+
+/* Write planned batch b, or under --dry-run count what would be written.
+ * Returns as write_retrying(). */
+static int write_planned(struct db *db, const struct sync_opts *so, const struct site *s, struct bbatch *b,
+			 unsigned *written, struct sync_stats_s *st, struct herr *err)
+{
+	if (!db_dry_run(db))
+		return write_retrying(db, so, s, b, written, st, err);
+	for (unsigned i = 0; i < b->n; i++)
+		*written += live_order(&b->o[i]);
+	return 0;
+}
+
+/* The batches, from so->start_from to the end (or a stop reason, set in
+ * st->stop_reason): read, plan, write, report; so->between is called
+ * after each.  0, or -1 with err set. */
+static int run_batches(struct db *db, const struct sync_opts *so, const struct site *s, struct sync_stats_s *st,
+		       struct herr *err)
+{
+	struct bloop l = { .cursor = so->start_from ? so->start_from - 1 : 0, .start = now_mono() };
+	int rc = 0;
+
 	for (;;) {
 		struct bbatch b;
 		unsigned written = 0;
 		double t0 = now_mono();
 
-		if (hpos_interrupted) {
-			st->stop_reason = 3;
+		if ((st->stop_reason = stop_before_batch(so, &l)) != 0)
 			break;
-		}
-		if (so->max_runtime > 0 && now_mono() - start >= so->max_runtime) {
-			st->stop_reason = 1;
+		if ((rc = read_batch(db, so, l.cursor, &b, st, err)) < 0)
 			break;
-		}
-		if (so->max_batches && produced >= so->max_batches) {
-			st->stop_reason = 2;
-			break;
-		}
-		memset(&b, 0, sizeof(b));
-		for (unsigned attempt = 0;; attempt++) {
-			rc = select_ids(db, so, cursor, &b, err);
-			if (rc == 0 && b.n)
-				rc = load_batch(db, &b, err);
-			if (rc == 0 || attempt >= so->max_retries)
-				break;
-			if (db_errclass(db) == DBE_LOST) {
-				st->retries++;
-				bbatch_reset(&b);
-				if (runlock_reconnect(db, so->runlock_name, 1, so->max_retries, err) < 0)
-					break;
-			} else if (db_errclass(db) == DBE_RETRY) {
-				st->retries++;
-				bbatch_reset(&b);
-				retry_backoff(attempt + 1);
-			} else {
-				break;
-			}
-		}
-		if (rc < 0) {
-			bbatch_reset(&b);
-			break;
-		}
 		st->t_read += now_mono() - t0;
 		if (b.n == 0) {
 			bbatch_reset(&b);
 			break;
 		}
-		prev_cursor = cursor;
-		cursor = b.last_id;
-		produced++;
-		seen_now = b.n;
-		deferred_now = 0;
-		st->seen += b.n;
-		for (unsigned i = 0; i < b.n; i++) {
-			if (b.o[i].deferred)
-				st->deferred++, deferred_now++;
-			else
-				plan_order(&site, &b, &b.o[i]);
-		}
-		for (unsigned i = 0; rc == 0 && i < b.n; i++)
-			if (live_order(&b.o[i]))
-				rc = plan_post_row(db, &site, &b, i, err);
-		if (rc < 0) {
-			bbatch_reset(&b);
-			break;
-		}
+		loop_advance(&l, &b, st);
+		rc = plan_batch(db, s, &b, st, &l.deferred_now, err);
 		t0 = now_mono();
-		if (db_dry_run(db)) {
-			for (unsigned i = 0; i < b.n; i++)
-				written += live_order(&b.o[i]);
-		} else if ((rc = write_retrying(db, so, &site, &b, &written, st, err)) != 0) {
+		if (rc == 0)
+			rc = write_planned(db, so, s, &b, &written, st, err);
+		if (rc != 0) {
 			bbatch_reset(&b);
-			if (rc < 0)
+			if (rc < 0 || (rc = loop_rewind(&l, so, st, err)) < 0)
 				break;
-			if (++replans > so->max_retries) {
-				rc = herr_set(err, HX_TEMPFAIL, "giving up after %u reconnects in one batch", replans);
-				break;
-			}
-			cursor = prev_cursor;
-			produced--;
-			st->seen -= seen_now;
-			st->deferred -= deferred_now;
-			rc = 0;
 			continue;
 		}
-		replans = 0;
+		l.replans = 0;
 		st->t_write += now_mono() - t0;
 		batch_report(db, &b, written, st);
 		bbatch_reset(&b);
@@ -554,6 +604,26 @@ int sync_to_posts(struct db *db, const struct sync_opts *so, struct sync_stats_s
 			break;
 		}
 	}
+	return rc;
+}
+
+int sync_to_posts(struct db *db, const struct sync_opts *so, struct sync_stats_s *st, struct herr *err)
+{
+	struct site site;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	rules_init();
+	if (backfill_rules_check())
+		return herr_set(err, HX_INTERNAL, "backfill: the write rules do not cover the column mapping");
+	if (site_load(db, &site, err) < 0)
+		return -1;
+	if (bwrite_setup(db, err) < 0) {
+		site_release(&site);
+		return -1;
+	}
+	srand((unsigned)(now_wall() * 1000));
+	rc = run_batches(db, so, &site, st, err);
 	if (rc == 0 && !st->stop_reason && !hpos_interrupted && !so->nranges) {
 		struct markers_arg ma = { db, so, &site, st };
 

@@ -22,14 +22,17 @@
 #include <time.h>
 
 /* ------------------------------------------------------------------ */
-/* Writing.                                                            */
+/* One statement: its outcome, classified as forward sync classifies.   */
 
 enum batt { B_OK, B_RETRY, B_LOST, B_DATA, B_FATAL };
 
-size_t packet_budget = 4u << 20;
+static size_t packet_budget = 4u << 20;
 #define UPDATE_CHUNK 500u
 
-static enum batt classify(struct db *db)
+/* The failed statement's server error as a batch outcome: retry the
+ * batch (deadlock, lock wait), replan it (connection lost), give up
+ * (access), or find the order the server refuses (any other error). */
+static enum batt classify_failure(struct db *db)
 {
 	switch (db_errclass(db)) {
 	case DBE_RETRY: return B_RETRY;
@@ -39,41 +42,66 @@ static enum batt classify(struct db *db)
 	}
 }
 
-static enum batt run_write(struct db *db, struct strbuf *sql, struct herr *err)
+/* A write's warnings: data-altering ones would have damaged the order
+ * (db_data_warnings()), a data error; notes and deprecations are not. */
+static enum batt check_warnings(struct db *db, struct herr *err)
 {
-	int w;
+	int w = db_data_warnings(db, err);
 
-	if (db_run(db, DB_WRITE, sql->buf, sql->len, NULL, err) < 0)
-		return classify(db);
-	/* Data-altering warnings would have damaged the order (db_data_warnings()). */
-	if ((w = db_data_warnings(db, err)) != 0)
-		return w < 0 ? classify(db) : B_DATA;
-	return B_OK;
+	if (w == 0)
+		return B_OK;
+	return w < 0 ? classify_failure(db) : B_DATA;
 }
 
-static enum batt write_batch(struct db *db, const struct sync_opts *so, const struct site *s, struct bbatch *b,
-			     unsigned *written, struct herr *err)
+/* Run one write statement (sql, not consumed); its outcome. */
+static enum batt write_stmt(struct db *db, struct strbuf *sql, struct herr *err)
 {
-	struct strbuf sql = STRBUF_INIT, upd = STRBUF_INIT, ids = STRBUF_INIT;
-	enum batt a = B_OK;
-	unsigned good = 0, nins = 0, nupd = 0, ndel = 0;
+	if (db_run(db, DB_WRITE, sql->buf, sql->len, NULL, err) < 0)
+		return classify_failure(db);
+	return check_warnings(db, err);
+}
 
-	*written = 0;
-	for (unsigned i = 0; i < b->n; i++)
-		good += live_order(&b->o[i]);
-	if (!good)
-		return B_OK;
-	if (so->isolation && db_begin(db, so->isolation, err) < 0)
-		return db_errclass(db) == DBE_LOST ? B_LOST : B_FATAL;
-	/* 1. maybe_create_backup_post(): the ID is taken by a placeholder
-	 * (or, with compatibility mode on, a draft of the real type). */
+/* A failed COMMIT: retried on a deadlock, replanned on a lost
+ * connection, fatal otherwise (never a data error: the rows went in). */
+static enum batt classify_commit(struct db *db)
+{
+	switch (db_errclass(db)) {
+	case DBE_RETRY: return B_RETRY;
+	case DBE_LOST: return B_LOST;
+	default: return B_FATAL;
+	}
+}
+
+int bwrite_setup(struct db *db, struct herr *err)
+{
+	uint64_t maxpkt = 0;
+
+	if (db_get_u64(db, &maxpkt, NULL, err, "SELECT @@max_allowed_packet") < 0)
+		return -1;
+	if (maxpkt > (2u << 20))
+		packet_budget = (size_t)(maxpkt / 2 > (16u << 20) ? (16u << 20) : maxpkt / 2);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The steps of one batch, in the order they run.                      */
+
+/* 1. maybe_create_backup_post(): each live order without a post gets a
+ * placeholder with its ID (or, with compatibility mode on, a draft of
+ * the real type), so that the ID is taken. */
+static enum batt insert_placeholders(struct db *db, const struct site *s, const struct bbatch *b, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT, g = STRBUF_INIT;
+	unsigned nins = 0;
+	enum batt a = B_OK;
+
 	sb_adds(&sql, "INSERT INTO ");
 	wc_table(db, &sql, "posts");
 	sb_adds(&sql, " (ID, post_author, post_date, post_date_gmt, post_content, post_title, post_excerpt, post_status, "
 		"comment_status, ping_status, post_password, post_name, to_ping, pinged, post_modified, post_modified_gmt, "
 		"post_content_filtered, post_parent, guid, menu_order, post_type, post_mime_type, comment_count) VALUES ");
 	for (unsigned i = 0; i < b->n; i++) {
-		struct bord *o = &b->o[i];
+		const struct bord *o = &b->o[i];
 		const char *t;
 
 		if (!live_order(o) || o->post_exists)
@@ -83,70 +111,111 @@ static enum batt write_batch(struct db *db, const struct sync_opts *so, const st
 			nins ? "," : "", (unsigned long long)o->id, o->date, o->date_gmt,
 			!strcmp(t, "shop_order") && !strcmp(s->comment_status, "open") ? "open" : "closed",
 			o->date, o->date_gmt, (unsigned long long)o->parent);
-		sb_reset(&upd);
-		guid(s, o, t, &upd);
-		db_quote(db, &sql, upd.buf, upd.len);
+		sb_reset(&g);
+		guid(s, o, t, &g);
+		db_quote(db, &sql, g.buf, g.len);
 		sb_adds(&sql, ", 0, ");
 		db_quote(db, &sql, t, strlen(t));
 		sb_adds(&sql, ", '', 0)");
 		nins++;
 	}
 	if (nins)
-		a = run_write(db, &sql, err);
-	/* 2. postmeta: deletes, in-place updates, inserts. */
-	sb_reset(&sql);
+		a = write_stmt(db, &sql, err);
+	sb_release(&sql);
+	sb_release(&g);
+	return a;
+}
+
+/* 2a. The postmeta rows the plan marked dead, in one DELETE by meta_id. */
+static enum batt delete_dead_meta(struct db *db, const struct bbatch *b, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	unsigned ndel = 0;
+	enum batt a = B_OK;
+
 	sb_adds(&sql, "DELETE FROM ");
 	wc_table(db, &sql, "postmeta");
 	sb_adds(&sql, " WHERE meta_id IN (");
 	for (unsigned i = 0; i < b->n; i++) {
-		struct bord *o = &b->o[i];
+		const struct bord *o = &b->o[i];
 
-		if (!live_order(o))
-			continue;
-		for (size_t j = 0; j < o->npm; j++) {
-			struct pmv *v = &o->pm[j];
-
-			if (v->meta_id && v->dead)
-				sb_addf(&sql, "%s%llu", ndel++ ? "," : "", (unsigned long long)v->meta_id);
-		}
+		for (size_t j = 0; live_order(o) && j < o->npm; j++)
+			if (o->pm[j].meta_id && o->pm[j].dead)
+				sb_addf(&sql, "%s%llu", ndel++ ? "," : "", (unsigned long long)o->pm[j].meta_id);
 	}
 	sb_addc(&sql, ')');
-	if (a == B_OK && ndel)
-		a = run_write(db, &sql, err);
-	/* In-place updates: a CASE is evaluated branch by branch for every
-	 * row, so one statement carries at most UPDATE_CHUNK of them. */
+	if (ndel)
+		a = write_stmt(db, &sql, err);
+	sb_release(&sql);
+	return a;
+}
+
+/* The UPDATE ... CASE being built by update_changed_meta(). */
+struct meta_upd {
+	struct strbuf sql, ids;
+	unsigned n;
+};
+
+/* Close and run the pending CASE statement, if any; empties u. */
+static enum batt meta_upd_flush(struct db *db, struct meta_upd *u, struct herr *err)
+{
+	if (!u->n)
+		return B_OK;
+	sb_addf(&u->sql, " END WHERE meta_id IN (%s)", u->ids.buf);
+	u->n = 0;
+	return write_stmt(db, &u->sql, err);
+}
+
+/* Add one row's new value to the pending CASE statement. */
+static void meta_upd_add(struct db *db, struct meta_upd *u, const struct pmv *v)
+{
+	if (!u->n) {
+		sb_reset(&u->sql);
+		sb_reset(&u->ids);
+		sb_adds(&u->sql, "UPDATE ");
+		wc_table(db, &u->sql, "postmeta");
+		sb_adds(&u->sql, " SET meta_value = CASE meta_id");
+	}
+	sb_addf(&u->sql, " WHEN %llu THEN ", (unsigned long long)v->meta_id);
+	db_quote(db, &u->sql, v->val, v->vlen);
+	sb_addf(&u->ids, "%s%llu", u->n++ ? "," : "", (unsigned long long)v->meta_id);
+}
+
+/* 2b. In-place updates of changed rows (their meta_ids kept).  A CASE is
+ * evaluated branch by branch for every row, so one statement carries at
+ * most UPDATE_CHUNK of them (and stays within the packet budget). */
+static enum batt update_changed_meta(struct db *db, const struct bbatch *b, struct herr *err)
+{
+	struct meta_upd u = { STRBUF_INIT, STRBUF_INIT, 0 };
+	enum batt a = B_OK;
+
 	for (unsigned i = 0; a == B_OK && i < b->n; i++) {
-		struct bord *o = &b->o[i];
+		const struct bord *o = &b->o[i];
 
-		if (!live_order(o))
-			continue;
-		for (size_t j = 0; a == B_OK && j <= o->npm; j++) {
-			struct pmv *v = j < o->npm ? &o->pm[j] : NULL;
-			int last = j == o->npm;
+		for (size_t j = 0; a == B_OK && live_order(o) && j < o->npm; j++) {
+			const struct pmv *v = &o->pm[j];
 
-			if (v && v->meta_id && !v->dead && v->changed) {
-				if (!nupd) {
-					sb_reset(&upd);
-					sb_reset(&ids);
-					sb_adds(&upd, "UPDATE ");
-					wc_table(db, &upd, "postmeta");
-					sb_adds(&upd, " SET meta_value = CASE meta_id");
-				}
-				sb_addf(&upd, " WHEN %llu THEN ", (unsigned long long)v->meta_id);
-				db_quote(db, &upd, v->val, v->vlen);
-				sb_addf(&ids, "%s%llu", nupd++ ? "," : "", (unsigned long long)v->meta_id);
-			}
-			if (nupd && (nupd >= UPDATE_CHUNK || upd.len >= packet_budget || (last && i + 1 == b->n))) {
-				sb_addf(&upd, " END WHERE meta_id IN (%s)", ids.buf);
-				a = run_write(db, &upd, err);
-				nupd = 0;
-			}
+			if (!v->meta_id || v->dead || !v->changed)
+				continue;
+			meta_upd_add(db, &u, v);
+			if (u.n >= UPDATE_CHUNK || u.sql.len >= packet_budget)
+				a = meta_upd_flush(db, &u, err);
 		}
 	}
-	if (a == B_OK && nupd) {
-		sb_addf(&upd, " END WHERE meta_id IN (%s)", ids.buf);
-		a = run_write(db, &upd, err);
-	}
+	if (a == B_OK)
+		a = meta_upd_flush(db, &u, err);
+	sb_release(&u.sql);
+	sb_release(&u.ids);
+	return a;
+}
+
+/* 2c. The new postmeta rows, in packet-sized multi-row INSERTs (whole
+ * orders per statement), in plan order: a key's values keep their order. */
+static enum batt insert_new_meta(struct db *db, const struct bbatch *b, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	enum batt a = B_OK;
+
 	for (unsigned i = 0; a == B_OK && i < b->n;) {
 		unsigned rows = 0;
 
@@ -155,12 +224,10 @@ static enum batt write_batch(struct db *db, const struct sync_opts *so, const st
 		wc_table(db, &sql, "postmeta");
 		sb_adds(&sql, " (post_id, meta_key, meta_value) VALUES ");
 		for (; i < b->n && (rows == 0 || sql.len < packet_budget); i++) {
-			struct bord *o = &b->o[i];
+			const struct bord *o = &b->o[i];
 
-			if (!live_order(o))
-				continue;
-			for (size_t j = 0; j < o->npm; j++) {
-				struct pmv *v = &o->pm[j];
+			for (size_t j = 0; live_order(o) && j < o->npm; j++) {
+				const struct pmv *v = &o->pm[j];
 
 				if (v->meta_id || v->dead)
 					continue;
@@ -172,81 +239,178 @@ static enum batt write_batch(struct db *db, const struct sync_opts *so, const st
 			}
 		}
 		if (rows)
-			a = run_write(db, &sql, err);
-	}
-	/* 3. The post rows, last, in one statement per column set: until
-	 * post_modified_gmt is written the order stays pending. */
-	if (a == B_OK) {
-		static const char *const cols[] = { "post_type", "post_status", "post_date", "post_date_gmt", "post_parent",
-						    "post_excerpt", "post_modified", "post_modified_gmt", "post_title",
-						    "post_name", "guid" };
-		unsigned n = 0;
-
-		sb_reset(&sql);
-		sb_adds(&sql, "UPDATE ");
-		wc_table(db, &sql, "posts");
-		sb_adds(&sql, " SET");
-		unsigned ntitles = 0;
-
-		for (unsigned i = 0; i < b->n; i++)
-			ntitles += live_order(&b->o[i]) && b->o[i].title;
-		for (size_t k = 0; k < ARRAY_SIZE(cols); k++) {
-			if (k == 8 && !ntitles)
-				continue;
-			sb_addf(&sql, "%s %s = CASE ID", k ? "," : "", cols[k]);
-			for (unsigned i = 0; i < b->n; i++) {
-				struct bord *o = &b->o[i];
-				char num[24];
-
-				if (!live_order(o) || (k == 8 && !o->title))
-					continue;
-				sb_addf(&sql, " WHEN %llu THEN ", (unsigned long long)o->id);
-				switch (k) {
-				case 0: db_quote(db, &sql, o->type, strlen(o->type)); break;
-				case 1: db_quote(db, &sql, o->status, strlen(o->status)); break;
-				case 2: db_quote(db, &sql, o->date, strlen(o->date)); break;
-				case 3: db_quote(db, &sql, o->date_gmt, strlen(o->date_gmt)); break;
-				case 4:
-					snprintf(num, sizeof(num), "%llu", (unsigned long long)o->parent);
-					sb_adds(&sql, num);
-					break;
-				case 5: db_quote(db, &sql, o->excerpt, o->excerpt_len); break;
-				case 6: db_quote(db, &sql, o->mod, strlen(o->mod)); break;
-				case 7: db_quote(db, &sql, o->mod_gmt, strlen(o->mod_gmt)); break;
-				case 8: db_quote(db, &sql, o->title, strlen(o->title)); break;
-				case 9: db_quote(db, &sql, o->name, strlen(o->name)); break;
-				default: db_quote(db, &sql, o->new_guid, strlen(o->new_guid)); break;
-				}
-			}
-			sb_addf(&sql, " ELSE %s END", cols[k]);
-		}
-		sb_adds(&sql, " WHERE ID IN (");
-		for (unsigned i = 0; i < b->n; i++)
-			if (live_order(&b->o[i]))
-				sb_addf(&sql, "%s%llu", n++ ? "," : "", (unsigned long long)b->o[i].id);
-		sb_addc(&sql, ')');
-		a = run_write(db, &sql, err);
+			a = write_stmt(db, &sql, err);
 	}
 	sb_release(&sql);
-	sb_release(&upd);
-	sb_release(&ids);
+	return a;
+}
+
+/* The wp_posts columns update_post_rows() writes, in statement order. */
+enum pw_col { PW_TYPE, PW_STATUS, PW_DATE, PW_DATE_GMT, PW_PARENT, PW_EXCERPT, PW_MOD, PW_MOD_GMT, PW_TITLE,
+		PW_NAME, PW_GUID, PW_COUNT };
+static const char *const post_cols[PW_COUNT] = { "post_type", "post_status", "post_date", "post_date_gmt", "post_parent",
+						 "post_excerpt", "post_modified", "post_modified_gmt", "post_title",
+						 "post_name", "guid" };
+
+/* Append order o's planned value of column k, as an SQL literal. */
+static void post_col_value(struct db *db, struct strbuf *sql, const struct bord *o, enum pw_col k)
+{
+	char num[24];
+
+	switch (k) {
+	case PW_TYPE: db_quote(db, sql, o->type, strlen(o->type)); break;
+	case PW_STATUS: db_quote(db, sql, o->status, strlen(o->status)); break;
+	case PW_DATE: db_quote(db, sql, o->date, strlen(o->date)); break;
+	case PW_DATE_GMT: db_quote(db, sql, o->date_gmt, strlen(o->date_gmt)); break;
+	case PW_PARENT:
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)o->parent);
+		sb_adds(sql, num);
+		break;
+	case PW_EXCERPT: db_quote(db, sql, o->excerpt, o->excerpt_len); break;
+	case PW_MOD: db_quote(db, sql, o->mod, strlen(o->mod)); break;
+	case PW_MOD_GMT: db_quote(db, sql, o->mod_gmt, strlen(o->mod_gmt)); break;
+	case PW_TITLE: db_quote(db, sql, o->title, strlen(o->title)); break;
+	case PW_NAME: db_quote(db, sql, o->name, strlen(o->name)); break;
+	default: db_quote(db, sql, o->new_guid, strlen(o->new_guid)); break;
+	}
+}
+
+/* 3. The post rows, last, in one UPDATE with a CASE per column: until
+ * post_modified_gmt is written the order stays pending.  post_title is
+ * set only for orders that have one planned (shop_order). */
+static enum batt update_post_rows(struct db *db, const struct bbatch *b, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	unsigned ntitles = 0, n = 0;
+	enum batt a;
+
+	for (unsigned i = 0; i < b->n; i++)
+		ntitles += live_order(&b->o[i]) && b->o[i].title;
+	sb_adds(&sql, "UPDATE ");
+	wc_table(db, &sql, "posts");
+	sb_adds(&sql, " SET");
+	for (unsigned k = 0; k < PW_COUNT; k++) {
+		if (k == PW_TITLE && !ntitles)
+			continue;
+		sb_addf(&sql, "%s %s = CASE ID", k ? "," : "", post_cols[k]);
+		for (unsigned i = 0; i < b->n; i++) {
+			const struct bord *o = &b->o[i];
+
+			if (!live_order(o) || (k == PW_TITLE && !o->title))
+				continue;
+			sb_addf(&sql, " WHEN %llu THEN ", (unsigned long long)o->id);
+			post_col_value(db, &sql, o, (enum pw_col)k);
+		}
+		sb_addf(&sql, " ELSE %s END", post_cols[k]);
+	}
+	sb_adds(&sql, " WHERE ID IN (");
+	for (unsigned i = 0; i < b->n; i++)
+		if (live_order(&b->o[i]))
+			sb_addf(&sql, "%s%llu", n++ ? "," : "", (unsigned long long)b->o[i].id);
+	sb_addc(&sql, ')');
+	a = write_stmt(db, &sql, err);
+	sb_release(&sql);
+	return a;
+}
+
+static unsigned count_live(const struct bbatch *b)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < b->n; i++)
+		n += live_order(&b->o[i]);
+	return n;
+}
+
+/* Write the live orders of planned batch b (o->hold set: left out) in
+ * one transaction (so->isolation; none: autocommit): placeholders,
+ * postmeta deletes, updates, inserts, post rows.  *written is the number
+ * of orders written (0 unless B_OK).  Any failure rolls back; the plan
+ * in b is not changed, so the batch can be written again. */
+static enum batt write_batch(struct db *db, const struct sync_opts *so, const struct site *s, struct bbatch *b,
+			     unsigned *written, struct herr *err)
+{
+	unsigned good = count_live(b);
+	enum batt a;
+
+	*written = 0;
+	if (!good)
+		return B_OK;
+	if (so->isolation && db_begin(db, so->isolation, err) < 0)
+		return db_errclass(db) == DBE_LOST ? B_LOST : B_FATAL;
+	a = insert_placeholders(db, s, b, err);
+	if (a == B_OK)
+		a = delete_dead_meta(db, b, err);
+	if (a == B_OK)
+		a = update_changed_meta(db, b, err);
+	if (a == B_OK)
+		a = insert_new_meta(db, b, err);
+	if (a == B_OK)
+		a = update_post_rows(db, b, err);
 	if (a != B_OK) {
 		if (so->isolation)
 			db_rollback(db);
 		return a;
 	}
 	if (so->isolation && db_commit(db, err) < 0)
-		return db_errclass(db) == DBE_RETRY ? B_RETRY : db_errclass(db) == DBE_LOST ? B_LOST : B_FATAL;
+		return classify_commit(db);
 	*written = good;
 	return B_OK;
 }
 
+/* ------------------------------------------------------------------ */
+/* Retries.                                                            */
+
+/* A data error in a batch of several orders: write them one at a time
+ * (the others held back) so that only the order the server refuses is
+ * skipped.  *written adds up the orders written; returns as
+ * write_retrying(). */
+static int write_one_by_one(struct db *db, const struct sync_opts *so, const struct site *s, struct bbatch *b,
+			    unsigned *written, struct sync_stats_s *st, struct herr *err)
+{
+	unsigned total = 0;
+	int r = 0;
+
+	for (unsigned i = 0; r == 0 && i < b->n; i++) {
+		unsigned w = 0;
+
+		if (!live_order(&b->o[i]))
+			continue;
+		for (unsigned j = 0; j < b->n; j++)
+			b->o[j].hold = j != i;
+		r = write_retrying(db, so, s, b, &w, st, err);
+		total += w;
+	}
+	for (unsigned j = 0; j < b->n; j++)
+		b->o[j].hold = 0;
+	*written = total;
+	return r;
+}
+
+/* A data error: with one live order left, that order is skipped with the
+ * server's reason; with more, they are written one by one. */
+static int isolate_refused(struct db *db, const struct sync_opts *so, const struct site *s, struct bbatch *b,
+			   unsigned *written, struct sync_stats_s *st, struct herr *err)
+{
+	unsigned live = 0, last = 0;
+
+	for (unsigned i = 0; i < b->n; i++)
+		if (live_order(&b->o[i])) {
+			live++;
+			last = i;
+		}
+	if (live > 1)
+		return write_one_by_one(db, so, s, b, written, st, err);
+	bskip(&b->o[last], "the server refused it: %s", err->msg);
+	*written = 0;
+	return 0;
+}
+
 int write_retrying(struct db *db, const struct sync_opts *so, const struct site *s, struct bbatch *b,
-			  unsigned *written, struct sync_stats_s *st, struct herr *err)
+		   unsigned *written, struct sync_stats_s *st, struct herr *err)
 {
 	for (unsigned attempt = 0;; attempt++) {
 		enum batt a = write_batch(db, so, s, b, written, err);
-		unsigned live = 0, last = 0;
 
 		switch (a) {
 		case B_OK:
@@ -271,41 +435,7 @@ int write_retrying(struct db *db, const struct sync_opts *so, const struct site 
 			retry_backoff(attempt);
 			continue;
 		case B_DATA:
-			for (unsigned i = 0; i < b->n; i++)
-				if (live_order(&b->o[i])) {
-					live++;
-					last = i;
-				}
-			if (live == 1) {
-				bskip(&b->o[last], "the server refused it: %s", err->msg);
-				*written = 0;
-				return 0;
-			}
-			/* One at a time, to find the order the server refuses. */
-			{
-				unsigned total = 0;
-
-				for (unsigned i = 0; i < b->n; i++) {
-					unsigned w = 0;
-
-					if (!live_order(&b->o[i]))
-						continue;
-					for (unsigned j = 0; j < b->n; j++)
-						b->o[j].hold = j != i;
-					int r = write_retrying(db, so, s, b, &w, st, err);
-
-					if (r != 0) {
-						for (unsigned j = 0; j < b->n; j++)
-							b->o[j].hold = 0;
-						return r;
-					}
-					total += w;
-				}
-				for (unsigned j = 0; j < b->n; j++)
-					b->o[j].hold = 0;
-				*written = total;
-			}
-			return 0;
+			return isolate_refused(db, so, s, b, written, st, err);
 		case B_FATAL:
 			return -1;
 		}
