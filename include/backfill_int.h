@@ -66,6 +66,11 @@ void epoch_local(const struct site *s, int64_t t, char out[20]);
 /* ------------------------------------------------------------------ */
 /* One batch.                                                          */
 
+/* A batch owns everything its orders point at: the four result sets of
+ * load_batch() (o->h, b->hm and the original postmeta rows point into
+ * them), the orders' strings, the plans.  bbatch_reset() frees it all.
+ * A planned postmeta row points either into a result set, at a constant
+ * key, or at its own copy (own). */
 struct pmv {                /* a postmeta row, as it will be */
 	uint64_t meta_id;   /* 0: to be inserted */
 	const char *key;
@@ -98,7 +103,6 @@ struct bord {
 	uint64_t parent;
 	const char *status, *type, *excerpt;
 	size_t excerpt_len;
-	int markers_only;
 };
 
 struct hmr {
@@ -116,10 +120,13 @@ struct bbatch {
 	uint64_t last_id;
 };
 
+/* backfill.c: the batch and reading it. */
 void bbatch_reset(struct bbatch *b);
-void bskip(struct bord *o, const char *fmt, ...) HPOS_PRINTF(2, 3);
 int bfind(const struct bbatch *b, uint64_t id);
 int load_batch(struct db *db, struct bbatch *b, struct herr *err);
+
+/* backfill_plan.c: the planned postmeta of one order. */
+void bskip(struct bord *o, const char *fmt, ...) HPOS_PRINTF(2, 3);
 struct pmv *pm_add(struct bord *o);
 int meta_update(struct bord *o, const char *key, const char *val);
 int meta_delete(struct bord *o, const char *key, size_t kl);

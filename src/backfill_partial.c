@@ -24,6 +24,8 @@
 /* ------------------------------------------------------------------ */
 /* Partial backfill (`hposctl backfill ID --meta-keys/--props`).       */
 
+/* Whether order id is in the source store: wc_orders (from_hpos), else a
+ * wp_posts row that is no placeholder.  1, 0, or -1 with err set. */
 static int order_source_exists(struct db *db, uint64_t id, int from_hpos, struct herr *err)
 {
 	uint64_t n;
@@ -53,6 +55,8 @@ static int no_warnings(struct db *db, const char *what, struct herr *err)
 			"e.g. longer than its column); nothing was written", n, what);
 }
 
+/* --meta-keys: every value of key on the destination is replaced by the
+ * source's (to_posts: HPOS -> posts).  0, or -1 with err set. */
 static int copy_meta_key(struct db *db, uint64_t id, int to_posts, const char *key, struct herr *err)
 {
 	struct strbuf sql = STRBUF_INIT;
@@ -83,103 +87,114 @@ static int copy_meta_key(struct db *db, uint64_t id, int to_posts, const char *k
 	return rc;
 }
 
-/* HPOS -> posts for one property: its meta key with WooCommerce's format,
- * or its wp_posts column. */
+/* A refund property, HPOS -> posts: its meta key is planned in o to hold
+ * the first HPOS value (which it points at), or none when HPOS has none. */
+static void refund_prop_to_posts(const struct bbatch *b, struct bord *o, const char *prop)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(refund_props); i++) {
+		const struct hmr *h;
+
+		if (strcmp(prop, refund_props[i]))
+			continue;
+		h = hm_first(b, o, refund_keys[i]);
+		meta_delete(o, refund_keys[i], strlen(refund_keys[i]));
+		if (h) {
+			struct pmv *v = pm_add(o);
+
+			v->key = refund_keys[i];
+			v->klen = strlen(refund_keys[i]);
+			v->val = h->val;
+			v->vlen = h->vlen;
+		}
+	}
+}
+
+/* A property kept in a wp_posts column (rule r), HPOS -> posts: one
+ * UPDATE of the post row, written now.  0, or -1 with err set (HX_USAGE
+ * for a property that cannot be backfilled on its own, e.g. id). */
+static int post_col_to_posts(struct db *db, const struct site *s, const struct bord *o, int r, const char *prop,
+			     struct herr *err)
+{
+	const char *v = o->h[rule_ci[r]];
+	size_t vl = v ? o->hl[rule_ci[r]] : 0;
+	struct strbuf sql = STRBUF_INIT;
+	int64_t t;
+	char loc[20];
+	int rc;
+
+	sb_adds(&sql, "UPDATE ");
+	wc_table(db, &sql, "posts");
+	if (!strcmp(prop, "status") || !strcmp(prop, "type") || !strcmp(prop, "customer_note")) {
+		sb_addf(&sql, " SET %s = ", !strcmp(prop, "status") ? "post_status" : !strcmp(prop, "type") ?
+			"post_type" : "post_excerpt");
+		db_quote(db, &sql, v ? v : "", vl);
+	} else if (!strcmp(prop, "parent_id")) {
+		sb_addf(&sql, " SET post_parent = %llu", v ? strtoull(v, NULL, 10) : 0ULL);
+	} else if ((!strcmp(prop, "date_created") || !strcmp(prop, "date_modified")) && parse_gmt(v, vl, &t)) {
+		int created = !strcmp(prop, "date_created");
+
+		epoch_local(s, t, loc);
+		sb_addf(&sql, " SET %s = '%s', %s = '%.19s'", created ? "post_date" : "post_modified", loc,
+			created ? "post_date_gmt" : "post_modified_gmt", v);
+	} else {
+		sb_release(&sql);
+		return herr_set(err, HX_USAGE, "%s cannot be backfilled on its own", prop);
+	}
+	sb_addf(&sql, " WHERE ID = %llu", (unsigned long long)o->id);
+	rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
+	sb_release(&sql);
+	return rc;
+}
+
+/* A property kept in postmeta (rule r), HPOS -> posts, planned in o: a
+ * data-store flag always (yes/no or true/false), the others in
+ * WooCommerce's format ('' deletes the key). */
+static void meta_prop_to_posts(const struct site *s, struct bord *o, int r)
+{
+	const struct colmap *c = &colmaps[rule_ci[r]];
+	char *want;
+
+	if (rules[r].rule == BF_FLAG || rules[r].rule == BF_FLAG_TF) {
+		int on = o->h[rule_ci[r]] && conv_bool(o->h[rule_ci[r]], o->hl[rule_ci[r]]);
+
+		meta_update(o, c->meta_key, rules[r].rule == BF_FLAG ? (on ? "yes" : "no") : (on ? "true" : "false"));
+		return;
+	}
+	want = hpos_prop(s, o, (unsigned)rule_ci[r], prop_kind(&rules[r], c));
+	meta_update_or_delete(o, c->meta_key, want);
+	free(want);
+}
+
+/* HPOS -> posts for one property of order o (loaded as batch b): a post
+ * column is written at once; meta is planned in o for
+ * write_meta_changes().  0, or -1 with err set. */
 static int prop_to_posts(struct db *db, const struct site *s, struct bbatch *b, struct bord *o, const char *prop,
 			 struct herr *err)
 {
 	int r = find_rule(prop);
-	struct strbuf sql = STRBUF_INIT;
-	int rc = 0;
 
-	if (r < 0) { /* a refund property */
-		for (size_t i = 0; i < ARRAY_SIZE(refund_props); i++) {
-			if (strcmp(prop, refund_props[i]))
-				continue;
-			const struct hmr *h = hm_first(b, o, refund_keys[i]);
-
-			meta_delete(o, refund_keys[i], strlen(refund_keys[i]));
-			if (h) {
-				struct pmv *v = pm_add(o);
-
-				v->key = refund_keys[i];
-				v->klen = strlen(refund_keys[i]);
-				v->val = h->val;
-				v->vlen = h->vlen;
-			}
-		}
+	if (r < 0) {
+		refund_prop_to_posts(b, o, prop);
 		return 0;
 	}
-	if (rules[r].rule == BF_POST) {
-		const char *v = o->h[rule_ci[r]];
-		size_t vl = v ? o->hl[rule_ci[r]] : 0;
-		int64_t t;
-		char loc[20];
-
-		sb_adds(&sql, "UPDATE ");
-		wc_table(db, &sql, "posts");
-		if (!strcmp(prop, "status") || !strcmp(prop, "type") || !strcmp(prop, "customer_note")) {
-			sb_addf(&sql, " SET %s = ", !strcmp(prop, "status") ? "post_status" : !strcmp(prop, "type") ?
-				"post_type" : "post_excerpt");
-			db_quote(db, &sql, v ? v : "", vl);
-		} else if (!strcmp(prop, "parent_id")) {
-			sb_addf(&sql, " SET post_parent = %llu", v ? strtoull(v, NULL, 10) : 0ULL);
-		} else if ((!strcmp(prop, "date_created") || !strcmp(prop, "date_modified")) && parse_gmt(v, vl, &t)) {
-			int created = !strcmp(prop, "date_created");
-
-			epoch_local(s, t, loc);
-			sb_addf(&sql, " SET %s = '%s', %s = '%.19s'", created ? "post_date" : "post_modified", loc,
-				created ? "post_date_gmt" : "post_modified_gmt", v);
-		} else {
-			sb_release(&sql);
-			return herr_set(err, HX_USAGE, "%s cannot be backfilled on its own", prop);
-		}
-		sb_addf(&sql, " WHERE ID = %llu", (unsigned long long)o->id);
-		rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
-		sb_release(&sql);
-		return rc;
-	}
-	{
-		const struct colmap *c = &colmaps[rule_ci[r]];
-		enum pkind k = prop_kind(&rules[r], c);
-		char *want;
-
-		if (rules[r].rule == BF_FLAG || rules[r].rule == BF_FLAG_TF) {
-			int on = o->h[rule_ci[r]] && conv_bool(o->h[rule_ci[r]], o->hl[rule_ci[r]]);
-
-			meta_update(o, c->meta_key, rules[r].rule == BF_FLAG ? (on ? "yes" : "no") : (on ? "true" : "false"));
-			return 0;
-		}
-		want = hpos_prop(s, o, (unsigned)rule_ci[r], k);
-		meta_update_or_delete(o, c->meta_key, want);
-		free(want);
-	}
+	if (rules[r].rule == BF_POST)
+		return post_col_to_posts(db, s, o, r, prop, err);
+	meta_prop_to_posts(s, o, r);
 	return 0;
 }
 
-/* posts -> HPOS for one property: the column, converted as the migration
- * converts it. */
-static int prop_to_hpos(struct db *db, uint64_t id, const char *prop, struct herr *err)
+/* The posts store's value of column c for order id: the first meta row of
+ * its key, or its wp_posts column.  *v is NULL when there is none, else
+ * points into *res, which the caller frees.  0, or -1 with err set. */
+static int read_posts_value(struct db *db, uint64_t id, const struct colmap *c, struct db_result **res,
+			    const char **v, size_t *vl, struct herr *err)
 {
-	int r = find_rule(prop), ci;
-	const struct colmap *c;
-	struct strbuf sql = STRBUF_INIT, lit = STRBUF_INIT;
-	struct db_result *res = NULL;
+	struct strbuf sql = STRBUF_INIT;
 	struct db_row row;
-	const char *v = NULL;
-	size_t vl = 0;
 	int rc;
 
-	if (r < 0) { /* refund properties live in wc_orders_meta */
-		for (size_t i = 0; i < ARRAY_SIZE(refund_props); i++)
-			if (!strcmp(prop, refund_props[i]))
-				return copy_meta_key(db, id, 0, refund_keys[i], err);
-		return herr_set(err, HX_USAGE, "%s is not a valid order property.", prop);
-	}
-	ci = rule_ci[r];
-	c = &colmaps[ci];
-	if (rules[r].rule == BF_NONE)
-		return herr_set(err, HX_USAGE, "%s is not a valid order property.", prop);
+	*v = NULL;
+	*vl = 0;
 	if (c->meta_key) {
 		sb_adds(&sql, "SELECT meta_value FROM ");
 		wc_table(db, &sql, "postmeta");
@@ -191,64 +206,196 @@ static int prop_to_hpos(struct db *db, uint64_t id, const char *prop, struct her
 		wc_table(db, &sql, "posts");
 		sb_addf(&sql, " WHERE ID = %llu", (unsigned long long)id);
 	}
-	rc = db_run(db, DB_READ, sql.buf, sql.len, &res, err);
-	if (rc == 0 && db_fetch(res, &row)) {
-		v = row.vals[0] ? row.vals[0] : "";
-		vl = row.vals[0] ? row.lens[0] : 0;
+	rc = db_run(db, DB_READ, sql.buf, sql.len, res, err);
+	if (rc == 0 && db_fetch(*res, &row)) {
+		*v = row.vals[0] ? row.vals[0] : "";
+		*vl = row.vals[0] ? row.lens[0] : 0;
 	}
-	/* The value WooCommerce's migrator would write (missing -> NULL),
-	 * converted and checked as sync does: a value that does not fit is
-	 * refused with the converter's reason, never cut or zeroed. */
-	if (rc == 0) {
-		struct ocv cv;
-		int prec;
-
-		if (!v) {
-			sb_adds(&lit, "NULL");
-		} else if ((rc = wc_rounding_precision(db, &prec, err)) == 0) {
-			switch (orderconv((unsigned)ci, v, vl, prec, 0, &cv)) {
-			case OCV_BAD:
-				rc = herr_set(err, HX_PROBLEM, "%s; nothing was written", cv.why);
-				break;
-			case OCV_SET:
-				if (cv.quote)
-					db_quote(db, &lit, cv.s, cv.len);
-				else
-					sb_add(&lit, cv.s, cv.len);
-				break;
-			default:
-				sb_adds(&lit, "NULL");
-			}
-		}
-	}
-	if (rc == 0) {
-		sb_reset(&sql);
-		if (c->mig == MIG_ORDER) {
-			sb_adds(&sql, "UPDATE ");
-			wc_table(db, &sql, "wc_orders");
-			sb_addf(&sql, " SET `%s` = %s WHERE id = %llu", c->column, lit.buf, (unsigned long long)id);
-		} else {
-			/* The row may be missing: insert it (upsert on its unique key). */
-			sb_adds(&sql, "INSERT INTO ");
-			wc_table(db, &sql, mig_table[c->mig]);
-			if (mig_address_type[c->mig])
-				sb_addf(&sql, " (order_id, address_type, `%s`) VALUES (%llu, '%s', %s)", c->column,
-					(unsigned long long)id, mig_address_type[c->mig], lit.buf);
-			else
-				sb_addf(&sql, " (order_id, `%s`) VALUES (%llu, %s)", c->column, (unsigned long long)id, lit.buf);
-			db_upsert_clause(db, &sql);
-			db_upsert_set(db, &sql, c->column);
-		}
-		rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
-		if (rc == 0)
-			rc = no_warnings(db, prop, err);
-	}
-	db_free_result(res);
 	sb_release(&sql);
+	return rc;
+}
+
+/* The value WooCommerce's migrator would write for colmaps[ci] (missing
+ * -> NULL), converted and checked as sync does, appended to lit as an SQL
+ * literal: a value that does not fit is refused with the converter's
+ * reason (HX_PROBLEM), never cut or zeroed.  0, or -1 with err set. */
+static int hpos_literal(struct db *db, unsigned ci, const char *v, size_t vl, struct strbuf *lit, struct herr *err)
+{
+	struct ocv cv;
+	int prec;
+
+	if (!v) {
+		sb_adds(lit, "NULL");
+		return 0;
+	}
+	if (wc_rounding_precision(db, &prec, err) < 0)
+		return -1;
+	switch (orderconv(ci, v, vl, prec, 0, &cv)) {
+	case OCV_BAD:
+		return herr_set(err, HX_PROBLEM, "%s; nothing was written", cv.why);
+	case OCV_SET:
+		if (cv.quote)
+			db_quote(db, lit, cv.s, cv.len);
+		else
+			sb_add(lit, cv.s, cv.len);
+		break;
+	default:
+		sb_adds(lit, "NULL");
+	}
+	return 0;
+}
+
+/* Set column c of order id's HPOS row to the literal lit: an UPDATE of
+ * wc_orders, or an upsert of the address or operational-data row (which
+ * may be missing).  A data-altering warning fails it.  0, or -1. */
+static int write_hpos_column(struct db *db, uint64_t id, const struct colmap *c, const char *lit, const char *prop,
+			     struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	int rc;
+
+	if (c->mig == MIG_ORDER) {
+		sb_adds(&sql, "UPDATE ");
+		wc_table(db, &sql, "wc_orders");
+		sb_addf(&sql, " SET `%s` = %s WHERE id = %llu", c->column, lit, (unsigned long long)id);
+	} else {
+		sb_adds(&sql, "INSERT INTO ");
+		wc_table(db, &sql, mig_table[c->mig]);
+		if (mig_address_type[c->mig])
+			sb_addf(&sql, " (order_id, address_type, `%s`) VALUES (%llu, '%s', %s)", c->column,
+				(unsigned long long)id, mig_address_type[c->mig], lit);
+		else
+			sb_addf(&sql, " (order_id, `%s`) VALUES (%llu, %s)", c->column, (unsigned long long)id, lit);
+		db_upsert_clause(db, &sql);
+		db_upsert_set(db, &sql, c->column);
+	}
+	rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
+	if (rc == 0)
+		rc = no_warnings(db, prop, err);
+	sb_release(&sql);
+	return rc;
+}
+
+/* posts -> HPOS for one property of order id: its column, converted as
+ * the migration converts it (refund properties: their wc_orders_meta
+ * key).  0, or -1 with err set (HX_USAGE: not a property). */
+static int prop_to_hpos(struct db *db, uint64_t id, const char *prop, struct herr *err)
+{
+	int r = find_rule(prop);
+	const struct colmap *c;
+	struct strbuf lit = STRBUF_INIT;
+	struct db_result *res = NULL;
+	const char *v;
+	size_t vl;
+	int rc;
+
+	if (r < 0) { /* refund properties live in wc_orders_meta */
+		for (size_t i = 0; i < ARRAY_SIZE(refund_props); i++)
+			if (!strcmp(prop, refund_props[i]))
+				return copy_meta_key(db, id, 0, refund_keys[i], err);
+		return herr_set(err, HX_USAGE, "%s is not a valid order property.", prop);
+	}
+	c = &colmaps[rule_ci[r]];
+	if (rules[r].rule == BF_NONE)
+		return herr_set(err, HX_USAGE, "%s is not a valid order property.", prop);
+	rc = read_posts_value(db, id, c, &res, &v, &vl, err);
+	if (rc == 0)
+		rc = hpos_literal(db, (unsigned)rule_ci[r], v, vl, &lit, err);
+	if (rc == 0)
+		rc = write_hpos_column(db, id, c, lit.buf, prop, err);
+	db_free_result(res);
 	sb_release(&lit);
 	return rc;
 }
 
+/* The planned meta changes of order o, written row by row (a partial
+ * backfill: no post row, no placeholder): deletes of dead rows, updates
+ * of changed ones, inserts of new ones.  0, or -1 with err set. */
+static int write_meta_changes(struct db *db, const struct bord *o, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	int rc = 0;
+
+	for (size_t j = 0; rc == 0 && j < o->npm; j++) {
+		const struct pmv *v = &o->pm[j];
+
+		sb_reset(&sql);
+		if (v->meta_id && v->dead) {
+			sb_adds(&sql, "DELETE FROM ");
+			wc_table(db, &sql, "postmeta");
+			sb_addf(&sql, " WHERE meta_id = %llu", (unsigned long long)v->meta_id);
+		} else if (v->meta_id && v->changed) {
+			sb_adds(&sql, "UPDATE ");
+			wc_table(db, &sql, "postmeta");
+			sb_adds(&sql, " SET meta_value = ");
+			db_quote(db, &sql, v->val, v->vlen);
+			sb_addf(&sql, " WHERE meta_id = %llu", (unsigned long long)v->meta_id);
+		} else if (!v->meta_id && !v->dead) {
+			sb_adds(&sql, "INSERT INTO ");
+			wc_table(db, &sql, "postmeta");
+			sb_addf(&sql, " (post_id, meta_key, meta_value) VALUES (%llu, ", (unsigned long long)o->id);
+			db_quote(db, &sql, v->key, v->klen);
+			sb_addc(&sql, ',');
+			db_quote(db, &sql, v->val, v->vlen);
+			sb_addc(&sql, ')');
+		} else {
+			continue;
+		}
+		rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
+	}
+	sb_release(&sql);
+	return rc;
+}
+
+/* --props HPOS -> posts: order id read as a one-order batch (it needs a
+ * post), each property planned or written, then its meta changes.  0, or
+ * -1 with err set. */
+static int props_to_posts(struct db *db, uint64_t id, char **props, unsigned nprops, struct herr *err)
+{
+	struct bbatch b;
+	struct site s;
+	int rc;
+
+	memset(&b, 0, sizeof(b));
+	b.o = xcalloc(1, sizeof(*b.o));
+	b.o[0].id = id;
+	b.n = 1;
+	if (site_load(db, &s, err) < 0) {
+		bbatch_reset(&b);
+		return -1;
+	}
+	rc = load_batch(db, &b, err);
+	if (rc == 0 && !b.o[0].post_exists)
+		rc = herr_set(err, HX_PROBLEM, "order %llu has no post to backfill into; backfill the whole order first",
+			      (unsigned long long)id);
+	for (unsigned i = 0; rc == 0 && i < nprops; i++)
+		rc = prop_to_posts(db, &s, &b, &b.o[0], props[i], err);
+	if (rc == 0)
+		rc = write_meta_changes(db, &b.o[0], err);
+	site_release(&s);
+	bbatch_reset(&b);
+	return rc;
+}
+
+/* --props posts -> HPOS: the order must be in wc_orders already; then
+ * each property's column.  0, or -1 with err set. */
+static int props_to_hpos(struct db *db, uint64_t id, char **props, unsigned nprops, struct herr *err)
+{
+	int rc = order_source_exists(db, id, 1, err);
+
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return herr_set(err, HX_PROBLEM, "order %llu is not in the HPOS tables; backfill the whole order first",
+				(unsigned long long)id);
+	rc = 0;
+	for (unsigned i = 0; rc >= 0 && i < nprops; i++)
+		rc = prop_to_hpos(db, id, props[i], err);
+	return rc;
+}
+
+/* Contract in backfill.h.  One transaction: the meta keys, then the
+ * properties in the requested direction. */
 int backfill_partial(struct db *db, uint64_t id, int to_posts, char **meta_keys, unsigned nkeys, char **props,
 		     unsigned nprops, struct herr *err)
 {
@@ -261,73 +408,8 @@ int backfill_partial(struct db *db, uint64_t id, int to_posts, char **meta_keys,
 		return -1;
 	for (unsigned i = 0; rc >= 0 && i < nkeys; i++)
 		rc = copy_meta_key(db, id, to_posts, meta_keys[i], err);
-	if (rc >= 0 && nprops && to_posts) {
-		struct bbatch b;
-		struct site s;
-
-		memset(&b, 0, sizeof(b));
-		b.o = xcalloc(1, sizeof(*b.o));
-		b.o[0].id = id;
-		b.n = 1;
-		if (site_load(db, &s, err) < 0) {
-			rc = -1;
-		} else {
-			rc = load_batch(db, &b, err);
-			if (rc == 0 && !b.o[0].post_exists) {
-				rc = herr_set(err, HX_PROBLEM, "order %llu has no post to backfill into; backfill the whole order first",
-					      (unsigned long long)id);
-			}
-			for (unsigned i = 0; rc == 0 && i < nprops; i++)
-				rc = prop_to_posts(db, &s, &b, &b.o[0], props[i], err);
-			if (rc == 0) {
-				/* Write only the meta changes: no post row, no placeholder. */
-				struct bord *o = &b.o[0];
-				struct strbuf sql = STRBUF_INIT;
-
-				for (size_t j = 0; rc == 0 && j < o->npm; j++) {
-					struct pmv *v = &o->pm[j];
-
-					sb_reset(&sql);
-					if (v->meta_id && v->dead) {
-						sb_adds(&sql, "DELETE FROM ");
-						wc_table(db, &sql, "postmeta");
-						sb_addf(&sql, " WHERE meta_id = %llu", (unsigned long long)v->meta_id);
-					} else if (v->meta_id && v->changed) {
-						sb_adds(&sql, "UPDATE ");
-						wc_table(db, &sql, "postmeta");
-						sb_adds(&sql, " SET meta_value = ");
-						db_quote(db, &sql, v->val, v->vlen);
-						sb_addf(&sql, " WHERE meta_id = %llu", (unsigned long long)v->meta_id);
-					} else if (!v->meta_id && !v->dead) {
-						sb_adds(&sql, "INSERT INTO ");
-						wc_table(db, &sql, "postmeta");
-						sb_addf(&sql, " (post_id, meta_key, meta_value) VALUES (%llu, ", (unsigned long long)id);
-						db_quote(db, &sql, v->key, v->klen);
-						sb_addc(&sql, ',');
-						db_quote(db, &sql, v->val, v->vlen);
-						sb_addc(&sql, ')');
-					} else {
-						continue;
-					}
-					rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
-				}
-				sb_release(&sql);
-			}
-			site_release(&s);
-		}
-		bbatch_reset(&b);
-	}
-	if (rc >= 0 && !to_posts && nprops) {
-		int there = order_source_exists(db, id, 1, err);
-
-		if (there == 0)
-			rc = herr_set(err, HX_PROBLEM, "order %llu is not in the HPOS tables; backfill the whole order first",
-				      (unsigned long long)id);
-		else if (there < 0)
-			rc = -1;
-	}
-	for (unsigned i = 0; rc >= 0 && !to_posts && i < nprops; i++)
-		rc = prop_to_hpos(db, id, props[i], err);
+	if (rc >= 0 && nprops)
+		rc = to_posts ? props_to_posts(db, id, props, nprops, err) : props_to_hpos(db, id, props, nprops, err);
 	if (rc < 0) {
 		db_rollback(db);
 		return -1;

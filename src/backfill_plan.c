@@ -98,6 +98,7 @@ const struct bf_rule_ent rules[] = {
 int rule_ci[ARRAY_SIZE(rules)]; /* colmaps index of each rule */
 static int rules_ready;
 
+/* Resolve each rule's column to its colmaps index (once). */
 void rules_init(void)
 {
 	if (rules_ready)
@@ -107,6 +108,7 @@ void rules_init(void)
 	rules_ready = 1;
 }
 
+/* Contract in backfill.h. */
 unsigned backfill_rules_check(void)
 {
 	unsigned bad = 0;
@@ -124,6 +126,8 @@ unsigned backfill_rules_check(void)
 	return bad;
 }
 
+/* The rule of WooCommerce property prop, or -1 (refund properties have
+ * none: see refund_props). */
 int find_rule(const char *prop)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(rules); i++)
@@ -135,6 +139,7 @@ int find_rule(const char *prop)
 const char *const refund_props[4] = { "amount", "refunded_by", "refunded_payment", "reason" };
 const char *const refund_keys[4] = { "_refund_amount", "_refunded_by", "_refunded_payment", "_refund_reason" };
 
+/* Contract in backfill.h. */
 int backfill_prop_known(const char *prop)
 {
 	if (find_rule(prop) >= 0)
@@ -218,6 +223,7 @@ static int cpt_internal_key(const char *k, size_t n, int refund)
 		      : in_list(cpt_order_internal, ARRAY_SIZE(cpt_order_internal), k, n);
 }
 
+/* Contract in backfill.h. */
 int backfill_internal_key(const char *key)
 {
 	size_t n = strlen(key);
@@ -231,6 +237,7 @@ int backfill_internal_key(const char *key)
 /* ------------------------------------------------------------------ */
 /* The site: timezone, price decimals, defaults.                      */
 
+/* *yes: whether the WordPress table prefix+suffix exists.  0, or -1. */
 static int table_exists(struct db *db, const char *suffix, int *yes, struct herr *err)
 {
 	uint64_t n;
@@ -242,6 +249,9 @@ static int table_exists(struct db *db, const char *suffix, int *yes, struct herr
 	return 0;
 }
 
+/* Read the site settings backfill needs into *s (the strings are owned
+ * by s: site_release()).  With a named timezone, TZ is set for the
+ * process until site_release() puts it back.  0, or -1 with err set. */
 int site_load(struct db *db, struct site *s, struct herr *err)
 {
 	char *tzs = NULL, *off = NULL, *dp = NULL, *pit = NULL;
@@ -289,6 +299,7 @@ out:
 	return rc;
 }
 
+/* Undo site_load(): TZ as it was, the strings freed, *s zeroed. */
 void site_release(struct site *s)
 {
 	if (s->use_tz) {
@@ -434,6 +445,8 @@ static uint64_t absint(const char *v, size_t len)
 /* ------------------------------------------------------------------ */
 /* One batch.                                                          */
 
+/* Mark order o skipped with a reason (printf format, kept in o->reason);
+ * the first reason stays. */
 void bskip(struct bord *o, const char *fmt, ...)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -448,6 +461,9 @@ void bskip(struct bord *o, const char *fmt, ...)
 	o->reason = sb_detach(&sb);
 }
 
+/* A new, zeroed postmeta row at the end of o->pm (to be inserted unless
+ * the caller gives it a meta_id).  The pointer is valid until the next
+ * pm_add() on o. */
 struct pmv *pm_add(struct bord *o)
 {
 	if (o->npm == o->cap) {
@@ -495,6 +511,8 @@ static size_t pm_live_count(const struct bord *o, const char *key)
 	return n;
 }
 
+/* Give row v a new value (copied, owned by v) and mark it changed, unless
+ * it already holds it. */
 static void pm_set(struct pmv *v, const char *val, size_t len)
 {
 	if (v->vlen == len && !memcmp(v->val, val, len))
@@ -535,6 +553,7 @@ int meta_update(struct bord *o, const char *key, const char *val)
 	return !(n == 1 && same);
 }
 
+/* delete_post_meta(): every live row of key dies.  Whether there was one. */
 int meta_delete(struct bord *o, const char *key, size_t kl)
 {
 	int any = 0;
@@ -558,6 +577,8 @@ int meta_update_or_delete(struct bord *o, const char *key, const char *val)
 	return meta_update(o, key, val);
 }
 
+/* The value format of rule r's property (from its column type; total and
+ * order_key have their own). */
 enum pkind prop_kind(const struct bf_rule_ent *r, const struct colmap *c)
 {
 	if (!strcmp(r->prop, "total"))
@@ -586,6 +607,10 @@ static const char *null_read(const struct site *s, const struct bord *o, unsigne
 	return mapping_null_reads_as(&colmaps[ci], &nx, len);
 }
 
+/* The property value of colmaps[ci] as WooCommerce holds it after
+ * reading the HPOS order (NULL -> the property's default), in format k:
+ * the string update_post_meta would store ('' = delete).  Allocated;
+ * the caller frees it. */
 char *hpos_prop(const struct site *s, const struct bord *o, unsigned ci, enum pkind k)
 {
 	size_t len;
@@ -680,6 +705,7 @@ static char *post_prop(const struct site *s, const struct bord *o, const struct 
 	return xstrdup("");
 }
 
+/* The first HPOS meta row of key for order o, or NULL. */
 const struct hmr *hm_first(const struct bbatch *b, const struct bord *o, const char *key)
 {
 	size_t kl = strlen(key);
@@ -730,6 +756,8 @@ static void plan_refund_props(const struct bbatch *b, struct bord *o)
 	}
 }
 
+/* mapping_address_index()'s field reader over an order's HPOS values
+ * (ctx a struct bord); NULL for SQL NULL. */
 static const char *index_field(const void *ctx, unsigned ci, size_t *len)
 {
 	const struct bord *o = ctx;
@@ -740,6 +768,7 @@ static const char *index_field(const void *ctx, unsigned ci, size_t *len)
 	return o->h[ci];
 }
 
+/* The _billing/_shipping_address_index value of address m, appended to sb. */
 static void address_index(const struct bord *o, enum mig m, struct strbuf *sb)
 {
 	mapping_address_index(m, index_field, o, sb);
@@ -757,6 +786,8 @@ static int key_cmp(const char *a, size_t an, const char *b, size_t bn)
 static const struct hmr *sort_hm;
 static const struct pmv *sort_pm;
 
+/* qsort comparators of index arrays into sort_hm / sort_pm (set by the
+ * caller): by key, then by position. */
 static int hm_idx_cmp(const void *pa, const void *pb)
 {
 	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
@@ -841,28 +872,41 @@ static void plan_trash(struct bord *o)
 	}
 }
 
-/* Compute the end state of one order's post and postmeta. */
-void plan_order(const struct site *s, const struct bbatch *b, struct bord *o)
+/* The checks WooCommerce's backfill needs of the HPOS order: a wc_orders
+ * row, a type, a creation date (*created).  0, or -1 with o skipped. */
+static int plan_can_backfill(struct bord *o, int64_t *created)
 {
-	int ci_status = mapping_find(MIG_ORDER, "status"), ci_type = mapping_find(MIG_ORDER, "type");
-	int ci_created = mapping_find(MIG_ORDER, "date_created_gmt"), ci_updated = mapping_find(MIG_ORDER, "date_updated_gmt");
-	int ci_parent = mapping_find(MIG_ORDER, "parent_order_id"), ci_note = mapping_find(MIG_ORDER, "customer_note");
-	int updated_billing = 0, updated_shipping = 0, updated_paid = 0, updated_completed = 0;
-	int64_t created, modified;
+	int ci_type = mapping_find(MIG_ORDER, "type"), ci_created = mapping_find(MIG_ORDER, "date_created_gmt");
 
 	if (!o->h) {
 		bskip(o, "the order is not in wc_orders");
-		return;
+		return -1;
 	}
 	if (!o->h[ci_type] || !*o->h[ci_type]) {
 		bskip(o, "wc_orders.type is empty");
-		return;
+		return -1;
 	}
-	if (!parse_gmt(o->h[ci_created], o->hl[ci_created], &created)) {
+	if (!parse_gmt(o->h[ci_created], o->hl[ci_created], created)) {
 		bskip(o, "wc_orders.date_created_gmt is %s: WooCommerce cannot backfill an order without a creation date",
 		      o->h[ci_created] ? o->h[ci_created] : "NULL");
-		return;
+		return -1;
 	}
+	return 0;
+}
+
+/* The post row's fields from the HPOS order: type, status, parent, excerpt
+ * (the customer note; none for refunds), post_date and post_modified in
+ * GMT and site-local (no date_updated_gmt: the creation date).  The
+ * strings point into o->h. */
+static void plan_post_fields(const struct site *s, struct bord *o, int64_t created)
+{
+	int ci_status = mapping_find(MIG_ORDER, "status"), ci_type = mapping_find(MIG_ORDER, "type");
+	int ci_updated = mapping_find(MIG_ORDER, "date_updated_gmt"), ci_parent = mapping_find(MIG_ORDER, "parent_order_id");
+	int ci_note = mapping_find(MIG_ORDER, "customer_note");
+	size_t ul;
+	const char *u;
+	int64_t modified;
+
 	o->type = o->h[ci_type];
 	o->refund = !strcmp(o->type, REFUND_TYPE);
 	/* get_post_status(): the HPOS column already holds the stored form. */
@@ -877,76 +921,116 @@ void plan_order(const struct site *s, const struct bbatch *b, struct bord *o)
 	}
 	epoch_gmt(created, o->date_gmt);
 	epoch_local(s, created, o->date);
-	{
-		size_t ul;
-		const char *u = null_read(s, o, (unsigned)ci_updated, &ul); /* NULL: the creation date */
-
-		if (parse_gmt(u, ul, &modified)) {
-			memcpy(o->mod_gmt, u, 19);
-			o->mod_gmt[19] = '\0';
-		} else {
-			modified = created;
-			epoch_gmt(modified, o->mod_gmt);
-		}
+	u = null_read(s, o, (unsigned)ci_updated, &ul); /* NULL: the creation date */
+	if (parse_gmt(u, ul, &modified)) {
+		memcpy(o->mod_gmt, u, 19);
+		o->mod_gmt[19] = '\0';
+	} else {
+		modified = created;
+		epoch_gmt(modified, o->mod_gmt);
 	}
 	epoch_local(s, modified, o->mod);
+}
 
-	/* 1. Custom meta: each key of the HPOS order replaces the post's
-	 * (all its values, in id order, keys in order of first appearance).
-	 * 2. Keys the order no longer has are deleted, except the store's
-	 * internal ones.  Both through key-sorted indexes of the two sides, so
-	 * an order with 100k meta rows costs n log n, not n * m. */
-	{
-		size_t nh = 0, np = 0, norig = o->npm;
-		size_t *hs = xcalloc(o->hm_hi - o->hm_lo + 1, sizeof(*hs));
-		size_t *ps = xcalloc(norig + 1, sizeof(*ps));
+/* Key-sorted indexes of one order's two meta sides: hs[0..nh) the custom
+ * keys of its HPOS meta (positions in b->hm), ps[0..np) its original
+ * postmeta rows (positions in o->pm).  Owned by the caller: meta_idx_free(). */
+struct meta_idx {
+	size_t *hs, nh, *ps, np;
+};
 
-		for (size_t i = o->hm_lo; i < o->hm_hi; i++)
-			if (hpos_custom_key(b->hm[i].key, b->hm[i].klen, o->refund))
-				hs[nh++] = i;
-		for (size_t i = 0; i < norig; i++)
-			if (o->pm[i].meta_id)
-				ps[np++] = i;
-		sort_hm = b->hm;
-		qsort(hs, nh, sizeof(*hs), hm_idx_cmp);
-		sort_pm = o->pm;
-		qsort(ps, np, sizeof(*ps), pm_idx_cmp);
-		for (size_t i = o->hm_lo; i < o->hm_hi; i++) {
-			const struct hmr *h = &b->hm[i];
-			size_t lo = hm_lower(b->hm, hs, nh, h->key, h->klen), plo;
+/* Build both indexes of order o (before anything is added to o->pm). */
+static void meta_idx_build(const struct bbatch *b, const struct bord *o, struct meta_idx *x)
+{
+	x->nh = x->np = 0;
+	x->hs = xcalloc(o->hm_hi - o->hm_lo + 1, sizeof(*x->hs));
+	x->ps = xcalloc(o->npm + 1, sizeof(*x->ps));
+	for (size_t i = o->hm_lo; i < o->hm_hi; i++)
+		if (hpos_custom_key(b->hm[i].key, b->hm[i].klen, o->refund))
+			x->hs[x->nh++] = i;
+	for (size_t i = 0; i < o->npm; i++)
+		if (o->pm[i].meta_id)
+			x->ps[x->np++] = i;
+	sort_hm = b->hm;
+	qsort(x->hs, x->nh, sizeof(*x->hs), hm_idx_cmp);
+	sort_pm = o->pm;
+	qsort(x->ps, x->np, sizeof(*x->ps), pm_idx_cmp);
+}
 
-			if (lo >= nh || hs[lo] != i)
-				continue; /* not custom, or not the key's first row */
-			plo = pm_lower(o->pm, ps, np, h->key, h->klen);
-			for (; plo < np && key_eq(o->pm[ps[plo]].key, o->pm[ps[plo]].klen, h->key, h->klen); plo++)
-				o->pm[ps[plo]].dead = 1;
-			for (size_t j = lo; j < nh && key_eq(b->hm[hs[j]].key, b->hm[hs[j]].klen, h->key, h->klen); j++) {
-				const struct hmr *src = &b->hm[hs[j]];
-				struct pmv *v = pm_add(o);
+static void meta_idx_free(struct meta_idx *x)
+{
+	free(x->hs);
+	free(x->ps);
+}
 
-				v->key = src->key;
-				v->klen = src->klen;
-				v->val = src->val;
-				v->vlen = src->vlen;
-			}
+/* 1. Each custom key of the HPOS order replaces the post's: all the
+ * post's rows of the key die, all the order's values are added (in id
+ * order; keys in order of first appearance).  The added rows point into
+ * b->hm. */
+static void replace_custom_keys(const struct bbatch *b, struct bord *o, const struct meta_idx *x)
+{
+	for (size_t i = o->hm_lo; i < o->hm_hi; i++) {
+		const struct hmr *h = &b->hm[i];
+		size_t lo = hm_lower(b->hm, x->hs, x->nh, h->key, h->klen), plo;
+
+		if (lo >= x->nh || x->hs[lo] != i)
+			continue; /* not custom, or not the key's first row */
+		plo = pm_lower(o->pm, x->ps, x->np, h->key, h->klen);
+		for (; plo < x->np && key_eq(o->pm[x->ps[plo]].key, o->pm[x->ps[plo]].klen, h->key, h->klen); plo++)
+			o->pm[x->ps[plo]].dead = 1;
+		for (size_t j = lo; j < x->nh && key_eq(b->hm[x->hs[j]].key, b->hm[x->hs[j]].klen, h->key, h->klen); j++) {
+			const struct hmr *src = &b->hm[x->hs[j]];
+			struct pmv *v = pm_add(o);
+
+			v->key = src->key;
+			v->klen = src->klen;
+			v->val = src->val;
+			v->vlen = src->vlen;
 		}
-		for (size_t i = 0; i < norig; i++) {
-			struct pmv *v = &o->pm[i];
-			size_t lo;
-
-			if (v->dead || !v->meta_id || cpt_internal_key(v->key, v->klen, o->refund) ||
-			    is_marker_key(v->key, v->klen))
-				continue;
-			lo = hm_lower(b->hm, hs, nh, v->key, v->klen);
-			if (!(lo < nh && key_eq(b->hm[hs[lo]].key, b->hm[hs[lo]].klen, v->key, v->klen)))
-				v->dead = 1;
-		}
-		free(hs);
-		free(ps);
 	}
-	/* The post row goes through wp_update_post(): trash and untrash. */
-	plan_trash(o);
-	/* 3. Property meta: written when changed or missing. */
+}
+
+/* 2. Keys the order no longer has are deleted from the first norig
+ * (original) postmeta rows, except the posts store's internal keys and
+ * deletion markers. */
+static void delete_stale_keys(const struct bbatch *b, struct bord *o, const struct meta_idx *x, size_t norig)
+{
+	for (size_t i = 0; i < norig; i++) {
+		struct pmv *v = &o->pm[i];
+		size_t lo;
+
+		if (v->dead || !v->meta_id || cpt_internal_key(v->key, v->klen, o->refund) || is_marker_key(v->key, v->klen))
+			continue;
+		lo = hm_lower(b->hm, x->hs, x->nh, v->key, v->klen);
+		if (!(lo < x->nh && key_eq(b->hm[x->hs[lo]].key, b->hm[x->hs[lo]].klen, v->key, v->klen)))
+			v->dead = 1;
+	}
+}
+
+/* Steps 1 and 2 through key-sorted indexes of the two sides, so that an
+ * order with 100k meta rows costs n log n, not n * m. */
+static void plan_custom_meta(const struct bbatch *b, struct bord *o)
+{
+	size_t norig = o->npm;
+	struct meta_idx x;
+
+	meta_idx_build(b, o, &x);
+	replace_custom_keys(b, o, &x);
+	delete_stale_keys(b, o, &x, norig);
+	meta_idx_free(&x);
+}
+
+/* Which property writes happened (they gate steps 4 and 5). */
+struct prop_updates {
+	int billing, shipping, paid, completed;
+};
+
+/* 3. Property meta (BF_PROP, BF_ABS; refunds only BF_ABS): written when
+ * the value changed or the key is missing; '' deletes.  *u records which
+ * writes WordPress would report as updates. */
+static void plan_prop_meta(const struct site *s, struct bord *o, struct prop_updates *u)
+{
+	memset(u, 0, sizeof(*u));
 	for (size_t r = 0; r < ARRAY_SIZE(rules); r++) {
 		const struct colmap *c;
 		enum pkind k;
@@ -963,71 +1047,99 @@ void plan_order(const struct site *s, const struct bbatch *b, struct bord *o)
 		have = post_prop(s, o, c, k);
 		if ((o->post_exists && strcmp(want, have)) || pm_live_count(o, c->meta_key) == 0) {
 			upd = meta_update_or_delete(o, c->meta_key, want);
-			if (upd && c->mig == MIG_BILLING)
-				updated_billing = 1;
-			if (upd && c->mig == MIG_SHIPPING)
-				updated_shipping = 1;
-			if (upd && !strcmp(c->meta_key, "_date_paid"))
-				updated_paid = 1;
-			if (upd && !strcmp(c->meta_key, "_date_completed"))
-				updated_completed = 1;
+			u->billing |= upd && c->mig == MIG_BILLING;
+			u->shipping |= upd && c->mig == MIG_SHIPPING;
+			u->paid |= upd && !strcmp(c->meta_key, "_date_paid");
+			u->completed |= upd && !strcmp(c->meta_key, "_date_completed");
 		}
 		free(want);
 		free(have);
 	}
-	if (o->refund) {
-		plan_refund_props(b, o);
-	} else {
-		struct strbuf sb = STRBUF_INIT;
-		int ci;
-		int64_t t;
-		char buf[20];
+}
 
-		/* 4. Address index keys: when the address changed or the key is missing. */
-		if (updated_billing || pm_live_count(o, "_billing_address_index") == 0) {
-			address_index(o, MIG_BILLING, &sb);
-			meta_update(o, "_billing_address_index", sb.buf ? sb.buf : "");
-		}
-		sb_reset(&sb);
-		if (updated_shipping || pm_live_count(o, "_shipping_address_index") == 0) {
-			address_index(o, MIG_SHIPPING, &sb);
-			meta_update(o, "_shipping_address_index", sb.buf ? sb.buf : "");
-		}
-		sb_release(&sb);
-		/* 5. The pre-3.0 keys, site-local, when the date was written. */
-		ci = mapping_find(MIG_OPDATA, "date_paid_gmt");
-		if (updated_paid) {
-			buf[0] = '\0';
-			if (parse_gmt(o->h[ci], o->hl[ci], &t))
-				epoch_local(s, t, buf);
-			meta_update(o, "_paid_date", buf);
-		}
-		ci = mapping_find(MIG_OPDATA, "date_completed_gmt");
-		if (updated_completed) {
-			buf[0] = '\0';
-			if (parse_gmt(o->h[ci], o->hl[ci], &t))
-				epoch_local(s, t, buf);
-			meta_update(o, "_completed_date", buf);
-		}
-		/* 6. The data-store flags, always. */
-		for (size_t r = 0; r < ARRAY_SIZE(rules); r++) {
-			const char *v;
+/* 4. Address index keys: when the address changed or the key is missing. */
+static void plan_address_indexes(struct bord *o, const struct prop_updates *u)
+{
+	struct strbuf sb = STRBUF_INIT;
 
-			if (rules[r].rule != BF_FLAG && rules[r].rule != BF_FLAG_TF)
-				continue;
-			ci = rule_ci[r];
-			v = o->h[ci] && conv_bool(o->h[ci], o->hl[ci]) ? (rules[r].rule == BF_FLAG ? "yes" : "true")
-									 : (rules[r].rule == BF_FLAG ? "no" : "false");
-			meta_update(o, colmaps[ci].meta_key, v);
-		}
+	if (u->billing || pm_live_count(o, "_billing_address_index") == 0) {
+		address_index(o, MIG_BILLING, &sb);
+		meta_update(o, "_billing_address_index", sb.buf ? sb.buf : "");
+	}
+	sb_reset(&sb);
+	if (u->shipping || pm_live_count(o, "_shipping_address_index") == 0) {
+		address_index(o, MIG_SHIPPING, &sb);
+		meta_update(o, "_shipping_address_index", sb.buf ? sb.buf : "");
+	}
+	sb_release(&sb);
+}
+
+/* A pre-3.0 date key (site-local; '' without a date) from a GMT column. */
+static void legacy_date(const struct site *s, struct bord *o, const char *column, const char *key)
+{
+	int ci = mapping_find(MIG_OPDATA, column);
+	char buf[20];
+	int64_t t;
+
+	buf[0] = '\0';
+	if (parse_gmt(o->h[ci], o->hl[ci], &t))
+		epoch_local(s, t, buf);
+	meta_update(o, key, buf);
+}
+
+/* 6. The data-store flags, always: yes/no, or true/false (BF_FLAG_TF). */
+static void plan_flags(struct bord *o)
+{
+	for (size_t r = 0; r < ARRAY_SIZE(rules); r++) {
+		int ci = rule_ci[r], on;
+
+		if (rules[r].rule != BF_FLAG && rules[r].rule != BF_FLAG_TF)
+			continue;
+		on = o->h[ci] && conv_bool(o->h[ci], o->hl[ci]);
+		meta_update(o, colmaps[ci].meta_key, rules[r].rule == BF_FLAG ? (on ? "yes" : "no") : (on ? "true" : "false"));
 	}
 }
 
+/* Compute the end state of one order's post row and postmeta in o, in
+ * the order WooCommerce's backfill writes them: custom meta, trash slug,
+ * property meta, then for orders the address indexes, pre-3.0 dates and
+ * flags (refunds: their four properties).  An order WooCommerce cannot
+ * backfill is skipped (o->skip, o->reason).  Nothing is read or written
+ * here; the slug, title and guid come after (plan_post_row). */
+void plan_order(const struct site *s, const struct bbatch *b, struct bord *o)
+{
+	struct prop_updates u;
+	int64_t created;
+
+	if (plan_can_backfill(o, &created) < 0)
+		return;
+	plan_post_fields(s, o, created);
+	plan_custom_meta(b, o);
+	/* The post row goes through wp_update_post(): trash and untrash. */
+	plan_trash(o);
+	plan_prop_meta(s, o, &u);
+	if (o->refund) {
+		plan_refund_props(b, o);
+		return;
+	}
+	plan_address_indexes(o, &u);
+	/* 5. The pre-3.0 keys, site-local, when the date was written. */
+	if (u.paid)
+		legacy_date(s, o, "date_paid_gmt", "_paid_date");
+	if (u.completed)
+		legacy_date(s, o, "date_completed_gmt", "_completed_date");
+	plan_flags(o);
+}
+
+/* Whether order o is to be written now: not deferred, not skipped, not
+ * held back (write_one_by_one()). */
 int live_order(const struct bord *o)
 {
 	return !o->deferred && !o->skip && !o->hold;
 }
 
+/* The guid WordPress gives a new post of type for order o, appended to
+ * sb (not yet re-escaped). */
 void guid(const struct site *s, const struct bord *o, const char *type, struct strbuf *sb)
 {
 	sb_addf(sb, "%s/?post_type=%s&#038;p=%llu", s->home, type, (unsigned long long)o->id);

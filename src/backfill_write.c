@@ -72,6 +72,7 @@ static enum batt classify_commit(struct db *db)
 	}
 }
 
+/* Contract in backfill_int.h. */
 int bwrite_setup(struct db *db, struct herr *err)
 {
 	uint64_t maxpkt = 0;
@@ -313,6 +314,7 @@ static enum batt update_post_rows(struct db *db, const struct bbatch *b, struct 
 	return a;
 }
 
+/* The number of orders of b to be written now. */
 static unsigned count_live(const struct bbatch *b)
 {
 	unsigned n = 0;
@@ -406,6 +408,8 @@ static int isolate_refused(struct db *db, const struct sync_opts *so, const stru
 	return 0;
 }
 
+/* Contract in backfill_int.h: write_batch() until it succeeds, the
+ * retries run out, or the outcome calls for a replan or the split. */
 int write_retrying(struct db *db, const struct sync_opts *so, const struct site *s, struct bbatch *b,
 		   unsigned *written, struct sync_stats_s *st, struct herr *err)
 {
