@@ -376,7 +376,9 @@ static int write_one_by_one(struct db *db, const struct sync_opts *so, const str
 	for (unsigned i = 0; r == 0 && i < b->n; i++) {
 		unsigned w = 0;
 
-		if (!live_order(&b->o[i]))
+		/* Not live_order(): the holds of the previous round are still
+		 * set here. */
+		if (b->o[i].deferred || b->o[i].skip)
 			continue;
 		for (unsigned j = 0; j < b->n; j++)
 			b->o[j].hold = j != i;

@@ -233,4 +233,29 @@ assert_eq 1 "$rc" "C: switch back refused"
 assert_contains "$err" "[Failed] 1 order was skipped" "C: refused because of the skipped order"
 assert_contains "$err" "[Failed] There is 1 order pending sync" "C: and because it is still pending"
 assert_eq "yes" "$(opt fx_rt3 woocommerce_custom_orders_table_enabled)" "C: still HPOS"
+
+# ---- D. An order the server refuses (a trigger here) is skipped with the
+# server's reason; the batch is rewritten one order at a time, and every
+# other order of it, before and after the refused one, is written in the
+# same run.
+load_fixture fx_rt4
+run hpos fx_rt4 sync
+run hpos fx_rt4 switch-authority --to hpos --with-compat-mode --yes
+d1=$(nth_order fx_rt4 0) d2=$(nth_order fx_rt4 1) d3=$(nth_order fx_rt4 2)
+sql fx_rt4 "UPDATE wp_wc_orders SET status = 'wc-cancelled', date_updated_gmt = '2026-11-24 00:00:00' WHERE id IN ($d1, $d2, $d3)"
+mariadb --no-defaults --socket="$SBX/mysqld.sock" -uroot fx_rt4 <<EOF
+DELIMITER //
+CREATE TRIGGER refuse_d2 BEFORE UPDATE ON wp_posts FOR EACH ROW
+BEGIN
+  IF NEW.ID = $d2 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by the test'; END IF;
+END //
+DELIMITER ;
+EOF
+run hpos fx_rt4 sync --batch-size 10
+assert_eq 1 "$rc" "D: a refused order makes sync exit 1"
+assert_contains "$err" "Order $d2 skipped: the server refused it" "D: the refused order is reported"
+assert_eq "wc-cancelled" "$(sql fx_rt4 "SELECT post_status FROM wp_posts WHERE ID = $d1")" "D: the order before it is written"
+assert_eq "wc-cancelled	2026-11-24 00:00:00" "$(sql fx_rt4 "SELECT post_status, post_modified_gmt FROM wp_posts WHERE ID = $d3")" \
+	"D: the order after it is written in the same run"
+assert_eq "$d2" "$(sql fx_rt4 "SELECT order_id FROM wp_hposctl_skipped")" "D: only the refused order is remembered"
 finish
