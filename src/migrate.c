@@ -142,14 +142,15 @@ static int convert(const struct sync_opts *so, struct batch *b, struct morder *o
 	return COL_SET;
 }
 
-static void add_in_list(struct strbuf *sql, const struct batch *b, int only_good)
+/* The batch's order IDs (deferred ones left out) as an IN list's contents. */
+static void add_in_list(struct strbuf *sql, const struct batch *b)
 {
 	int first = 1;
 
 	for (unsigned i = 0; i < b->n; i++) {
 		const struct morder *o = &b->o[i];
 
-		if (o->deferred || (only_good && o->skip))
+		if (o->deferred)
 			continue;
 		sb_addf(sql, "%s%llu", first ? "" : ",", (unsigned long long)o->id);
 		first = 0;
@@ -280,7 +281,7 @@ static int read_meta(struct db *db, struct batch *b, struct db_result **res, str
 			(unsigned long long)b->o[b->n - 1].id);
 	} else {
 		sb_adds(&where, " WHERE post_id IN (");
-		add_in_list(&where, b, 0);
+		add_in_list(&where, b);
 		sb_addc(&where, ')');
 	}
 	rc = wc_postmeta_span(db, where.buf, &lo, &hi, err);
@@ -614,7 +615,9 @@ static enum attempt orders_with_meta(struct db *db, const struct batch *b, struc
 	sb_adds(&sql, "SELECT order_id FROM ");
 	wc_table(db, &sql, "wc_orders_meta");
 	sb_adds(&sql, " WHERE order_id IN (");
-	add_in_list(&sql, b, 1);
+	for (unsigned i = 0, n = 0; i < b->n; i++)
+		if (live(&b->o[i]))
+			sb_addf(&sql, "%s%llu", n++ ? "," : "", (unsigned long long)b->o[i].id);
 	sb_adds(&sql, ") GROUP BY order_id");
 	rc = db_run(db, DB_READ, sql.buf, sql.len, &res, err);
 	sb_release(&sql);
@@ -944,12 +947,85 @@ static int undo_partial(struct db *db, const struct batch *b, struct herr *err)
 	return 0;
 }
 
-/* Write one batch with retries; a data error is narrowed down to the
- * orders the server refuses, which are skipped.  0 or -1 (fatal). */
+static int write_with_retries(struct engine *e, struct db *db, struct batch *b, unsigned *written,
+			      uint64_t *meta_rows, struct herr *err);
+
+/* After ATT_RETRY or ATT_LOST: count the retry, then back off or
+ * reconnect.  0: try again; -1: retries exhausted or no reconnect (err). */
+static int prepare_retry(struct engine *e, struct db *db, const struct batch *b, enum attempt a,
+			 unsigned *attempt, struct herr *err)
+{
+	if ((*attempt)++ >= e->so->max_retries) {
+		herr_prefix(err, "giving up after %u attempts", *attempt);
+		err->code = HX_TEMPFAIL;
+		return -1;
+	}
+	pthread_mutex_lock(&e->mu);
+	e->st->retries++;
+	pthread_mutex_unlock(&e->mu);
+	out_event("batch_retried", a == ATT_RETRY ? "\"reason\":\"lock\"" : "\"reason\":\"connection\"");
+	out_debug("batch at order %llu: %s; retrying (%u)", (unsigned long long)b->o[0].id, err->msg, *attempt);
+	if (a == ATT_LOST) {
+		out_warning("Lost the database connection; reconnecting.");
+		return db_reconnect(db, err) < 0 ? -1 : 0;
+	}
+	retry_backoff(*attempt);
+	return 0;
+}
+
+/* After ATT_DATA: the batch (undone where it had no transaction) is
+ * narrowed down to the orders the server refuses: one live order left is
+ * skipped with the server's reason; more are written one at a time, each
+ * with its own retries.  0, or -1 (fatal, err). */
+static int write_one_by_one(struct engine *e, struct db *db, struct batch *b, unsigned *written,
+			    uint64_t *meta_rows, struct herr *err)
+{
+	unsigned good = 0, last = 0, total = 0;
+	uint64_t total_meta = 0;
+	int rc = 0;
+
+	for (unsigned i = 0; i < b->n; i++)
+		if (live(&b->o[i])) {
+			good++;
+			last = i;
+		}
+	if (!e->so->isolation && undo_partial(db, b, err) < 0)
+		return -1;
+	if (good == 1) {
+		skip_order(&b->o[last], "the server refused it: %s", err->msg);
+		*written = 0;
+		return 0;
+	}
+	out_debug("batch at order %llu failed (%s); writing its orders one by one",
+		  (unsigned long long)b->o[0].id, err->msg);
+	for (unsigned i = 0; rc == 0 && i < b->n; i++) {
+		unsigned w = 0;
+		uint64_t m = 0;
+
+		/* Not live(): the holds of the previous round are still set here. */
+		if (b->o[i].deferred || b->o[i].skip)
+			continue;
+		for (unsigned j = 0; j < b->n; j++)
+			b->o[j].hold = j != i;
+		rc = write_with_retries(e, db, b, &w, &m, err);
+		total += w;
+		total_meta += m;
+	}
+	for (unsigned j = 0; j < b->n; j++)
+		b->o[j].hold = 0;
+	if (rc < 0)
+		return -1;
+	*written = total;
+	*meta_rows = total_meta;
+	return 0;
+}
+
+/* Write one batch with retries (deadlocks, lock waits, lost connections),
+ * as an upsert after a duplicate key, narrowed down after a data error.
+ * *written / *meta_rows: what was written.  0, or -1 (fatal, err). */
 static int write_with_retries(struct engine *e, struct db *db, struct batch *b, unsigned *written,
 			      uint64_t *meta_rows, struct herr *err)
 {
-	const struct sync_opts *so = e->so;
 	unsigned attempt = 0;
 
 	for (;;) {
@@ -957,30 +1033,15 @@ static int write_with_retries(struct engine *e, struct db *db, struct batch *b, 
 
 		if (wcl_enter(&e->wcl, err) < 0)
 			return -1;
-		a = write_batch(db, so, b, &e->wcl, written, meta_rows, err);
+		a = write_batch(db, e->so, b, &e->wcl, written, meta_rows, err);
 		wcl_leave(&e->wcl);
 		switch (a) {
 		case ATT_OK:
 			return 0;
 		case ATT_RETRY:
 		case ATT_LOST:
-			if (attempt++ >= so->max_retries) {
-				herr_prefix(err, "giving up after %u attempts", attempt);
-				err->code = HX_TEMPFAIL;
+			if (prepare_retry(e, db, b, a, &attempt, err) < 0)
 				return -1;
-			}
-			pthread_mutex_lock(&e->mu);
-			e->st->retries++;
-			pthread_mutex_unlock(&e->mu);
-			out_event("batch_retried", a == ATT_RETRY ? "\"reason\":\"lock\"" : "\"reason\":\"connection\"");
-			out_debug("batch at order %llu: %s; retrying (%u)", (unsigned long long)b->o[0].id, err->msg, attempt);
-			if (a == ATT_LOST) {
-				out_warning("Lost the database connection; reconnecting.");
-				if (db_reconnect(db, err) < 0)
-					return -1;
-			} else {
-				retry_backoff(attempt);
-			}
 			continue;
 		case ATT_DUP:
 			/* Rolled back (or, without transactions, partly
@@ -993,50 +1054,8 @@ static int write_with_retries(struct engine *e, struct db *db, struct batch *b, 
 			herr_set(err, HX_TEMPFAIL, "WooCommerce's migration lock was taken over by another process; "
 				 "the batch was rolled back and stays pending");
 			return -1;
-		case ATT_DATA: {
-			unsigned good = 0, last = 0;
-			uint64_t total_meta = 0;
-			unsigned total = 0;
-
-			for (unsigned i = 0; i < b->n; i++)
-				if (live(&b->o[i])) {
-					good++;
-					last = i;
-				}
-			if (!so->isolation && undo_partial(db, b, err) < 0)
-				return -1;
-			if (good == 1) {
-				skip_order(&b->o[last], "the server refused it: %s", err->msg);
-				*written = 0;
-				return 0;
-			}
-			/* Find the culprits: write the orders one at a time. */
-			out_debug("batch at order %llu failed (%s); writing its orders one by one",
-				  (unsigned long long)b->o[0].id, err->msg);
-			for (unsigned i = 0; i < b->n; i++) {
-				unsigned w = 0;
-				uint64_t m = 0;
-
-				/* Not live(): the holds of the previous round are
-				 * still set here. */
-				if (b->o[i].deferred || b->o[i].skip)
-					continue;
-				for (unsigned j = 0; j < b->n; j++)
-					b->o[j].hold = j != i;
-				if (write_with_retries(e, db, b, &w, &m, err) < 0) {
-					for (unsigned j = 0; j < b->n; j++)
-						b->o[j].hold = 0;
-					return -1;
-				}
-				total += w;
-				total_meta += m;
-			}
-			for (unsigned j = 0; j < b->n; j++)
-				b->o[j].hold = 0;
-			*written = total;
-			*meta_rows = total_meta;
-			return 0;
-		}
+		case ATT_DATA:
+			return write_one_by_one(e, db, b, written, meta_rows, err);
 		case ATT_FATAL:
 			return -1;
 		}
@@ -1280,83 +1299,143 @@ static int process_markers(struct db *db, const struct sync_opts *so, struct syn
 	return rc;
 }
 
-int sync_to_hpos(struct db *db, const struct sync_opts *so, struct sync_stats_s *st, struct herr *err)
+/* Set up the shared state of a run with jobs writers (queue of 2 a writer). */
+static void engine_init(struct engine *e, const struct sync_opts *so, struct sync_stats_s *st, unsigned jobs)
 {
-	uint64_t cursor = so->start_from ? so->start_from - 1 : 0, produced = 0, maxpkt = 0;
-	unsigned jobs = so->jobs ? so->jobs : 1;
-	struct writer *w = xcalloc(jobs, sizeof(*w));
-	struct engine e;
-	double start = now_mono();
-	unsigned started = 0;
-	int rc = 0;
-
 	memset(st, 0, sizeof(*st));
-	memset(&e, 0, sizeof(e));
-	e.so = so;
-	e.st = st;
-	e.qcap = jobs * 2;
-	e.q = xcalloc(e.qcap, sizeof(*e.q));
-	pthread_mutex_init(&e.mu, NULL);
-	pthread_cond_init(&e.not_empty, NULL);
-	pthread_cond_init(&e.not_full, NULL);
-	pthread_mutex_init(&e.wcl.mu, NULL);
-	e.wcl.wait = so->wclock_wait;
-	srand((unsigned)(now_wall() * 1000));
+	memset(e, 0, sizeof(*e));
+	e->so = so;
+	e->st = st;
+	e->qcap = jobs * 2;
+	e->q = xcalloc(e->qcap, sizeof(*e->q));
+	pthread_mutex_init(&e->mu, NULL);
+	pthread_cond_init(&e->not_empty, NULL);
+	pthread_cond_init(&e->not_full, NULL);
+	pthread_mutex_init(&e->wcl.mu, NULL);
+	e->wcl.wait = so->wclock_wait;
+}
 
-	if (db_get_u64(db, &maxpkt, NULL, err, "SELECT @@max_allowed_packet") < 0)
-		goto out;
-	if (maxpkt) {
-		/* A statement is at most packet_budget plus one order's rows
-		 * (row_limit), and both halves leave room for the statement's
-		 * head and the protocol. */
-		size_t half = (size_t)(maxpkt / 2);
+/* Release what engine_init() set up, the lock's connection included. */
+static void engine_destroy(struct engine *e)
+{
+	db_close(e->wcl.db);
+	free(e->q);
+	pthread_mutex_destroy(&e->mu);
+	pthread_cond_destroy(&e->not_empty);
+	pthread_cond_destroy(&e->not_full);
+	pthread_mutex_destroy(&e->wcl.mu);
+}
 
-		row_limit = half > 2048 ? half - 1024 : half / 2;
-		packet_budget = row_limit < (16u << 20) ? row_limit : 16u << 20;
-	}
-	if (!db_dry_run(db) && !db_sample(db) && db_clone(db, &e.wcl.db, err) < 0)
-		goto out_fail;
+/* The lock's own connection (not under --dry-run or a sample), then one
+ * connection and thread per writer.  *started: threads running (to be
+ * joined by stop_writers() whatever this returns).  0, or -1 (err). */
+static int start_writers(struct engine *e, struct db *db, struct writer *w, unsigned jobs, unsigned *started,
+			 struct herr *err)
+{
+	if (!db_dry_run(db) && !db_sample(db) && db_clone(db, &e->wcl.db, err) < 0)
+		return -1;
 	for (unsigned i = 0; i < jobs; i++) {
-		w[i].e = &e;
+		w[i].e = e;
 		if (db_clone(db, &w[i].db, err) < 0)
-			goto out_fail;
+			return -1;
 		if (pthread_create(&w[i].th, NULL, writer_main, &w[i])) {
 			herr_set(err, HX_INTERNAL, "cannot start a writer thread");
 			db_close(w[i].db);
 			w[i].db = NULL;
-			goto out_fail;
+			return -1;
 		}
-		started++;
+		(*started)++;
 	}
+	return 0;
+}
 
-	for (;;) {
-		struct batch *b;
-		struct sync_stats_s snap;
+/* Tell the writers that no batch follows, wait for them, close their
+ * connections; batches left in the queue (after a failure) stay pending. */
+static void stop_writers(struct engine *e, struct writer *w, unsigned started, unsigned jobs)
+{
+	pthread_mutex_lock(&e->mu);
+	e->closed = 1;
+	pthread_cond_broadcast(&e->not_empty);
+	pthread_mutex_unlock(&e->mu);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(w[i].th, NULL);
+	for (unsigned i = 0; i < jobs; i++)
+		db_close(w[i].db);
+	while (e->qn) {
+		batch_release(e->q[e->qhead]);
+		free(e->q[e->qhead]);
+		e->qhead = (e->qhead + 1) % e->qcap;
+		e->qn--;
+	}
+}
+
+/* Why the reader should stop before the next batch (st->stop_reason set),
+ * or 0 to go on. */
+static int stop_before_batch(struct engine *e, double start, uint64_t produced)
+{
+	const struct sync_opts *so = e->so;
+
+	if (hpos_interrupted)
+		return e->st->stop_reason = 3;
+	if (so->max_runtime > 0 && now_mono() - start >= so->max_runtime)
+		return e->st->stop_reason = 1;
+	if (so->max_batches && produced >= so->max_batches)
+		return e->st->stop_reason = 2;
+	return engine_failed(e);
+}
+
+/* Hand a read batch to the writers, then ask the caller's between()
+ * whether to stop.  1: go on, 0: stop (stop_reason set where due). */
+static int hand_over(struct engine *e, struct batch *b)
+{
+	struct sync_stats_s *st = e->st, snap;
+
+	pthread_mutex_lock(&e->mu);
+	st->seen += b->n;
+	for (unsigned i = 0; i < b->n; i++)
+		st->deferred += b->o[i].deferred;
+	pthread_mutex_unlock(&e->mu);
+	if (queue_push(e, b) < 0) {
+		if (hpos_interrupted)
+			st->stop_reason = 3;
+		return 0;
+	}
+	pthread_mutex_lock(&e->mu);
+	snap = *st;
+	pthread_mutex_unlock(&e->mu);
+	if (e->so->between && e->so->between(e->so->arg, &snap)) {
+		/* e.g. authority switched while paused: what was read before
+		 * stays pending rather than being written now */
+		pthread_mutex_lock(&e->mu);
+		e->halt = 1;
+		pthread_mutex_unlock(&e->mu);
+		st->stop_reason = 3;
+		return 0;
+	}
+	return 1;
+}
+
+/* The reader: read and convert batch after batch on db, queue each for
+ * the writers, until nothing is pending or a limit stops it.  0, or -1
+ * (a read failed, err). */
+static int produce_batches(struct engine *e, struct db *db, struct herr *err)
+{
+	const struct sync_opts *so = e->so;
+	uint64_t cursor = so->start_from ? so->start_from - 1 : 0, produced = 0;
+	double start = now_mono();
+
+	while (!stop_before_batch(e, start, produced)) {
+		struct batch *b = xcalloc(1, sizeof(*b));
 		double t0 = now_mono();
 
-		if (hpos_interrupted) {
-			st->stop_reason = 3;
-			break;
-		}
-		if (so->max_runtime > 0 && now_mono() - start >= so->max_runtime) {
-			st->stop_reason = 1;
-			break;
-		}
-		if (so->max_batches && produced >= so->max_batches) {
-			st->stop_reason = 2;
-			break;
-		}
-		if (engine_failed(&e))
-			break;
-		b = xcalloc(1, sizeof(*b));
-		if (read_batch(db, so, cursor, b, st, &e.mu, err) < 0) {
+		if (read_batch(db, so, cursor, b, e->st, &e->mu, err) < 0) {
 			batch_release(b);
 			free(b);
-			goto out_fail;
+			return -1;
 		}
-		pthread_mutex_lock(&e.mu);
-		st->t_read += now_mono() - t0;
-		pthread_mutex_unlock(&e.mu);
+		pthread_mutex_lock(&e->mu);
+		e->st->t_read += now_mono() - t0;
+		pthread_mutex_unlock(&e->mu);
 		if (b->n == 0) {
 			batch_release(b);
 			free(b);
@@ -1364,48 +1443,31 @@ int sync_to_hpos(struct db *db, const struct sync_opts *so, struct sync_stats_s 
 		}
 		cursor = b->last_id;
 		produced++;
-		pthread_mutex_lock(&e.mu);
-		st->seen += b->n;
-		for (unsigned i = 0; i < b->n; i++)
-			st->deferred += b->o[i].deferred;
-		pthread_mutex_unlock(&e.mu);
-		if (queue_push(&e, b) < 0) {
-			if (hpos_interrupted)
-				st->stop_reason = 3;
+		if (!hand_over(e, b))
 			break;
-		}
-		pthread_mutex_lock(&e.mu);
-		snap = *st;
-		pthread_mutex_unlock(&e.mu);
-		if (so->between && so->between(so->arg, &snap)) {
-			/* e.g. authority switched while paused: what was read
-			 * before stays pending rather than being written now */
-			pthread_mutex_lock(&e.mu);
-			e.halt = 1;
-			pthread_mutex_unlock(&e.mu);
-			st->stop_reason = 3;
-			break;
-		}
 	}
-	goto out;
-out_fail:
-	engine_fail(&e, err);
-out:
-	pthread_mutex_lock(&e.mu);
-	e.closed = 1;
-	pthread_cond_broadcast(&e.not_empty);
-	pthread_mutex_unlock(&e.mu);
-	for (unsigned i = 0; i < started; i++)
-		pthread_join(w[i].th, NULL);
-	for (unsigned i = 0; i < jobs; i++)
-		db_close(w[i].db);
-	/* Batches left in the queue after a failure stay pending. */
-	while (e.qn) {
-		batch_release(e.q[e.qhead]);
-		free(e.q[e.qhead]);
-		e.qhead = (e.qhead + 1) % e.qcap;
-		e.qn--;
+	return 0;
+}
+
+/* See migrate.h.  A reader (this thread) and so->jobs writer threads on
+ * their own connections, a bounded queue between them; then, when the
+ * whole range was done, the deletion markers. */
+int sync_to_hpos(struct db *db, const struct sync_opts *so, struct sync_stats_s *st, struct herr *err)
+{
+	unsigned jobs = so->jobs ? so->jobs : 1, started = 0;
+	struct writer *w = xcalloc(jobs, sizeof(*w));
+	struct engine e;
+	int rc = 0;
+
+	engine_init(&e, so, st, jobs);
+	srand((unsigned)(now_wall() * 1000));
+	if (rw_packet_limits(db, &packet_budget, &row_limit, err) < 0) {
+		rc = -1;
+		goto out;
 	}
+	if (start_writers(&e, db, w, jobs, &started, err) < 0 || produce_batches(&e, db, err) < 0)
+		engine_fail(&e, err);
+	stop_writers(&e, w, started, jobs);
 	if (e.failed) {
 		*err = e.err;
 		rc = -1;
@@ -1416,12 +1478,8 @@ out:
 		rc = retry_run_end(db, so->runlock_name, so->max_retries, &st->retries, markers_once, &ma, err);
 	}
 	wclock_release(e.wcl.db ? e.wcl.db : db, &e.wcl.lock);
-	db_close(e.wcl.db);
-	free(e.q);
+out:
+	engine_destroy(&e);
 	free(w);
-	pthread_mutex_destroy(&e.mu);
-	pthread_cond_destroy(&e.not_empty);
-	pthread_cond_destroy(&e.not_full);
-	pthread_mutex_destroy(&e.wcl.mu);
 	return rc;
 }
