@@ -149,8 +149,8 @@ void guid(const struct site *s, const struct bord *o, const char *type, struct s
 /* Writing (backfill_write.c).                                         */
 
 /* Read the server's max_allowed_packet and size the multi-row statements
- * from it (half of it, at most 16 MiB; 4 MiB by default).  0, or -1 with
- * err set. */
+ * from it (rw_packet_limits(); 4 MiB when the server reports none).  0,
+ * or -1 with err set. */
 int bwrite_setup(struct db *db, struct herr *err);
 
 /* Write planned batch b (its live orders) in a transaction, retried on

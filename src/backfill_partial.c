@@ -12,6 +12,7 @@
 #include "throttle.h"
 #include "syncstate.h"
 #include "wprules.h"
+#include "rowwriter.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -308,9 +309,34 @@ static int prop_to_hpos(struct db *db, uint64_t id, const char *prop, struct her
 	return rc;
 }
 
-/* The planned meta changes of order o, written row by row (a partial
- * backfill: no post row, no placeholder): deletes of dead rows, updates
- * of changed ones, inserts of new ones.  0, or -1 with err set. */
+/* The new postmeta rows of order o's plan, through the row writer.  0,
+ * or -1 with err set (a refused row or a data-altering warning). */
+static int insert_meta_rows(struct db *db, const struct bord *o, struct herr *err)
+{
+	static const struct rw_col cols[] = { { "post_id", NULL }, { "meta_key", NULL }, { "meta_value", NULL } };
+	struct rowwriter *w = rw_new(db, "postmeta", cols, ARRAY_SIZE(cols));
+	size_t budget = 4u << 20, row_limit = 0;
+	int rc = rw_packet_limits(db, &budget, &row_limit, err);
+
+	rw_set_budget(w, budget);
+	for (size_t j = 0; j < o->npm; j++) {
+		const struct pmv *v = &o->pm[j];
+
+		if (v->meta_id || v->dead)
+			continue;
+		rw_u64(w, o->id);
+		rw_str_ref(w, v->key, v->klen);
+		rw_str_ref(w, v->val, v->vlen);
+	}
+	if (rc == 0 && rw_write(w, 0, err) != RW_OK)
+		rc = -1;
+	rw_free(w);
+	return rc;
+}
+
+/* The planned meta changes of order o (a partial backfill: no post row,
+ * no placeholder): deletes of dead rows and updates of changed ones, row
+ * by row, then the new rows.  0, or -1 with err set. */
 static int write_meta_changes(struct db *db, const struct bord *o, struct herr *err)
 {
 	struct strbuf sql = STRBUF_INIT;
@@ -330,21 +356,13 @@ static int write_meta_changes(struct db *db, const struct bord *o, struct herr *
 			sb_adds(&sql, " SET meta_value = ");
 			db_quote(db, &sql, v->val, v->vlen);
 			sb_addf(&sql, " WHERE meta_id = %llu", (unsigned long long)v->meta_id);
-		} else if (!v->meta_id && !v->dead) {
-			sb_adds(&sql, "INSERT INTO ");
-			wc_table(db, &sql, "postmeta");
-			sb_addf(&sql, " (post_id, meta_key, meta_value) VALUES (%llu, ", (unsigned long long)o->id);
-			db_quote(db, &sql, v->key, v->klen);
-			sb_addc(&sql, ',');
-			db_quote(db, &sql, v->val, v->vlen);
-			sb_addc(&sql, ')');
 		} else {
 			continue;
 		}
 		rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
 	}
 	sb_release(&sql);
-	return rc;
+	return rc == 0 ? insert_meta_rows(db, o, err) : rc;
 }
 
 /* --props HPOS -> posts: order id read as a one-order batch (it needs a

@@ -12,6 +12,7 @@
 #include "throttle.h"
 #include "syncstate.h"
 #include "wprules.h"
+#include "rowwriter.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -22,43 +23,43 @@
 #include <time.h>
 
 /* ------------------------------------------------------------------ */
-/* One statement: its outcome, classified as forward sync classifies.   */
+/* One statement: its outcome, classified by the row writer.           */
 
+/* A batch's outcome: B_RETRY retry it (deadlock, lock wait), B_LOST read
+ * and plan it again (connection lost), B_DATA find the order the server
+ * refuses, B_FATAL give up (access). */
 enum batt { B_OK, B_RETRY, B_LOST, B_DATA, B_FATAL };
 
 static size_t packet_budget = 4u << 20;
 #define UPDATE_CHUNK 500u
 
-/* The failed statement's server error as a batch outcome: retry the
- * batch (deadlock, lock wait), replan it (connection lost), give up
- * (access), or find the order the server refuses (any other error). */
-static enum batt classify_failure(struct db *db)
+/* The row writer's classified outcome as a batch outcome: a duplicate
+ * key (a plain INSERT meeting a row written meanwhile) is a data error,
+ * as any other refusal or data-altering warning. */
+static enum batt batt_of(enum rw_result r)
 {
-	switch (db_errclass(db)) {
-	case DBE_RETRY: return B_RETRY;
-	case DBE_LOST: return B_LOST;
-	case DBE_ACCESS: return B_FATAL;
+	switch (r) {
+	case RW_OK: return B_OK;
+	case RW_RETRY: return B_RETRY;
+	case RW_LOST: return B_LOST;
+	case RW_FATAL: return B_FATAL;
 	default: return B_DATA;
 	}
-}
-
-/* A write's warnings: data-altering ones would have damaged the order
- * (db_data_warnings()), a data error; notes and deprecations are not. */
-static enum batt check_warnings(struct db *db, struct herr *err)
-{
-	int w = db_data_warnings(db, err);
-
-	if (w == 0)
-		return B_OK;
-	return w < 0 ? classify_failure(db) : B_DATA;
 }
 
 /* Run one write statement (sql, not consumed); its outcome. */
 static enum batt write_stmt(struct db *db, struct strbuf *sql, struct herr *err)
 {
-	if (db_run(db, DB_WRITE, sql->buf, sql->len, NULL, err) < 0)
-		return classify_failure(db);
-	return check_warnings(db, err);
+	return batt_of(rw_run_sql(db, sql->buf, sql->len, 0, err));
+}
+
+/* Write the rows collected in w (then freed); its outcome. */
+static enum batt write_rows(struct rowwriter *w, struct herr *err)
+{
+	enum batt a = batt_of(rw_write(w, 0, err));
+
+	rw_free(w);
+	return a;
 }
 
 /* A failed COMMIT: retried on a deadlock, replanned on a lost
@@ -75,13 +76,9 @@ static enum batt classify_commit(struct db *db)
 /* Contract in backfill_int.h. */
 int bwrite_setup(struct db *db, struct herr *err)
 {
-	uint64_t maxpkt = 0;
+	size_t row_limit = 0;
 
-	if (db_get_u64(db, &maxpkt, NULL, err, "SELECT @@max_allowed_packet") < 0)
-		return -1;
-	if (maxpkt > (2u << 20))
-		packet_budget = (size_t)(maxpkt / 2 > (16u << 20) ? (16u << 20) : maxpkt / 2);
-	return 0;
+	return rw_packet_limits(db, &packet_budget, &row_limit, err);
 }
 
 /* ------------------------------------------------------------------ */
@@ -92,39 +89,40 @@ int bwrite_setup(struct db *db, struct herr *err)
  * the real type), so that the ID is taken. */
 static enum batt insert_placeholders(struct db *db, const struct site *s, const struct bbatch *b, struct herr *err)
 {
-	struct strbuf sql = STRBUF_INIT, g = STRBUF_INIT;
-	unsigned nins = 0;
-	enum batt a = B_OK;
+	static const struct rw_col cols[] = {
+		{ "ID", NULL }, { "post_author", "0" }, { "post_date", NULL }, { "post_date_gmt", NULL },
+		{ "post_content", "''" }, { "post_title", "''" }, { "post_excerpt", "''" }, { "post_status", "'draft'" },
+		{ "comment_status", NULL }, { "ping_status", "'closed'" }, { "post_password", "''" }, { "post_name", "''" },
+		{ "to_ping", "''" }, { "pinged", "''" }, { "post_modified", NULL }, { "post_modified_gmt", NULL },
+		{ "post_content_filtered", "''" }, { "post_parent", NULL }, { "guid", NULL }, { "menu_order", "0" },
+		{ "post_type", NULL }, { "post_mime_type", "''" }, { "comment_count", "0" },
+	};
+	struct rowwriter *w = rw_new(db, "posts", cols, ARRAY_SIZE(cols));
+	struct strbuf g = STRBUF_INIT;
 
-	sb_adds(&sql, "INSERT INTO ");
-	wc_table(db, &sql, "posts");
-	sb_adds(&sql, " (ID, post_author, post_date, post_date_gmt, post_content, post_title, post_excerpt, post_status, "
-		"comment_status, ping_status, post_password, post_name, to_ping, pinged, post_modified, post_modified_gmt, "
-		"post_content_filtered, post_parent, guid, menu_order, post_type, post_mime_type, comment_count) VALUES ");
+	rw_set_budget(w, packet_budget);
 	for (unsigned i = 0; i < b->n; i++) {
 		const struct bord *o = &b->o[i];
-		const char *t;
+		const char *t, *cs;
 
 		if (!live_order(o) || o->post_exists)
 			continue;
 		t = s->compat ? o->type : PLACEHOLDER_TYPE;
-		sb_addf(&sql, "%s(%llu, 0, '%s', '%s', '', '', '', 'draft', '%s', 'closed', '', '', '', '', '%s', '%s', '', %llu, ",
-			nins ? "," : "", (unsigned long long)o->id, o->date, o->date_gmt,
-			!strcmp(t, "shop_order") && !strcmp(s->comment_status, "open") ? "open" : "closed",
-			o->date, o->date_gmt, (unsigned long long)o->parent);
+		cs = !strcmp(t, "shop_order") && !strcmp(s->comment_status, "open") ? "open" : "closed";
 		sb_reset(&g);
 		guid(s, o, t, &g);
-		db_quote(db, &sql, g.buf, g.len);
-		sb_adds(&sql, ", 0, ");
-		db_quote(db, &sql, t, strlen(t));
-		sb_adds(&sql, ", '', 0)");
-		nins++;
+		rw_u64(w, o->id);
+		rw_str_ref(w, o->date, strlen(o->date));
+		rw_str_ref(w, o->date_gmt, strlen(o->date_gmt));
+		rw_str_ref(w, cs, strlen(cs));
+		rw_str_ref(w, o->date, strlen(o->date));
+		rw_str_ref(w, o->date_gmt, strlen(o->date_gmt));
+		rw_u64(w, o->parent);
+		rw_str(w, g.buf ? g.buf : "", g.len);
+		rw_str_ref(w, t, strlen(t));
 	}
-	if (nins)
-		a = write_stmt(db, &sql, err);
-	sb_release(&sql);
 	sb_release(&g);
-	return a;
+	return write_rows(w, err);
 }
 
 /* 2a. The postmeta rows the plan marked dead, in one DELETE by meta_id. */
@@ -210,40 +208,28 @@ static enum batt update_changed_meta(struct db *db, const struct bbatch *b, stru
 	return a;
 }
 
-/* 2c. The new postmeta rows, in packet-sized multi-row INSERTs (whole
- * orders per statement), in plan order: a key's values keep their order. */
+/* 2c. The new postmeta rows, in plan order (a key's values keep their
+ * order), through the row writer. */
 static enum batt insert_new_meta(struct db *db, const struct bbatch *b, struct herr *err)
 {
-	struct strbuf sql = STRBUF_INIT;
-	enum batt a = B_OK;
+	static const struct rw_col cols[] = { { "post_id", NULL }, { "meta_key", NULL }, { "meta_value", NULL } };
+	struct rowwriter *w = rw_new(db, "postmeta", cols, ARRAY_SIZE(cols));
 
-	for (unsigned i = 0; a == B_OK && i < b->n;) {
-		unsigned rows = 0;
+	rw_set_budget(w, packet_budget);
+	for (unsigned i = 0; i < b->n; i++) {
+		const struct bord *o = &b->o[i];
 
-		sb_reset(&sql);
-		sb_adds(&sql, "INSERT INTO ");
-		wc_table(db, &sql, "postmeta");
-		sb_adds(&sql, " (post_id, meta_key, meta_value) VALUES ");
-		for (; i < b->n && (rows == 0 || sql.len < packet_budget); i++) {
-			const struct bord *o = &b->o[i];
+		for (size_t j = 0; live_order(o) && j < o->npm; j++) {
+			const struct pmv *v = &o->pm[j];
 
-			for (size_t j = 0; live_order(o) && j < o->npm; j++) {
-				const struct pmv *v = &o->pm[j];
-
-				if (v->meta_id || v->dead)
-					continue;
-				sb_addf(&sql, "%s(%llu,", rows++ ? "," : "", (unsigned long long)o->id);
-				db_quote(db, &sql, v->key, v->klen);
-				sb_addc(&sql, ',');
-				db_quote(db, &sql, v->val, v->vlen);
-				sb_addc(&sql, ')');
-			}
+			if (v->meta_id || v->dead)
+				continue;
+			rw_u64(w, o->id);
+			rw_str_ref(w, v->key, v->klen);
+			rw_str_ref(w, v->val, v->vlen);
 		}
-		if (rows)
-			a = write_stmt(db, &sql, err);
 	}
-	sb_release(&sql);
-	return a;
+	return write_rows(w, err);
 }
 
 /* The wp_posts columns update_post_rows() writes, in statement order. */
