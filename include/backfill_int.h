@@ -157,9 +157,13 @@ int bwrite_setup(struct db *db, struct herr *err);
  * deadlocks and lock waits up to so->max_retries; a data error is narrowed
  * down to the order the server refuses, which is skipped (bskip) and the
  * others written.  Returns 0 (*written = orders written), 1 when the
- * connection was lost and re-established (the batch must be read and
- * planned again: the outcome of a cut-off COMMIT is unknown), -1 on error
- * (err set).  Counts retries in st. */
+ * batch must be read and planned again (the connection was lost and
+ * re-established: the outcome of a cut-off COMMIT is unknown; or, without
+ * transactions, a retryable failure came after other statements were
+ * written), 2 when without transactions the server refused a batch of
+ * several orders (read them again one at a time: a plan is not written
+ * twice, as its inserts are not idempotent), -1 on error (err set).
+ * Counts retries in st. */
 int write_retrying(struct db *db, const struct sync_opts *so, const struct site *s, struct bbatch *b,
 		   unsigned *written, struct sync_stats_s *st, struct herr *err);
 

@@ -108,8 +108,10 @@ static void id_list(struct strbuf *sql, const struct bbatch *b)
 
 static const char mig_alias[MIG_COUNT] = { 'o', 'b', 's', 'd' };
 
-/* Pick the batch: pending orders (or the requested ranges) after cursor. */
-static int select_ids(struct db *db, const struct sync_opts *so, uint64_t cursor, struct bbatch *b, struct herr *err)
+/* Pick the batch: up to limit pending orders (or of the requested ranges)
+ * after cursor, into b->o.  0, or -1 with err set. */
+static int select_ids(struct db *db, const struct sync_opts *so, uint64_t cursor, unsigned limit, struct bbatch *b,
+		      struct herr *err)
 {
 	struct strbuf sql = STRBUF_INIT, in = STRBUF_INIT;
 	struct db_result *res = NULL;
@@ -145,7 +147,7 @@ static int select_ids(struct db *db, const struct sync_opts *so, uint64_t cursor
 		}
 		sb_addf(&sql, "))) OR (p.post_type IN (%s) AND o.date_updated_gmt > p.post_modified_gmt))", in.buf);
 	}
-	sb_addf(&sql, " ORDER BY o.id LIMIT %u", so->batch_size);
+	sb_addf(&sql, " ORDER BY o.id LIMIT %u", limit);
 	rc = db_run(db, DB_READ, sql.buf, sql.len, &res, err);
 	sb_release(&sql);
 	sb_release(&in);
@@ -466,6 +468,7 @@ struct bloop {
 	uint64_t prev_cursor;   /* the cursor before it (to read it again) */
 	uint64_t produced;      /* batches read (for --max-batches) */
 	double start;
+	uint64_t singles_to;    /* up to this ID, batches of one order */
 	unsigned replans;       /* reconnects in a row for the same batch */
 	unsigned seen_now, deferred_now; /* counted for the batch in hand */
 };
@@ -483,18 +486,18 @@ static int stop_before_batch(const struct sync_opts *so, const struct bloop *l)
 	return 0;
 }
 
-/* Read the next batch after cursor into b (zeroed here): pick the IDs,
- * then load both stores.  Deadlocks and lost connections are retried up
+/* Read the next batch after cursor into b (zeroed here; at most limit
+ * orders): pick the IDs, then load both stores.  Deadlocks and lost connections are retried up
  * to so->max_retries (counted in st).  0 (b->n == 0: nothing left), or
  * -1 with err set and b released. */
-static int read_batch(struct db *db, const struct sync_opts *so, uint64_t cursor, struct bbatch *b,
+static int read_batch(struct db *db, const struct sync_opts *so, uint64_t cursor, unsigned limit, struct bbatch *b,
 		      struct sync_stats_s *st, struct herr *err)
 {
 	int rc;
 
 	memset(b, 0, sizeof(*b));
 	for (unsigned attempt = 0;; attempt++) {
-		rc = select_ids(db, so, cursor, b, err);
+		rc = select_ids(db, so, cursor, limit, b, err);
 		if (rc == 0 && b->n)
 			rc = load_batch(db, b, err);
 		if (rc == 0 || attempt >= so->max_retries)
@@ -527,12 +530,17 @@ static void loop_advance(struct bloop *l, const struct bbatch *b, struct sync_st
 	st->seen += b->n;
 }
 
-/* The connection was lost while writing the batch: take the loop back to
- * read it again, uncounted.  -1 (err set) after more than so->max_retries
- * reconnects in a row. */
-static int loop_rewind(struct bloop *l, const struct sync_opts *so, struct sync_stats_s *st, struct herr *err)
+/* The batch must be read and planned again (write_retrying() returned 1:
+ * the connection was lost, or without transactions a statement failed
+ * after others were written; 2: without transactions, the server refused
+ * an order: read its orders again one at a time).  Takes the loop back,
+ * the batch uncounted.  -1 (err set) after more than so->max_retries
+ * replans in a row. */
+static int loop_rewind(struct bloop *l, const struct sync_opts *so, int why, struct sync_stats_s *st, struct herr *err)
 {
-	if (++l->replans > so->max_retries)
+	if (why == 2)
+		l->singles_to = l->cursor;
+	else if (++l->replans > so->max_retries)
 		return herr_set(err, HX_TEMPFAIL, "giving up after %u reconnects in one batch", l->replans);
 	l->cursor = l->prev_cursor;
 	l->produced--;
@@ -591,7 +599,7 @@ static int run_batches(struct db *db, const struct sync_opts *so, const struct s
 
 		if ((st->stop_reason = stop_before_batch(so, &l)) != 0)
 			break;
-		if ((rc = read_batch(db, so, l.cursor, &b, st, err)) < 0)
+		if ((rc = read_batch(db, so, l.cursor, l.cursor < l.singles_to ? 1 : so->batch_size, &b, st, err)) < 0)
 			break;
 		st->t_read += now_mono() - t0;
 		if (b.n == 0) {
@@ -605,7 +613,7 @@ static int run_batches(struct db *db, const struct sync_opts *so, const struct s
 			rc = write_planned(db, so, s, &b, &written, st, err);
 		if (rc != 0) {
 			bbatch_reset(&b);
-			if (rc < 0 || (rc = loop_rewind(&l, so, st, err)) < 0)
+			if (rc < 0 || (rc = loop_rewind(&l, so, rc, st, err)) < 0)
 				break;
 			continue;
 		}

@@ -425,8 +425,12 @@ int write_retrying(struct db *db, const struct sync_opts *so, const struct site 
 				return 1;
 			}
 			retry_backoff(attempt);
+			if (!so->isolation)
+				return 1; /* the statements before it stay written: plan again */
 			continue;
 		case B_DATA:
+			if (!so->isolation && count_live(b) > 1)
+				return 2; /* the same, one order at a time */
 			return isolate_refused(db, so, s, b, written, st, err);
 		case B_FATAL:
 			return -1;
