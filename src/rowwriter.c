@@ -117,6 +117,7 @@ static struct cell *add_cell(struct rowwriter *w, enum cell_kind kind, size_t by
 	return c;
 }
 
+/* Append a cell whose bytes the writer copies into w->data. */
 static void add_copy(struct rowwriter *w, enum cell_kind kind, const char *s, size_t len)
 {
 	size_t off = w->data.len;
@@ -170,6 +171,7 @@ void rw_lit(struct rowwriter *w, const char *sql, size_t len)
 	add_copy(w, K_LIT, sql, len);
 }
 
+/* Where the bytes of a string, number or literal cell are. */
 static const char *cell_bytes(const struct rowwriter *w, const struct cell *c)
 {
 	return c->kind == K_REF ? c->v.p : w->data.buf + c->v.off;
@@ -368,6 +370,7 @@ static void bulk_arrays_fill(const struct rowwriter *w, struct bulk_arrays *a, s
 		fill_column(w, a, vi, from, end);
 }
 
+/* Free what bulk_arrays_fill() allocated (not the cells' bytes). */
 static void bulk_arrays_free(struct bulk_arrays *a)
 {
 	free(a->u64);
