@@ -313,8 +313,10 @@ static unsigned count_live(const struct bbatch *b)
 /* Write the live orders of planned batch b (o->hold set: left out) in
  * one transaction (so->isolation; none: autocommit): placeholders,
  * postmeta deletes, updates, inserts, post rows.  *written is the number
- * of orders written (0 unless B_OK).  Any failure rolls back; the plan
- * in b is not changed, so the batch can be written again. */
+ * of orders written (0 unless B_OK).  The plan in b is not changed.  In a
+ * transaction any failure rolls back, so the plan can be written again;
+ * without one the statements before the failure stay written, and the
+ * batch must be planned again (write_retrying()). */
 static enum batt write_batch(struct db *db, const struct sync_opts *so, const struct site *s, struct bbatch *b,
 			     unsigned *written, struct herr *err)
 {
