@@ -316,9 +316,8 @@ static int insert_meta_rows(struct db *db, const struct bord *o, struct herr *er
 	static const struct rw_col cols[] = { { "post_id", NULL }, { "meta_key", NULL }, { "meta_value", NULL } };
 	struct rowwriter *w = rw_new(db, "postmeta", cols, ARRAY_SIZE(cols));
 	size_t budget = 4u << 20, row_limit = 0;
-	int rc = rw_packet_limits(db, &budget, &row_limit, err);
+	int rc = 0;
 
-	rw_set_budget(w, budget);
 	for (size_t j = 0; j < o->npm; j++) {
 		const struct pmv *v = &o->pm[j];
 
@@ -328,8 +327,11 @@ static int insert_meta_rows(struct db *db, const struct bord *o, struct herr *er
 		rw_str_ref(w, v->key, v->klen);
 		rw_str_ref(w, v->val, v->vlen);
 	}
-	if (rc == 0 && rw_write(w, 0, err) != RW_OK)
-		rc = -1;
+	if (rw_rows(w) && (rc = rw_packet_limits(db, &budget, &row_limit, err)) == 0) {
+		rw_set_budget(w, budget);
+		if (rw_write(w, 0, err) != RW_OK)
+			rc = -1;
+	}
 	rw_free(w);
 	return rc;
 }
