@@ -8,13 +8,18 @@
  * WC_Order_Data_Store_CPT::update_post_meta (only for properties that
  * changed or whose key is missing; '' deletes), writes the five data-store
  * flags with their setters, and updates the post row with
- * post_modified_gmt = date_updated_gmt.  This file computes the same end
- * state in C from one read of both stores and writes it per batch:
+ * post_modified_gmt = date_updated_gmt.  hposctl computes the same end
+ * state in C from one read of both stores and writes it per batch.  This
+ * file runs the batches: read (select_ids, load_batch), plan
+ * (backfill_plan.c), write (backfill_write.c):
  *
  *   1. placeholder posts for orders without a post (so the ID is taken);
  *   2. postmeta deletes, in-place updates (meta_ids kept) and inserts;
  *   3. the wp_posts row last, so that until it is written the order stays
- *      pending (date_updated_gmt > post_modified_gmt, or a placeholder).
+ *      pending (date_updated_gmt > post_modified_gmt, or a placeholder);
+ *
+ * then reports each batch, and at the end processes the deletion markers.
+ * backfill_partial.c is `hposctl backfill ID --meta-keys/--props`.
  *
  * Values are copied as bytes.  WordPress's add_post_meta() unslashes
  * values, so WooCommerce loses backslashes in custom meta on the way back;
