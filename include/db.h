@@ -87,13 +87,15 @@ int db_runf(struct db *db, enum db_kind kind, struct db_result **res, struct her
 	    const char *fmt, ...) HPOS_PRINTF(5, 6);
 
 /* One column of a bulk statement: either u64 (one value a row) or s/len
- * (one string a row). */
+ * (one string a row); null, when set, says per row whether the value is
+ * SQL NULL (nonzero; its u64/s entry is then not read). */
 struct db_bulk_col {
 	const uint64_t *u64;
 	const char *const *s;
 	const unsigned long *len;
+	const char *null;
 };
-#define DB_BULK_MAX_COLS 8
+#define DB_BULK_MAX_COLS 64
 
 /* Run one prepared statement (sql with ? placeholders) for nrows rows at
  * once (MariaDB array binding: one round trip, no SQL text to parse).
@@ -102,6 +104,10 @@ struct db_bulk_col {
  * nothing was run, use db_run() with the rows as SQL text. */
 int db_run_bulk(struct db *db, const char *sql, size_t len, const struct db_bulk_col *cols,
 		unsigned ncols, unsigned nrows, struct herr *err);
+/* 1 when db_run_bulk() may run (client and server support it, it has not
+ * been refused on this connection, HPOSCTL_NO_BULK is unset); 0: the
+ * caller can go straight to SQL text.  db_run_bulk() may still return 1. */
+int db_bulk_usable(struct db *db);
 
 /* Class and server errno of the last failed statement. */
 enum db_errclass db_errclass(const struct db *db);

@@ -252,10 +252,47 @@ static size_t int_digits(const char *p)
  * as 0, so WooCommerce writes 0.000000.  The status is CONV_OUT_OF_RANGE
  * for that case and whenever the 6-decimal result has more than 18
  * integer digits (decimal(26,8) holds 18), CONV_OK otherwise. */
+/* The usual value ("12.50", "-3", "0.00") without floating point: a plain
+ * decimal, no exponent, at most 6 and at most `precision` decimals, and so
+ * few integer digits that both printings above (precision places, then 6)
+ * show at most 15 significant digits.  A double round-trips 15 decimal
+ * digits, so each printing gives back the text's own digits: the result is
+ * them with exactly 6 decimals (zero without a sign).  1: fin is set;
+ * 0: not such a value, take the general path. */
+static int decimal_plain(const struct numtext *nt, int precision, char fin[FIXED_BUF])
+{
+	const char *ip = nt->ip;
+	size_t ni = nt->ni, n = 0;
+	int zero = 1;
+
+	if (!nt->ok || nt->has_exp || nt->nf > 6 || nt->nf > (size_t)precision)
+		return 0;
+	while (ni && *ip == '0') {
+		ip++;
+		ni--;
+	}
+	if (ni + (size_t)(precision > 6 ? precision : 6) > 15)
+		return 0;
+	for (size_t k = 0; k < nt->nf && zero; k++)
+		zero = nt->fp[k] == '0';
+	if (nt->neg && (ni || !zero))
+		fin[n++] = '-';
+	if (!ni)
+		fin[n++] = '0';
+	memcpy(fin + n, ip, ni);
+	n += ni;
+	fin[n++] = '.';
+	for (size_t k = 0; k < 6; k++)
+		fin[n++] = k < nt->nf ? nt->fp[k] : '0';
+	fin[n] = '\0';
+	return 1;
+}
+
 int conv_decimal(const char *s, size_t len, int precision, char *out, size_t outsz)
 {
 	char mid[FIXED_BUF], fin[FIXED_BUF];
 	int rc = CONV_OK;
+	struct numtext nt;
 	double v, back;
 
 	if (precision < 0)
@@ -263,7 +300,10 @@ int conv_decimal(const char *s, size_t len, int precision, char *out, size_t out
 	if (precision > PHP_MAX_FLOAT_PRECISION)
 		precision = PHP_MAX_FLOAT_PRECISION;
 
-	v = conv_php_floatval(s, len);
+	scan_numtext(s, len, &nt);
+	if (decimal_plain(&nt, precision, fin))
+		goto done;
+	v = numtext_value(&nt);
 	if (!isfinite(v)) {
 		back = 0.0; /* "INF" read back by strtod */
 		rc = CONV_OUT_OF_RANGE;
@@ -281,6 +321,7 @@ int conv_decimal(const char *s, size_t len, int precision, char *out, size_t out
 		back = conv_php_floatval(mid, strlen(mid));
 	}
 	php_fixed(back, 6, fin, sizeof(fin));
+done:
 	if (int_digits(fin) > 18)
 		rc = CONV_OUT_OF_RANGE;
 	if (out && outsz) {

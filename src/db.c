@@ -979,6 +979,40 @@ static int bulk_supported(struct db *db)
 	return !(caps & CLIENT_MYSQL) && (ext & (MARIADB_CLIENT_STMT_BULK_OPERATIONS >> 32));
 }
 
+int db_bulk_usable(struct db *db)
+{
+	/* HPOSCTL_NO_BULK (set, non-empty): always the SQL-text path, for a
+	 * proxy that mishandles COM_STMT_BULK_EXECUTE, and for the tests. */
+	if (!db->bulk_off && getenv("HPOSCTL_NO_BULK") && *getenv("HPOSCTL_NO_BULK"))
+		db->bulk_off = 1;
+	if (!dialect_has_bulk(&db->server))
+		db->bulk_off = 1; /* MySQL has no bulk execution: the multi-row text path */
+	return !db->bulk_off;
+}
+
+/* Fill bind[] from cols[] (column-wise arrays, as STMT_ATTR_ARRAY_SIZE
+ * wants them): u64 columns as BIGINT UNSIGNED, the others as strings,
+ * NULLs through the indicator array. */
+static void bulk_bind(MYSQL_BIND *bind, const struct db_bulk_col *cols, unsigned ncols)
+{
+	memset(bind, 0, ncols * sizeof(*bind));
+	for (unsigned i = 0; i < ncols; i++) {
+		if (cols[i].u64) {
+			bind[i].buffer_type = MYSQL_TYPE_LONGLONG;
+			bind[i].buffer = (void *)(uintptr_t)cols[i].u64;
+			bind[i].is_unsigned = 1;
+		} else {
+			bind[i].buffer_type = MYSQL_TYPE_STRING;
+			bind[i].buffer = (void *)(uintptr_t)cols[i].s;
+			bind[i].length = (unsigned long *)(uintptr_t)cols[i].len;
+		}
+		if (cols[i].null)
+			bind[i].u.indicator = (char *)(uintptr_t)cols[i].null;
+	}
+}
+
+/* See db.h.  The steps: prepare, check the server's bulk capability, bind
+ * the column arrays, execute once; then the warnings, as db_run(). */
 int db_run_bulk(struct db *db, const char *sql, size_t len, const struct db_bulk_col *cols,
 		unsigned ncols, unsigned nrows, struct herr *err)
 {
@@ -988,13 +1022,7 @@ int db_run_bulk(struct db *db, const char *sql, size_t len, const struct db_bulk
 	double t0;
 	int rc = 0, go;
 
-	/* HPOSCTL_NO_BULK (set, non-empty): always the SQL-text path, for a
-	 * proxy that mishandles COM_STMT_BULK_EXECUTE, and for the tests. */
-	if (!db->bulk_off && getenv("HPOSCTL_NO_BULK") && *getenv("HPOSCTL_NO_BULK"))
-		db->bulk_off = 1;
-	if (!dialect_has_bulk(&db->server))
-		db->bulk_off = 1; /* MySQL has no bulk execution: the multi-row text path */
-	if (db->bulk_off || ncols == 0 || ncols > DB_BULK_MAX_COLS || nrows == 0)
+	if (!db_bulk_usable(db) || ncols == 0 || ncols > DB_BULK_MAX_COLS || nrows == 0)
 		return 1;
 	if ((go = stmt_begin(db, 1, "[dry-run, not run] bulk", sql, len, err)) <= 0)
 		return go;
@@ -1010,18 +1038,7 @@ int db_run_bulk(struct db *db, const char *sql, size_t len, const struct db_bulk
 		rc = 1;
 		goto out;
 	}
-	memset(bind, 0, sizeof(bind));
-	for (unsigned i = 0; i < ncols; i++) {
-		if (cols[i].u64) {
-			bind[i].buffer_type = MYSQL_TYPE_LONGLONG;
-			bind[i].buffer = (void *)(uintptr_t)cols[i].u64;
-			bind[i].is_unsigned = 1;
-		} else {
-			bind[i].buffer_type = MYSQL_TYPE_STRING;
-			bind[i].buffer = (void *)(uintptr_t)cols[i].s;
-			bind[i].length = (unsigned long *)(uintptr_t)cols[i].len;
-		}
-	}
+	bulk_bind(bind, cols, ncols);
 	if (mysql_stmt_attr_set(st, STMT_ATTR_ARRAY_SIZE, &size) || mysql_stmt_bind_param(st, bind)) {
 		rc = stmt_error(db, st, err, "binding parameters failed");
 		goto out;
@@ -1059,6 +1076,11 @@ out:
 #else
 /* A client library without array binding (Oracle's libmysqlclient): the
  * caller always takes the multi-row SQL-text path. */
+int db_bulk_usable(struct db *db)
+{
+	return 0;
+}
+
 int db_run_bulk(struct db *db, const char *sql, size_t len, const struct db_bulk_col *cols,
 		unsigned ncols, unsigned nrows, struct herr *err)
 {

@@ -2,6 +2,8 @@
 #include "mapping.h"
 #include "util.h"
 
+#include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 
 const char *const post_col_name[PC_COUNT] = {
@@ -18,18 +20,25 @@ const char *const mig_name[MIG_COUNT] = {
 
 #define POST(m, col, pc, t, vc, tx) { m, col, NULL, pc, t, vc, tx }
 #define META(m, col, key, t, vc, tx) { m, col, key, PC_NONE, t, vc, tx }
+/* Meta columns by type: each line of the table says only what differs. */
+#define VARCHAR(m, col, key, n) META(m, col, key, CT_STRING, n, 0)
+#define TEXT(m, col, key) META(m, col, key, CT_STRING, 0, 1)
+#define DECIMAL(m, col, key) META(m, col, key, CT_DECIMAL, 0, 0)
+#define BIGINT(m, col, key) META(m, col, key, CT_INT, 0, 0)
+#define FLAG(m, col, key) META(m, col, key, CT_BOOL, 0, 0)
+#define EPOCH(m, col, key) META(m, col, key, CT_EPOCH, 0, 0)
 #define ADDR(m, t) \
-	META(m, "first_name", "_" t "_first_name", CT_STRING, 0, 1), \
-	META(m, "last_name", "_" t "_last_name", CT_STRING, 0, 1), \
-	META(m, "company", "_" t "_company", CT_STRING, 0, 1), \
-	META(m, "address_1", "_" t "_address_1", CT_STRING, 0, 1), \
-	META(m, "address_2", "_" t "_address_2", CT_STRING, 0, 1), \
-	META(m, "city", "_" t "_city", CT_STRING, 0, 1), \
-	META(m, "state", "_" t "_state", CT_STRING, 0, 1), \
-	META(m, "postcode", "_" t "_postcode", CT_STRING, 0, 1), \
-	META(m, "country", "_" t "_country", CT_STRING, 0, 1), \
-	META(m, "email", "_" t "_email", CT_STRING, 320, 0), \
-	META(m, "phone", "_" t "_phone", CT_STRING, 100, 0)
+	TEXT(m, "first_name", "_" t "_first_name"), \
+	TEXT(m, "last_name", "_" t "_last_name"), \
+	TEXT(m, "company", "_" t "_company"), \
+	TEXT(m, "address_1", "_" t "_address_1"), \
+	TEXT(m, "address_2", "_" t "_address_2"), \
+	TEXT(m, "city", "_" t "_city"), \
+	TEXT(m, "state", "_" t "_state"), \
+	TEXT(m, "postcode", "_" t "_postcode"), \
+	TEXT(m, "country", "_" t "_country"), \
+	VARCHAR(m, "email", "_" t "_email", 320), \
+	VARCHAR(m, "phone", "_" t "_phone", 100)
 
 const struct colmap colmaps[] = {
 	/* PostToOrderTableMigrator: core columns, then meta columns. */
@@ -40,16 +49,16 @@ const struct colmap colmaps[] = {
 	POST(MIG_ORDER, "parent_order_id", PC_PARENT, CT_INT, 0, 0),
 	POST(MIG_ORDER, "type", PC_TYPE, CT_STRING, 20, 0),
 	POST(MIG_ORDER, "customer_note", PC_EXCERPT, CT_STRING, 0, 1),
-	META(MIG_ORDER, "currency", "_order_currency", CT_STRING, 10, 0),
-	META(MIG_ORDER, "tax_amount", "_order_tax", CT_DECIMAL, 0, 0),
-	META(MIG_ORDER, "total_amount", "_order_total", CT_DECIMAL, 0, 0),
-	META(MIG_ORDER, "customer_id", "_customer_user", CT_INT, 0, 0),
-	META(MIG_ORDER, "billing_email", "_billing_email", CT_STRING, 320, 0),
-	META(MIG_ORDER, "payment_method", "_payment_method", CT_STRING, 100, 0),
-	META(MIG_ORDER, "payment_method_title", "_payment_method_title", CT_STRING, 0, 1),
-	META(MIG_ORDER, "ip_address", "_customer_ip_address", CT_STRING, 100, 0),
-	META(MIG_ORDER, "user_agent", "_customer_user_agent", CT_STRING, 0, 1),
-	META(MIG_ORDER, "transaction_id", "_transaction_id", CT_STRING, 100, 0),
+	VARCHAR(MIG_ORDER, "currency", "_order_currency", 10),
+	DECIMAL(MIG_ORDER, "tax_amount", "_order_tax"),
+	DECIMAL(MIG_ORDER, "total_amount", "_order_total"),
+	BIGINT(MIG_ORDER, "customer_id", "_customer_user"),
+	VARCHAR(MIG_ORDER, "billing_email", "_billing_email", 320),
+	VARCHAR(MIG_ORDER, "payment_method", "_payment_method", 100),
+	TEXT(MIG_ORDER, "payment_method_title", "_payment_method_title"),
+	VARCHAR(MIG_ORDER, "ip_address", "_customer_ip_address", 100),
+	TEXT(MIG_ORDER, "user_agent", "_customer_user_agent"),
+	VARCHAR(MIG_ORDER, "transaction_id", "_transaction_id", 100),
 	/* PostToOrderAddressTableMigrator, billing then shipping. */
 	POST(MIG_BILLING, "order_id", PC_ID, CT_INT, 0, 0),
 	ADDR(MIG_BILLING, "billing"),
@@ -57,41 +66,88 @@ const struct colmap colmaps[] = {
 	ADDR(MIG_SHIPPING, "shipping"),
 	/* PostToOrderOpTableMigrator. */
 	POST(MIG_OPDATA, "order_id", PC_ID, CT_INT, 0, 0),
-	META(MIG_OPDATA, "created_via", "_created_via", CT_STRING, 100, 0),
-	META(MIG_OPDATA, "woocommerce_version", "_order_version", CT_STRING, 20, 0),
-	META(MIG_OPDATA, "prices_include_tax", "_prices_include_tax", CT_BOOL, 0, 0),
-	META(MIG_OPDATA, "coupon_usages_are_counted", "_recorded_coupon_usage_counts", CT_BOOL, 0, 0),
-	META(MIG_OPDATA, "download_permission_granted", "_download_permissions_granted", CT_BOOL, 0, 0),
-	META(MIG_OPDATA, "cart_hash", "_cart_hash", CT_STRING, 100, 0),
-	META(MIG_OPDATA, "new_order_email_sent", "_new_order_email_sent", CT_BOOL, 0, 0),
-	META(MIG_OPDATA, "order_key", "_order_key", CT_STRING, 100, 0),
-	META(MIG_OPDATA, "order_stock_reduced", "_order_stock_reduced", CT_BOOL, 0, 0),
-	META(MIG_OPDATA, "date_paid_gmt", "_date_paid", CT_EPOCH, 0, 0),
-	META(MIG_OPDATA, "date_completed_gmt", "_date_completed", CT_EPOCH, 0, 0),
-	META(MIG_OPDATA, "shipping_tax_amount", "_order_shipping_tax", CT_DECIMAL, 0, 0),
-	META(MIG_OPDATA, "shipping_total_amount", "_order_shipping", CT_DECIMAL, 0, 0),
-	META(MIG_OPDATA, "discount_tax_amount", "_cart_discount_tax", CT_DECIMAL, 0, 0),
-	META(MIG_OPDATA, "discount_total_amount", "_cart_discount", CT_DECIMAL, 0, 0),
-	META(MIG_OPDATA, "recorded_sales", "_recorded_sales", CT_BOOL, 0, 0),
+	VARCHAR(MIG_OPDATA, "created_via", "_created_via", 100),
+	VARCHAR(MIG_OPDATA, "woocommerce_version", "_order_version", 20),
+	FLAG(MIG_OPDATA, "prices_include_tax", "_prices_include_tax"),
+	FLAG(MIG_OPDATA, "coupon_usages_are_counted", "_recorded_coupon_usage_counts"),
+	FLAG(MIG_OPDATA, "download_permission_granted", "_download_permissions_granted"),
+	VARCHAR(MIG_OPDATA, "cart_hash", "_cart_hash", 100),
+	FLAG(MIG_OPDATA, "new_order_email_sent", "_new_order_email_sent"),
+	VARCHAR(MIG_OPDATA, "order_key", "_order_key", 100),
+	FLAG(MIG_OPDATA, "order_stock_reduced", "_order_stock_reduced"),
+	EPOCH(MIG_OPDATA, "date_paid_gmt", "_date_paid"),
+	EPOCH(MIG_OPDATA, "date_completed_gmt", "_date_completed"),
+	DECIMAL(MIG_OPDATA, "shipping_tax_amount", "_order_shipping_tax"),
+	DECIMAL(MIG_OPDATA, "shipping_total_amount", "_order_shipping"),
+	DECIMAL(MIG_OPDATA, "discount_tax_amount", "_cart_discount_tax"),
+	DECIMAL(MIG_OPDATA, "discount_total_amount", "_cart_discount"),
+	FLAG(MIG_OPDATA, "recorded_sales", "_recorded_sales"),
 };
 const unsigned ncolmaps = sizeof(colmaps) / sizeof(colmaps[0]);
 
+/* mapping_lookup()'s index: the meta keys of colmaps[] in an open-
+ * addressing hash table (a key feeds at most two columns), built once. */
+#define KEY_SLOTS 256u  /* a power of two, well over twice the mapped keys */
+static struct key_slot {
+	const char *key;   /* NULL: empty */
+	size_t len;
+	unsigned n;
+	unsigned idx[2];
+} key_slots[KEY_SLOTS];
+static pthread_once_t key_slots_once = PTHREAD_ONCE_INIT;
+
+static unsigned key_hash(const char *key, size_t len)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)key[i]) * 16777619u;
+	return h & (KEY_SLOTS - 1);
+}
+
+/* The slot of key: where it is, or the empty one where it would go. */
+static struct key_slot *key_slot(const char *key, size_t len)
+{
+	unsigned h = key_hash(key, len);
+
+	for (;; h = (h + 1) & (KEY_SLOTS - 1)) {
+		struct key_slot *s = &key_slots[h];
+
+		if (!s->key || (s->len == len && !memcmp(s->key, key, len)))
+			return s;
+	}
+}
+
+static void key_slots_build(void)
+{
+	for (unsigned i = 0; i < ncolmaps; i++) {
+		const char *k = colmaps[i].meta_key;
+		struct key_slot *s;
+
+		if (!k)
+			continue;
+		s = key_slot(k, strlen(k));
+		s->key = k;
+		s->len = strlen(k);
+		if (s->n < 2)
+			s->idx[s->n++] = i;
+	}
+}
+
 unsigned mapping_lookup(const char *key, size_t len, unsigned idx[2])
 {
-	unsigned n = 0;
+	const struct key_slot *s;
 
-	/* Every mapped key starts with '_'; most meta rows of an order are
-	 * mapped, so a linear scan over ~50 short keys costs less than it
-	 * seems, but reject the common non-matches cheaply first. */
+	/* Every mapped key starts with '_' and has 4 bytes or more. */
 	if (len < 4 || key[0] != '_')
 		return 0;
-	for (unsigned i = 0; i < ncolmaps && n < 2; i++) {
-		const char *k = colmaps[i].meta_key;
-
-		if (k && k[1] == key[1] && strlen(k) == len && !memcmp(k, key, len))
-			idx[n++] = i;
-	}
-	return n;
+	pthread_once(&key_slots_once, key_slots_build);
+	s = key_slot(key, len);
+	if (!s->key)
+		return 0;
+	for (unsigned j = 0; j < s->n; j++)
+		idx[j] = s->idx[j];
+	return s->n;
 }
 
 int mapping_find(enum mig m, const char *column)

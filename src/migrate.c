@@ -21,6 +21,7 @@
 #include "mapping.h"
 #include "orderconv.h"
 #include "output.h"
+#include "rowwriter.h"
 #include "throttle.h"
 
 #include <pthread.h>
@@ -30,13 +31,13 @@
 #include <time.h>
 
 #define TEXT_MAX_BYTES 65535u
-#define NULL_LIT "NULL"
 
 enum { COL_UNSET = 0, COL_SET };
 
 struct mcol {
-	int state;
-	size_t off, len;   /* SQL literal in batch->lit */
+	unsigned char state;
+	unsigned char quote; /* a string or date (quoted in SQL text); else a number */
+	size_t off, len;     /* the value, unquoted, in batch->lit */
 };
 
 struct morder {
@@ -47,15 +48,13 @@ struct morder {
 	int hold;                 /* left out of the current write attempt */
 	char *reason;
 	struct mcol *cols;        /* ncolmaps */
-	size_t meta_off, meta_len; /* tuples in batch->meta */
-	unsigned nmeta;
-	size_t raw_first;         /* its first row in batch->raw */
+	unsigned nmeta;           /* its wc_orders_meta rows: batch->raw[raw_first...] */
+	size_t raw_first;
 };
 
-/* One wc_orders_meta row, unquoted (for array binding): key and value
- * in batch->rawbuf. */
+/* One wc_orders_meta row: key and value point into batch->meta_res. */
 struct mraw {
-	size_t koff, voff;
+	const char *k, *v;
 	unsigned long klen, vlen;
 };
 
@@ -63,19 +62,21 @@ struct batch {
 	struct morder *o;
 	unsigned n;
 	struct strbuf lit;
-	struct strbuf meta;
+	struct db_result *meta_res; /* the postmeta rows, kept until the batch is written */
 	struct mraw *raw;
 	size_t nraw, rawcap;
-	struct strbuf rawbuf;
 	uint64_t last_id;  /* highest ID selected (cursor after this batch) */
 	int upsert;        /* write with ON DUPLICATE KEY UPDATE even if no order
 			    * was in HPOS when read (a plain INSERT met a row) */
 };
 
-/* Outcome of one attempt at a batch. */
-enum attempt { ATT_OK = 0, ATT_RETRY, ATT_LOST, ATT_DATA, ATT_FATAL, ATT_LOCK_LOST, ATT_DUP };
-
-#define ER_DUP_ENTRY_ERRNO 1062u
+/* Outcome of one attempt at a batch: the row writer's classes (the same
+ * values) and one of the engine's own. */
+enum attempt {
+	ATT_OK = RW_OK, ATT_RETRY = RW_RETRY, ATT_LOST = RW_LOST, ATT_DATA = RW_DATA, ATT_DUP = RW_DUP,
+	ATT_FATAL = RW_FATAL,
+	ATT_LOCK_LOST,  /* WooCommerce's migration lock was taken over */
+};
 
 static void batch_reset(struct batch *b)
 {
@@ -87,19 +88,17 @@ static void batch_reset(struct batch *b)
 	b->o = NULL;
 	b->n = 0;
 	sb_reset(&b->lit);
-	sb_reset(&b->meta);
+	db_free_result(b->meta_res);
+	b->meta_res = NULL;
 	free(b->raw);
 	b->raw = NULL;
 	b->nraw = b->rawcap = 0;
-	sb_reset(&b->rawbuf);
 }
 
 static void batch_release(struct batch *b)
 {
 	batch_reset(b);
 	sb_release(&b->lit);
-	sb_release(&b->meta);
-	sb_release(&b->rawbuf);
 }
 
 static void skip_order(struct morder *o, const char *fmt, ...) HPOS_PRINTF(2, 3);
@@ -118,15 +117,15 @@ static void skip_order(struct morder *o, const char *fmt, ...)
 }
 
 /* Convert one raw value for column c of order o, WooCommerce's way
- * (orderconv(), shared with verify), and store its SQL literal.  NULL raw =
- * SQL NULL meta_value.  Returns COL_SET, or COL_UNSET when the value
- * converts to NULL (a later duplicate row may then still set the column,
- * as PHP's isset() allows). */
-static int convert(struct db *db, const struct sync_opts *so, struct batch *b,
-		   struct morder *o, unsigned ci, const char *raw, size_t len)
+ * (orderconv(), shared with verify), and store the value, unquoted, in
+ * b->lit (the row writer quotes it if it writes text).  NULL raw = SQL
+ * NULL meta_value.  Returns COL_SET, or COL_UNSET when the value converts
+ * to NULL (a later duplicate row may then still set the column, as PHP's
+ * isset() allows). */
+static int convert(const struct sync_opts *so, struct batch *b, struct morder *o, unsigned ci,
+		   const char *raw, size_t len)
 {
 	struct mcol *m = &o->cols[ci];
-	size_t start = b->lit.len;
 	struct ocv v;
 	int r;
 
@@ -135,24 +134,23 @@ static int convert(struct db *db, const struct sync_opts *so, struct batch *b,
 		skip_order(o, "%s", v.why);
 	if (r != OCV_SET)
 		return COL_UNSET;
-	if (v.quote)
-		db_quote(db, &b->lit, v.s, v.len);
-	else
-		sb_add(&b->lit, v.s, v.len);
 	m->state = COL_SET;
-	m->off = start;
-	m->len = b->lit.len - start;
+	m->quote = (unsigned char)v.quote;
+	m->off = b->lit.len;
+	m->len = v.len;
+	sb_add(&b->lit, v.s, v.len);
 	return COL_SET;
 }
 
-static void add_in_list(struct strbuf *sql, const struct batch *b, int only_good)
+/* The batch's order IDs (deferred ones left out) as an IN list's contents. */
+static void add_in_list(struct strbuf *sql, const struct batch *b)
 {
 	int first = 1;
 
 	for (unsigned i = 0; i < b->n; i++) {
 		const struct morder *o = &b->o[i];
 
-		if (o->deferred || (only_good && o->skip))
+		if (o->deferred)
 			continue;
 		sb_addf(sql, "%s%llu", first ? "" : ",", (unsigned long long)o->id);
 		first = 0;
@@ -283,7 +281,7 @@ static int read_meta(struct db *db, struct batch *b, struct db_result **res, str
 			(unsigned long long)b->o[b->n - 1].id);
 	} else {
 		sb_adds(&where, " WHERE post_id IN (");
-		add_in_list(&where, b, 0);
+		add_in_list(&where, b);
 		sb_addc(&where, ')');
 	}
 	rc = wc_postmeta_span(db, where.buf, &lo, &hi, err);
@@ -302,28 +300,28 @@ static int read_meta(struct db *db, struct batch *b, struct db_result **res, str
 	return rc < 0 ? -1 : 0;
 }
 
-/* Statement size: multi-row INSERTs grow to packet_budget; one order's
- * rows must fit in row_limit so a statement never passes the server's
- * max_allowed_packet (which would cut the connection, not fail cleanly). */
+/* Statement size (rw_packet_limits()): the row writer's statements grow to
+ * packet_budget; one order's rows must fit in row_limit so a statement
+ * never passes the server's max_allowed_packet (which would cut the
+ * connection, not fail cleanly).  Set once before the writers start. */
 static size_t packet_budget = 8u << 20, row_limit = 8u << 20;
 
-/* Step 2+3: post columns, then meta rows in (post_id, meta_id) order. */
-static int load_and_convert(struct db *db, const struct sync_opts *so, struct batch *b,
-			    struct db_result *posts, struct herr *err)
+/* 1 when some order of the batch is not deferred (there is work). */
+static int any_to_convert(const struct batch *b)
 {
-	struct db_result *meta = NULL;
-	struct db_row row;
-	struct mrow *rows = NULL;
-	size_t nrows = 0, cap = 0;
-	unsigned k = 0, any = 0;
-
-	for (k = 0; k < b->n; k++)
+	for (unsigned k = 0; k < b->n; k++)
 		if (!b->o[k].deferred)
-			any = 1;
-	if (!any)
-		return 0;
-	/* Post columns, straight from the posts result (same row order). */
-	k = 0;
+			return 1;
+	return 0;
+}
+
+/* The post columns of each order, straight from the posts result (the
+ * batch's orders are its rows, in the same order). */
+static void convert_post_columns(const struct sync_opts *so, struct batch *b, struct db_result *posts)
+{
+	struct db_row row;
+	unsigned k = 0;
+
 	db_result_rewind(posts);
 	while (db_fetch(posts, &row)) {
 		struct morder *o = &b->o[k++];
@@ -334,29 +332,65 @@ static int load_and_convert(struct db *db, const struct sync_opts *so, struct ba
 			const struct colmap *c = &colmaps[ci];
 
 			if (c->post_col != PC_NONE)
-				convert(db, so, b, o, ci, row.vals[c->post_col], row.lens[c->post_col]);
+				convert(so, b, o, ci, row.vals[c->post_col], row.lens[c->post_col]);
 		}
 	}
-	if (read_meta(db, b, &meta, err) < 0)
-		return -1;
+}
+
+/* The batch's rows of the postmeta result, sorted by (order, meta_id);
+ * pointers into meta.  *rows is the caller's to free. */
+static size_t sorted_meta_rows(const struct batch *b, struct db_result *meta, struct mrow **rows)
+{
+	struct db_row row;
+	size_t n = 0, cap = 0;
+
+	*rows = NULL;
 	while (db_fetch(meta, &row)) {
 		int oi = find_order(b, strtoull(row.vals[0], NULL, 10));
 
 		if (oi < 0 || b->o[oi].deferred)
 			continue;
-		if (nrows == cap) {
+		if (n == cap) {
 			cap = cap ? cap * 2 : 4096;
-			rows = xrealloc(rows, cap * sizeof(*rows));
+			*rows = xrealloc(*rows, cap * sizeof(**rows));
 		}
-		rows[nrows++] = (struct mrow){ (unsigned)oi, strtoull(row.vals[1], NULL, 10),
-					       row.vals[2], row.vals[3], row.lens[2], row.lens[3] };
+		(*rows)[n++] = (struct mrow){ (unsigned)oi, strtoull(row.vals[1], NULL, 10),
+					      row.vals[2], row.vals[3], row.lens[2], row.lens[3] };
 	}
-	if (nrows) /* rows is NULL when the range held no row of this batch's orders */
-		qsort(rows, nrows, sizeof(*rows), mrow_cmp);
-	for (size_t r = 0; r < nrows; r++) {
+	if (n) /* *rows is NULL when the range held no row of this batch's orders */
+		qsort(*rows, n, sizeof(**rows), mrow_cmp);
+	return n;
+}
+
+/* An unmapped meta row of order o, for wc_orders_meta: copied verbatim
+ * (pointers into the kept postmeta result); a NULL value becomes '' as
+ * wpdb::prepare() makes it. */
+static void add_meta_row(const struct sync_opts *so, struct batch *b, struct morder *o, const struct mrow *r)
+{
+	if (r->vlen > TEXT_MAX_BYTES && !so->allow_truncation) {
+		skip_order(o, "meta %.*s: value of %lu bytes is longer than wc_orders_meta.meta_value (TEXT, 65535 bytes)",
+			   (int)(r->klen > 60 ? 60 : r->klen), r->key, r->vlen);
+		return;
+	}
+	if (o->nmeta == 0)
+		o->raw_first = b->nraw;
+	if (b->nraw == b->rawcap) {
+		b->rawcap = b->rawcap ? b->rawcap * 2 : 1024;
+		b->raw = xrealloc(b->raw, b->rawcap * sizeof(*b->raw));
+	}
+	b->raw[b->nraw++] = (struct mraw){ r->key, r->val ? r->val : "", r->klen, r->val ? r->vlen : 0 };
+	o->nmeta++;
+}
+
+/* Each meta row, in (order, meta_id) order: a mapped key sets its
+ * column(s) unless set already (first value wins), the rest go to
+ * wc_orders_meta. */
+static void convert_meta_rows(const struct sync_opts *so, struct batch *b, const struct mrow *rows, size_t n)
+{
+	for (size_t r = 0; r < n; r++) {
 		struct morder *o = &b->o[rows[r].oi];
-		const char *key = rows[r].key, *val = rows[r].val;
-		size_t klen = rows[r].klen, vlen = rows[r].vlen;
+		const char *key = rows[r].key;
+		size_t klen = rows[r].klen;
 		unsigned idx[2], nidx;
 
 		if (!key)
@@ -365,146 +399,131 @@ static int load_and_convert(struct db *db, const struct sync_opts *so, struct ba
 			continue; /* a deletion marker is a record about a store, not order data: copied, it would
 				   * claim that this live order was deleted (WooCommerce copies it; docs/deleting.md) */
 		nidx = mapping_lookup(key, klen, idx);
-		if (nidx) {
-			for (unsigned j = 0; j < nidx; j++)
-				if (o->cols[idx[j]].state != COL_SET)
-					convert(db, so, b, o, idx[j], val, vlen);
-			continue;
-		}
-		/* Unmapped: copied verbatim; a NULL value becomes '' as
-		 * wpdb::prepare() makes it. */
-		if (vlen > TEXT_MAX_BYTES && !so->allow_truncation) {
-			skip_order(o, "meta %.*s: value of %zu bytes is longer than wc_orders_meta.meta_value (TEXT, 65535 bytes)",
-				   (int)(klen > 60 ? 60 : klen), key, vlen);
-			continue;
-		}
-		if (o->nmeta == 0) {
-			o->meta_off = b->meta.len;
-			o->raw_first = b->nraw;
-		}
-		if (b->nraw == b->rawcap) {
-			b->rawcap = b->rawcap ? b->rawcap * 2 : 1024;
-			b->raw = xrealloc(b->raw, b->rawcap * sizeof(*b->raw));
-		}
-		b->raw[b->nraw].koff = b->rawbuf.len;
-		b->raw[b->nraw].klen = (unsigned long)klen;
-		sb_add(&b->rawbuf, key, klen);
-		b->raw[b->nraw].voff = b->rawbuf.len;
-		b->raw[b->nraw].vlen = val ? (unsigned long)vlen : 0;
-		if (val)
-			sb_add(&b->rawbuf, val, vlen);
-		b->nraw++;
-		sb_addf(&b->meta, "%s(%llu,", o->nmeta ? "," : "", (unsigned long long)o->id);
-		db_quote(db, &b->meta, key, klen);
-		sb_addc(&b->meta, ',');
-		db_quote(db, &b->meta, val ? val : "", val ? vlen : 0);
-		sb_addc(&b->meta, ')');
-		o->meta_len = b->meta.len - o->meta_off;
-		o->nmeta++;
+		for (unsigned j = 0; j < nidx; j++)
+			if (o->cols[idx[j]].state != COL_SET)
+				convert(so, b, o, idx[j], rows[r].val, rows[r].vlen);
+		if (!nidx)
+			add_meta_row(so, b, o, &rows[r]);
 	}
-	free(rows);
-	db_free_result(meta);
-	for (k = 0; k < b->n; k++) {
-		struct morder *o = &b->o[k];
-		size_t cols = 0;
+}
 
-		if (o->deferred || o->skip)
-			continue;
-		for (unsigned ci = 0; ci < ncolmaps; ci++)
-			cols += o->cols[ci].state == COL_SET ? o->cols[ci].len : 4;
-		if (o->meta_len > row_limit || cols > row_limit)
-			skip_order(o, "its rows take %zu bytes in one statement, more than the server's max_allowed_packet "
-				   "leaves room for (%zu bytes); raise max_allowed_packet",
-				   o->meta_len > cols ? o->meta_len : cols, row_limit);
+/* Bytes one value takes as SQL text: exact, or (exact == 0) the cheap
+ * bound of a string whose every byte needs an escape. */
+static size_t text_bytes(const char *s, size_t len, int quote, int exact)
+{
+	if (!quote)
+		return len;
+	return exact ? rw_quoted_len(s, len) : 2 * len + 2;
+}
+
+/* The SQL text order o's rows would take: its wc_orders_meta tuples
+ * "(id,'key','value')," and all its columns (NULL as 4 bytes), whichever
+ * is more; exact, or a bound that is never below it (exact == 0). */
+static size_t order_text_bytes(const struct batch *b, const struct morder *o, int exact)
+{
+	size_t meta = 0, cols = 0;
+	int idlen = exact ? snprintf(NULL, 0, "%llu", (unsigned long long)o->id) : 20;
+
+	for (unsigned q = 0; q < o->nmeta; q++) {
+		const struct mraw *m = &b->raw[o->raw_first + q];
+
+		meta += (size_t)idlen + 5 + text_bytes(m->k, m->klen, 1, exact) + text_bytes(m->v, m->vlen, 1, exact);
 	}
+	for (unsigned ci = 0; ci < ncolmaps; ci++) {
+		const struct mcol *c = &o->cols[ci];
+
+		cols += c->state == COL_SET ? text_bytes(b->lit.buf + c->off, c->len, c->quote, exact) : 4;
+	}
+	return meta > cols ? meta : cols;
+}
+
+/* Skip the orders whose rows could not go in one statement (text being
+ * the larger form, it decides for array binding too). */
+static void check_row_limits(struct batch *b)
+{
+	for (unsigned k = 0; k < b->n; k++) {
+		struct morder *o = &b->o[k];
+		size_t bytes;
+
+		if (o->deferred || o->skip || order_text_bytes(b, o, 0) <= row_limit ||
+		    (bytes = order_text_bytes(b, o, 1)) <= row_limit)
+			continue;
+		skip_order(o, "its rows take %zu bytes in one statement, more than the server's max_allowed_packet "
+			   "leaves room for (%zu bytes); raise max_allowed_packet", bytes, row_limit);
+	}
+}
+
+/* Steps 2+3: post columns, then meta rows in (post_id, meta_id) order;
+ * the postmeta result stays with the batch (b->meta_res) for the writer. */
+static int load_and_convert(struct db *db, const struct sync_opts *so, struct batch *b,
+			    struct db_result *posts, struct herr *err)
+{
+	struct mrow *rows = NULL;
+	size_t nrows;
+
+	if (!any_to_convert(b))
+		return 0;
+	convert_post_columns(so, b, posts);
+	if (read_meta(db, b, &b->meta_res, err) < 0)
+		return -1;
+	nrows = sorted_meta_rows(b, b->meta_res, &rows);
+	convert_meta_rows(so, b, rows, nrows);
+	free(rows);
+	check_row_limits(b);
 	return 0;
 }
 
-
+/* An order this write attempt writes. */
 static int live(const struct morder *o)
 {
 	return !o->deferred && !o->skip && !o->hold;
 }
 
-static void append_tuple(const struct batch *b, const struct morder *o, enum mig m, struct strbuf *sql)
+/* The row writer's flags for this run (and this attempt). */
+static unsigned rw_flags(const struct sync_opts *so, int upsert)
 {
-	int first = 1;
+	return (so->allow_truncation ? RW_ALLOW_TRUNCATION : 0) | (upsert ? RW_UPSERT : 0);
+}
 
-	sb_addc(sql, '(');
+/* The columns migrator m writes, in colmaps[] order, with the literal
+ * address_type after order_id for the address migrators.  cols holds
+ * MIG_MAX_COLS; returns how many. */
+#define MIG_MAX_COLS 40
+static unsigned mig_columns(enum mig m, struct rw_col *cols)
+{
+	unsigned n = 0;
+
+	for (unsigned ci = 0; ci < ncolmaps && n + 2 <= MIG_MAX_COLS; ci++) {
+		const struct colmap *c = &colmaps[ci];
+
+		if (c->mig != m)
+			continue;
+		cols[n++] = (struct rw_col){ c->column, NULL };
+		if (mig_address_type[m] && c->post_col == PC_ID)
+			cols[n++] = (struct rw_col){ "address_type", NULL };
+	}
+	return n;
+}
+
+/* Order o's row for migrator m, in mig_columns() order: strings and dates
+ * by reference into b->lit, numbers as text, unset columns NULL. */
+static void add_order_row(struct rowwriter *w, const struct batch *b, const struct morder *o, enum mig m)
+{
 	for (unsigned ci = 0; ci < ncolmaps; ci++) {
 		const struct colmap *c = &colmaps[ci];
 		const struct mcol *v = &o->cols[ci];
 
 		if (c->mig != m)
 			continue;
-		if (!first)
-			sb_addc(sql, ',');
-		first = 0;
-		if (v->state == COL_SET)
-			sb_add(sql, b->lit.buf + v->off, v->len);
+		if (v->state != COL_SET)
+			rw_null(w);
+		else if (v->quote)
+			rw_str_ref(w, b->lit.buf + v->off, v->len);
 		else
-			sb_adds(sql, NULL_LIT);
+			rw_num(w, b->lit.buf + v->off, v->len);
 		if (mig_address_type[m] && c->post_col == PC_ID)
-			sb_addf(sql, ",'%s'", mig_address_type[m]);
+			rw_str_ref(w, mig_address_type[m], strlen(mig_address_type[m]));
 	}
-	sb_addc(sql, ')');
-}
-
-static void column_list(struct db *db, enum mig m, struct strbuf *sql, int update_clause)
-{
-	int first = 1;
-
-	for (unsigned ci = 0; ci < ncolmaps; ci++) {
-		const struct colmap *c = &colmaps[ci];
-
-		if (c->mig != m)
-			continue;
-		if (!first)
-			sb_adds(sql, ", ");
-		if (update_clause)
-			db_upsert_set(db, sql, c->column);
-		else
-			sb_addf(sql, "`%s`", c->column);
-		first = 0;
-		if (mig_address_type[m] && c->post_col == PC_ID) {
-			sb_adds(sql, ", ");
-			if (update_clause)
-				db_upsert_set(db, sql, "address_type");
-			else
-				sb_adds(sql, "`address_type`");
-		}
-	}
-}
-
-static enum attempt classify_failure(struct db *db)
-{
-	switch (db_errclass(db)) {
-	case DBE_RETRY: return ATT_RETRY;
-	case DBE_LOST: return ATT_LOST;
-	case DBE_ACCESS: return ATT_FATAL;
-	default: return ATT_DATA;
-	}
-}
-
-/* A write's warnings: data-altering ones (non-strict truncation, invalid
- * values, ...) would have damaged the order, a data error unless
- * truncation is allowed; deprecations and notes (MySQL's 1287, ...) are
- * not (db_data_warnings()). */
-static enum attempt check_warnings(struct db *db, const struct sync_opts *so, struct herr *err)
-{
-	int w;
-
-	if (db_dry_run(db) || so->allow_truncation || (w = db_data_warnings(db, err)) == 0)
-		return ATT_OK;
-	return w < 0 ? classify_failure(db) : ATT_DATA;
-}
-
-/* Run one write; map its failure to an attempt outcome. */
-static enum attempt write_stmt(struct db *db, const struct sync_opts *so, struct strbuf *sql, struct herr *err)
-{
-	if (db_run(db, DB_WRITE, sql->buf, sql->len, NULL, err) < 0)
-		return classify_failure(db);
-	return check_warnings(db, so, err);
 }
 
 /* WooCommerce 11.3's migration lock, shared by the writer threads: taken
@@ -583,12 +602,140 @@ static void wcl_leave(struct wcl_shared *w)
 }
 
 
-/* Step 4: write every live order of the batch in one transaction. */
+/* Step 4a: the live orders' IDs that have wc_orders_meta rows already
+ * (an index-only probe, far cheaper than a DELETE that finds nothing for
+ * the usual brand-new orders), as an IN list into `in`. */
+static enum attempt orders_with_meta(struct db *db, const struct batch *b, struct strbuf *in, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	struct db_result *res = NULL;
+	struct db_row row;
+	int rc;
+
+	sb_adds(&sql, "SELECT order_id FROM ");
+	wc_table(db, &sql, "wc_orders_meta");
+	sb_adds(&sql, " WHERE order_id IN (");
+	for (unsigned i = 0, n = 0; i < b->n; i++)
+		if (live(&b->o[i]))
+			sb_addf(&sql, "%s%llu", n++ ? "," : "", (unsigned long long)b->o[i].id);
+	sb_adds(&sql, ") GROUP BY order_id");
+	rc = db_run(db, DB_READ, sql.buf, sql.len, &res, err);
+	sb_release(&sql);
+	if (rc < 0)
+		return (enum attempt)rw_classify(db, 0);
+	while (db_fetch(res, &row))
+		sb_addf(in, "%s%s", in->len ? "," : "", row.vals[0]);
+	db_free_result(res);
+	return ATT_OK;
+}
+
+/* Step 4b: delete the orders' old wc_orders_meta rows (WooCommerce >=
+ * 10.4: stale keys deleted, multi-valued keys replaced). */
+static enum attempt delete_stale_meta(struct db *db, const struct sync_opts *so, const struct batch *b,
+				      struct herr *err)
+{
+	struct strbuf in = STRBUF_INIT, sql = STRBUF_INIT;
+	enum attempt a = orders_with_meta(db, b, &in, err);
+
+	if (a == ATT_OK && in.len) {
+		sb_adds(&sql, "DELETE FROM ");
+		wc_table(db, &sql, "wc_orders_meta");
+		sb_addf(&sql, " WHERE order_id IN (%s)", in.buf);
+		a = (enum attempt)rw_run_sql(db, sql.buf, sql.len, rw_flags(so, 0), err);
+	}
+	sb_release(&in);
+	sb_release(&sql);
+	return a;
+}
+
+/* Step 4c: the live orders' wc_orders_meta rows (array-bound where the
+ * server can; a duplicate key cannot happen here, so it is a data error). */
+static enum attempt write_meta(struct db *db, const struct sync_opts *so, const struct batch *b,
+			       uint64_t *rows, struct herr *err)
+{
+	static const struct rw_col cols[] = { { "order_id", NULL }, { "meta_key", NULL }, { "meta_value", NULL } };
+	struct rowwriter *w = rw_new(db, "wc_orders_meta", cols, ARRAY_SIZE(cols));
+	enum attempt a;
+
+	rw_set_budget(w, packet_budget);
+	for (unsigned i = 0; i < b->n; i++) {
+		const struct morder *o = &b->o[i];
+
+		for (unsigned q = 0; live(o) && q < o->nmeta; q++) {
+			const struct mraw *m = &b->raw[o->raw_first + q];
+
+			rw_u64(w, o->id);
+			rw_str_ref(w, m->k, m->klen);
+			rw_str_ref(w, m->v, m->vlen);
+		}
+	}
+	*rows = rw_rows(w);
+	a = (enum attempt)rw_write(w, rw_flags(so, 0), err);
+	rw_free(w);
+	return a == ATT_DUP ? ATT_DATA : a;
+}
+
+/* Step 4d-f: the rows of migrators m1 (and m2 unless MIG_COUNT) for the
+ * live orders, one table.  Orders not in wc_orders when read go in with a
+ * plain INSERT, cheaper for the server; should a row be there after all
+ * (left by an interrupted --no-transactions run, or written by WooCommerce
+ * meanwhile), ATT_DUP sends the whole batch round again as an upsert. */
+static enum attempt write_table(struct db *db, const struct sync_opts *so, const struct batch *b,
+				enum mig m1, enum mig m2, int upsert, struct herr *err)
+{
+	struct rw_col cols[MIG_MAX_COLS];
+	struct rowwriter *w = rw_new(db, mig_table[m1], cols, mig_columns(m1, cols));
+	enum attempt a;
+
+	rw_set_budget(w, packet_budget);
+	for (unsigned i = 0; i < b->n; i++)
+		if (live(&b->o[i]))
+			add_order_row(w, b, &b->o[i], m1);
+	for (unsigned i = 0; m2 != MIG_COUNT && i < b->n; i++)
+		if (live(&b->o[i]))
+			add_order_row(w, b, &b->o[i], m2);
+	a = (enum attempt)rw_write(w, rw_flags(so, upsert), err);
+	rw_free(w);
+	return a;
+}
+
+/* Start the attempt: touch WooCommerce's lock, open the transaction. */
+static enum attempt begin_batch(struct db *db, const struct sync_opts *so, struct wcl_shared *wl,
+				struct herr *err)
+{
+	if (wcl_touch(wl, err) != 0)
+		return ATT_LOCK_LOST;
+	if (so->isolation && db_begin(db, so->isolation, err) < 0)
+		return db_errclass(db) == DBE_LOST ? ATT_LOST : ATT_FATAL;
+	return ATT_OK;
+}
+
+/* End the attempt: roll back after a failure (a), else touch the lock
+ * once more and commit.  A COMMIT cut off by a lost connection has an
+ * unknown outcome; redoing the batch is safe either way (idempotent). */
+static enum attempt end_batch(struct db *db, const struct sync_opts *so, struct wcl_shared *wl,
+			      enum attempt a, struct herr *err)
+{
+	if (a == ATT_OK && wcl_touch(wl, err) != 0)
+		a = ATT_LOCK_LOST;
+	if (a != ATT_OK) {
+		if (so->isolation)
+			db_rollback(db);
+		return a;
+	}
+	if (so->isolation && db_commit(db, err) < 0)
+		return db_errclass(db) == DBE_RETRY ? ATT_RETRY : db_errclass(db) == DBE_LOST ? ATT_LOST : ATT_FATAL;
+	return ATT_OK;
+}
+
+/* Step 4: write every live order of the batch in one transaction: stale
+ * meta out, meta in, both address rows, operational data, then wc_orders
+ * last (until it is written the order stays pending).  *written: orders
+ * written, *meta_rows: wc_orders_meta rows, on ATT_OK. */
 static enum attempt write_batch(struct db *db, const struct sync_opts *so, struct batch *b,
 				struct wcl_shared *wl, unsigned *written, uint64_t *meta_rows, struct herr *err)
 {
-	struct strbuf sql = STRBUF_INIT;
-	enum attempt a = ATT_OK;
+	enum attempt a;
 	unsigned good = 0;
 	uint64_t rows_meta = 0;
 	int upsert = b->upsert;
@@ -601,178 +748,19 @@ static enum attempt write_batch(struct db *db, const struct sync_opts *so, struc
 		}
 	if (!good)
 		return ATT_OK;
-	if (wcl_touch(wl, err) != 0)
-		return ATT_LOCK_LOST;
-	if (so->isolation && db_begin(db, so->isolation, err) < 0)
-		return db_errclass(db) == DBE_LOST ? ATT_LOST : ATT_FATAL;
-
-	/* wc_orders_meta: replace the orders' rows (WooCommerce >= 10.4:
-	 * stale keys deleted, multi-valued keys replaced).  Ask first which
-	 * orders have rows at all: an index-only probe, far cheaper than a
-	 * DELETE that finds nothing for the (usual) brand-new orders. */
-	{
-		struct db_result *res = NULL;
-		struct db_row row;
-		int n = 0, first = 1;
-
-		sb_adds(&sql, "SELECT order_id FROM ");
-		wc_table(db, &sql, "wc_orders_meta");
-		sb_adds(&sql, " WHERE order_id IN (");
-		for (unsigned i = 0; i < b->n; i++)
-			if (live(&b->o[i])) {
-				sb_addf(&sql, "%s%llu", first ? "" : ",", (unsigned long long)b->o[i].id);
-				first = 0;
-			}
-		sb_adds(&sql, ") GROUP BY order_id");
-		if (db_run(db, DB_READ, sql.buf, sql.len, &res, err) < 0) {
-			a = classify_failure(db);
-		} else {
-			sb_reset(&sql);
-			sb_adds(&sql, "DELETE FROM ");
-			wc_table(db, &sql, "wc_orders_meta");
-			sb_adds(&sql, " WHERE order_id IN (");
-			while (db_fetch(res, &row))
-				sb_addf(&sql, "%s%s", n++ ? "," : "", row.vals[0]);
-			sb_addc(&sql, ')');
-			db_free_result(res);
-			if (n)
-				a = write_stmt(db, so, &sql, err);
-		}
-	}
-	for (unsigned i = 0; a == ATT_OK && i < b->n;) {
-		unsigned rows = 0, i0 = i;
-		size_t bytes = 0;
-		int rc = 1;
-
-		/* The orders of one statement, at most packet_budget bytes of
-		 * SQL tuples (array-bound rows take about as many). */
-		for (; i < b->n && (rows == 0 || bytes < packet_budget); i++) {
-			const struct morder *o = &b->o[i];
-
-			if (!live(o) || !o->nmeta)
-				continue;
-			bytes += o->meta_len + 1;
-			rows += o->nmeta;
-		}
-		if (!rows)
-			continue;
-		rows_meta += rows;
-		/* Array binding: the server skips parsing thousands of
-		 * literals (about a fifth less server CPU for this insert). */
-		{
-			uint64_t *ids = xcalloc(rows, sizeof(*ids));
-			const char **ks = xcalloc(rows, sizeof(*ks)), **vs = xcalloc(rows, sizeof(*vs));
-			unsigned long *kl = xcalloc(rows, sizeof(*kl)), *vl = xcalloc(rows, sizeof(*vl));
-			unsigned r = 0;
-
-			for (unsigned j = i0; j < i; j++) {
-				const struct morder *o = &b->o[j];
-
-				if (!live(o))
-					continue;
-				for (unsigned q = 0; q < o->nmeta; q++, r++) {
-					const struct mraw *m = &b->raw[o->raw_first + q];
-
-					ids[r] = o->id;
-					ks[r] = b->rawbuf.buf + m->koff;
-					kl[r] = m->klen;
-					vs[r] = b->rawbuf.buf + m->voff;
-					vl[r] = m->vlen;
-				}
-			}
-			const struct db_bulk_col cols[3] = { { ids, NULL, NULL }, { NULL, ks, kl }, { NULL, vs, vl } };
-
-			sb_reset(&sql);
-			sb_adds(&sql, "INSERT INTO ");
-			wc_table(db, &sql, "wc_orders_meta");
-			sb_adds(&sql, " (`order_id`, `meta_key`, `meta_value`) VALUES (?, ?, ?)");
-			rc = db_run_bulk(db, sql.buf, sql.len, cols, 3, rows, err);
-			free(ids);
-			free(ks);
-			free(vs);
-			free(kl);
-			free(vl);
-		}
-		if (rc < 0) {
-			a = classify_failure(db);
-		} else if (rc == 0) {
-			a = check_warnings(db, so, err);
-		} else {
-			/* The server cannot: the rows as SQL text. */
-			int first = 1;
-
-			sb_reset(&sql);
-			sb_adds(&sql, "INSERT INTO ");
-			wc_table(db, &sql, "wc_orders_meta");
-			sb_adds(&sql, " (`order_id`, `meta_key`, `meta_value`) VALUES ");
-			for (unsigned j = i0; j < i; j++) {
-				const struct morder *o = &b->o[j];
-
-				if (!live(o) || !o->nmeta)
-					continue;
-				if (!first)
-					sb_addc(&sql, ',');
-				first = 0;
-				sb_add(&sql, b->meta.buf + o->meta_off, o->meta_len);
-			}
-			a = write_stmt(db, so, &sql, err);
-		}
-	}
-	/* Both address rows in one statement, operational data, then
-	 * wc_orders last: until it is written the order stays pending. */
-	static const enum mig steps[][2] = {
-		{ MIG_BILLING, MIG_SHIPPING }, { MIG_OPDATA, MIG_COUNT }, { MIG_ORDER, MIG_COUNT },
-	};
-	for (unsigned k = 0; a == ATT_OK && k < ARRAY_SIZE(steps); k++) {
-		enum mig m = steps[k][0];
-		int first = 1;
-
-		if (wcl_touch(wl, err) != 0) {
-			a = ATT_LOCK_LOST;
-			break;
-		}
-		sb_reset(&sql);
-		sb_adds(&sql, "INSERT INTO ");
-		wc_table(db, &sql, mig_table[m]);
-		sb_adds(&sql, " (");
-		column_list(db, m, &sql, 0);
-		sb_adds(&sql, ") VALUES ");
-		for (unsigned j = 0; j < 2 && (j == 0 || steps[k][1] != MIG_COUNT); j++)
-			for (unsigned i = 0; i < b->n; i++) {
-				if (!live(&b->o[i]))
-					continue;
-				if (!first)
-					sb_addc(&sql, ',');
-				first = 0;
-				append_tuple(b, &b->o[i], steps[k][j], &sql);
-			}
-		/* Orders not in wc_orders when read: a plain INSERT, cheaper
-		 * for the server.  Should a row be there after all (left by an
-		 * interrupted --no-transactions run, or written by WooCommerce
-		 * meanwhile), the duplicate-key error sends the whole batch
-		 * round again as an upsert. */
-		if (upsert) {
-			db_upsert_clause(db, &sql);
-			column_list(db, m, &sql, 1);
-		}
-		a = write_stmt(db, so, &sql, err);
-		if (a == ATT_DATA && !upsert && db_errno(db) == ER_DUP_ENTRY_ERRNO)
-			a = ATT_DUP;
-	}
-	sb_release(&sql);
-	if (a == ATT_OK && wcl_touch(wl, err) != 0)
-		a = ATT_LOCK_LOST;
-	if (a != ATT_OK) {
-		if (so->isolation)
-			db_rollback(db);
+	if ((a = begin_batch(db, so, wl, err)) != ATT_OK)
 		return a;
-	}
-	if (so->isolation && db_commit(db, err) < 0) {
-		/* A COMMIT cut off by a lost connection has an unknown outcome;
-		 * redoing the batch is safe either way (it is idempotent). */
-		return db_errclass(db) == DBE_RETRY ? ATT_RETRY :
-		       db_errclass(db) == DBE_LOST ? ATT_LOST : ATT_FATAL;
-	}
+	a = delete_stale_meta(db, so, b, err);
+	if (a == ATT_OK)
+		a = write_meta(db, so, b, &rows_meta, err);
+	if (a == ATT_OK)
+		a = wcl_touch(wl, err) ? ATT_LOCK_LOST : write_table(db, so, b, MIG_BILLING, MIG_SHIPPING, upsert, err);
+	if (a == ATT_OK)
+		a = wcl_touch(wl, err) ? ATT_LOCK_LOST : write_table(db, so, b, MIG_OPDATA, MIG_COUNT, upsert, err);
+	if (a == ATT_OK)
+		a = wcl_touch(wl, err) ? ATT_LOCK_LOST : write_table(db, so, b, MIG_ORDER, MIG_COUNT, upsert, err);
+	if ((a = end_batch(db, so, wl, a, err)) != ATT_OK)
+		return a;
 	*written = good;
 	*meta_rows = rows_meta;
 	return ATT_OK;
@@ -959,12 +947,85 @@ static int undo_partial(struct db *db, const struct batch *b, struct herr *err)
 	return 0;
 }
 
-/* Write one batch with retries; a data error is narrowed down to the
- * orders the server refuses, which are skipped.  0 or -1 (fatal). */
+static int write_with_retries(struct engine *e, struct db *db, struct batch *b, unsigned *written,
+			      uint64_t *meta_rows, struct herr *err);
+
+/* After ATT_RETRY or ATT_LOST: count the retry, then back off or
+ * reconnect.  0: try again; -1: retries exhausted or no reconnect (err). */
+static int prepare_retry(struct engine *e, struct db *db, const struct batch *b, enum attempt a,
+			 unsigned *attempt, struct herr *err)
+{
+	if ((*attempt)++ >= e->so->max_retries) {
+		herr_prefix(err, "giving up after %u attempts", *attempt);
+		err->code = HX_TEMPFAIL;
+		return -1;
+	}
+	pthread_mutex_lock(&e->mu);
+	e->st->retries++;
+	pthread_mutex_unlock(&e->mu);
+	out_event("batch_retried", a == ATT_RETRY ? "\"reason\":\"lock\"" : "\"reason\":\"connection\"");
+	out_debug("batch at order %llu: %s; retrying (%u)", (unsigned long long)b->o[0].id, err->msg, *attempt);
+	if (a == ATT_LOST) {
+		out_warning("Lost the database connection; reconnecting.");
+		return db_reconnect(db, err) < 0 ? -1 : 0;
+	}
+	retry_backoff(*attempt);
+	return 0;
+}
+
+/* After ATT_DATA: the batch (undone where it had no transaction) is
+ * narrowed down to the orders the server refuses: one live order left is
+ * skipped with the server's reason; more are written one at a time, each
+ * with its own retries.  0, or -1 (fatal, err). */
+static int write_one_by_one(struct engine *e, struct db *db, struct batch *b, unsigned *written,
+			    uint64_t *meta_rows, struct herr *err)
+{
+	unsigned good = 0, last = 0, total = 0;
+	uint64_t total_meta = 0;
+	int rc = 0;
+
+	for (unsigned i = 0; i < b->n; i++)
+		if (live(&b->o[i])) {
+			good++;
+			last = i;
+		}
+	if (!e->so->isolation && undo_partial(db, b, err) < 0)
+		return -1;
+	if (good == 1) {
+		skip_order(&b->o[last], "the server refused it: %s", err->msg);
+		*written = 0;
+		return 0;
+	}
+	out_debug("batch at order %llu failed (%s); writing its orders one by one",
+		  (unsigned long long)b->o[0].id, err->msg);
+	for (unsigned i = 0; rc == 0 && i < b->n; i++) {
+		unsigned w = 0;
+		uint64_t m = 0;
+
+		/* Not live(): the holds of the previous round are still set here. */
+		if (b->o[i].deferred || b->o[i].skip)
+			continue;
+		for (unsigned j = 0; j < b->n; j++)
+			b->o[j].hold = j != i;
+		rc = write_with_retries(e, db, b, &w, &m, err);
+		total += w;
+		total_meta += m;
+	}
+	for (unsigned j = 0; j < b->n; j++)
+		b->o[j].hold = 0;
+	if (rc < 0)
+		return -1;
+	*written = total;
+	*meta_rows = total_meta;
+	return 0;
+}
+
+/* Write one batch with retries (deadlocks, lock waits, lost connections),
+ * as an upsert after a duplicate key, narrowed down after a data error.
+ * *written / *meta_rows: what was written.  0, or -1 (fatal, err). */
 static int write_with_retries(struct engine *e, struct db *db, struct batch *b, unsigned *written,
 			      uint64_t *meta_rows, struct herr *err)
 {
-	const struct sync_opts *so = e->so;
 	unsigned attempt = 0;
 
 	for (;;) {
@@ -972,30 +1033,15 @@ static int write_with_retries(struct engine *e, struct db *db, struct batch *b, 
 
 		if (wcl_enter(&e->wcl, err) < 0)
 			return -1;
-		a = write_batch(db, so, b, &e->wcl, written, meta_rows, err);
+		a = write_batch(db, e->so, b, &e->wcl, written, meta_rows, err);
 		wcl_leave(&e->wcl);
 		switch (a) {
 		case ATT_OK:
 			return 0;
 		case ATT_RETRY:
 		case ATT_LOST:
-			if (attempt++ >= so->max_retries) {
-				herr_prefix(err, "giving up after %u attempts", attempt);
-				err->code = HX_TEMPFAIL;
+			if (prepare_retry(e, db, b, a, &attempt, err) < 0)
 				return -1;
-			}
-			pthread_mutex_lock(&e->mu);
-			e->st->retries++;
-			pthread_mutex_unlock(&e->mu);
-			out_event("batch_retried", a == ATT_RETRY ? "\"reason\":\"lock\"" : "\"reason\":\"connection\"");
-			out_debug("batch at order %llu: %s; retrying (%u)", (unsigned long long)b->o[0].id, err->msg, attempt);
-			if (a == ATT_LOST) {
-				out_warning("Lost the database connection; reconnecting.");
-				if (db_reconnect(db, err) < 0)
-					return -1;
-			} else {
-				retry_backoff(attempt);
-			}
 			continue;
 		case ATT_DUP:
 			/* Rolled back (or, without transactions, partly
@@ -1008,50 +1054,8 @@ static int write_with_retries(struct engine *e, struct db *db, struct batch *b, 
 			herr_set(err, HX_TEMPFAIL, "WooCommerce's migration lock was taken over by another process; "
 				 "the batch was rolled back and stays pending");
 			return -1;
-		case ATT_DATA: {
-			unsigned good = 0, last = 0;
-			uint64_t total_meta = 0;
-			unsigned total = 0;
-
-			for (unsigned i = 0; i < b->n; i++)
-				if (live(&b->o[i])) {
-					good++;
-					last = i;
-				}
-			if (!so->isolation && undo_partial(db, b, err) < 0)
-				return -1;
-			if (good == 1) {
-				skip_order(&b->o[last], "the server refused it: %s", err->msg);
-				*written = 0;
-				return 0;
-			}
-			/* Find the culprits: write the orders one at a time. */
-			out_debug("batch at order %llu failed (%s); writing its orders one by one",
-				  (unsigned long long)b->o[0].id, err->msg);
-			for (unsigned i = 0; i < b->n; i++) {
-				unsigned w = 0;
-				uint64_t m = 0;
-
-				/* Not live(): the holds of the previous round are
-				 * still set here. */
-				if (b->o[i].deferred || b->o[i].skip)
-					continue;
-				for (unsigned j = 0; j < b->n; j++)
-					b->o[j].hold = j != i;
-				if (write_with_retries(e, db, b, &w, &m, err) < 0) {
-					for (unsigned j = 0; j < b->n; j++)
-						b->o[j].hold = 0;
-					return -1;
-				}
-				total += w;
-				total_meta += m;
-			}
-			for (unsigned j = 0; j < b->n; j++)
-				b->o[j].hold = 0;
-			*written = total;
-			*meta_rows = total_meta;
-			return 0;
-		}
+		case ATT_DATA:
+			return write_one_by_one(e, db, b, written, meta_rows, err);
 		case ATT_FATAL:
 			return -1;
 		}
@@ -1295,83 +1299,143 @@ static int process_markers(struct db *db, const struct sync_opts *so, struct syn
 	return rc;
 }
 
-int sync_to_hpos(struct db *db, const struct sync_opts *so, struct sync_stats_s *st, struct herr *err)
+/* Set up the shared state of a run with jobs writers (queue of 2 a writer). */
+static void engine_init(struct engine *e, const struct sync_opts *so, struct sync_stats_s *st, unsigned jobs)
 {
-	uint64_t cursor = so->start_from ? so->start_from - 1 : 0, produced = 0, maxpkt = 0;
-	unsigned jobs = so->jobs ? so->jobs : 1;
-	struct writer *w = xcalloc(jobs, sizeof(*w));
-	struct engine e;
-	double start = now_mono();
-	unsigned started = 0;
-	int rc = 0;
-
 	memset(st, 0, sizeof(*st));
-	memset(&e, 0, sizeof(e));
-	e.so = so;
-	e.st = st;
-	e.qcap = jobs * 2;
-	e.q = xcalloc(e.qcap, sizeof(*e.q));
-	pthread_mutex_init(&e.mu, NULL);
-	pthread_cond_init(&e.not_empty, NULL);
-	pthread_cond_init(&e.not_full, NULL);
-	pthread_mutex_init(&e.wcl.mu, NULL);
-	e.wcl.wait = so->wclock_wait;
-	srand((unsigned)(now_wall() * 1000));
+	memset(e, 0, sizeof(*e));
+	e->so = so;
+	e->st = st;
+	e->qcap = jobs * 2;
+	e->q = xcalloc(e->qcap, sizeof(*e->q));
+	pthread_mutex_init(&e->mu, NULL);
+	pthread_cond_init(&e->not_empty, NULL);
+	pthread_cond_init(&e->not_full, NULL);
+	pthread_mutex_init(&e->wcl.mu, NULL);
+	e->wcl.wait = so->wclock_wait;
+}
 
-	if (db_get_u64(db, &maxpkt, NULL, err, "SELECT @@max_allowed_packet") < 0)
-		goto out;
-	if (maxpkt) {
-		/* A statement is at most packet_budget plus one order's rows
-		 * (row_limit), and both halves leave room for the statement's
-		 * head and the protocol. */
-		size_t half = (size_t)(maxpkt / 2);
+/* Release what engine_init() set up, the lock's connection included. */
+static void engine_destroy(struct engine *e)
+{
+	db_close(e->wcl.db);
+	free(e->q);
+	pthread_mutex_destroy(&e->mu);
+	pthread_cond_destroy(&e->not_empty);
+	pthread_cond_destroy(&e->not_full);
+	pthread_mutex_destroy(&e->wcl.mu);
+}
 
-		row_limit = half > 2048 ? half - 1024 : half / 2;
-		packet_budget = row_limit < (16u << 20) ? row_limit : 16u << 20;
-	}
-	if (!db_dry_run(db) && !db_sample(db) && db_clone(db, &e.wcl.db, err) < 0)
-		goto out_fail;
+/* The lock's own connection (not under --dry-run or a sample), then one
+ * connection and thread per writer.  *started: threads running (to be
+ * joined by stop_writers() whatever this returns).  0, or -1 (err). */
+static int start_writers(struct engine *e, struct db *db, struct writer *w, unsigned jobs, unsigned *started,
+			 struct herr *err)
+{
+	if (!db_dry_run(db) && !db_sample(db) && db_clone(db, &e->wcl.db, err) < 0)
+		return -1;
 	for (unsigned i = 0; i < jobs; i++) {
-		w[i].e = &e;
+		w[i].e = e;
 		if (db_clone(db, &w[i].db, err) < 0)
-			goto out_fail;
+			return -1;
 		if (pthread_create(&w[i].th, NULL, writer_main, &w[i])) {
 			herr_set(err, HX_INTERNAL, "cannot start a writer thread");
 			db_close(w[i].db);
 			w[i].db = NULL;
-			goto out_fail;
+			return -1;
 		}
-		started++;
+		(*started)++;
 	}
+	return 0;
+}
 
-	for (;;) {
-		struct batch *b;
-		struct sync_stats_s snap;
+/* Tell the writers that no batch follows, wait for them, close their
+ * connections; batches left in the queue (after a failure) stay pending. */
+static void stop_writers(struct engine *e, struct writer *w, unsigned started, unsigned jobs)
+{
+	pthread_mutex_lock(&e->mu);
+	e->closed = 1;
+	pthread_cond_broadcast(&e->not_empty);
+	pthread_mutex_unlock(&e->mu);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(w[i].th, NULL);
+	for (unsigned i = 0; i < jobs; i++)
+		db_close(w[i].db);
+	while (e->qn) {
+		batch_release(e->q[e->qhead]);
+		free(e->q[e->qhead]);
+		e->qhead = (e->qhead + 1) % e->qcap;
+		e->qn--;
+	}
+}
+
+/* Why the reader should stop before the next batch (st->stop_reason set),
+ * or 0 to go on. */
+static int stop_before_batch(struct engine *e, double start, uint64_t produced)
+{
+	const struct sync_opts *so = e->so;
+
+	if (hpos_interrupted)
+		return e->st->stop_reason = 3;
+	if (so->max_runtime > 0 && now_mono() - start >= so->max_runtime)
+		return e->st->stop_reason = 1;
+	if (so->max_batches && produced >= so->max_batches)
+		return e->st->stop_reason = 2;
+	return engine_failed(e);
+}
+
+/* Hand a read batch to the writers, then ask the caller's between()
+ * whether to stop.  1: go on, 0: stop (stop_reason set where due). */
+static int hand_over(struct engine *e, struct batch *b)
+{
+	struct sync_stats_s *st = e->st, snap;
+
+	pthread_mutex_lock(&e->mu);
+	st->seen += b->n;
+	for (unsigned i = 0; i < b->n; i++)
+		st->deferred += b->o[i].deferred;
+	pthread_mutex_unlock(&e->mu);
+	if (queue_push(e, b) < 0) {
+		if (hpos_interrupted)
+			st->stop_reason = 3;
+		return 0;
+	}
+	pthread_mutex_lock(&e->mu);
+	snap = *st;
+	pthread_mutex_unlock(&e->mu);
+	if (e->so->between && e->so->between(e->so->arg, &snap)) {
+		/* e.g. authority switched while paused: what was read before
+		 * stays pending rather than being written now */
+		pthread_mutex_lock(&e->mu);
+		e->halt = 1;
+		pthread_mutex_unlock(&e->mu);
+		st->stop_reason = 3;
+		return 0;
+	}
+	return 1;
+}
+
+/* The reader: read and convert batch after batch on db, queue each for
+ * the writers, until nothing is pending or a limit stops it.  0, or -1
+ * (a read failed, err). */
+static int produce_batches(struct engine *e, struct db *db, struct herr *err)
+{
+	const struct sync_opts *so = e->so;
+	uint64_t cursor = so->start_from ? so->start_from - 1 : 0, produced = 0;
+	double start = now_mono();
+
+	while (!stop_before_batch(e, start, produced)) {
+		struct batch *b = xcalloc(1, sizeof(*b));
 		double t0 = now_mono();
 
-		if (hpos_interrupted) {
-			st->stop_reason = 3;
-			break;
-		}
-		if (so->max_runtime > 0 && now_mono() - start >= so->max_runtime) {
-			st->stop_reason = 1;
-			break;
-		}
-		if (so->max_batches && produced >= so->max_batches) {
-			st->stop_reason = 2;
-			break;
-		}
-		if (engine_failed(&e))
-			break;
-		b = xcalloc(1, sizeof(*b));
-		if (read_batch(db, so, cursor, b, st, &e.mu, err) < 0) {
+		if (read_batch(db, so, cursor, b, e->st, &e->mu, err) < 0) {
 			batch_release(b);
 			free(b);
-			goto out_fail;
+			return -1;
 		}
-		pthread_mutex_lock(&e.mu);
-		st->t_read += now_mono() - t0;
-		pthread_mutex_unlock(&e.mu);
+		pthread_mutex_lock(&e->mu);
+		e->st->t_read += now_mono() - t0;
+		pthread_mutex_unlock(&e->mu);
 		if (b->n == 0) {
 			batch_release(b);
 			free(b);
@@ -1379,48 +1443,31 @@ int sync_to_hpos(struct db *db, const struct sync_opts *so, struct sync_stats_s 
 		}
 		cursor = b->last_id;
 		produced++;
-		pthread_mutex_lock(&e.mu);
-		st->seen += b->n;
-		for (unsigned i = 0; i < b->n; i++)
-			st->deferred += b->o[i].deferred;
-		pthread_mutex_unlock(&e.mu);
-		if (queue_push(&e, b) < 0) {
-			if (hpos_interrupted)
-				st->stop_reason = 3;
+		if (!hand_over(e, b))
 			break;
-		}
-		pthread_mutex_lock(&e.mu);
-		snap = *st;
-		pthread_mutex_unlock(&e.mu);
-		if (so->between && so->between(so->arg, &snap)) {
-			/* e.g. authority switched while paused: what was read
-			 * before stays pending rather than being written now */
-			pthread_mutex_lock(&e.mu);
-			e.halt = 1;
-			pthread_mutex_unlock(&e.mu);
-			st->stop_reason = 3;
-			break;
-		}
 	}
-	goto out;
-out_fail:
-	engine_fail(&e, err);
-out:
-	pthread_mutex_lock(&e.mu);
-	e.closed = 1;
-	pthread_cond_broadcast(&e.not_empty);
-	pthread_mutex_unlock(&e.mu);
-	for (unsigned i = 0; i < started; i++)
-		pthread_join(w[i].th, NULL);
-	for (unsigned i = 0; i < jobs; i++)
-		db_close(w[i].db);
-	/* Batches left in the queue after a failure stay pending. */
-	while (e.qn) {
-		batch_release(e.q[e.qhead]);
-		free(e.q[e.qhead]);
-		e.qhead = (e.qhead + 1) % e.qcap;
-		e.qn--;
+	return 0;
+}
+
+/* See migrate.h.  A reader (this thread) and so->jobs writer threads on
+ * their own connections, a bounded queue between them; then, when the
+ * whole range was done, the deletion markers. */
+int sync_to_hpos(struct db *db, const struct sync_opts *so, struct sync_stats_s *st, struct herr *err)
+{
+	unsigned jobs = so->jobs ? so->jobs : 1, started = 0;
+	struct writer *w = xcalloc(jobs, sizeof(*w));
+	struct engine e;
+	int rc = 0;
+
+	engine_init(&e, so, st, jobs);
+	srand((unsigned)(now_wall() * 1000));
+	if (rw_packet_limits(db, &packet_budget, &row_limit, err) < 0) {
+		rc = -1;
+		goto out;
 	}
+	if (start_writers(&e, db, w, jobs, &started, err) < 0 || produce_batches(&e, db, err) < 0)
+		engine_fail(&e, err);
+	stop_writers(&e, w, started, jobs);
 	if (e.failed) {
 		*err = e.err;
 		rc = -1;
@@ -1431,12 +1478,8 @@ out:
 		rc = retry_run_end(db, so->runlock_name, so->max_retries, &st->retries, markers_once, &ma, err);
 	}
 	wclock_release(e.wcl.db ? e.wcl.db : db, &e.wcl.lock);
-	db_close(e.wcl.db);
-	free(e.q);
+out:
+	engine_destroy(&e);
 	free(w);
-	pthread_mutex_destroy(&e.mu);
-	pthread_cond_destroy(&e.not_empty);
-	pthread_cond_destroy(&e.not_full);
-	pthread_mutex_destroy(&e.wcl.mu);
 	return rc;
 }

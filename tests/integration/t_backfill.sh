@@ -36,8 +36,13 @@ assert_eq "from HPOS" "$(sql fx_bf "SELECT meta_value FROM wp_postmeta WHERE pos
 assert_eq "newsletter google bing" "$(sql fx_bf "SELECT GROUP_CONCAT(meta_value ORDER BY meta_id SEPARATOR ' ') FROM wp_postmeta WHERE post_id = 44 AND meta_key = 'utm_source'")" \
 	"every value of a multi-valued key copied, in order"
 assert_eq "Li" "$(sql fx_bf "SELECT meta_value FROM wp_postmeta WHERE post_id = 44 AND meta_key = '_billing_first_name'")" "properties untouched by --meta-keys"
-run hpos fx_bf backfill 44 --from hpos --to posts --props billing_first_name,status --yes
+# billing_phone: its meta key is missing on the post, so the row is inserted.
+sql fx_bf "UPDATE wp_wc_order_addresses SET phone = '555 0144' WHERE order_id = 44 AND address_type = 'billing';
+	DELETE FROM wp_postmeta WHERE post_id = 44 AND meta_key = '_billing_phone'"
+run hpos fx_bf backfill 44 --from hpos --to posts --props billing_first_name,status,billing_phone --yes
 assert_eq 0 "$rc" "backfill --props exits 0"
+assert_eq "555 0144" "$(sql fx_bf "SELECT GROUP_CONCAT(meta_value) FROM wp_postmeta WHERE post_id = 44 AND meta_key = '_billing_phone'")" \
+	"a property meta key missing on the post is inserted, once"
 assert_eq "Hpos" "$(sql fx_bf "SELECT meta_value FROM wp_postmeta WHERE post_id = 44 AND meta_key = '_billing_first_name'")" "property meta copied"
 assert_eq "wc-on-hold" "$(sql fx_bf "SELECT post_status FROM wp_posts WHERE ID = 44")" "status property copied to the post"
 

@@ -233,4 +233,42 @@ assert_eq 1 "$rc" "C: switch back refused"
 assert_contains "$err" "[Failed] 1 order was skipped" "C: refused because of the skipped order"
 assert_contains "$err" "[Failed] There is 1 order pending sync" "C: and because it is still pending"
 assert_eq "yes" "$(opt fx_rt3 woocommerce_custom_orders_table_enabled)" "C: still HPOS"
+
+# ---- D. An order the server refuses (a trigger here) is skipped with the
+# server's reason; every other order of its batch, before and after the
+# refused one, is written in the same run, once: with transactions the
+# batch is rolled back and its plan written one order at a time; without,
+# what the failed batch wrote stays, so its orders are read and planned
+# again one at a time (a plan written twice would duplicate its new
+# postmeta rows).
+refused_store() {
+	load_fixture $1
+	hpos $1 sync >/dev/null 2>&1
+	hpos $1 switch-authority --to hpos --with-compat-mode --yes >/dev/null 2>&1
+	d1=$(nth_order $1 0) d2=$(nth_order $1 1) d3=$(nth_order $1 2)
+	sql $1 "UPDATE wp_wc_orders SET status = 'wc-cancelled', date_updated_gmt = '2026-11-24 00:00:00' WHERE id IN ($d1, $d2, $d3);
+		INSERT INTO wp_wc_orders_meta (order_id, meta_key, meta_value) VALUES ($d1, 'gift_note', 'one'), ($d3, 'gift_note', 'three')"
+	mariadb --no-defaults --socket="$SBX/mysqld.sock" -uroot $1 <<-EOF
+	DELIMITER //
+	CREATE TRIGGER refuse_d2 BEFORE UPDATE ON wp_posts FOR EACH ROW
+	BEGIN
+	  IF NEW.ID = $d2 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by the test'; END IF;
+	END //
+	DELIMITER ;
+	EOF
+}
+for mode in tx no-tx; do
+	D=fx_rt4_$(echo $mode | tr - _)
+	refused_store $D
+	if [ $mode = tx ]; then run hpos $D sync --batch-size 10; else run hpos $D sync --batch-size 10 --no-transactions; fi
+	assert_eq 1 "$rc" "D $mode: a refused order makes sync exit 1"
+	assert_contains "$err" "Order $d2 skipped: the server refused it" "D $mode: the refused order is reported"
+	assert_eq "wc-cancelled" "$(sql $D "SELECT post_status FROM wp_posts WHERE ID = $d1")" "D $mode: the order before it is written"
+	assert_eq "wc-cancelled	2026-11-24 00:00:00" "$(sql $D "SELECT post_status, post_modified_gmt FROM wp_posts WHERE ID = $d3")" \
+		"D $mode: the order after it is written in the same run"
+	assert_eq "$d1 one
+$d3 three" "$(sql $D "SELECT CONCAT(post_id, ' ', meta_value) FROM wp_postmeta WHERE meta_key = 'gift_note' ORDER BY post_id, meta_id")" \
+		"D $mode: the new meta rows of the other orders written once"
+	assert_eq "$d2" "$(sql $D "SELECT order_id FROM wp_hposctl_skipped")" "D $mode: only the refused order is remembered"
+done
 finish

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -165,6 +166,72 @@ static void test_decimal_null_and_buffers(void **state)
 	/* A too small buffer is never overrun. */
 	conv_decimal(S("12345.678"), 6, small, sizeof(small));
 	assert_string_equal(small, "12345.678");
+}
+
+/* The plain-decimal shortcut in conv_decimal() (no floating point for
+ * "12.50" and the like) must give exactly what the general path gives:
+ * for plain decimals that is printf's double round trip, computed here
+ * independently (strtod, %.Pf, trailing zeros and '.' cut, strtod, %.6f,
+ * zero without a sign).  Random inputs around the shortcut's limits:
+ * integer parts of 0-12 digits (some with leading zeros), 0-8 decimals,
+ * precisions 0-12, either sign. */
+static void oracle_decimal(const char *in, int prec, char *out, size_t outsz)
+{
+	char mid[400];
+	double d = strtod(in, NULL);
+	size_t n;
+
+	if (d == 0.0)
+		d = 0.0;
+	snprintf(mid, sizeof(mid), "%.*f", prec, d);
+	n = strlen(mid);
+	if (strchr(mid, '.')) {
+		while (n && mid[n - 1] == '0')
+			n--;
+		while (n && mid[n - 1] == '.')
+			n--;
+		mid[n] = '\0';
+	}
+	d = strtod(mid, NULL);
+	if (d == 0.0)
+		d = 0.0;
+	snprintf(out, outsz, "%.6f", d);
+}
+
+static void test_decimal_plain_matches_general(void **state)
+{
+	unsigned seed = 12345;
+
+	(void)state;
+	for (int i = 0; i < 200000; i++) {
+		char in[40], want[400], got[CONV_DECIMAL_MAX];
+		size_t n = 0;
+		int ni, nf, prec;
+
+		seed = seed * 1103515245u + 12345u;
+		ni = (int)(seed >> 8) % 13;
+		nf = (int)(seed >> 12) % 9;
+		prec = (int)(seed >> 16) % 13;
+		if ((seed >> 20) & 1)
+			in[n++] = '-';
+		for (int k = 0; k < ni; k++) {
+			seed = seed * 1103515245u + 12345u;
+			in[n++] = (char)('0' + (k == 0 && ((seed >> 9) & 3) == 0 ? 0 : (seed >> 16) % 10));
+		}
+		if (nf || !ni)
+			in[n++] = '.';
+		for (int k = 0; k < nf; k++) {
+			seed = seed * 1103515245u + 12345u;
+			in[n++] = (char)('0' + (((seed >> 9) & 3) == 0 ? 0 : (seed >> 16) % 10));
+		}
+		if (!ni && !nf)
+			in[n++] = '0';
+		in[n] = '\0';
+		oracle_decimal(in, prec, want, sizeof(want));
+		conv_decimal(in, n, prec, got, sizeof(got));
+		if (strcmp(got, want))
+			fail_msg("conv_decimal(\"%s\", %d) = %s, want %s", in, prec, got, want);
+	}
 }
 
 static void test_floatval(void **state)
@@ -471,6 +538,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decimal_table),
 		cmocka_unit_test(test_decimal_null_and_buffers),
+		cmocka_unit_test(test_decimal_plain_matches_general),
 		cmocka_unit_test(test_floatval),
 		cmocka_unit_test(test_int_table),
 		cmocka_unit_test(test_int_null),
