@@ -2,6 +2,7 @@
 #include "verify.h"
 #include "mapping.h"
 #include "orderconv.h"
+#include "orderread.h"
 
 #include "wcstore.h"
 
@@ -243,32 +244,20 @@ struct orphan {
 	enum hpos_table t;
 };
 
+/* One window as read: an entry per order (w[i] is the order ids[i]), the
+ * stored results the fv values point into, both meta lists and the
+ * orphan candidates.  Owned by the caller; chunk_release() frees it all. */
 struct chunk {
 	struct word *w;
 	unsigned n;
 	struct db_result *posts, *pmeta, *orders, *addr, *opdata, *hmeta;
 	struct mrow *pm, *hm;
-	size_t npm, nhm;
+	size_t npm, nhm, cap_pm, cap_hm;
 	struct pool pool;
 	uint64_t lo;            /* window start (0: not a whole window) */
 	struct orphan *orph;    /* child rows of no order in the window */
 	size_t norph, caporph;
 };
-
-static int find_w(const struct chunk *c, uint64_t id)
-{
-	unsigned lo = 0, hi = c->n;
-
-	while (lo < hi) {
-		unsigned mid = (lo + hi) / 2;
-
-		if (c->w[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < c->n && c->w[lo].id == id ? (int)lo : -1;
-}
 
 static void chunk_release(struct chunk *c)
 {
@@ -293,6 +282,19 @@ static void chunk_release(struct chunk *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* An entry per order of ids[0..n), with room for the expected (x) and the
+ * HPOS (h) value of every mapped column. */
+static void chunk_init(struct chunk *c, const uint64_t *ids, unsigned n)
+{
+	c->w = xcalloc(n + 1, sizeof(*c->w));
+	c->n = n;
+	for (unsigned i = 0; i < n; i++) {
+		c->w[i].id = ids[i];
+		c->w[i].x = xcalloc(ncolmaps, sizeof(*c->w[i].x));
+		c->w[i].h = xcalloc(ncolmaps, sizeof(*c->w[i].h));
+	}
+}
+
 static void column_list(struct strbuf *sql, enum mig m)
 {
 	for (unsigned ci = 0; ci < ncolmaps; ci++)
@@ -300,6 +302,19 @@ static void column_list(struct strbuf *sql, enum mig m)
 			sb_addf(sql, ", `%s`", colmaps[ci].column);
 }
 
+/* sql = "SELECT first, <the mapped columns of m> FROM <table>". */
+static void select_mapped(struct db *db, struct strbuf *sql, const char *first, enum mig m, const char *table)
+{
+	struct strbuf cols = STRBUF_INIT;
+
+	sb_adds(&cols, first);
+	column_list(&cols, m);
+	orderread_select(db, sql, cols.buf, table);
+	sb_release(&cols);
+}
+
+/* Point w's HPOS values of table m at row, whose mapped columns (in
+ * column_list() order) start at field first. */
 static void fill_hpos(struct word *w, enum mig m, const struct db_row *row, unsigned first)
 {
 	unsigned f = first;
@@ -346,6 +361,9 @@ static int mrow_cmp(const void *pa, const void *pb)
 	return fvcmp(a->val, b->val);
 }
 
+/* The value sync would write into column ci from the source raw[0..len)
+ * (NULL: SQL NULL), kept in w->x[ci]: raw points into a stored result, a
+ * converted value is copied into the chunk's pool. */
 static void set_expected(struct chunk *c, struct word *w, unsigned ci, const char *raw, size_t len,
 			 const struct verify_opts *o)
 {
@@ -368,11 +386,6 @@ static void set_expected(struct chunk *c, struct word *w, unsigned ci, const cha
 	x->v.len = v.len;
 }
 
-static int run_read(struct db *db, struct strbuf *sql, struct db_result **res, struct herr *err)
-{
-	return db_run(db, DB_READ, sql->buf, sql->len, res, err);
-}
-
 static void child_range(const struct chunk *c, struct strbuf *sql, const uint64_t *ids, unsigned n)
 {
 	/* A whole window: every child row in its ID range belongs to one of
@@ -393,6 +406,8 @@ static int orphan_cmp(const void *pa, const void *pb)
 	return (int)a->t - (int)b->t;
 }
 
+/* Note a child row of table t whose order (id, a decimal string; NULL
+ * reads as 0) is in neither store, when reading a whole window. */
 static void orphan_add(struct chunk *c, const char *id, enum hpos_table t)
 {
 	if (!c->lo)
@@ -404,30 +419,41 @@ static void orphan_add(struct chunk *c, const char *id, enum hpos_table t)
 	c->orph[c->norph++] = (struct orphan){ id ? strtoull(id, NULL, 10) : 0, t };
 }
 
-static size_t u64_find(const uint64_t *v, size_t n, uint64_t x)
+/* Set exists[k] for each of ids[0..n) (ascending) that has a wc_orders
+ * row or a post of any type.  0, or -1 with err set. */
+static int mark_existing(struct db *db, const uint64_t *ids, unsigned n, char *exists, struct herr *err)
 {
-	size_t lo = 0, hi = n;
+	static const char *const key[2] = { "id", "ID" }, *const table[2] = { "wc_orders", "posts" };
+	struct strbuf sql = STRBUF_INIT;
+	int rc = 0;
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
+	for (int t = 0; t < 2 && rc == 0; t++) {
+		struct orderrows r;
+		struct db_row row;
+		int k;
 
-		if (v[mid] < x)
-			lo = mid + 1;
-		else
-			hi = mid;
+		orderread_select(db, &sql, key[t], table[t]);
+		orderread_in(&sql, key[t], ids, n);
+		if ((rc = orderread_run(db, &sql, ids, n, &r, err)) < 0)
+			break;
+		while (orderread_next(&r, &row, &k))
+			if (k >= 0)
+				exists[k] = 1;
+		db_free_result(r.res);
 	}
-	return lo;
+	sb_release(&sql);
+	return rc;
 }
 
 /* Orphan candidates whose order does exist (wc_orders or wp_posts, any
- * type: another order type, an auto-draft) are no orphans. */
+ * type: another order type, an auto-draft) are no orphans: drop them
+ * from c->orph, which is left sorted by (id, table).  0, or -1. */
 static int orphans_confirm(struct db *db, struct chunk *c, struct herr *err)
 {
-	struct strbuf sql = STRBUF_INIT;
 	uint64_t *ids;
 	char *exists;
 	size_t nid = 0, keep = 0;
-	int rc = 0;
+	int rc;
 
 	if (!c->norph)
 		return 0;
@@ -437,229 +463,223 @@ static int orphans_confirm(struct db *db, struct chunk *c, struct herr *err)
 	for (size_t r = 0; r < c->norph; r++)
 		if (!nid || ids[nid - 1] != c->orph[r].id)
 			ids[nid++] = c->orph[r].id;
-	for (int k = 0; k < 2 && rc == 0; k++) {
-		struct db_result *res = NULL;
-		struct db_row row;
-
-		sb_reset(&sql);
-		sb_adds(&sql, k ? "SELECT ID FROM " : "SELECT id FROM ");
-		wc_table(db, &sql, k ? "posts" : "wc_orders");
-		sb_adds(&sql, k ? " WHERE ID IN (" : " WHERE id IN (");
-		sb_add_ids(&sql, ids, (unsigned)nid);
-		sb_addc(&sql, ')');
-		if ((rc = db_run(db, DB_READ, sql.buf, sql.len, &res, err)) < 0)
-			break;
-		while (db_fetch(res, &row)) {
-			size_t i = u64_find(ids, nid, strtoull(row.vals[0], NULL, 10));
-
-			if (i < nid)
-				exists[i] = 1;
-		}
-		db_free_result(res);
-	}
+	rc = mark_existing(db, ids, (unsigned)nid, exists, err);
 	for (size_t r = 0; rc == 0 && r < c->norph; r++)
-		if (!exists[u64_find(ids, nid, c->orph[r].id)])
+		if (!exists[orderread_find(ids, (unsigned)nid, c->orph[r].id)])
 			c->orph[keep++] = c->orph[r];
 	if (rc == 0)
 		c->norph = keep;
 	free(ids);
 	free(exists);
-	sb_release(&sql);
 	return rc;
 }
 
-static int load_chunk(struct db *db, const struct verify_opts *o, const uint64_t *ids, unsigned n,
-		      struct chunk *c, struct herr *err)
+/* A row handed to a taker: k is the index of its order in the chunk, -1
+ * for a row of none of them. */
+typedef void take_fn(struct chunk *c, const struct verify_opts *o, int k, const struct db_row *row);
+
+/* Run sql for the chunk's orders ids[0..n), keep the result in *keep (the
+ * chunk's: the values stay pointed at until chunk_release()) and hand
+ * every row to take.  0, or -1 with err set. */
+static int read_rows(struct db *db, const struct strbuf *sql, const uint64_t *ids, unsigned n,
+		     struct db_result **keep, take_fn *take, struct chunk *c, const struct verify_opts *o,
+		     struct herr *err)
 {
-	struct strbuf sql = STRBUF_INIT;
+	struct orderrows r;
 	struct db_row row;
-	size_t cap_p = 0, cap_h = 0;
+	int k;
+
+	if (orderread_run(db, sql, ids, n, &r, err) < 0)
+		return -1;
+	*keep = r.res;
+	while (orderread_next(&r, &row, &k))
+		take(c, o, k, &row);
+	return 0;
+}
+
+/* A wp_posts row: what kind of post the order is, and the values sync
+ * would write from its columns. */
+static void take_post(struct chunk *c, const struct verify_opts *o, int k, const struct db_row *row)
+{
+	struct word *w;
+	int is_type = 0;
+
+	if (k < 0)
+		return;
+	w = &c->w[k];
+	for (unsigned t = 0; t < o->types->n; t++)
+		if (fv_eq((struct fv){ row->vals[PC_TYPE], row->lens[PC_TYPE] }, o->types->v[t], strlen(o->types->v[t])))
+			is_type = 1;
+	w->post_type = (struct fv){ row->vals[PC_TYPE], row->lens[PC_TYPE] };
+	w->post = is_type ? POST_ORDER :
+		  fv_eq(w->post_type, PLACEHOLDER_TYPE, strlen(PLACEHOLDER_TYPE)) ? POST_PLACEHOLDER : POST_OTHER;
+	w->auto_draft = fv_eq((struct fv){ row->vals[PC_STATUS], row->lens[PC_STATUS] }, "auto-draft", 10);
+	for (int pc = 0; pc < PC_COUNT; pc++)
+		w->pc[pc] = (struct fv){ row->vals[pc], row->lens[pc] };
+	if (w->post != POST_ORDER)
+		return;
+	for (unsigned ci = 0; ci < ncolmaps; ci++) {
+		enum post_col pc = colmaps[ci].post_col;
+
+		if (pc != PC_NONE)
+			set_expected(c, w, ci, row->vals[pc], row->lens[pc], o);
+	}
+}
+
+/* A postmeta row (post_id, meta_key, meta_value) of an order post: a
+ * mapped key sets the expected column value (the first that does not
+ * convert to NULL wins, as in sync), any other key not ignored is kept
+ * for the meta comparison (a NULL value as '', as wpdb::prepare()). */
+static void take_postmeta(struct chunk *c, const struct verify_opts *o, int k, const struct db_row *row)
+{
+	struct word *w;
+	unsigned idx[2], nidx;
+
+	if (k < 0 || !row->vals[1])
+		return; /* a NULL meta_key is never copied */
+	w = &c->w[k];
+	if (w->post != POST_ORDER)
+		return;
+	nidx = mapping_lookup(row->vals[1], row->lens[1], idx);
+	if (nidx) {
+		for (unsigned j = 0; j < nidx; j++)
+			if (w->x[idx[j]].state != OCV_SET)
+				set_expected(c, w, idx[j], row->vals[2], row->lens[2], o);
+		return;
+	}
+	if (is_ignored(row->vals[1], row->lens[1]))
+		return;
+	push_mrow(&c->pm, &c->npm, &c->cap_pm, (struct mrow){ (unsigned)k, { row->vals[1], row->lens[1] },
+			  { row->vals[2] ? row->vals[2] : "", row->vals[2] ? row->lens[2] : 0 } });
+}
+
+/* No wc_orders row and no order post: a child row of such an order is
+ * an orphan candidate. */
+static int orderless(const struct chunk *c, int k)
+{
+	return k < 0 || (!c->w[k].rows[MIG_ORDER] && c->w[k].post != POST_ORDER);
+}
+
+/* A wc_orders row (id, mapped columns). */
+static void take_order(struct chunk *c, const struct verify_opts *o, int k, const struct db_row *row)
+{
+	if (k < 0)
+		return;
+	c->w[k].rows[MIG_ORDER]++;
+	fill_hpos(&c->w[k], MIG_ORDER, row, 1);
+}
+
+/* A wc_order_addresses row (order_id, address_type, mapped columns): the
+ * first billing and shipping row give the values; other types are
+ * counted as extra rows. */
+static void take_address(struct chunk *c, const struct verify_opts *o, int k, const struct db_row *row)
+{
+	struct fv t = { row->vals[1], row->lens[1] };
+	struct word *w;
+	enum mig m;
+
+	if (orderless(c, k))
+		orphan_add(c, row->vals[0], T_ADDRESSES);
+	if (k < 0)
+		return;
+	w = &c->w[k];
+	if (fv_eq(t, "billing", 7))
+		m = MIG_BILLING;
+	else if (fv_eq(t, "shipping", 8))
+		m = MIG_SHIPPING;
+	else {
+		if (!w->extra_addr++)
+			w->extra_type = t;
+		return;
+	}
+	if (!w->rows[m]++)
+		fill_hpos(w, m, row, 2);
+}
+
+/* A wc_order_operational_data row (order_id, mapped columns). */
+static void take_opdata(struct chunk *c, const struct verify_opts *o, int k, const struct db_row *row)
+{
+	if (orderless(c, k))
+		orphan_add(c, row->vals[0], T_OPDATA);
+	if (k < 0)
+		return;
+	if (!c->w[k].rows[MIG_OPDATA]++)
+		fill_hpos(&c->w[k], MIG_OPDATA, row, 1);
+}
+
+/* A wc_orders_meta row (order_id, meta_key, meta_value), kept for the
+ * meta comparison unless its key is ignored. */
+static void take_hpos_meta(struct chunk *c, const struct verify_opts *o, int k, const struct db_row *row)
+{
+	if (orderless(c, k))
+		orphan_add(c, row->vals[0], T_META);
+	if (k < 0)
+		return;
+	if (row->vals[1] && is_ignored(row->vals[1], row->lens[1]))
+		return;
+	push_mrow(&c->hm, &c->nhm, &c->cap_hm, (struct mrow){ (unsigned)k, { row->vals[1], row->lens[1] },
+			  { row->vals[2], row->lens[2] } });
+}
+
+/* The order posts of the window, by ID. */
+static int read_posts(struct db *db, const struct verify_opts *o, const uint64_t *ids, unsigned n,
+		      struct chunk *c, struct strbuf *sql, struct herr *err)
+{
+	orderread_select(db, sql, "ID, post_status, post_date_gmt, post_modified_gmt, post_parent, post_type, post_excerpt",
+			 "posts");
+	orderread_in(sql, "ID", ids, n);
+	return read_rows(db, sql, ids, n, &c->posts, take_post, c, o, err);
+}
+
+/* Postmeta in meta_id order within each post: read by primary-key range
+ * where the window's rows are dense, as sync reads them (rows of other
+ * posts in the range are dropped by take_postmeta()), else by post_id. */
+static int read_postmeta(struct db *db, const struct verify_opts *o, const uint64_t *ids, unsigned n,
+			 struct chunk *c, struct strbuf *sql, struct herr *err)
+{
+	struct strbuf where = STRBUF_INIT;
+	uint64_t lo, hi;
 	int rc;
 
-	c->w = xcalloc(n + 1, sizeof(*c->w));
-	c->n = n;
-	for (unsigned i = 0; i < n; i++) {
-		c->w[i].id = ids[i];
-		c->w[i].x = xcalloc(ncolmaps, sizeof(*c->w[i].x));
-	}
+	id_range(&where, "post_id", ids, n);
+	rc = wc_postmeta_span(db, where.buf, &lo, &hi, err);
+	orderread_select(db, sql, "post_id, meta_key, meta_value", "postmeta");
+	if (rc > 0)
+		sb_addf(sql, " WHERE meta_id BETWEEN %llu AND %llu", (unsigned long long)lo, (unsigned long long)hi);
+	else
+		sb_addf(sql, "%s ORDER BY post_id, meta_id", where.buf);
+	sb_release(&where);
+	if (rc < 0)
+		return rc;
+	return read_rows(db, sql, ids, n, &c->pmeta, take_postmeta, c, o, err);
+}
 
-	sb_adds(&sql, "SELECT ID, post_status, post_date_gmt, post_modified_gmt, post_parent, post_type, post_excerpt FROM ");
-	wc_table(db, &sql, "posts");
-	sb_adds(&sql, " WHERE ID IN (");
-	sb_add_ids(&sql, ids, n);
-	sb_addc(&sql, ')');
-	if ((rc = run_read(db, &sql, &c->posts, err)) < 0)
-		goto out;
-	while (db_fetch(c->posts, &row)) {
-		int i = find_w(c, strtoull(row.vals[PC_ID], NULL, 10));
-		struct word *w;
-		int is_type = 0;
+/* The HPOS side: wc_orders by ID, then the three child tables over the
+ * window's range (child_range()), which also finds their orphan rows. */
+static int read_hpos(struct db *db, const struct verify_opts *o, const uint64_t *ids, unsigned n,
+		     struct chunk *c, struct strbuf *sql, struct herr *err)
+{
+	select_mapped(db, sql, "id", MIG_ORDER, "wc_orders");
+	orderread_in(sql, "id", ids, n);
+	if (read_rows(db, sql, ids, n, &c->orders, take_order, c, o, err) < 0)
+		return -1;
+	select_mapped(db, sql, "order_id, address_type", MIG_BILLING, "wc_order_addresses");
+	child_range(c, sql, ids, n);
+	if (read_rows(db, sql, ids, n, &c->addr, take_address, c, o, err) < 0)
+		return -1;
+	select_mapped(db, sql, "order_id", MIG_OPDATA, "wc_order_operational_data");
+	child_range(c, sql, ids, n);
+	if (read_rows(db, sql, ids, n, &c->opdata, take_opdata, c, o, err) < 0)
+		return -1;
+	orderread_select(db, sql, "order_id, meta_key, meta_value", "wc_orders_meta");
+	child_range(c, sql, ids, n);
+	return read_rows(db, sql, ids, n, &c->hmeta, take_hpos_meta, c, o, err);
+}
 
-		if (i < 0)
-			continue;
-		w = &c->w[i];
-		for (unsigned k = 0; k < o->types->n; k++)
-			if (fv_eq((struct fv){ row.vals[PC_TYPE], row.lens[PC_TYPE] }, o->types->v[k], strlen(o->types->v[k])))
-				is_type = 1;
-		w->post_type = (struct fv){ row.vals[PC_TYPE], row.lens[PC_TYPE] };
-		w->post = is_type ? POST_ORDER :
-			  fv_eq(w->post_type, PLACEHOLDER_TYPE, strlen(PLACEHOLDER_TYPE)) ? POST_PLACEHOLDER : POST_OTHER;
-		w->auto_draft = fv_eq((struct fv){ row.vals[PC_STATUS], row.lens[PC_STATUS] }, "auto-draft", 10);
-		for (int k = 0; k < PC_COUNT; k++)
-			w->pc[k] = (struct fv){ row.vals[k], row.lens[k] };
-		if (w->post == POST_ORDER) {
-			for (unsigned ci = 0; ci < ncolmaps; ci++) {
-				enum post_col pc = colmaps[ci].post_col;
-
-				if (pc != PC_NONE)
-					set_expected(c, w, ci, row.vals[pc], row.lens[pc], o);
-			}
-		}
-	}
-
-	/* Postmeta in meta_id order within each post: the first value of a
-	 * mapped key wins, unless it converts to NULL (as sync does).  Read
-	 * by primary-key range where the window's rows are dense, as sync
-	 * reads them; rows of other posts in the range are dropped below. */
-	{
-		struct strbuf where = STRBUF_INIT;
-		uint64_t lo, hi;
-
-		id_range(&where, "post_id", ids, n);
-		rc = wc_postmeta_span(db, where.buf, &lo, &hi, err);
-		sb_reset(&sql);
-		sb_adds(&sql, "SELECT post_id, meta_key, meta_value FROM ");
-		wc_table(db, &sql, "postmeta");
-		if (rc > 0)
-			sb_addf(&sql, " WHERE meta_id BETWEEN %llu AND %llu", (unsigned long long)lo,
-				(unsigned long long)hi);
-		else
-			sb_addf(&sql, "%s ORDER BY post_id, meta_id", where.buf);
-		sb_release(&where);
-		if (rc < 0 || (rc = run_read(db, &sql, &c->pmeta, err)) < 0)
-			goto out;
-	}
-	while (db_fetch(c->pmeta, &row)) {
-		int i = find_w(c, strtoull(row.vals[0], NULL, 10));
-		struct word *w;
-		unsigned idx[2], nidx;
-
-		if (i < 0 || !row.vals[1])
-			continue; /* a NULL meta_key is never copied */
-		w = &c->w[i];
-		if (w->post != POST_ORDER)
-			continue;
-		nidx = mapping_lookup(row.vals[1], row.lens[1], idx);
-		if (nidx) {
-			for (unsigned j = 0; j < nidx; j++)
-				if (w->x[idx[j]].state != OCV_SET)
-					set_expected(c, w, idx[j], row.vals[2], row.lens[2], o);
-			continue;
-		}
-		if (is_ignored(row.vals[1], row.lens[1]))
-			continue;
-		/* A NULL value is copied as '' (wpdb::prepare()). */
-		push_mrow(&c->pm, &c->npm, &cap_p, (struct mrow){ (unsigned)i, { row.vals[1], row.lens[1] },
-				  { row.vals[2] ? row.vals[2] : "", row.vals[2] ? row.lens[2] : 0 } });
-	}
-
-	/* The HPOS side. */
-	for (unsigned i = 0; i < n; i++)
-		c->w[i].h = xcalloc(ncolmaps, sizeof(*c->w[i].h));
-	sb_reset(&sql);
-	sb_adds(&sql, "SELECT id");
-	column_list(&sql, MIG_ORDER);
-	sb_adds(&sql, " FROM ");
-	wc_table(db, &sql, "wc_orders");
-	sb_adds(&sql, " WHERE id IN (");
-	sb_add_ids(&sql, ids, n);
-	sb_addc(&sql, ')');
-	if ((rc = run_read(db, &sql, &c->orders, err)) < 0)
-		goto out;
-	while (db_fetch(c->orders, &row)) {
-		int i = find_w(c, strtoull(row.vals[0], NULL, 10));
-
-		if (i < 0)
-			continue;
-		c->w[i].rows[MIG_ORDER]++;
-		fill_hpos(&c->w[i], MIG_ORDER, &row, 1);
-	}
-
-	sb_reset(&sql);
-	sb_adds(&sql, "SELECT order_id, address_type");
-	column_list(&sql, MIG_BILLING);
-	sb_adds(&sql, " FROM ");
-	wc_table(db, &sql, "wc_order_addresses");
-	child_range(c, &sql, ids, n);
-	if ((rc = run_read(db, &sql, &c->addr, err)) < 0)
-		goto out;
-	while (db_fetch(c->addr, &row)) {
-		int i = row.vals[0] ? find_w(c, strtoull(row.vals[0], NULL, 10)) : -1;
-		struct fv t = { row.vals[1], row.lens[1] };
-		struct word *w;
-		enum mig m;
-
-		if (i < 0 || !c->w[i].rows[MIG_ORDER]) {
-			if (i < 0 || c->w[i].post != POST_ORDER)
-				orphan_add(c, row.vals[0], T_ADDRESSES);
-			if (i < 0)
-				continue;
-		}
-		w = &c->w[i];
-		if (fv_eq(t, "billing", 7))
-			m = MIG_BILLING;
-		else if (fv_eq(t, "shipping", 8))
-			m = MIG_SHIPPING;
-		else {
-			if (!w->extra_addr++)
-				w->extra_type = t;
-			continue;
-		}
-		if (!w->rows[m]++)
-			fill_hpos(w, m, &row, 2);
-	}
-
-	sb_reset(&sql);
-	sb_adds(&sql, "SELECT order_id");
-	column_list(&sql, MIG_OPDATA);
-	sb_adds(&sql, " FROM ");
-	wc_table(db, &sql, "wc_order_operational_data");
-	child_range(c, &sql, ids, n);
-	if ((rc = run_read(db, &sql, &c->opdata, err)) < 0)
-		goto out;
-	while (db_fetch(c->opdata, &row)) {
-		int i = row.vals[0] ? find_w(c, strtoull(row.vals[0], NULL, 10)) : -1;
-
-		if (i < 0 || (!c->w[i].rows[MIG_ORDER] && c->w[i].post != POST_ORDER))
-			orphan_add(c, row.vals[0], T_OPDATA);
-		if (i < 0)
-			continue;
-		if (!c->w[i].rows[MIG_OPDATA]++)
-			fill_hpos(&c->w[i], MIG_OPDATA, &row, 1);
-	}
-
-	sb_reset(&sql);
-	sb_adds(&sql, "SELECT order_id, meta_key, meta_value FROM ");
-	wc_table(db, &sql, "wc_orders_meta");
-	child_range(c, &sql, ids, n);
-	if ((rc = run_read(db, &sql, &c->hmeta, err)) < 0)
-		goto out;
-	while (db_fetch(c->hmeta, &row)) {
-		int i = row.vals[0] ? find_w(c, strtoull(row.vals[0], NULL, 10)) : -1;
-
-		if (i < 0 || (!c->w[i].rows[MIG_ORDER] && c->w[i].post != POST_ORDER))
-			orphan_add(c, row.vals[0], T_META);
-		if (i < 0)
-			continue;
-		if (row.vals[1] && is_ignored(row.vals[1], row.lens[1]))
-			continue;
-		push_mrow(&c->hm, &c->nhm, &cap_h, (struct mrow){ (unsigned)i, { row.vals[1], row.lens[1] },
-				  { row.vals[2], row.lens[2] } });
-	}
-
-	if ((rc = orphans_confirm(db, c, err)) < 0)
-		goto out;
-	/* Group both meta lists per order, sorted by (key, value). */
+/* Group both meta lists per order, sorted by (key, value): each order's
+ * rows are pm[pm0 .. pm0 + pmn) and hm[hm0 .. hm0 + hmn). */
+static void group_meta(struct chunk *c)
+{
 	if (c->npm)
 		qsort(c->pm, c->npm, sizeof(*c->pm), mrow_cmp);
 	if (c->nhm)
@@ -672,7 +692,27 @@ static int load_chunk(struct db *db, const struct verify_opts *o, const uint64_t
 		c->w[c->hm[r].oi].hm0 = r;
 		c->w[c->hm[r].oi].hmn++;
 	}
-out:
+}
+
+/* Read both stores for the orders ids[0..n) (ascending, n > 0) into c
+ * (zeroed, c->lo set; the caller releases it, also on error): posts,
+ * postmeta, the four HPOS tables, then the orphan check.  0, or -1. */
+static int load_chunk(struct db *db, const struct verify_opts *o, const uint64_t *ids, unsigned n,
+		      struct chunk *c, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	int rc;
+
+	chunk_init(c, ids, n);
+	rc = read_posts(db, o, ids, n, c, &sql, err);
+	if (rc == 0)
+		rc = read_postmeta(db, o, ids, n, c, &sql, err);
+	if (rc == 0)
+		rc = read_hpos(db, o, ids, n, c, &sql, err);
+	if (rc == 0)
+		rc = orphans_confirm(db, c, err);
+	if (rc == 0)
+		group_meta(c);
 	sb_release(&sql);
 	return rc;
 }
