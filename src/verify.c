@@ -1062,87 +1062,125 @@ static void add_orphans(struct chunk *c, struct vresult *res)
 	qsort(res->o, res->n, sizeof(*res->o), vorder_cmp);
 }
 
+/* Both comparisons of one order: the mapped columns, then the meta. */
+static void compare_order(const struct verify_opts *o, const struct chunk *c, struct word *w, struct vorder *vo,
+			  const char *currency)
+{
+	compare_columns(o, w, vo, currency);
+	compare_meta(o, c, w, vo);
+}
+
+/* An order post with no wc_orders row: listed (auto-drafts are never
+ * migrated: not counted, not listed), with every comparison under
+ * opts.all.  1 when vo is to be kept. */
+static int verify_not_in_hpos(const struct verify_opts *o, const struct chunk *c, struct word *w,
+			      struct vorder *vo, const char *currency, uint64_t *verified)
+{
+	if (w->auto_draft)
+		return 0; /* never migrated */
+	(*verified)++;
+	vorder_add(vo, VE_NOT_IN_HPOS, "wc_orders");
+	vo->remigratable = !o->hpos_auth;
+	if (o->all)
+		compare_order(o, c, w, vo, currency);
+	return 1;
+}
+
+/* A wc_orders row with no order post (none, a placeholder or a post of
+ * another type).  Placeholders are the posts side of HPOS-authoritative
+ * orders; a missing post matters there only with sync on.  1 when vo is
+ * to be kept. */
+static int verify_not_in_posts(const struct verify_opts *o, const struct chunk *c, struct word *w,
+			       struct vorder *vo, const char *currency)
+{
+	if (!(o->hpos_auth && (w->post == POST_PLACEHOLDER || (w->post == POST_NONE && !o->compat)))) {
+		struct ventry *e = vorder_add(vo, VE_NOT_IN_POSTS, "wc_orders");
+
+		if (w->post != POST_NONE)
+			e->key = vv(w->post_type);
+	} else if (!o->all) {
+		return 0;
+	}
+	if (o->all)
+		compare_order(o, c, w, vo, currency);
+	return 1;
+}
+
+/* Verify one order of the chunk into vo (uninitialised: set here),
+ * counting it in *verified when it is one.  1 when vo is to be kept (it
+ * lists differences, or everything with opts.all), 0 when not: the
+ * caller then reuses the slot (vo holds no entries). */
+static int verify_one(const struct verify_opts *o, const struct chunk *c, struct word *w, struct vorder *vo,
+		      const char *currency, uint64_t *verified)
+{
+	int in_hpos = w->rows[MIG_ORDER] > 0;
+
+	memset(vo, 0, sizeof(*vo));
+	vo->id = w->id;
+	if (w->post == POST_ORDER && !in_hpos)
+		return verify_not_in_hpos(o, c, w, vo, currency, verified);
+	if (!in_hpos)
+		return 0;
+	(*verified)++;
+	if (w->post != POST_ORDER)
+		return verify_not_in_posts(o, c, w, vo, currency);
+	compare_order(o, c, w, vo, currency);
+	if (!vo->n)
+		return 0;
+	vo->remigratable = !o->hpos_auth;
+	return 1;
+}
+
+/* Read the window's orders ids[0..n) (n > 0) into c inside one
+ * REPEATABLE READ transaction: a consistent snapshot, no rows locked.
+ * lo is the window's first ID (0: not a whole window).  0, or -1 with
+ * err set (the transaction ended; the caller releases c). */
+static int load_snapshot(struct db *db, const struct verify_opts *o, const uint64_t *ids, unsigned n, uint64_t lo,
+			 struct chunk *c, struct herr *err)
+{
+	if (db_begin(db, "REPEATABLE READ", err) < 0)
+		return -1;
+	c->lo = lo && lo <= ids[0] ? lo : 0;
+	if (load_chunk(db, o, ids, n, c, err) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	return db_commit(db, err) < 0 ? -1 : 0;
+}
+
+/* The store's currency ('' when unset), for the NULL rule; caller frees. */
+static int read_currency(struct db *db, char **currency, struct herr *err)
+{
+	*currency = NULL;
+	if (wc_option_get(db, "woocommerce_currency", currency, err) < 0)
+		return -1;
+	if (!*currency)
+		*currency = xstrdup("");
+	return 0;
+}
+
 int verify_orders(struct db *db, const struct verify_opts *o, const uint64_t *ids, unsigned n,
 		  uint64_t lo, struct vresult *res, struct herr *err)
 {
 	struct chunk c;
 	char *currency = NULL;
-	int rc;
 
 	memset(res, 0, sizeof(*res));
 	memset(&c, 0, sizeof(c));
 	if (!n)
 		return 0;
-	/* One consistent snapshot for the window, without locking rows. */
-	if (db_begin(db, "REPEATABLE READ", err) < 0)
-		return -1;
-	c.lo = lo && lo <= ids[0] ? lo : 0;
-	rc = load_chunk(db, o, ids, n, &c, err);
-	if (rc < 0) {
-		db_rollback(db);
-		chunk_release(&c);
-		return -1;
-	}
-	if (db_commit(db, err) < 0) {
+	if (load_snapshot(db, o, ids, n, lo, &c, err) < 0) {
 		chunk_release(&c);
 		return -1;
 	}
 	verify_ci_init();
-	if (wc_option_get(db, "woocommerce_currency", &currency, err) < 0) {
+	if (read_currency(db, &currency, err) < 0) {
 		chunk_release(&c);
 		return -1;
 	}
-	if (!currency)
-		currency = xstrdup("");
 	res->o = xcalloc(n + 1, sizeof(*res->o));
-	for (unsigned i = 0; i < n; i++) {
-		struct word *w = &c.w[i];
-		struct vorder *vo = &res->o[res->n];
-		int in_hpos = w->rows[MIG_ORDER] > 0;
-
-		memset(vo, 0, sizeof(*vo));
-		vo->id = w->id;
-		if (w->post == POST_ORDER && !in_hpos) {
-			if (w->auto_draft)
-				continue; /* never migrated */
-			res->verified++;
-			vorder_add(vo, VE_NOT_IN_HPOS, "wc_orders");
-			vo->remigratable = !o->hpos_auth;
-			if (o->all) {
-				compare_columns(o, w, vo, currency);
-				compare_meta(o, &c, w, vo);
-			}
-			res->n++;
-			continue;
-		}
-		if (!in_hpos)
-			continue;
-		res->verified++;
-		if (w->post != POST_ORDER) {
-			/* Placeholders are the posts side of HPOS-authoritative
-			 * orders; a missing post matters there only with sync on. */
-			if (!(o->hpos_auth && (w->post == POST_PLACEHOLDER || (w->post == POST_NONE && !o->compat)))) {
-				struct ventry *e = vorder_add(vo, VE_NOT_IN_POSTS, "wc_orders");
-
-				if (w->post != POST_NONE)
-					e->key = vv(w->post_type);
-			} else if (!o->all) {
-				continue;
-			}
-			if (o->all) {
-				compare_columns(o, w, vo, currency);
-				compare_meta(o, &c, w, vo);
-			}
-			res->n++;
-			continue;
-		}
-		compare_columns(o, w, vo, currency);
-		compare_meta(o, &c, w, vo);
-		if (vo->n) {
-			vo->remigratable = !o->hpos_auth;
-			res->n++;
-		}
-	}
+	for (unsigned i = 0; i < n; i++)
+		res->n += verify_one(o, &c, &c.w[i], &res->o[res->n], currency, &res->verified);
 	add_orphans(&c, res);
 	chunk_release(&c);
 	free(currency);
@@ -1344,83 +1382,101 @@ static void jw_vals(struct jw *j, const struct vval *v, unsigned n)
 	sb_addc(j->sb, ']');
 }
 
+static const struct vval null_v = { NULL, 0 };
+
+/* The first of n values, or null. */
+static const struct vval *first_val(const struct vval *v, unsigned n)
+{
+	return n ? &v[0] : &null_v;
+}
+
+/* "k": "s" */
+static void jw_str(struct jw *j, const char *k, const char *s)
+{
+	jw_key(j, k);
+	jstr(j->sb, s, strlen(s), j->php);
+}
+
+/* "k": the value v, or null */
+static void jw_val(struct jw *j, const char *k, const struct vval *v)
+{
+	jw_key(j, k);
+	jval(j->sb, v, j->php);
+}
+
+/* "k": n */
+static void jw_u64(struct jw *j, const char *k, uint64_t n)
+{
+	jw_key(j, k);
+	sb_addf(j->sb, "%llu", (unsigned long long)n);
+}
+
+/* A column difference: the three fields WooCommerce's verify prints
+ * (column, original_value, new_value), then the HPOS table and column. */
+static void json_column(struct jw *j, const struct ventry *e)
+{
+	jw_str(j, "column", e->source);
+	jw_val(j, "original_value", first_val(e->orig, e->norig));
+	jw_val(j, "new_value", first_val(e->new, e->nnew));
+	jw_str(j, "table", e->table);
+	jw_str(j, "hpos_column", e->column);
+}
+
+/* A meta difference: both stores' values of one key. */
+static void json_meta(struct jw *j, uint64_t order_id, const struct ventry *e)
+{
+	jw_u64(j, "order_id", order_id);
+	jw_val(j, "meta_key", &e->key);
+	jw_key(j, "orig_meta_values");
+	jw_vals(j, e->orig, e->norig);
+	jw_key(j, "new_meta_values");
+	jw_vals(j, e->new, e->nnew);
+}
+
+/* The entries of hposctl's own kinds: "kind", the order and table, then
+ * the fields of that kind. */
+static void json_kind(struct jw *j, uint64_t order_id, const struct ventry *e)
+{
+	jw_str(j, "kind", kind_name[e->kind]);
+	jw_u64(j, "order_id", order_id);
+	jw_str(j, "table", e->table);
+	if (e->kind == VE_ORPHAN_ROWS)
+		jw_u64(j, "rows", e->count);
+	if (e->kind == VE_ROW_MISSING || e->kind == VE_ROW_EXTRA || e->kind == VE_ROW_DUPLICATE) {
+		if (e->key.s || e->kind == VE_ROW_EXTRA)
+			jw_val(j, "address_type", &e->key);
+		if (e->count)
+			jw_u64(j, "rows", e->count);
+	}
+	if (e->kind == VE_NOT_IN_POSTS)
+		jw_val(j, "post_type", &e->key);
+	if (e->kind == VE_UNMIGRATABLE) {
+		jw_str(j, "column", e->source);
+		jw_val(j, "original_value", first_val(e->orig, e->norig));
+		jw_val(j, "new_value", first_val(e->new, e->nnew));
+		jw_str(j, "reason", e->reason);
+	}
+}
+
 void ventry_json(struct strbuf *sb, uint64_t order_id, const struct ventry *e, int php, int indent, int with_same)
 {
 	struct jw j = { sb, php, indent + 1, 1 };
-	static const struct vval null_v = { NULL, 0 };
 
 	sb_addc(sb, '{');
 	if (e->kind == VE_REMIGRATE_FAILED) {
 		jw_key(&j, "remigrate_failed");
 		sb_adds(sb, "true");
-		j.indent--;
-		jw_nl(&j);
-		sb_addc(sb, '}');
-		return;
-	}
-	if (with_same) {
-		jw_key(&j, "differs");
-		sb_adds(sb, e->same ? "false" : "true");
-	}
-	switch (e->kind) {
-	case VE_COLUMN:
-		jw_key(&j, "column");
-		jstr(sb, e->source, strlen(e->source), php);
-		jw_key(&j, "original_value");
-		jval(sb, e->norig ? &e->orig[0] : &null_v, php);
-		jw_key(&j, "new_value");
-		jval(sb, e->nnew ? &e->new[0] : &null_v, php);
-		jw_key(&j, "table");
-		jstr(sb, e->table, strlen(e->table), php);
-		jw_key(&j, "hpos_column");
-		jstr(sb, e->column, strlen(e->column), php);
-		break;
-	case VE_META:
-		jw_key(&j, "order_id");
-		sb_addf(sb, "%llu", (unsigned long long)order_id);
-		jw_key(&j, "meta_key");
-		jval(sb, &e->key, php);
-		jw_key(&j, "orig_meta_values");
-		jw_vals(&j, e->orig, e->norig);
-		jw_key(&j, "new_meta_values");
-		jw_vals(&j, e->new, e->nnew);
-		break;
-	default:
-		jw_key(&j, "kind");
-		jstr(sb, kind_name[e->kind], strlen(kind_name[e->kind]), php);
-		jw_key(&j, "order_id");
-		sb_addf(sb, "%llu", (unsigned long long)order_id);
-		jw_key(&j, "table");
-		jstr(sb, e->table, strlen(e->table), php);
-		if (e->kind == VE_ORPHAN_ROWS) {
-			jw_key(&j, "rows");
-			sb_addf(sb, "%u", e->count);
+	} else {
+		if (with_same) {
+			jw_key(&j, "differs");
+			sb_adds(sb, e->same ? "false" : "true");
 		}
-		if (e->kind == VE_ROW_MISSING || e->kind == VE_ROW_EXTRA || e->kind == VE_ROW_DUPLICATE) {
-			if (e->key.s || e->kind == VE_ROW_EXTRA) {
-				jw_key(&j, "address_type");
-				jval(sb, &e->key, php);
-			}
-			if (e->count) {
-				jw_key(&j, "rows");
-				sb_addf(sb, "%u", e->count);
-			}
-		}
-		if (e->kind == VE_NOT_IN_POSTS) {
-			jw_key(&j, "post_type");
-			jval(sb, &e->key, php);
-		}
-		if (e->kind == VE_UNMIGRATABLE) {
-			jw_key(&j, "column");
-			jstr(sb, e->source, strlen(e->source), php);
-			jw_key(&j, "original_value");
-			jval(sb, e->norig ? &e->orig[0] : &null_v, php);
-			jw_key(&j, "new_value");
-			jval(sb, e->nnew ? &e->new[0] : &null_v, php);
-			jw_key(&j, "reason");
-			jstr(sb, e->reason, strlen(e->reason), php);
-		}
-		break;
+		if (e->kind == VE_COLUMN)
+			json_column(&j, e);
+		else if (e->kind == VE_META)
+			json_meta(&j, order_id, e);
+		else
+			json_kind(&j, order_id, e);
 	}
 	j.indent--;
 	jw_nl(&j);
