@@ -61,6 +61,8 @@ struct pool {
 };
 #define POOL_BLOCK 65536
 
+/* A copy of s[0..len), NUL-terminated, that stays put until
+ * pool_release(): blocks are only ever added, never moved. */
 static const char *pool_add(struct pool *p, const char *s, size_t len)
 {
 	char *d;
@@ -101,6 +103,7 @@ static int fv_eq(struct fv a, const char *s, size_t len)
 	return a.s && a.len == len && !memcmp(a.s, s, len);
 }
 
+/* 1 when the meta key k[0..len) is one verification leaves out. */
 static int is_ignored(const char *k, size_t len)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(ignored_keys); i++)
@@ -126,6 +129,8 @@ static void id_range(struct strbuf *sql, const char *col, const uint64_t *ids, u
 	}
 }
 
+/* Run sql, a list of IDs in its first column, into *v[0..*n) (the
+ * caller frees *v).  0, or -1 with err set. */
 static int ids_query(struct db *db, struct strbuf *sql, uint64_t **v, unsigned *n, struct herr *err)
 {
 	struct db_result *res = NULL;
@@ -141,55 +146,64 @@ static int ids_query(struct db *db, struct strbuf *sql, uint64_t **v, unsigned *
 	return 0;
 }
 
-int verify_window(struct db *db, const struct verify_opts *o, uint64_t *cursor, uint64_t **ids,
-		  unsigned *n, struct herr *err)
+/* The next batch_size HPOS order IDs after cursor (to end_at), so that
+ * orders without a post are seen too.  *b is the caller's to free. */
+static int hpos_window_ids(struct db *db, const struct verify_opts *o, uint64_t cursor, uint64_t **b, unsigned *nb,
+			   struct herr *err)
 {
 	struct strbuf sql = STRBUF_INIT;
-	uint64_t *a = NULL, *b = NULL, hi = UINT64_MAX;
-	unsigned na = 0, nb = 0, k = 0;
 	int rc;
 
-	*ids = NULL;
-	*n = 0;
-	/* HPOS orders, so that those without a post are seen too ... */
 	sb_adds(&sql, "SELECT id FROM ");
 	wc_table(db, &sql, "wc_orders");
-	sb_addf(&sql, " WHERE id > %llu", (unsigned long long)*cursor);
+	sb_addf(&sql, " WHERE id > %llu", (unsigned long long)cursor);
 	if (o->end_at)
 		sb_addf(&sql, " AND id <= %llu", (unsigned long long)o->end_at);
 	sb_adds(&sql, " AND type IN (");
 	typelist_sql(db, o->types, &sql);
 	sb_addf(&sql, ") ORDER BY id LIMIT %u", o->batch_size);
-	rc = ids_query(db, &sql, &b, &nb, err);
-	/* ... and order posts (auto-drafts are never migrated), no further
-	 * than the HPOS list reached: where posts hold only placeholders the
-	 * scan must not run to the end of wp_posts for every window. */
-	if (rc == 0) {
-		sb_reset(&sql);
-		sb_adds(&sql, "SELECT ID FROM ");
-		wc_table(db, &sql, "posts");
-		sb_addf(&sql, " WHERE ID > %llu", (unsigned long long)*cursor);
-		if (nb == o->batch_size && nb)
-			sb_addf(&sql, " AND ID <= %llu", (unsigned long long)b[nb - 1]);
-		else if (o->end_at)
-			sb_addf(&sql, " AND ID <= %llu", (unsigned long long)o->end_at);
-		sb_adds(&sql, " AND post_type IN (");
-		typelist_sql(db, o->types, &sql);
-		sb_addf(&sql, ") AND post_status <> 'auto-draft' ORDER BY ID LIMIT %u", o->batch_size);
-		rc = ids_query(db, &sql, &a, &na, err);
-	}
+	rc = ids_query(db, &sql, b, nb, err);
 	sb_release(&sql);
-	if (rc < 0) {
-		free(a);
-		free(b);
-		return -1;
-	}
-	/* The window ends where the first full list ends. */
+	return rc;
+}
+
+/* The next batch_size order post IDs after cursor (auto-drafts are never
+ * migrated), no further than the HPOS list b[0..nb) reached when it is
+ * full: where posts hold only placeholders the scan must not run to the
+ * end of wp_posts for every window.  *a is the caller's to free. */
+static int post_window_ids(struct db *db, const struct verify_opts *o, uint64_t cursor, const uint64_t *b,
+			   unsigned nb, uint64_t **a, unsigned *na, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	int rc;
+
+	sb_adds(&sql, "SELECT ID FROM ");
+	wc_table(db, &sql, "posts");
+	sb_addf(&sql, " WHERE ID > %llu", (unsigned long long)cursor);
+	if (nb == o->batch_size && nb)
+		sb_addf(&sql, " AND ID <= %llu", (unsigned long long)b[nb - 1]);
+	else if (o->end_at)
+		sb_addf(&sql, " AND ID <= %llu", (unsigned long long)o->end_at);
+	sb_adds(&sql, " AND post_type IN (");
+	typelist_sql(db, o->types, &sql);
+	sb_addf(&sql, ") AND post_status <> 'auto-draft' ORDER BY ID LIMIT %u", o->batch_size);
+	rc = ids_query(db, &sql, a, na, err);
+	sb_release(&sql);
+	return rc;
+}
+
+/* Merge the two ascending lists into ids (room for na + nb), each ID
+ * once, up to where the first full list ends.  Returns the count. */
+static unsigned merge_window(const struct verify_opts *o, const uint64_t *a, unsigned na, const uint64_t *b,
+			     unsigned nb, uint64_t *ids)
+{
+	uint64_t hi = UINT64_MAX;
+	unsigned k = 0;
+
 	if (na == o->batch_size && na)
 		hi = a[na - 1];
 	if (nb == o->batch_size && nb && b[nb - 1] < hi)
 		hi = b[nb - 1];
-	*ids = xcalloc(na + nb + 1, sizeof(**ids));
 	for (unsigned i = 0, j = 0; i < na || j < nb;) {
 		uint64_t v;
 
@@ -203,14 +217,32 @@ int verify_window(struct db *db, const struct verify_opts *o, uint64_t *cursor, 
 		}
 		if (v > hi)
 			break;
-		(*ids)[k++] = v;
+		ids[k++] = v;
+	}
+	return k;
+}
+
+int verify_window(struct db *db, const struct verify_opts *o, uint64_t *cursor, uint64_t **ids,
+		  unsigned *n, struct herr *err)
+{
+	uint64_t *a = NULL, *b = NULL;
+	unsigned na = 0, nb = 0;
+	int rc;
+
+	*ids = NULL;
+	*n = 0;
+	rc = hpos_window_ids(db, o, *cursor, &b, &nb, err);
+	if (rc == 0)
+		rc = post_window_ids(db, o, *cursor, b, nb, &a, &na, err);
+	if (rc == 0) {
+		*ids = xcalloc(na + nb + 1, sizeof(**ids));
+		*n = merge_window(o, a, na, b, nb, *ids);
+		if (*n)
+			*cursor = (*ids)[*n - 1];
 	}
 	free(a);
 	free(b);
-	*n = k;
-	if (k)
-		*cursor = (*ids)[k - 1];
-	return 0;
+	return rc < 0 ? -1 : 0;
 }
 
 int verify_count(struct db *db, const struct verify_opts *o, uint64_t *n, struct herr *err)
@@ -259,6 +291,7 @@ struct chunk {
 	size_t norph, caporph;
 };
 
+/* Free everything c holds, results included; c is left zeroed. */
 static void chunk_release(struct chunk *c)
 {
 	for (unsigned i = 0; i < c->n; i++) {
@@ -336,6 +369,7 @@ static void push_mrow(struct mrow **v, size_t *n, size_t *cap, struct mrow r)
 	(*v)[(*n)++] = r;
 }
 
+/* Byte order of two values, NULL first. */
 static int fvcmp(struct fv a, struct fv b)
 {
 	size_t l = a.len < b.len ? a.len : b.len;
@@ -349,6 +383,7 @@ static int fvcmp(struct fv a, struct fv b)
 	return a.len < b.len ? -1 : a.len > b.len;
 }
 
+/* qsort() order of meta rows: by order, then key, then value. */
 static int mrow_cmp(const void *pa, const void *pb)
 {
 	const struct mrow *a = pa, *b = pb;
@@ -386,10 +421,11 @@ static void set_expected(struct chunk *c, struct word *w, unsigned ci, const cha
 	x->v.len = v.len;
 }
 
+/* " WHERE order_id ..." for a child table.  A whole window: its ID range,
+ * as every child row in it belongs to one of its orders or to none (an
+ * orphan, reported); else id_range() of the orders. */
 static void child_range(const struct chunk *c, struct strbuf *sql, const uint64_t *ids, unsigned n)
 {
-	/* A whole window: every child row in its ID range belongs to one of
-	 * its orders, or to none (an orphan, reported). */
 	if (c->lo)
 		sb_addf(sql, " WHERE order_id BETWEEN %llu AND %llu", (unsigned long long)c->lo,
 			(unsigned long long)ids[n - 1]);
@@ -762,6 +798,7 @@ static int dec_norm(const char *s, size_t len, char *out, size_t outsz)
 	return 0;
 }
 
+/* Equal as decimal numbers, or byte for byte where either is none. */
 static int dec_eq(const char *a, size_t al, const char *b, size_t bl)
 {
 	char x[96], y[96];
@@ -771,6 +808,7 @@ static int dec_eq(const char *a, size_t al, const char *b, size_t bl)
 	return !strcmp(x, y);
 }
 
+/* Show v normalised when it is a decimal number ("74.00" as "74"). */
 static void dec_show(struct vval *v)
 {
 	char n[96];
@@ -866,75 +904,88 @@ struct ventry *vorder_add(struct vorder *vo, enum ventry_kind k, const char *tab
 	return e;
 }
 
+/* Append a copy of f (NULL stays NULL) to the list *v[0..*n). */
 static void add_vals(struct vval **v, unsigned *n, struct fv f)
 {
 	*v = xgrow(*v, *n, sizeof(**v));
 	(*v)[(*n)++] = vv(f);
 }
 
+/* Sync writes both address rows and the operational-data row, even when
+ * all their values are NULL.  A missing row reads as all NULL, so it is
+ * no difference when every value the posts side holds for it reads the
+ * same (the one NULL rule): 1 then. */
+static int missing_row_reads_same(const struct word *w, enum mig m, const char *currency)
+{
+	for (unsigned ci = 0; ci < ncolmaps; ci++)
+		if (colmaps[ci].mig == m && colmaps[ci].post_col == PC_NONE &&
+		    (w->x[ci].state == OCV_BAD || !col_equal(ci, w, currency)))
+			return 0;
+	return 1;
+}
+
+/* An entry about table m's row itself, naming the address type. */
+static struct ventry *row_entry(struct vorder *vo, enum ventry_kind k, enum mig m)
+{
+	struct ventry *e = vorder_add(vo, k, mig_table[m]);
+
+	if (mig_address_type[m])
+		e->key = vv((struct fv){ mig_address_type[m], strlen(mig_address_type[m]) });
+	return e;
+}
+
+/* Column ci of the order: an entry when its source cannot be migrated,
+ * or when the two stores read differently (every column with opts.all;
+ * decimals shown as WooCommerce shows them: "74", "567.25"). */
+static void compare_column(const struct verify_opts *o, const struct word *w, unsigned ci, struct vorder *vo,
+			   const char *currency)
+{
+	const struct colmap *c = &colmaps[ci];
+	const struct xcol *x = &w->x[ci];
+	struct ventry *e;
+	int same;
+
+	if (x->state == OCV_BAD) {
+		e = vorder_add(vo, VE_UNMIGRATABLE, mig_table[c->mig]);
+		e->column = c->column;
+		e->source = source_name(c);
+		e->reason = xstrdup(x->why);
+		add_vals(&e->orig, &e->norig, x->raw);
+		add_vals(&e->new, &e->nnew, w->h[ci]);
+		return;
+	}
+	same = col_equal(ci, w, currency);
+	if (same && !o->all)
+		return;
+	e = vorder_add(vo, VE_COLUMN, mig_table[c->mig]);
+	e->same = same;
+	e->column = c->column;
+	e->source = source_name(c);
+	add_vals(&e->orig, &e->norig, x->state == OCV_SET ? x->v : (struct fv){ NULL, 0 });
+	add_vals(&e->new, &e->nnew, w->h[ci]);
+	if (c->type == CT_DECIMAL) {
+		dec_show(&e->orig[0]);
+		dec_show(&e->new[0]);
+	}
+}
+
+/* The mapped columns of the order, table by table, into vo: missing,
+ * duplicate and extra rows, then column by column.  With opts.all a
+ * missing row's columns are listed too. */
 static void compare_columns(const struct verify_opts *o, struct word *w, struct vorder *vo, const char *currency)
 {
 	for (int m = 0; m < MIG_COUNT; m++) {
 		if (!w->rows[m]) {
-			/* Sync writes both address rows and the operational-data
-			 * row, even when all their values are NULL.  A missing row
-			 * reads as all NULL, so it is no difference when every
-			 * value the posts side holds for it reads the same (the
-			 * one NULL rule). */
-			int all_null = 1;
-
-			for (unsigned ci = 0; ci < ncolmaps; ci++)
-				if (colmaps[ci].mig == (enum mig)m && colmaps[ci].post_col == PC_NONE &&
-				    (w->x[ci].state == OCV_BAD || !col_equal(ci, w, currency)))
-					all_null = 0;
-			if (m != MIG_ORDER && !all_null) {
-				struct ventry *e = vorder_add(vo, VE_ROW_MISSING, mig_table[m]);
-
-				if (mig_address_type[m])
-					e->key = vv((struct fv){ mig_address_type[m], strlen(mig_address_type[m]) });
-			}
+			if (m != MIG_ORDER && !missing_row_reads_same(w, (enum mig)m, currency))
+				row_entry(vo, VE_ROW_MISSING, (enum mig)m);
 			if (!o->all)
 				continue;
 		}
-		if (w->rows[m] > 1) {
-			struct ventry *e = vorder_add(vo, VE_ROW_DUPLICATE, mig_table[m]);
-
-			e->count = w->rows[m];
-			if (mig_address_type[m])
-				e->key = vv((struct fv){ mig_address_type[m], strlen(mig_address_type[m]) });
-		}
-		for (unsigned ci = 0; ci < ncolmaps; ci++) {
-			const struct colmap *c = &colmaps[ci];
-			const struct xcol *x = &w->x[ci];
-			struct ventry *e;
-			int same;
-
-			if (c->mig != (enum mig)m || c->post_col == PC_ID)
-				continue;
-			if (x->state == OCV_BAD) {
-				e = vorder_add(vo, VE_UNMIGRATABLE, mig_table[m]);
-				e->column = c->column;
-				e->source = source_name(c);
-				e->reason = xstrdup(x->why);
-				add_vals(&e->orig, &e->norig, x->raw);
-				add_vals(&e->new, &e->nnew, w->h[ci]);
-				continue;
-			}
-			same = col_equal(ci, w, currency);
-			if (same && !o->all)
-				continue;
-			e = vorder_add(vo, VE_COLUMN, mig_table[m]);
-			e->same = same;
-			e->column = c->column;
-			e->source = source_name(c);
-			add_vals(&e->orig, &e->norig, x->state == OCV_SET ? x->v : (struct fv){ NULL, 0 });
-			add_vals(&e->new, &e->nnew, w->h[ci]);
-			if (c->type == CT_DECIMAL) {
-				/* shown as WooCommerce shows them: "74", "567.25" */
-				dec_show(&e->orig[0]);
-				dec_show(&e->new[0]);
-			}
-		}
+		if (w->rows[m] > 1)
+			row_entry(vo, VE_ROW_DUPLICATE, (enum mig)m)->count = w->rows[m];
+		for (unsigned ci = 0; ci < ncolmaps; ci++)
+			if (colmaps[ci].mig == (enum mig)m && colmaps[ci].post_col != PC_ID)
+				compare_column(o, w, ci, vo, currency);
 	}
 	if (w->extra_addr) {
 		struct ventry *e = vorder_add(vo, VE_ROW_EXTRA, "wc_order_addresses");
@@ -944,6 +995,8 @@ static void compare_columns(const struct verify_opts *o, struct word *w, struct 
 	}
 }
 
+/* mapping_address_index() source: the value sync would write into
+ * column ci (ctx: the struct word), NULL when none. */
 static const char *posts_field(const void *ctx, unsigned ci, size_t *len)
 {
 	const struct word *w = ctx;
@@ -977,6 +1030,10 @@ static int derived_index_only_in_posts(const struct word *w, struct fv key, size
 	return same;
 }
 
+/* The order's meta (non-mapped postmeta vs wc_orders_meta), key by key
+ * over both sorted lists: a key differs when its multisets of values do
+ * (an address index only in posts excepted).  An entry per differing key
+ * (per key with opts.all) into vo. */
 static void compare_meta(const struct verify_opts *o, const struct chunk *c, const struct word *w,
 			 struct vorder *vo)
 {
@@ -1353,6 +1410,7 @@ static void jw_nl(struct jw *j)
 	}
 }
 
+/* The next member's "k": (after a comma unless first). */
 static void jw_key(struct jw *j, const char *k)
 {
 	if (!j->first)
@@ -1363,6 +1421,7 @@ static void jw_key(struct jw *j, const char *k)
 	sb_adds(j->sb, j->php ? ": " : ":");
 }
 
+/* A JSON array of the values v[0..n), one per line when pretty. */
 static void jw_vals(struct jw *j, const struct vval *v, unsigned n)
 {
 	if (!n) {
