@@ -24,6 +24,7 @@
 #include "convert.h"
 #include "mapping.h"
 #include "orderconv.h"
+#include "orderread.h"
 #include "output.h"
 #include "throttle.h"
 #include "syncstate.h"
@@ -586,20 +587,6 @@ static int bfind(const struct bbatch *b, uint64_t id)
 	return lo < b->n && b->o[lo].id == id ? (int)lo : -1;
 }
 
-static void id_list(struct strbuf *sql, const struct bbatch *b)
-{
-	int first = 1;
-
-	for (unsigned i = 0; i < b->n; i++) {
-		if (b->o[i].deferred)
-			continue;
-		sb_addf(sql, "%s%llu", first ? "" : ",", (unsigned long long)b->o[i].id);
-		first = 0;
-	}
-	if (first)
-		sb_adds(sql, "0");
-}
-
 static const char mig_alias[MIG_COUNT] = { 'o', 'b', 's', 'd' };
 
 /* Pick the batch: pending orders (or the requested ranges) after cursor. */
@@ -674,14 +661,27 @@ static int key_eq(const char *a, size_t an, const char *b, size_t bn)
 	return an == bn && !memcmp(a, b, an);
 }
 
-/* Read both stores for the batch. */
+/* Read both stores for the batch's orders that are not deferred, each row
+ * attached to its order by the shared batch reader (orderread.h): the
+ * wc_orders row joined with its address and operational-data rows (o->h,
+ * o->hl), the wc_orders_meta rows (b->hm, o->hm_lo..hm_hi), the post and
+ * the postmeta (o->pm).  Values point into the results kept in b (freed
+ * by bbatch_reset()).  0, or -1 with err set. */
 static int load_batch(struct db *db, struct bbatch *b, struct herr *err)
 {
 	struct strbuf sql = STRBUF_INIT;
+	struct orderrows r;
 	struct db_row row;
-	int rc;
+	uint64_t *ids = xcalloc(b->n + 1, sizeof(*ids));
+	unsigned *at = xcalloc(b->n + 1, sizeof(*at)), n = 0; /* ids[k] is b->o[at[k]] */
+	int rc, k;
 
 	rules_init();
+	for (unsigned i = 0; i < b->n; i++)
+		if (!b->o[i].deferred) {
+			at[n] = i;
+			ids[n++] = b->o[i].id;
+		}
 	sb_adds(&sql, "SELECT o.id");
 	for (unsigned ci = 0; ci < ncolmaps; ci++)
 		sb_addf(&sql, ", %c.`%s`", mig_alias[colmaps[ci].mig], colmaps[ci].column);
@@ -693,17 +693,16 @@ static int load_batch(struct db *db, struct bbatch *b, struct herr *err)
 	wc_table(db, &sql, "wc_order_addresses");
 	sb_adds(&sql, " s ON s.order_id = o.id AND s.address_type = 'shipping' LEFT JOIN ");
 	wc_table(db, &sql, "wc_order_operational_data");
-	sb_adds(&sql, " d ON d.order_id = o.id WHERE o.id IN (");
-	id_list(&sql, b);
-	sb_adds(&sql, ")");
-	rc = db_run(db, DB_READ, sql.buf, sql.len, &b->r_orders, err);
-	while (rc == 0 && db_fetch(b->r_orders, &row)) {
-		int oi = bfind(b, strtoull(row.vals[0], NULL, 10));
+	sb_adds(&sql, " d ON d.order_id = o.id");
+	orderread_in(&sql, "o.id", ids, n);
+	rc = orderread_run(db, &sql, ids, n, &r, err);
+	b->r_orders = r.res;
+	while (rc == 0 && orderread_next(&r, &row, &k)) {
 		struct bord *o;
 
-		if (oi < 0 || b->o[oi].h)
+		if (k < 0 || b->o[at[k]].h)
 			continue; /* duplicate address rows cannot exist (unique key) */
-		o = &b->o[oi];
+		o = &b->o[at[k]];
 		o->h = xcalloc(ncolmaps, sizeof(*o->h));
 		o->hl = xcalloc(ncolmaps, sizeof(*o->hl));
 		for (unsigned ci = 0; ci < ncolmaps; ci++) {
@@ -712,17 +711,15 @@ static int load_batch(struct db *db, struct bbatch *b, struct herr *err)
 		}
 	}
 	if (rc == 0) {
-		sb_reset(&sql);
-		sb_adds(&sql, "SELECT order_id, id, meta_key, meta_value FROM ");
-		wc_table(db, &sql, "wc_orders_meta");
-		sb_adds(&sql, " WHERE order_id IN (");
-		id_list(&sql, b);
-		sb_adds(&sql, ") ORDER BY order_id, id");
-		rc = db_run(db, DB_READ, sql.buf, sql.len, &b->r_hmeta, err);
+		orderread_select(db, &sql, "order_id, id, meta_key, meta_value", "wc_orders_meta");
+		orderread_in(&sql, "order_id", ids, n);
+		sb_adds(&sql, " ORDER BY order_id, id");
+		rc = orderread_run(db, &sql, ids, n, &r, err);
+		b->r_hmeta = r.res;
 	}
 	if (rc == 0) {
 		b->hm = xcalloc(db_num_rows(b->r_hmeta) + 1, sizeof(*b->hm));
-		while (db_fetch(b->r_hmeta, &row)) {
+		while (orderread_next(&r, &row, &k)) {
 			struct hmr *h = &b->hm[b->nhm++];
 
 			h->order_id = strtoull(row.vals[0], NULL, 10);
@@ -731,57 +728,46 @@ static int load_batch(struct db *db, struct bbatch *b, struct herr *err)
 			h->klen = row.vals[2] ? row.lens[2] : 0;
 			h->val = row.vals[3] ? row.vals[3] : "";
 			h->vlen = row.vals[3] ? row.lens[3] : 0;
-		}
-		for (size_t i = 0; i < b->nhm;) {
-			int oi = bfind(b, b->hm[i].order_id);
-			size_t j = i;
-
-			while (j < b->nhm && b->hm[j].order_id == b->hm[i].order_id)
-				j++;
-			if (oi >= 0) {
-				b->o[oi].hm_lo = i;
-				b->o[oi].hm_hi = j;
+			if (k >= 0) { /* an order's rows are one run (ORDER BY order_id) */
+				if (!b->o[at[k]].hm_hi)
+					b->o[at[k]].hm_lo = b->nhm - 1;
+				b->o[at[k]].hm_hi = b->nhm;
 			}
-			i = j;
 		}
-		sb_reset(&sql);
-		sb_adds(&sql, "SELECT ID, post_type, post_author, post_excerpt, post_status, post_name, guid, post_title FROM ");
-		wc_table(db, &sql, "posts");
-		sb_adds(&sql, " WHERE ID IN (");
-		id_list(&sql, b);
-		sb_adds(&sql, ")");
-		rc = db_run(db, DB_READ, sql.buf, sql.len, &b->r_posts, err);
+		orderread_select(db, &sql, "ID, post_type, post_author, post_excerpt, post_status, post_name, guid, post_title",
+				 "posts");
+		orderread_in(&sql, "ID", ids, n);
+		rc = orderread_run(db, &sql, ids, n, &r, err);
+		b->r_posts = r.res;
 	}
-	while (rc == 0 && db_fetch(b->r_posts, &row)) {
-		int oi = bfind(b, strtoull(row.vals[0], NULL, 10));
+	while (rc == 0 && orderread_next(&r, &row, &k)) {
+		struct bord *o;
 
-		if (oi < 0)
+		if (k < 0)
 			continue;
-		b->o[oi].post_exists = 1;
-		b->o[oi].post_type = xstrdup(row.vals[1] ? row.vals[1] : "");
-		b->o[oi].post_author = xstrdup(row.vals[2] ? row.vals[2] : "0");
-		b->o[oi].post_excerpt = xstrndup(row.vals[3] ? row.vals[3] : "", row.vals[3] ? row.lens[3] : 0);
-		b->o[oi].old_status = xstrdup(row.vals[4] ? row.vals[4] : "");
-		b->o[oi].old_name = xstrndup(row.vals[5] ? row.vals[5] : "", row.vals[5] ? row.lens[5] : 0);
-		b->o[oi].old_guid = xstrndup(row.vals[6] ? row.vals[6] : "", row.vals[6] ? row.lens[6] : 0);
-		b->o[oi].old_title = xstrndup(row.vals[7] ? row.vals[7] : "", row.vals[7] ? row.lens[7] : 0);
+		o = &b->o[at[k]];
+		o->post_exists = 1;
+		o->post_type = xstrdup(row.vals[1] ? row.vals[1] : "");
+		o->post_author = xstrdup(row.vals[2] ? row.vals[2] : "0");
+		o->post_excerpt = xstrndup(row.vals[3] ? row.vals[3] : "", row.vals[3] ? row.lens[3] : 0);
+		o->old_status = xstrdup(row.vals[4] ? row.vals[4] : "");
+		o->old_name = xstrndup(row.vals[5] ? row.vals[5] : "", row.vals[5] ? row.lens[5] : 0);
+		o->old_guid = xstrndup(row.vals[6] ? row.vals[6] : "", row.vals[6] ? row.lens[6] : 0);
+		o->old_title = xstrndup(row.vals[7] ? row.vals[7] : "", row.vals[7] ? row.lens[7] : 0);
 	}
 	if (rc == 0) {
-		sb_reset(&sql);
-		sb_adds(&sql, "SELECT post_id, meta_id, meta_key, meta_value FROM ");
-		wc_table(db, &sql, "postmeta");
-		sb_adds(&sql, " WHERE post_id IN (");
-		id_list(&sql, b);
-		sb_adds(&sql, ") ORDER BY post_id, meta_id");
-		rc = db_run(db, DB_READ, sql.buf, sql.len, &b->r_pm, err);
+		orderread_select(db, &sql, "post_id, meta_id, meta_key, meta_value", "postmeta");
+		orderread_in(&sql, "post_id", ids, n);
+		sb_adds(&sql, " ORDER BY post_id, meta_id");
+		rc = orderread_run(db, &sql, ids, n, &r, err);
+		b->r_pm = r.res;
 	}
-	while (rc == 0 && db_fetch(b->r_pm, &row)) {
-		int oi = bfind(b, strtoull(row.vals[0], NULL, 10));
+	while (rc == 0 && orderread_next(&r, &row, &k)) {
 		struct pmv *v;
 
-		if (oi < 0 || !row.vals[2])
+		if (k < 0 || !row.vals[2])
 			continue; /* a NULL meta_key is nobody's key */
-		v = pm_add(&b->o[oi]);
+		v = pm_add(&b->o[at[k]]);
 		v->meta_id = strtoull(row.vals[1], NULL, 10);
 		v->key = row.vals[2];
 		v->klen = row.lens[2];
@@ -789,6 +775,8 @@ static int load_batch(struct db *db, struct bbatch *b, struct herr *err)
 		v->vlen = row.vals[3] ? row.lens[3] : 0;
 	}
 	sb_release(&sql);
+	free(ids);
+	free(at);
 	return rc;
 }
 
