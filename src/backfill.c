@@ -661,48 +661,46 @@ static int key_eq(const char *a, size_t an, const char *b, size_t bn)
 	return an == bn && !memcmp(a, b, an);
 }
 
-/* Read both stores for the batch's orders that are not deferred, each row
- * attached to its order by the shared batch reader (orderread.h): the
- * wc_orders row joined with its address and operational-data rows (o->h,
- * o->hl), the wc_orders_meta rows (b->hm, o->hm_lo..hm_hi), the post and
- * the postmeta (o->pm).  Values point into the results kept in b (freed
- * by bbatch_reset()).  0, or -1 with err set. */
-static int load_batch(struct db *db, struct bbatch *b, struct herr *err)
+/* The orders of a batch that load_batch reads: ids[0..n) ascending, the
+ * order ids[k] being b->o[at[k]]. */
+struct bload {
+	const uint64_t *ids;
+	const unsigned *at;
+	unsigned n;
+};
+
+/* The wc_orders rows joined with their address and operational-data rows:
+ * o->h / o->hl, in colmaps order, point into b->r_orders.  0, or -1. */
+static int load_hpos_rows(struct db *db, struct bbatch *b, const struct bload *l, struct strbuf *sql,
+			  struct herr *err)
 {
-	struct strbuf sql = STRBUF_INIT;
 	struct orderrows r;
 	struct db_row row;
-	uint64_t *ids = xcalloc(b->n + 1, sizeof(*ids));
-	unsigned *at = xcalloc(b->n + 1, sizeof(*at)), n = 0; /* ids[k] is b->o[at[k]] */
-	int rc, k;
+	int k;
 
-	rules_init();
-	for (unsigned i = 0; i < b->n; i++)
-		if (!b->o[i].deferred) {
-			at[n] = i;
-			ids[n++] = b->o[i].id;
-		}
-	sb_adds(&sql, "SELECT o.id");
+	sb_reset(sql);
+	sb_adds(sql, "SELECT o.id");
 	for (unsigned ci = 0; ci < ncolmaps; ci++)
-		sb_addf(&sql, ", %c.`%s`", mig_alias[colmaps[ci].mig], colmaps[ci].column);
-	sb_adds(&sql, " FROM ");
-	wc_table(db, &sql, "wc_orders");
-	sb_adds(&sql, " o LEFT JOIN ");
-	wc_table(db, &sql, "wc_order_addresses");
-	sb_adds(&sql, " b ON b.order_id = o.id AND b.address_type = 'billing' LEFT JOIN ");
-	wc_table(db, &sql, "wc_order_addresses");
-	sb_adds(&sql, " s ON s.order_id = o.id AND s.address_type = 'shipping' LEFT JOIN ");
-	wc_table(db, &sql, "wc_order_operational_data");
-	sb_adds(&sql, " d ON d.order_id = o.id");
-	orderread_in(&sql, "o.id", ids, n);
-	rc = orderread_run(db, &sql, ids, n, &r, err);
+		sb_addf(sql, ", %c.`%s`", mig_alias[colmaps[ci].mig], colmaps[ci].column);
+	sb_adds(sql, " FROM ");
+	wc_table(db, sql, "wc_orders");
+	sb_adds(sql, " o LEFT JOIN ");
+	wc_table(db, sql, "wc_order_addresses");
+	sb_adds(sql, " b ON b.order_id = o.id AND b.address_type = 'billing' LEFT JOIN ");
+	wc_table(db, sql, "wc_order_addresses");
+	sb_adds(sql, " s ON s.order_id = o.id AND s.address_type = 'shipping' LEFT JOIN ");
+	wc_table(db, sql, "wc_order_operational_data");
+	sb_adds(sql, " d ON d.order_id = o.id");
+	orderread_in(sql, "o.id", l->ids, l->n);
+	if (orderread_run(db, sql, l->ids, l->n, &r, err) < 0)
+		return -1;
 	b->r_orders = r.res;
-	while (rc == 0 && orderread_next(&r, &row, &k)) {
+	while (orderread_next(&r, &row, &k)) {
 		struct bord *o;
 
-		if (k < 0 || b->o[at[k]].h)
+		if (k < 0 || b->o[l->at[k]].h)
 			continue; /* duplicate address rows cannot exist (unique key) */
-		o = &b->o[at[k]];
+		o = &b->o[l->at[k]];
 		o->h = xcalloc(ncolmaps, sizeof(*o->h));
 		o->hl = xcalloc(ncolmaps, sizeof(*o->hl));
 		for (unsigned ci = 0; ci < ncolmaps; ci++) {
@@ -710,42 +708,64 @@ static int load_batch(struct db *db, struct bbatch *b, struct herr *err)
 			o->hl[ci] = row.lens[ci + 1];
 		}
 	}
-	if (rc == 0) {
-		orderread_select(db, &sql, "order_id, id, meta_key, meta_value", "wc_orders_meta");
-		orderread_in(&sql, "order_id", ids, n);
-		sb_adds(&sql, " ORDER BY order_id, id");
-		rc = orderread_run(db, &sql, ids, n, &r, err);
-		b->r_hmeta = r.res;
-	}
-	if (rc == 0) {
-		b->hm = xcalloc(db_num_rows(b->r_hmeta) + 1, sizeof(*b->hm));
-		while (orderread_next(&r, &row, &k)) {
-			struct hmr *h = &b->hm[b->nhm++];
+	return 0;
+}
 
-			h->order_id = strtoull(row.vals[0], NULL, 10);
-			h->id = strtoull(row.vals[1], NULL, 10);
-			h->key = row.vals[2] ? row.vals[2] : "";
-			h->klen = row.vals[2] ? row.lens[2] : 0;
-			h->val = row.vals[3] ? row.vals[3] : "";
-			h->vlen = row.vals[3] ? row.lens[3] : 0;
-			if (k >= 0) { /* an order's rows are one run (ORDER BY order_id) */
-				if (!b->o[at[k]].hm_hi)
-					b->o[at[k]].hm_lo = b->nhm - 1;
-				b->o[at[k]].hm_hi = b->nhm;
-			}
+/* The wc_orders_meta rows into b->hm, by order and id; each order's are
+ * b->hm[o->hm_lo .. o->hm_hi).  0, or -1. */
+static int load_hpos_meta(struct db *db, struct bbatch *b, const struct bload *l, struct strbuf *sql,
+			  struct herr *err)
+{
+	struct orderrows r;
+	struct db_row row;
+	int k;
+
+	orderread_select(db, sql, "order_id, id, meta_key, meta_value", "wc_orders_meta");
+	orderread_in(sql, "order_id", l->ids, l->n);
+	sb_adds(sql, " ORDER BY order_id, id");
+	if (orderread_run(db, sql, l->ids, l->n, &r, err) < 0)
+		return -1;
+	b->r_hmeta = r.res;
+	b->hm = xcalloc(db_num_rows(b->r_hmeta) + 1, sizeof(*b->hm));
+	while (orderread_next(&r, &row, &k)) {
+		struct hmr *h = &b->hm[b->nhm++];
+
+		h->order_id = strtoull(row.vals[0], NULL, 10);
+		h->id = strtoull(row.vals[1], NULL, 10);
+		h->key = row.vals[2] ? row.vals[2] : "";
+		h->klen = row.vals[2] ? row.lens[2] : 0;
+		h->val = row.vals[3] ? row.vals[3] : "";
+		h->vlen = row.vals[3] ? row.lens[3] : 0;
+		if (k >= 0) { /* an order's rows are one run (ORDER BY order_id) */
+			if (!b->o[l->at[k]].hm_hi)
+				b->o[l->at[k]].hm_lo = b->nhm - 1;
+			b->o[l->at[k]].hm_hi = b->nhm;
 		}
-		orderread_select(db, &sql, "ID, post_type, post_author, post_excerpt, post_status, post_name, guid, post_title",
-				 "posts");
-		orderread_in(&sql, "ID", ids, n);
-		rc = orderread_run(db, &sql, ids, n, &r, err);
-		b->r_posts = r.res;
 	}
-	while (rc == 0 && orderread_next(&r, &row, &k)) {
+	return 0;
+}
+
+/* The posts: whether each order has one, and the columns reverse sync
+ * reads back (copied: the order owns them).  0, or -1. */
+static int load_post_rows(struct db *db, struct bbatch *b, const struct bload *l, struct strbuf *sql,
+			  struct herr *err)
+{
+	struct orderrows r;
+	struct db_row row;
+	int k;
+
+	orderread_select(db, sql, "ID, post_type, post_author, post_excerpt, post_status, post_name, guid, post_title",
+			 "posts");
+	orderread_in(sql, "ID", l->ids, l->n);
+	if (orderread_run(db, sql, l->ids, l->n, &r, err) < 0)
+		return -1;
+	b->r_posts = r.res;
+	while (orderread_next(&r, &row, &k)) {
 		struct bord *o;
 
 		if (k < 0)
 			continue;
-		o = &b->o[at[k]];
+		o = &b->o[l->at[k]];
 		o->post_exists = 1;
 		o->post_type = xstrdup(row.vals[1] ? row.vals[1] : "");
 		o->post_author = xstrdup(row.vals[2] ? row.vals[2] : "0");
@@ -755,25 +775,64 @@ static int load_batch(struct db *db, struct bbatch *b, struct herr *err)
 		o->old_guid = xstrndup(row.vals[6] ? row.vals[6] : "", row.vals[6] ? row.lens[6] : 0);
 		o->old_title = xstrndup(row.vals[7] ? row.vals[7] : "", row.vals[7] ? row.lens[7] : 0);
 	}
-	if (rc == 0) {
-		orderread_select(db, &sql, "post_id, meta_id, meta_key, meta_value", "postmeta");
-		orderread_in(&sql, "post_id", ids, n);
-		sb_adds(&sql, " ORDER BY post_id, meta_id");
-		rc = orderread_run(db, &sql, ids, n, &r, err);
-		b->r_pm = r.res;
-	}
-	while (rc == 0 && orderread_next(&r, &row, &k)) {
+	return 0;
+}
+
+/* The postmeta, by post and meta_id, into each order's o->pm (values
+ * point into b->r_pm).  0, or -1. */
+static int load_postmeta(struct db *db, struct bbatch *b, const struct bload *l, struct strbuf *sql,
+			 struct herr *err)
+{
+	struct orderrows r;
+	struct db_row row;
+	int k;
+
+	orderread_select(db, sql, "post_id, meta_id, meta_key, meta_value", "postmeta");
+	orderread_in(sql, "post_id", l->ids, l->n);
+	sb_adds(sql, " ORDER BY post_id, meta_id");
+	if (orderread_run(db, sql, l->ids, l->n, &r, err) < 0)
+		return -1;
+	b->r_pm = r.res;
+	while (orderread_next(&r, &row, &k)) {
 		struct pmv *v;
 
 		if (k < 0 || !row.vals[2])
 			continue; /* a NULL meta_key is nobody's key */
-		v = pm_add(&b->o[at[k]]);
+		v = pm_add(&b->o[l->at[k]]);
 		v->meta_id = strtoull(row.vals[1], NULL, 10);
 		v->key = row.vals[2];
 		v->klen = row.lens[2];
 		v->val = row.vals[3] ? row.vals[3] : "";
 		v->vlen = row.vals[3] ? row.lens[3] : 0;
 	}
+	return 0;
+}
+
+/* Read both stores for the batch's orders that are not deferred, each row
+ * attached to its order by the shared batch reader (orderread.h): the
+ * HPOS rows, the HPOS meta, the post, the postmeta.  Values point into
+ * the results kept in b (freed by bbatch_reset()).  0, or -1 with err. */
+static int load_batch(struct db *db, struct bbatch *b, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	uint64_t *ids = xcalloc(b->n + 1, sizeof(*ids));
+	unsigned *at = xcalloc(b->n + 1, sizeof(*at));
+	struct bload l = { ids, at, 0 };
+	int rc;
+
+	rules_init();
+	for (unsigned i = 0; i < b->n; i++)
+		if (!b->o[i].deferred) {
+			at[l.n] = i;
+			ids[l.n++] = b->o[i].id;
+		}
+	rc = load_hpos_rows(db, b, &l, &sql, err);
+	if (rc == 0)
+		rc = load_hpos_meta(db, b, &l, &sql, err);
+	if (rc == 0)
+		rc = load_post_rows(db, b, &l, &sql, err);
+	if (rc == 0)
+		rc = load_postmeta(db, b, &l, &sql, err);
 	sb_release(&sql);
 	free(ids);
 	free(at);
