@@ -30,6 +30,7 @@
 #include "convert.h"
 #include "mapping.h"
 #include "orderconv.h"
+#include "orderread.h"
 #include "output.h"
 #include "throttle.h"
 #include "syncstate.h"
@@ -95,22 +96,6 @@ int bfind(const struct bbatch *b, uint64_t id)
 	return lo < b->n && b->o[lo].id == id ? (int)lo : -1;
 }
 
-/* Append the IDs of b's orders that are not deferred, comma-separated
- * ("0" when there are none), for an IN (...) list. */
-static void id_list(struct strbuf *sql, const struct bbatch *b)
-{
-	int first = 1;
-
-	for (unsigned i = 0; i < b->n; i++) {
-		if (b->o[i].deferred)
-			continue;
-		sb_addf(sql, "%s%llu", first ? "" : ",", (unsigned long long)b->o[i].id);
-		first = 0;
-	}
-	if (first)
-		sb_adds(sql, "0");
-}
-
 static const char mig_alias[MIG_COUNT] = { 'o', 'b', 's', 'd' };
 
 /* Pick the batch: up to limit pending orders (or of the requested ranges)
@@ -172,42 +157,46 @@ static int select_ids(struct db *db, const struct sync_opts *so, uint64_t cursor
 	return 0;
 }
 
-/* Read both stores for the batch (the orders of b that are not deferred):
- * wc_orders with its address and operational-data rows (o->h, o->hl point
- * into b->r_orders), wc_orders_meta (b->hm, into b->r_hmeta), the post
- * rows (copied into o) and postmeta (o->pm, into b->r_pm).  0, or -1 with
- * err set; b owns it all (bbatch_reset()).
- * Over 80 lines: kept as it is for the shared per-table reader of issue
- * #16 (branch i16v), which replaces its body. */
-int load_batch(struct db *db, struct bbatch *b, struct herr *err)
-{
-	struct strbuf sql = STRBUF_INIT;
-	struct db_row row;
-	int rc;
+/* The orders of a batch that load_batch reads: ids[0..n) ascending, the
+ * order ids[k] being b->o[at[k]]. */
+struct bload {
+	const uint64_t *ids;
+	const unsigned *at;
+	unsigned n;
+};
 
-	rules_init();
-	sb_adds(&sql, "SELECT o.id");
+/* The wc_orders rows joined with their address and operational-data rows:
+ * o->h / o->hl, in colmaps order, point into b->r_orders.  0, or -1. */
+static int load_hpos_rows(struct db *db, struct bbatch *b, const struct bload *l, struct strbuf *sql,
+			  struct herr *err)
+{
+	struct orderrows r;
+	struct db_row row;
+	int k;
+
+	sb_reset(sql);
+	sb_adds(sql, "SELECT o.id");
 	for (unsigned ci = 0; ci < ncolmaps; ci++)
-		sb_addf(&sql, ", %c.`%s`", mig_alias[colmaps[ci].mig], colmaps[ci].column);
-	sb_adds(&sql, " FROM ");
-	wc_table(db, &sql, "wc_orders");
-	sb_adds(&sql, " o LEFT JOIN ");
-	wc_table(db, &sql, "wc_order_addresses");
-	sb_adds(&sql, " b ON b.order_id = o.id AND b.address_type = 'billing' LEFT JOIN ");
-	wc_table(db, &sql, "wc_order_addresses");
-	sb_adds(&sql, " s ON s.order_id = o.id AND s.address_type = 'shipping' LEFT JOIN ");
-	wc_table(db, &sql, "wc_order_operational_data");
-	sb_adds(&sql, " d ON d.order_id = o.id WHERE o.id IN (");
-	id_list(&sql, b);
-	sb_adds(&sql, ")");
-	rc = db_run(db, DB_READ, sql.buf, sql.len, &b->r_orders, err);
-	while (rc == 0 && db_fetch(b->r_orders, &row)) {
-		int oi = bfind(b, strtoull(row.vals[0], NULL, 10));
+		sb_addf(sql, ", %c.`%s`", mig_alias[colmaps[ci].mig], colmaps[ci].column);
+	sb_adds(sql, " FROM ");
+	wc_table(db, sql, "wc_orders");
+	sb_adds(sql, " o LEFT JOIN ");
+	wc_table(db, sql, "wc_order_addresses");
+	sb_adds(sql, " b ON b.order_id = o.id AND b.address_type = 'billing' LEFT JOIN ");
+	wc_table(db, sql, "wc_order_addresses");
+	sb_adds(sql, " s ON s.order_id = o.id AND s.address_type = 'shipping' LEFT JOIN ");
+	wc_table(db, sql, "wc_order_operational_data");
+	sb_adds(sql, " d ON d.order_id = o.id");
+	orderread_in(sql, "o.id", l->ids, l->n);
+	if (orderread_run(db, sql, l->ids, l->n, &r, err) < 0)
+		return -1;
+	b->r_orders = r.res;
+	while (orderread_next(&r, &row, &k)) {
 		struct bord *o;
 
-		if (oi < 0 || b->o[oi].h)
+		if (k < 0 || b->o[l->at[k]].h)
 			continue; /* duplicate address rows cannot exist (unique key) */
-		o = &b->o[oi];
+		o = &b->o[l->at[k]];
 		o->h = xcalloc(ncolmaps, sizeof(*o->h));
 		o->hl = xcalloc(ncolmaps, sizeof(*o->hl));
 		for (unsigned ci = 0; ci < ncolmaps; ci++) {
@@ -215,84 +204,134 @@ int load_batch(struct db *db, struct bbatch *b, struct herr *err)
 			o->hl[ci] = row.lens[ci + 1];
 		}
 	}
-	if (rc == 0) {
-		sb_reset(&sql);
-		sb_adds(&sql, "SELECT order_id, id, meta_key, meta_value FROM ");
-		wc_table(db, &sql, "wc_orders_meta");
-		sb_adds(&sql, " WHERE order_id IN (");
-		id_list(&sql, b);
-		sb_adds(&sql, ") ORDER BY order_id, id");
-		rc = db_run(db, DB_READ, sql.buf, sql.len, &b->r_hmeta, err);
-	}
-	if (rc == 0) {
-		b->hm = xcalloc(db_num_rows(b->r_hmeta) + 1, sizeof(*b->hm));
-		while (db_fetch(b->r_hmeta, &row)) {
-			struct hmr *h = &b->hm[b->nhm++];
+	return 0;
+}
 
-			h->order_id = strtoull(row.vals[0], NULL, 10);
-			h->id = strtoull(row.vals[1], NULL, 10);
-			h->key = row.vals[2] ? row.vals[2] : "";
-			h->klen = row.vals[2] ? row.lens[2] : 0;
-			h->val = row.vals[3] ? row.vals[3] : "";
-			h->vlen = row.vals[3] ? row.lens[3] : 0;
+/* The wc_orders_meta rows into b->hm, by order and id; each order's are
+ * b->hm[o->hm_lo .. o->hm_hi).  0, or -1. */
+static int load_hpos_meta(struct db *db, struct bbatch *b, const struct bload *l, struct strbuf *sql,
+			  struct herr *err)
+{
+	struct orderrows r;
+	struct db_row row;
+	int k;
+
+	orderread_select(db, sql, "order_id, id, meta_key, meta_value", "wc_orders_meta");
+	orderread_in(sql, "order_id", l->ids, l->n);
+	sb_adds(sql, " ORDER BY order_id, id");
+	if (orderread_run(db, sql, l->ids, l->n, &r, err) < 0)
+		return -1;
+	b->r_hmeta = r.res;
+	b->hm = xcalloc(db_num_rows(b->r_hmeta) + 1, sizeof(*b->hm));
+	while (orderread_next(&r, &row, &k)) {
+		struct hmr *h = &b->hm[b->nhm++];
+
+		h->order_id = strtoull(row.vals[0], NULL, 10);
+		h->id = strtoull(row.vals[1], NULL, 10);
+		h->key = row.vals[2] ? row.vals[2] : "";
+		h->klen = row.vals[2] ? row.lens[2] : 0;
+		h->val = row.vals[3] ? row.vals[3] : "";
+		h->vlen = row.vals[3] ? row.lens[3] : 0;
+		if (k >= 0) { /* an order's rows are one run (ORDER BY order_id) */
+			if (!b->o[l->at[k]].hm_hi)
+				b->o[l->at[k]].hm_lo = b->nhm - 1;
+			b->o[l->at[k]].hm_hi = b->nhm;
 		}
-		for (size_t i = 0; i < b->nhm;) {
-			int oi = bfind(b, b->hm[i].order_id);
-			size_t j = i;
-
-			while (j < b->nhm && b->hm[j].order_id == b->hm[i].order_id)
-				j++;
-			if (oi >= 0) {
-				b->o[oi].hm_lo = i;
-				b->o[oi].hm_hi = j;
-			}
-			i = j;
-		}
-		sb_reset(&sql);
-		sb_adds(&sql, "SELECT ID, post_type, post_author, post_excerpt, post_status, post_name, guid, post_title FROM ");
-		wc_table(db, &sql, "posts");
-		sb_adds(&sql, " WHERE ID IN (");
-		id_list(&sql, b);
-		sb_adds(&sql, ")");
-		rc = db_run(db, DB_READ, sql.buf, sql.len, &b->r_posts, err);
 	}
-	while (rc == 0 && db_fetch(b->r_posts, &row)) {
-		int oi = bfind(b, strtoull(row.vals[0], NULL, 10));
+	return 0;
+}
 
-		if (oi < 0)
+/* The posts: whether each order has one, and the columns reverse sync
+ * reads back (copied: the order owns them).  0, or -1. */
+static int load_post_rows(struct db *db, struct bbatch *b, const struct bload *l, struct strbuf *sql,
+			  struct herr *err)
+{
+	struct orderrows r;
+	struct db_row row;
+	int k;
+
+	orderread_select(db, sql, "ID, post_type, post_author, post_excerpt, post_status, post_name, guid, post_title",
+			 "posts");
+	orderread_in(sql, "ID", l->ids, l->n);
+	if (orderread_run(db, sql, l->ids, l->n, &r, err) < 0)
+		return -1;
+	b->r_posts = r.res;
+	while (orderread_next(&r, &row, &k)) {
+		struct bord *o;
+
+		if (k < 0)
 			continue;
-		b->o[oi].post_exists = 1;
-		b->o[oi].post_type = xstrdup(row.vals[1] ? row.vals[1] : "");
-		b->o[oi].post_author = xstrdup(row.vals[2] ? row.vals[2] : "0");
-		b->o[oi].post_excerpt = xstrndup(row.vals[3] ? row.vals[3] : "", row.vals[3] ? row.lens[3] : 0);
-		b->o[oi].old_status = xstrdup(row.vals[4] ? row.vals[4] : "");
-		b->o[oi].old_name = xstrndup(row.vals[5] ? row.vals[5] : "", row.vals[5] ? row.lens[5] : 0);
-		b->o[oi].old_guid = xstrndup(row.vals[6] ? row.vals[6] : "", row.vals[6] ? row.lens[6] : 0);
-		b->o[oi].old_title = xstrndup(row.vals[7] ? row.vals[7] : "", row.vals[7] ? row.lens[7] : 0);
+		o = &b->o[l->at[k]];
+		o->post_exists = 1;
+		o->post_type = xstrdup(row.vals[1] ? row.vals[1] : "");
+		o->post_author = xstrdup(row.vals[2] ? row.vals[2] : "0");
+		o->post_excerpt = xstrndup(row.vals[3] ? row.vals[3] : "", row.vals[3] ? row.lens[3] : 0);
+		o->old_status = xstrdup(row.vals[4] ? row.vals[4] : "");
+		o->old_name = xstrndup(row.vals[5] ? row.vals[5] : "", row.vals[5] ? row.lens[5] : 0);
+		o->old_guid = xstrndup(row.vals[6] ? row.vals[6] : "", row.vals[6] ? row.lens[6] : 0);
+		o->old_title = xstrndup(row.vals[7] ? row.vals[7] : "", row.vals[7] ? row.lens[7] : 0);
 	}
-	if (rc == 0) {
-		sb_reset(&sql);
-		sb_adds(&sql, "SELECT post_id, meta_id, meta_key, meta_value FROM ");
-		wc_table(db, &sql, "postmeta");
-		sb_adds(&sql, " WHERE post_id IN (");
-		id_list(&sql, b);
-		sb_adds(&sql, ") ORDER BY post_id, meta_id");
-		rc = db_run(db, DB_READ, sql.buf, sql.len, &b->r_pm, err);
-	}
-	while (rc == 0 && db_fetch(b->r_pm, &row)) {
-		int oi = bfind(b, strtoull(row.vals[0], NULL, 10));
+	return 0;
+}
+
+/* The postmeta, by post and meta_id, into each order's o->pm (values
+ * point into b->r_pm).  0, or -1. */
+static int load_postmeta(struct db *db, struct bbatch *b, const struct bload *l, struct strbuf *sql,
+			 struct herr *err)
+{
+	struct orderrows r;
+	struct db_row row;
+	int k;
+
+	orderread_select(db, sql, "post_id, meta_id, meta_key, meta_value", "postmeta");
+	orderread_in(sql, "post_id", l->ids, l->n);
+	sb_adds(sql, " ORDER BY post_id, meta_id");
+	if (orderread_run(db, sql, l->ids, l->n, &r, err) < 0)
+		return -1;
+	b->r_pm = r.res;
+	while (orderread_next(&r, &row, &k)) {
 		struct pmv *v;
 
-		if (oi < 0 || !row.vals[2])
+		if (k < 0 || !row.vals[2])
 			continue; /* a NULL meta_key is nobody's key */
-		v = pm_add(&b->o[oi]);
+		v = pm_add(&b->o[l->at[k]]);
 		v->meta_id = strtoull(row.vals[1], NULL, 10);
 		v->key = row.vals[2];
 		v->klen = row.lens[2];
 		v->val = row.vals[3] ? row.vals[3] : "";
 		v->vlen = row.vals[3] ? row.lens[3] : 0;
 	}
+	return 0;
+}
+
+/* Read both stores for the batch's orders that are not deferred, each row
+ * attached to its order by the shared batch reader (orderread.h): the
+ * HPOS rows, the HPOS meta, the post, the postmeta.  Values point into
+ * the results kept in b (freed by bbatch_reset()).  0, or -1 with err. */
+int load_batch(struct db *db, struct bbatch *b, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	uint64_t *ids = xcalloc(b->n + 1, sizeof(*ids));
+	unsigned *at = xcalloc(b->n + 1, sizeof(*at));
+	struct bload l = { ids, at, 0 };
+	int rc;
+
+	rules_init();
+	for (unsigned i = 0; i < b->n; i++)
+		if (!b->o[i].deferred) {
+			at[l.n] = i;
+			ids[l.n++] = b->o[i].id;
+		}
+	rc = load_hpos_rows(db, b, &l, &sql, err);
+	if (rc == 0)
+		rc = load_hpos_meta(db, b, &l, &sql, err);
+	if (rc == 0)
+		rc = load_post_rows(db, b, &l, &sql, err);
+	if (rc == 0)
+		rc = load_postmeta(db, b, &l, &sql, err);
 	sb_release(&sql);
+	free(ids);
+	free(at);
 	return rc;
 }
 

@@ -2,6 +2,7 @@
 #include "verify.h"
 #include "mapping.h"
 #include "orderconv.h"
+#include "orderread.h"
 
 #include "wcstore.h"
 
@@ -60,6 +61,8 @@ struct pool {
 };
 #define POOL_BLOCK 65536
 
+/* A copy of s[0..len), NUL-terminated, that stays put until
+ * pool_release(): blocks are only ever added, never moved. */
 static const char *pool_add(struct pool *p, const char *s, size_t len)
 {
 	char *d;
@@ -100,6 +103,7 @@ static int fv_eq(struct fv a, const char *s, size_t len)
 	return a.s && a.len == len && !memcmp(a.s, s, len);
 }
 
+/* 1 when the meta key k[0..len) is one verification leaves out. */
 static int is_ignored(const char *k, size_t len)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(ignored_keys); i++)
@@ -125,6 +129,8 @@ static void id_range(struct strbuf *sql, const char *col, const uint64_t *ids, u
 	}
 }
 
+/* Run sql, a list of IDs in its first column, into *v[0..*n) (the
+ * caller frees *v).  0, or -1 with err set. */
 static int ids_query(struct db *db, struct strbuf *sql, uint64_t **v, unsigned *n, struct herr *err)
 {
 	struct db_result *res = NULL;
@@ -140,55 +146,64 @@ static int ids_query(struct db *db, struct strbuf *sql, uint64_t **v, unsigned *
 	return 0;
 }
 
-int verify_window(struct db *db, const struct verify_opts *o, uint64_t *cursor, uint64_t **ids,
-		  unsigned *n, struct herr *err)
+/* The next batch_size HPOS order IDs after cursor (to end_at), so that
+ * orders without a post are seen too.  *b is the caller's to free. */
+static int hpos_window_ids(struct db *db, const struct verify_opts *o, uint64_t cursor, uint64_t **b, unsigned *nb,
+			   struct herr *err)
 {
 	struct strbuf sql = STRBUF_INIT;
-	uint64_t *a = NULL, *b = NULL, hi = UINT64_MAX;
-	unsigned na = 0, nb = 0, k = 0;
 	int rc;
 
-	*ids = NULL;
-	*n = 0;
-	/* HPOS orders, so that those without a post are seen too ... */
 	sb_adds(&sql, "SELECT id FROM ");
 	wc_table(db, &sql, "wc_orders");
-	sb_addf(&sql, " WHERE id > %llu", (unsigned long long)*cursor);
+	sb_addf(&sql, " WHERE id > %llu", (unsigned long long)cursor);
 	if (o->end_at)
 		sb_addf(&sql, " AND id <= %llu", (unsigned long long)o->end_at);
 	sb_adds(&sql, " AND type IN (");
 	typelist_sql(db, o->types, &sql);
 	sb_addf(&sql, ") ORDER BY id LIMIT %u", o->batch_size);
-	rc = ids_query(db, &sql, &b, &nb, err);
-	/* ... and order posts (auto-drafts are never migrated), no further
-	 * than the HPOS list reached: where posts hold only placeholders the
-	 * scan must not run to the end of wp_posts for every window. */
-	if (rc == 0) {
-		sb_reset(&sql);
-		sb_adds(&sql, "SELECT ID FROM ");
-		wc_table(db, &sql, "posts");
-		sb_addf(&sql, " WHERE ID > %llu", (unsigned long long)*cursor);
-		if (nb == o->batch_size && nb)
-			sb_addf(&sql, " AND ID <= %llu", (unsigned long long)b[nb - 1]);
-		else if (o->end_at)
-			sb_addf(&sql, " AND ID <= %llu", (unsigned long long)o->end_at);
-		sb_adds(&sql, " AND post_type IN (");
-		typelist_sql(db, o->types, &sql);
-		sb_addf(&sql, ") AND post_status <> 'auto-draft' ORDER BY ID LIMIT %u", o->batch_size);
-		rc = ids_query(db, &sql, &a, &na, err);
-	}
+	rc = ids_query(db, &sql, b, nb, err);
 	sb_release(&sql);
-	if (rc < 0) {
-		free(a);
-		free(b);
-		return -1;
-	}
-	/* The window ends where the first full list ends. */
+	return rc;
+}
+
+/* The next batch_size order post IDs after cursor (auto-drafts are never
+ * migrated), no further than the HPOS list b[0..nb) reached when it is
+ * full: where posts hold only placeholders the scan must not run to the
+ * end of wp_posts for every window.  *a is the caller's to free. */
+static int post_window_ids(struct db *db, const struct verify_opts *o, uint64_t cursor, const uint64_t *b,
+			   unsigned nb, uint64_t **a, unsigned *na, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	int rc;
+
+	sb_adds(&sql, "SELECT ID FROM ");
+	wc_table(db, &sql, "posts");
+	sb_addf(&sql, " WHERE ID > %llu", (unsigned long long)cursor);
+	if (nb == o->batch_size && nb)
+		sb_addf(&sql, " AND ID <= %llu", (unsigned long long)b[nb - 1]);
+	else if (o->end_at)
+		sb_addf(&sql, " AND ID <= %llu", (unsigned long long)o->end_at);
+	sb_adds(&sql, " AND post_type IN (");
+	typelist_sql(db, o->types, &sql);
+	sb_addf(&sql, ") AND post_status <> 'auto-draft' ORDER BY ID LIMIT %u", o->batch_size);
+	rc = ids_query(db, &sql, a, na, err);
+	sb_release(&sql);
+	return rc;
+}
+
+/* Merge the two ascending lists into ids (room for na + nb), each ID
+ * once, up to where the first full list ends.  Returns the count. */
+static unsigned merge_window(const struct verify_opts *o, const uint64_t *a, unsigned na, const uint64_t *b,
+			     unsigned nb, uint64_t *ids)
+{
+	uint64_t hi = UINT64_MAX;
+	unsigned k = 0;
+
 	if (na == o->batch_size && na)
 		hi = a[na - 1];
 	if (nb == o->batch_size && nb && b[nb - 1] < hi)
 		hi = b[nb - 1];
-	*ids = xcalloc(na + nb + 1, sizeof(**ids));
 	for (unsigned i = 0, j = 0; i < na || j < nb;) {
 		uint64_t v;
 
@@ -202,14 +217,32 @@ int verify_window(struct db *db, const struct verify_opts *o, uint64_t *cursor, 
 		}
 		if (v > hi)
 			break;
-		(*ids)[k++] = v;
+		ids[k++] = v;
+	}
+	return k;
+}
+
+int verify_window(struct db *db, const struct verify_opts *o, uint64_t *cursor, uint64_t **ids,
+		  unsigned *n, struct herr *err)
+{
+	uint64_t *a = NULL, *b = NULL;
+	unsigned na = 0, nb = 0;
+	int rc;
+
+	*ids = NULL;
+	*n = 0;
+	rc = hpos_window_ids(db, o, *cursor, &b, &nb, err);
+	if (rc == 0)
+		rc = post_window_ids(db, o, *cursor, b, nb, &a, &na, err);
+	if (rc == 0) {
+		*ids = xcalloc(na + nb + 1, sizeof(**ids));
+		*n = merge_window(o, a, na, b, nb, *ids);
+		if (*n)
+			*cursor = (*ids)[*n - 1];
 	}
 	free(a);
 	free(b);
-	*n = k;
-	if (k)
-		*cursor = (*ids)[k - 1];
-	return 0;
+	return rc < 0 ? -1 : 0;
 }
 
 int verify_count(struct db *db, const struct verify_opts *o, uint64_t *n, struct herr *err)
@@ -243,33 +276,22 @@ struct orphan {
 	enum hpos_table t;
 };
 
+/* One window as read: an entry per order (w[i] is the order ids[i]), the
+ * stored results the fv values point into, both meta lists and the
+ * orphan candidates.  Owned by the caller; chunk_release() frees it all. */
 struct chunk {
 	struct word *w;
 	unsigned n;
 	struct db_result *posts, *pmeta, *orders, *addr, *opdata, *hmeta;
 	struct mrow *pm, *hm;
-	size_t npm, nhm;
+	size_t npm, nhm, cap_pm, cap_hm;
 	struct pool pool;
 	uint64_t lo;            /* window start (0: not a whole window) */
 	struct orphan *orph;    /* child rows of no order in the window */
 	size_t norph, caporph;
 };
 
-static int find_w(const struct chunk *c, uint64_t id)
-{
-	unsigned lo = 0, hi = c->n;
-
-	while (lo < hi) {
-		unsigned mid = (lo + hi) / 2;
-
-		if (c->w[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < c->n && c->w[lo].id == id ? (int)lo : -1;
-}
-
+/* Free everything c holds, results included; c is left zeroed. */
 static void chunk_release(struct chunk *c)
 {
 	for (unsigned i = 0; i < c->n; i++) {
@@ -293,6 +315,19 @@ static void chunk_release(struct chunk *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* An entry per order of ids[0..n), with room for the expected (x) and the
+ * HPOS (h) value of every mapped column. */
+static void chunk_init(struct chunk *c, const uint64_t *ids, unsigned n)
+{
+	c->w = xcalloc(n + 1, sizeof(*c->w));
+	c->n = n;
+	for (unsigned i = 0; i < n; i++) {
+		c->w[i].id = ids[i];
+		c->w[i].x = xcalloc(ncolmaps, sizeof(*c->w[i].x));
+		c->w[i].h = xcalloc(ncolmaps, sizeof(*c->w[i].h));
+	}
+}
+
 static void column_list(struct strbuf *sql, enum mig m)
 {
 	for (unsigned ci = 0; ci < ncolmaps; ci++)
@@ -300,6 +335,19 @@ static void column_list(struct strbuf *sql, enum mig m)
 			sb_addf(sql, ", `%s`", colmaps[ci].column);
 }
 
+/* sql = "SELECT first, <the mapped columns of m> FROM <table>". */
+static void select_mapped(struct db *db, struct strbuf *sql, const char *first, enum mig m, const char *table)
+{
+	struct strbuf cols = STRBUF_INIT;
+
+	sb_adds(&cols, first);
+	column_list(&cols, m);
+	orderread_select(db, sql, cols.buf, table);
+	sb_release(&cols);
+}
+
+/* Point w's HPOS values of table m at row, whose mapped columns (in
+ * column_list() order) start at field first. */
 static void fill_hpos(struct word *w, enum mig m, const struct db_row *row, unsigned first)
 {
 	unsigned f = first;
@@ -321,6 +369,7 @@ static void push_mrow(struct mrow **v, size_t *n, size_t *cap, struct mrow r)
 	(*v)[(*n)++] = r;
 }
 
+/* Byte order of two values, NULL first. */
 static int fvcmp(struct fv a, struct fv b)
 {
 	size_t l = a.len < b.len ? a.len : b.len;
@@ -334,6 +383,7 @@ static int fvcmp(struct fv a, struct fv b)
 	return a.len < b.len ? -1 : a.len > b.len;
 }
 
+/* qsort() order of meta rows: by order, then key, then value. */
 static int mrow_cmp(const void *pa, const void *pb)
 {
 	const struct mrow *a = pa, *b = pb;
@@ -346,6 +396,9 @@ static int mrow_cmp(const void *pa, const void *pb)
 	return fvcmp(a->val, b->val);
 }
 
+/* The value sync would write into column ci from the source raw[0..len)
+ * (NULL: SQL NULL), kept in w->x[ci]: raw points into a stored result, a
+ * converted value is copied into the chunk's pool. */
 static void set_expected(struct chunk *c, struct word *w, unsigned ci, const char *raw, size_t len,
 			 const struct verify_opts *o)
 {
@@ -368,15 +421,11 @@ static void set_expected(struct chunk *c, struct word *w, unsigned ci, const cha
 	x->v.len = v.len;
 }
 
-static int run_read(struct db *db, struct strbuf *sql, struct db_result **res, struct herr *err)
-{
-	return db_run(db, DB_READ, sql->buf, sql->len, res, err);
-}
-
+/* " WHERE order_id ..." for a child table.  A whole window: its ID range,
+ * as every child row in it belongs to one of its orders or to none (an
+ * orphan, reported); else id_range() of the orders. */
 static void child_range(const struct chunk *c, struct strbuf *sql, const uint64_t *ids, unsigned n)
 {
-	/* A whole window: every child row in its ID range belongs to one of
-	 * its orders, or to none (an orphan, reported). */
 	if (c->lo)
 		sb_addf(sql, " WHERE order_id BETWEEN %llu AND %llu", (unsigned long long)c->lo,
 			(unsigned long long)ids[n - 1]);
@@ -393,6 +442,8 @@ static int orphan_cmp(const void *pa, const void *pb)
 	return (int)a->t - (int)b->t;
 }
 
+/* Note a child row of table t whose order (id, a decimal string; NULL
+ * reads as 0) is in neither store, when reading a whole window. */
 static void orphan_add(struct chunk *c, const char *id, enum hpos_table t)
 {
 	if (!c->lo)
@@ -404,30 +455,41 @@ static void orphan_add(struct chunk *c, const char *id, enum hpos_table t)
 	c->orph[c->norph++] = (struct orphan){ id ? strtoull(id, NULL, 10) : 0, t };
 }
 
-static size_t u64_find(const uint64_t *v, size_t n, uint64_t x)
+/* Set exists[k] for each of ids[0..n) (ascending) that has a wc_orders
+ * row or a post of any type.  0, or -1 with err set. */
+static int mark_existing(struct db *db, const uint64_t *ids, unsigned n, char *exists, struct herr *err)
 {
-	size_t lo = 0, hi = n;
+	static const char *const key[2] = { "id", "ID" }, *const table[2] = { "wc_orders", "posts" };
+	struct strbuf sql = STRBUF_INIT;
+	int rc = 0;
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
+	for (int t = 0; t < 2 && rc == 0; t++) {
+		struct orderrows r;
+		struct db_row row;
+		int k;
 
-		if (v[mid] < x)
-			lo = mid + 1;
-		else
-			hi = mid;
+		orderread_select(db, &sql, key[t], table[t]);
+		orderread_in(&sql, key[t], ids, n);
+		if ((rc = orderread_run(db, &sql, ids, n, &r, err)) < 0)
+			break;
+		while (orderread_next(&r, &row, &k))
+			if (k >= 0)
+				exists[k] = 1;
+		db_free_result(r.res);
 	}
-	return lo;
+	sb_release(&sql);
+	return rc;
 }
 
 /* Orphan candidates whose order does exist (wc_orders or wp_posts, any
- * type: another order type, an auto-draft) are no orphans. */
+ * type: another order type, an auto-draft) are no orphans: drop them
+ * from c->orph, which is left sorted by (id, table).  0, or -1. */
 static int orphans_confirm(struct db *db, struct chunk *c, struct herr *err)
 {
-	struct strbuf sql = STRBUF_INIT;
 	uint64_t *ids;
 	char *exists;
 	size_t nid = 0, keep = 0;
-	int rc = 0;
+	int rc;
 
 	if (!c->norph)
 		return 0;
@@ -437,229 +499,223 @@ static int orphans_confirm(struct db *db, struct chunk *c, struct herr *err)
 	for (size_t r = 0; r < c->norph; r++)
 		if (!nid || ids[nid - 1] != c->orph[r].id)
 			ids[nid++] = c->orph[r].id;
-	for (int k = 0; k < 2 && rc == 0; k++) {
-		struct db_result *res = NULL;
-		struct db_row row;
-
-		sb_reset(&sql);
-		sb_adds(&sql, k ? "SELECT ID FROM " : "SELECT id FROM ");
-		wc_table(db, &sql, k ? "posts" : "wc_orders");
-		sb_adds(&sql, k ? " WHERE ID IN (" : " WHERE id IN (");
-		sb_add_ids(&sql, ids, (unsigned)nid);
-		sb_addc(&sql, ')');
-		if ((rc = db_run(db, DB_READ, sql.buf, sql.len, &res, err)) < 0)
-			break;
-		while (db_fetch(res, &row)) {
-			size_t i = u64_find(ids, nid, strtoull(row.vals[0], NULL, 10));
-
-			if (i < nid)
-				exists[i] = 1;
-		}
-		db_free_result(res);
-	}
+	rc = mark_existing(db, ids, (unsigned)nid, exists, err);
 	for (size_t r = 0; rc == 0 && r < c->norph; r++)
-		if (!exists[u64_find(ids, nid, c->orph[r].id)])
+		if (!exists[orderread_find(ids, (unsigned)nid, c->orph[r].id)])
 			c->orph[keep++] = c->orph[r];
 	if (rc == 0)
 		c->norph = keep;
 	free(ids);
 	free(exists);
-	sb_release(&sql);
 	return rc;
 }
 
-static int load_chunk(struct db *db, const struct verify_opts *o, const uint64_t *ids, unsigned n,
-		      struct chunk *c, struct herr *err)
+/* A row handed to a taker: k is the index of its order in the chunk, -1
+ * for a row of none of them. */
+typedef void take_fn(struct chunk *c, const struct verify_opts *o, int k, const struct db_row *row);
+
+/* Run sql for the chunk's orders ids[0..n), keep the result in *keep (the
+ * chunk's: the values stay pointed at until chunk_release()) and hand
+ * every row to take.  0, or -1 with err set. */
+static int read_rows(struct db *db, const struct strbuf *sql, const uint64_t *ids, unsigned n,
+		     struct db_result **keep, take_fn *take, struct chunk *c, const struct verify_opts *o,
+		     struct herr *err)
 {
-	struct strbuf sql = STRBUF_INIT;
+	struct orderrows r;
 	struct db_row row;
-	size_t cap_p = 0, cap_h = 0;
+	int k;
+
+	if (orderread_run(db, sql, ids, n, &r, err) < 0)
+		return -1;
+	*keep = r.res;
+	while (orderread_next(&r, &row, &k))
+		take(c, o, k, &row);
+	return 0;
+}
+
+/* A wp_posts row: what kind of post the order is, and the values sync
+ * would write from its columns. */
+static void take_post(struct chunk *c, const struct verify_opts *o, int k, const struct db_row *row)
+{
+	struct word *w;
+	int is_type = 0;
+
+	if (k < 0)
+		return;
+	w = &c->w[k];
+	for (unsigned t = 0; t < o->types->n; t++)
+		if (fv_eq((struct fv){ row->vals[PC_TYPE], row->lens[PC_TYPE] }, o->types->v[t], strlen(o->types->v[t])))
+			is_type = 1;
+	w->post_type = (struct fv){ row->vals[PC_TYPE], row->lens[PC_TYPE] };
+	w->post = is_type ? POST_ORDER :
+		  fv_eq(w->post_type, PLACEHOLDER_TYPE, strlen(PLACEHOLDER_TYPE)) ? POST_PLACEHOLDER : POST_OTHER;
+	w->auto_draft = fv_eq((struct fv){ row->vals[PC_STATUS], row->lens[PC_STATUS] }, "auto-draft", 10);
+	for (int pc = 0; pc < PC_COUNT; pc++)
+		w->pc[pc] = (struct fv){ row->vals[pc], row->lens[pc] };
+	if (w->post != POST_ORDER)
+		return;
+	for (unsigned ci = 0; ci < ncolmaps; ci++) {
+		enum post_col pc = colmaps[ci].post_col;
+
+		if (pc != PC_NONE)
+			set_expected(c, w, ci, row->vals[pc], row->lens[pc], o);
+	}
+}
+
+/* A postmeta row (post_id, meta_key, meta_value) of an order post: a
+ * mapped key sets the expected column value (the first that does not
+ * convert to NULL wins, as in sync), any other key not ignored is kept
+ * for the meta comparison (a NULL value as '', as wpdb::prepare()). */
+static void take_postmeta(struct chunk *c, const struct verify_opts *o, int k, const struct db_row *row)
+{
+	struct word *w;
+	unsigned idx[2], nidx;
+
+	if (k < 0 || !row->vals[1])
+		return; /* a NULL meta_key is never copied */
+	w = &c->w[k];
+	if (w->post != POST_ORDER)
+		return;
+	nidx = mapping_lookup(row->vals[1], row->lens[1], idx);
+	if (nidx) {
+		for (unsigned j = 0; j < nidx; j++)
+			if (w->x[idx[j]].state != OCV_SET)
+				set_expected(c, w, idx[j], row->vals[2], row->lens[2], o);
+		return;
+	}
+	if (is_ignored(row->vals[1], row->lens[1]))
+		return;
+	push_mrow(&c->pm, &c->npm, &c->cap_pm, (struct mrow){ (unsigned)k, { row->vals[1], row->lens[1] },
+			  { row->vals[2] ? row->vals[2] : "", row->vals[2] ? row->lens[2] : 0 } });
+}
+
+/* No wc_orders row and no order post: a child row of such an order is
+ * an orphan candidate. */
+static int orderless(const struct chunk *c, int k)
+{
+	return k < 0 || (!c->w[k].rows[MIG_ORDER] && c->w[k].post != POST_ORDER);
+}
+
+/* A wc_orders row (id, mapped columns). */
+static void take_order(struct chunk *c, const struct verify_opts *o, int k, const struct db_row *row)
+{
+	if (k < 0)
+		return;
+	c->w[k].rows[MIG_ORDER]++;
+	fill_hpos(&c->w[k], MIG_ORDER, row, 1);
+}
+
+/* A wc_order_addresses row (order_id, address_type, mapped columns): the
+ * first billing and shipping row give the values; other types are
+ * counted as extra rows. */
+static void take_address(struct chunk *c, const struct verify_opts *o, int k, const struct db_row *row)
+{
+	struct fv t = { row->vals[1], row->lens[1] };
+	struct word *w;
+	enum mig m;
+
+	if (orderless(c, k))
+		orphan_add(c, row->vals[0], T_ADDRESSES);
+	if (k < 0)
+		return;
+	w = &c->w[k];
+	if (fv_eq(t, "billing", 7))
+		m = MIG_BILLING;
+	else if (fv_eq(t, "shipping", 8))
+		m = MIG_SHIPPING;
+	else {
+		if (!w->extra_addr++)
+			w->extra_type = t;
+		return;
+	}
+	if (!w->rows[m]++)
+		fill_hpos(w, m, row, 2);
+}
+
+/* A wc_order_operational_data row (order_id, mapped columns). */
+static void take_opdata(struct chunk *c, const struct verify_opts *o, int k, const struct db_row *row)
+{
+	if (orderless(c, k))
+		orphan_add(c, row->vals[0], T_OPDATA);
+	if (k < 0)
+		return;
+	if (!c->w[k].rows[MIG_OPDATA]++)
+		fill_hpos(&c->w[k], MIG_OPDATA, row, 1);
+}
+
+/* A wc_orders_meta row (order_id, meta_key, meta_value), kept for the
+ * meta comparison unless its key is ignored. */
+static void take_hpos_meta(struct chunk *c, const struct verify_opts *o, int k, const struct db_row *row)
+{
+	if (orderless(c, k))
+		orphan_add(c, row->vals[0], T_META);
+	if (k < 0)
+		return;
+	if (row->vals[1] && is_ignored(row->vals[1], row->lens[1]))
+		return;
+	push_mrow(&c->hm, &c->nhm, &c->cap_hm, (struct mrow){ (unsigned)k, { row->vals[1], row->lens[1] },
+			  { row->vals[2], row->lens[2] } });
+}
+
+/* The order posts of the window, by ID. */
+static int read_posts(struct db *db, const struct verify_opts *o, const uint64_t *ids, unsigned n,
+		      struct chunk *c, struct strbuf *sql, struct herr *err)
+{
+	orderread_select(db, sql, "ID, post_status, post_date_gmt, post_modified_gmt, post_parent, post_type, post_excerpt",
+			 "posts");
+	orderread_in(sql, "ID", ids, n);
+	return read_rows(db, sql, ids, n, &c->posts, take_post, c, o, err);
+}
+
+/* Postmeta in meta_id order within each post: read by primary-key range
+ * where the window's rows are dense, as sync reads them (rows of other
+ * posts in the range are dropped by take_postmeta()), else by post_id. */
+static int read_postmeta(struct db *db, const struct verify_opts *o, const uint64_t *ids, unsigned n,
+			 struct chunk *c, struct strbuf *sql, struct herr *err)
+{
+	struct strbuf where = STRBUF_INIT;
+	uint64_t lo, hi;
 	int rc;
 
-	c->w = xcalloc(n + 1, sizeof(*c->w));
-	c->n = n;
-	for (unsigned i = 0; i < n; i++) {
-		c->w[i].id = ids[i];
-		c->w[i].x = xcalloc(ncolmaps, sizeof(*c->w[i].x));
-	}
+	id_range(&where, "post_id", ids, n);
+	rc = wc_postmeta_span(db, where.buf, &lo, &hi, err);
+	orderread_select(db, sql, "post_id, meta_key, meta_value", "postmeta");
+	if (rc > 0)
+		sb_addf(sql, " WHERE meta_id BETWEEN %llu AND %llu", (unsigned long long)lo, (unsigned long long)hi);
+	else
+		sb_addf(sql, "%s ORDER BY post_id, meta_id", where.buf);
+	sb_release(&where);
+	if (rc < 0)
+		return rc;
+	return read_rows(db, sql, ids, n, &c->pmeta, take_postmeta, c, o, err);
+}
 
-	sb_adds(&sql, "SELECT ID, post_status, post_date_gmt, post_modified_gmt, post_parent, post_type, post_excerpt FROM ");
-	wc_table(db, &sql, "posts");
-	sb_adds(&sql, " WHERE ID IN (");
-	sb_add_ids(&sql, ids, n);
-	sb_addc(&sql, ')');
-	if ((rc = run_read(db, &sql, &c->posts, err)) < 0)
-		goto out;
-	while (db_fetch(c->posts, &row)) {
-		int i = find_w(c, strtoull(row.vals[PC_ID], NULL, 10));
-		struct word *w;
-		int is_type = 0;
+/* The HPOS side: wc_orders by ID, then the three child tables over the
+ * window's range (child_range()), which also finds their orphan rows. */
+static int read_hpos(struct db *db, const struct verify_opts *o, const uint64_t *ids, unsigned n,
+		     struct chunk *c, struct strbuf *sql, struct herr *err)
+{
+	select_mapped(db, sql, "id", MIG_ORDER, "wc_orders");
+	orderread_in(sql, "id", ids, n);
+	if (read_rows(db, sql, ids, n, &c->orders, take_order, c, o, err) < 0)
+		return -1;
+	select_mapped(db, sql, "order_id, address_type", MIG_BILLING, "wc_order_addresses");
+	child_range(c, sql, ids, n);
+	if (read_rows(db, sql, ids, n, &c->addr, take_address, c, o, err) < 0)
+		return -1;
+	select_mapped(db, sql, "order_id", MIG_OPDATA, "wc_order_operational_data");
+	child_range(c, sql, ids, n);
+	if (read_rows(db, sql, ids, n, &c->opdata, take_opdata, c, o, err) < 0)
+		return -1;
+	orderread_select(db, sql, "order_id, meta_key, meta_value", "wc_orders_meta");
+	child_range(c, sql, ids, n);
+	return read_rows(db, sql, ids, n, &c->hmeta, take_hpos_meta, c, o, err);
+}
 
-		if (i < 0)
-			continue;
-		w = &c->w[i];
-		for (unsigned k = 0; k < o->types->n; k++)
-			if (fv_eq((struct fv){ row.vals[PC_TYPE], row.lens[PC_TYPE] }, o->types->v[k], strlen(o->types->v[k])))
-				is_type = 1;
-		w->post_type = (struct fv){ row.vals[PC_TYPE], row.lens[PC_TYPE] };
-		w->post = is_type ? POST_ORDER :
-			  fv_eq(w->post_type, PLACEHOLDER_TYPE, strlen(PLACEHOLDER_TYPE)) ? POST_PLACEHOLDER : POST_OTHER;
-		w->auto_draft = fv_eq((struct fv){ row.vals[PC_STATUS], row.lens[PC_STATUS] }, "auto-draft", 10);
-		for (int k = 0; k < PC_COUNT; k++)
-			w->pc[k] = (struct fv){ row.vals[k], row.lens[k] };
-		if (w->post == POST_ORDER) {
-			for (unsigned ci = 0; ci < ncolmaps; ci++) {
-				enum post_col pc = colmaps[ci].post_col;
-
-				if (pc != PC_NONE)
-					set_expected(c, w, ci, row.vals[pc], row.lens[pc], o);
-			}
-		}
-	}
-
-	/* Postmeta in meta_id order within each post: the first value of a
-	 * mapped key wins, unless it converts to NULL (as sync does).  Read
-	 * by primary-key range where the window's rows are dense, as sync
-	 * reads them; rows of other posts in the range are dropped below. */
-	{
-		struct strbuf where = STRBUF_INIT;
-		uint64_t lo, hi;
-
-		id_range(&where, "post_id", ids, n);
-		rc = wc_postmeta_span(db, where.buf, &lo, &hi, err);
-		sb_reset(&sql);
-		sb_adds(&sql, "SELECT post_id, meta_key, meta_value FROM ");
-		wc_table(db, &sql, "postmeta");
-		if (rc > 0)
-			sb_addf(&sql, " WHERE meta_id BETWEEN %llu AND %llu", (unsigned long long)lo,
-				(unsigned long long)hi);
-		else
-			sb_addf(&sql, "%s ORDER BY post_id, meta_id", where.buf);
-		sb_release(&where);
-		if (rc < 0 || (rc = run_read(db, &sql, &c->pmeta, err)) < 0)
-			goto out;
-	}
-	while (db_fetch(c->pmeta, &row)) {
-		int i = find_w(c, strtoull(row.vals[0], NULL, 10));
-		struct word *w;
-		unsigned idx[2], nidx;
-
-		if (i < 0 || !row.vals[1])
-			continue; /* a NULL meta_key is never copied */
-		w = &c->w[i];
-		if (w->post != POST_ORDER)
-			continue;
-		nidx = mapping_lookup(row.vals[1], row.lens[1], idx);
-		if (nidx) {
-			for (unsigned j = 0; j < nidx; j++)
-				if (w->x[idx[j]].state != OCV_SET)
-					set_expected(c, w, idx[j], row.vals[2], row.lens[2], o);
-			continue;
-		}
-		if (is_ignored(row.vals[1], row.lens[1]))
-			continue;
-		/* A NULL value is copied as '' (wpdb::prepare()). */
-		push_mrow(&c->pm, &c->npm, &cap_p, (struct mrow){ (unsigned)i, { row.vals[1], row.lens[1] },
-				  { row.vals[2] ? row.vals[2] : "", row.vals[2] ? row.lens[2] : 0 } });
-	}
-
-	/* The HPOS side. */
-	for (unsigned i = 0; i < n; i++)
-		c->w[i].h = xcalloc(ncolmaps, sizeof(*c->w[i].h));
-	sb_reset(&sql);
-	sb_adds(&sql, "SELECT id");
-	column_list(&sql, MIG_ORDER);
-	sb_adds(&sql, " FROM ");
-	wc_table(db, &sql, "wc_orders");
-	sb_adds(&sql, " WHERE id IN (");
-	sb_add_ids(&sql, ids, n);
-	sb_addc(&sql, ')');
-	if ((rc = run_read(db, &sql, &c->orders, err)) < 0)
-		goto out;
-	while (db_fetch(c->orders, &row)) {
-		int i = find_w(c, strtoull(row.vals[0], NULL, 10));
-
-		if (i < 0)
-			continue;
-		c->w[i].rows[MIG_ORDER]++;
-		fill_hpos(&c->w[i], MIG_ORDER, &row, 1);
-	}
-
-	sb_reset(&sql);
-	sb_adds(&sql, "SELECT order_id, address_type");
-	column_list(&sql, MIG_BILLING);
-	sb_adds(&sql, " FROM ");
-	wc_table(db, &sql, "wc_order_addresses");
-	child_range(c, &sql, ids, n);
-	if ((rc = run_read(db, &sql, &c->addr, err)) < 0)
-		goto out;
-	while (db_fetch(c->addr, &row)) {
-		int i = row.vals[0] ? find_w(c, strtoull(row.vals[0], NULL, 10)) : -1;
-		struct fv t = { row.vals[1], row.lens[1] };
-		struct word *w;
-		enum mig m;
-
-		if (i < 0 || !c->w[i].rows[MIG_ORDER]) {
-			if (i < 0 || c->w[i].post != POST_ORDER)
-				orphan_add(c, row.vals[0], T_ADDRESSES);
-			if (i < 0)
-				continue;
-		}
-		w = &c->w[i];
-		if (fv_eq(t, "billing", 7))
-			m = MIG_BILLING;
-		else if (fv_eq(t, "shipping", 8))
-			m = MIG_SHIPPING;
-		else {
-			if (!w->extra_addr++)
-				w->extra_type = t;
-			continue;
-		}
-		if (!w->rows[m]++)
-			fill_hpos(w, m, &row, 2);
-	}
-
-	sb_reset(&sql);
-	sb_adds(&sql, "SELECT order_id");
-	column_list(&sql, MIG_OPDATA);
-	sb_adds(&sql, " FROM ");
-	wc_table(db, &sql, "wc_order_operational_data");
-	child_range(c, &sql, ids, n);
-	if ((rc = run_read(db, &sql, &c->opdata, err)) < 0)
-		goto out;
-	while (db_fetch(c->opdata, &row)) {
-		int i = row.vals[0] ? find_w(c, strtoull(row.vals[0], NULL, 10)) : -1;
-
-		if (i < 0 || (!c->w[i].rows[MIG_ORDER] && c->w[i].post != POST_ORDER))
-			orphan_add(c, row.vals[0], T_OPDATA);
-		if (i < 0)
-			continue;
-		if (!c->w[i].rows[MIG_OPDATA]++)
-			fill_hpos(&c->w[i], MIG_OPDATA, &row, 1);
-	}
-
-	sb_reset(&sql);
-	sb_adds(&sql, "SELECT order_id, meta_key, meta_value FROM ");
-	wc_table(db, &sql, "wc_orders_meta");
-	child_range(c, &sql, ids, n);
-	if ((rc = run_read(db, &sql, &c->hmeta, err)) < 0)
-		goto out;
-	while (db_fetch(c->hmeta, &row)) {
-		int i = row.vals[0] ? find_w(c, strtoull(row.vals[0], NULL, 10)) : -1;
-
-		if (i < 0 || (!c->w[i].rows[MIG_ORDER] && c->w[i].post != POST_ORDER))
-			orphan_add(c, row.vals[0], T_META);
-		if (i < 0)
-			continue;
-		if (row.vals[1] && is_ignored(row.vals[1], row.lens[1]))
-			continue;
-		push_mrow(&c->hm, &c->nhm, &cap_h, (struct mrow){ (unsigned)i, { row.vals[1], row.lens[1] },
-				  { row.vals[2], row.lens[2] } });
-	}
-
-	if ((rc = orphans_confirm(db, c, err)) < 0)
-		goto out;
-	/* Group both meta lists per order, sorted by (key, value). */
+/* Group both meta lists per order, sorted by (key, value): each order's
+ * rows are pm[pm0 .. pm0 + pmn) and hm[hm0 .. hm0 + hmn). */
+static void group_meta(struct chunk *c)
+{
 	if (c->npm)
 		qsort(c->pm, c->npm, sizeof(*c->pm), mrow_cmp);
 	if (c->nhm)
@@ -672,7 +728,27 @@ static int load_chunk(struct db *db, const struct verify_opts *o, const uint64_t
 		c->w[c->hm[r].oi].hm0 = r;
 		c->w[c->hm[r].oi].hmn++;
 	}
-out:
+}
+
+/* Read both stores for the orders ids[0..n) (ascending, n > 0) into c
+ * (zeroed, c->lo set; the caller releases it, also on error): posts,
+ * postmeta, the four HPOS tables, then the orphan check.  0, or -1. */
+static int load_chunk(struct db *db, const struct verify_opts *o, const uint64_t *ids, unsigned n,
+		      struct chunk *c, struct herr *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	int rc;
+
+	chunk_init(c, ids, n);
+	rc = read_posts(db, o, ids, n, c, &sql, err);
+	if (rc == 0)
+		rc = read_postmeta(db, o, ids, n, c, &sql, err);
+	if (rc == 0)
+		rc = read_hpos(db, o, ids, n, c, &sql, err);
+	if (rc == 0)
+		rc = orphans_confirm(db, c, err);
+	if (rc == 0)
+		group_meta(c);
 	sb_release(&sql);
 	return rc;
 }
@@ -722,6 +798,7 @@ static int dec_norm(const char *s, size_t len, char *out, size_t outsz)
 	return 0;
 }
 
+/* Equal as decimal numbers, or byte for byte where either is none. */
 static int dec_eq(const char *a, size_t al, const char *b, size_t bl)
 {
 	char x[96], y[96];
@@ -731,6 +808,7 @@ static int dec_eq(const char *a, size_t al, const char *b, size_t bl)
 	return !strcmp(x, y);
 }
 
+/* Show v normalised when it is a decimal number ("74.00" as "74"). */
 static void dec_show(struct vval *v)
 {
 	char n[96];
@@ -826,75 +904,88 @@ struct ventry *vorder_add(struct vorder *vo, enum ventry_kind k, const char *tab
 	return e;
 }
 
+/* Append a copy of f (NULL stays NULL) to the list *v[0..*n). */
 static void add_vals(struct vval **v, unsigned *n, struct fv f)
 {
 	*v = xgrow(*v, *n, sizeof(**v));
 	(*v)[(*n)++] = vv(f);
 }
 
+/* Sync writes both address rows and the operational-data row, even when
+ * all their values are NULL.  A missing row reads as all NULL, so it is
+ * no difference when every value the posts side holds for it reads the
+ * same (the one NULL rule): 1 then. */
+static int missing_row_reads_same(const struct word *w, enum mig m, const char *currency)
+{
+	for (unsigned ci = 0; ci < ncolmaps; ci++)
+		if (colmaps[ci].mig == m && colmaps[ci].post_col == PC_NONE &&
+		    (w->x[ci].state == OCV_BAD || !col_equal(ci, w, currency)))
+			return 0;
+	return 1;
+}
+
+/* An entry about table m's row itself, naming the address type. */
+static struct ventry *row_entry(struct vorder *vo, enum ventry_kind k, enum mig m)
+{
+	struct ventry *e = vorder_add(vo, k, mig_table[m]);
+
+	if (mig_address_type[m])
+		e->key = vv((struct fv){ mig_address_type[m], strlen(mig_address_type[m]) });
+	return e;
+}
+
+/* Column ci of the order: an entry when its source cannot be migrated,
+ * or when the two stores read differently (every column with opts.all;
+ * decimals shown as WooCommerce shows them: "74", "567.25"). */
+static void compare_column(const struct verify_opts *o, const struct word *w, unsigned ci, struct vorder *vo,
+			   const char *currency)
+{
+	const struct colmap *c = &colmaps[ci];
+	const struct xcol *x = &w->x[ci];
+	struct ventry *e;
+	int same;
+
+	if (x->state == OCV_BAD) {
+		e = vorder_add(vo, VE_UNMIGRATABLE, mig_table[c->mig]);
+		e->column = c->column;
+		e->source = source_name(c);
+		e->reason = xstrdup(x->why);
+		add_vals(&e->orig, &e->norig, x->raw);
+		add_vals(&e->new, &e->nnew, w->h[ci]);
+		return;
+	}
+	same = col_equal(ci, w, currency);
+	if (same && !o->all)
+		return;
+	e = vorder_add(vo, VE_COLUMN, mig_table[c->mig]);
+	e->same = same;
+	e->column = c->column;
+	e->source = source_name(c);
+	add_vals(&e->orig, &e->norig, x->state == OCV_SET ? x->v : (struct fv){ NULL, 0 });
+	add_vals(&e->new, &e->nnew, w->h[ci]);
+	if (c->type == CT_DECIMAL) {
+		dec_show(&e->orig[0]);
+		dec_show(&e->new[0]);
+	}
+}
+
+/* The mapped columns of the order, table by table, into vo: missing,
+ * duplicate and extra rows, then column by column.  With opts.all a
+ * missing row's columns are listed too. */
 static void compare_columns(const struct verify_opts *o, struct word *w, struct vorder *vo, const char *currency)
 {
 	for (int m = 0; m < MIG_COUNT; m++) {
 		if (!w->rows[m]) {
-			/* Sync writes both address rows and the operational-data
-			 * row, even when all their values are NULL.  A missing row
-			 * reads as all NULL, so it is no difference when every
-			 * value the posts side holds for it reads the same (the
-			 * one NULL rule). */
-			int all_null = 1;
-
-			for (unsigned ci = 0; ci < ncolmaps; ci++)
-				if (colmaps[ci].mig == (enum mig)m && colmaps[ci].post_col == PC_NONE &&
-				    (w->x[ci].state == OCV_BAD || !col_equal(ci, w, currency)))
-					all_null = 0;
-			if (m != MIG_ORDER && !all_null) {
-				struct ventry *e = vorder_add(vo, VE_ROW_MISSING, mig_table[m]);
-
-				if (mig_address_type[m])
-					e->key = vv((struct fv){ mig_address_type[m], strlen(mig_address_type[m]) });
-			}
+			if (m != MIG_ORDER && !missing_row_reads_same(w, (enum mig)m, currency))
+				row_entry(vo, VE_ROW_MISSING, (enum mig)m);
 			if (!o->all)
 				continue;
 		}
-		if (w->rows[m] > 1) {
-			struct ventry *e = vorder_add(vo, VE_ROW_DUPLICATE, mig_table[m]);
-
-			e->count = w->rows[m];
-			if (mig_address_type[m])
-				e->key = vv((struct fv){ mig_address_type[m], strlen(mig_address_type[m]) });
-		}
-		for (unsigned ci = 0; ci < ncolmaps; ci++) {
-			const struct colmap *c = &colmaps[ci];
-			const struct xcol *x = &w->x[ci];
-			struct ventry *e;
-			int same;
-
-			if (c->mig != (enum mig)m || c->post_col == PC_ID)
-				continue;
-			if (x->state == OCV_BAD) {
-				e = vorder_add(vo, VE_UNMIGRATABLE, mig_table[m]);
-				e->column = c->column;
-				e->source = source_name(c);
-				e->reason = xstrdup(x->why);
-				add_vals(&e->orig, &e->norig, x->raw);
-				add_vals(&e->new, &e->nnew, w->h[ci]);
-				continue;
-			}
-			same = col_equal(ci, w, currency);
-			if (same && !o->all)
-				continue;
-			e = vorder_add(vo, VE_COLUMN, mig_table[m]);
-			e->same = same;
-			e->column = c->column;
-			e->source = source_name(c);
-			add_vals(&e->orig, &e->norig, x->state == OCV_SET ? x->v : (struct fv){ NULL, 0 });
-			add_vals(&e->new, &e->nnew, w->h[ci]);
-			if (c->type == CT_DECIMAL) {
-				/* shown as WooCommerce shows them: "74", "567.25" */
-				dec_show(&e->orig[0]);
-				dec_show(&e->new[0]);
-			}
-		}
+		if (w->rows[m] > 1)
+			row_entry(vo, VE_ROW_DUPLICATE, (enum mig)m)->count = w->rows[m];
+		for (unsigned ci = 0; ci < ncolmaps; ci++)
+			if (colmaps[ci].mig == (enum mig)m && colmaps[ci].post_col != PC_ID)
+				compare_column(o, w, ci, vo, currency);
 	}
 	if (w->extra_addr) {
 		struct ventry *e = vorder_add(vo, VE_ROW_EXTRA, "wc_order_addresses");
@@ -904,6 +995,8 @@ static void compare_columns(const struct verify_opts *o, struct word *w, struct 
 	}
 }
 
+/* mapping_address_index() source: the value sync would write into
+ * column ci (ctx: the struct word), NULL when none. */
 static const char *posts_field(const void *ctx, unsigned ci, size_t *len)
 {
 	const struct word *w = ctx;
@@ -937,6 +1030,10 @@ static int derived_index_only_in_posts(const struct word *w, struct fv key, size
 	return same;
 }
 
+/* The order's meta (non-mapped postmeta vs wc_orders_meta), key by key
+ * over both sorted lists: a key differs when its multisets of values do
+ * (an address index only in posts excepted).  An entry per differing key
+ * (per key with opts.all) into vo. */
 static void compare_meta(const struct verify_opts *o, const struct chunk *c, const struct word *w,
 			 struct vorder *vo)
 {
@@ -1022,87 +1119,125 @@ static void add_orphans(struct chunk *c, struct vresult *res)
 	qsort(res->o, res->n, sizeof(*res->o), vorder_cmp);
 }
 
+/* Both comparisons of one order: the mapped columns, then the meta. */
+static void compare_order(const struct verify_opts *o, const struct chunk *c, struct word *w, struct vorder *vo,
+			  const char *currency)
+{
+	compare_columns(o, w, vo, currency);
+	compare_meta(o, c, w, vo);
+}
+
+/* An order post with no wc_orders row: listed (auto-drafts are never
+ * migrated: not counted, not listed), with every comparison under
+ * opts.all.  1 when vo is to be kept. */
+static int verify_not_in_hpos(const struct verify_opts *o, const struct chunk *c, struct word *w,
+			      struct vorder *vo, const char *currency, uint64_t *verified)
+{
+	if (w->auto_draft)
+		return 0; /* never migrated */
+	(*verified)++;
+	vorder_add(vo, VE_NOT_IN_HPOS, "wc_orders");
+	vo->remigratable = !o->hpos_auth;
+	if (o->all)
+		compare_order(o, c, w, vo, currency);
+	return 1;
+}
+
+/* A wc_orders row with no order post (none, a placeholder or a post of
+ * another type).  Placeholders are the posts side of HPOS-authoritative
+ * orders; a missing post matters there only with sync on.  1 when vo is
+ * to be kept. */
+static int verify_not_in_posts(const struct verify_opts *o, const struct chunk *c, struct word *w,
+			       struct vorder *vo, const char *currency)
+{
+	if (!(o->hpos_auth && (w->post == POST_PLACEHOLDER || (w->post == POST_NONE && !o->compat)))) {
+		struct ventry *e = vorder_add(vo, VE_NOT_IN_POSTS, "wc_orders");
+
+		if (w->post != POST_NONE)
+			e->key = vv(w->post_type);
+	} else if (!o->all) {
+		return 0;
+	}
+	if (o->all)
+		compare_order(o, c, w, vo, currency);
+	return 1;
+}
+
+/* Verify one order of the chunk into vo (uninitialised: set here),
+ * counting it in *verified when it is one.  1 when vo is to be kept (it
+ * lists differences, or everything with opts.all), 0 when not: the
+ * caller then reuses the slot (vo holds no entries). */
+static int verify_one(const struct verify_opts *o, const struct chunk *c, struct word *w, struct vorder *vo,
+		      const char *currency, uint64_t *verified)
+{
+	int in_hpos = w->rows[MIG_ORDER] > 0;
+
+	memset(vo, 0, sizeof(*vo));
+	vo->id = w->id;
+	if (w->post == POST_ORDER && !in_hpos)
+		return verify_not_in_hpos(o, c, w, vo, currency, verified);
+	if (!in_hpos)
+		return 0;
+	(*verified)++;
+	if (w->post != POST_ORDER)
+		return verify_not_in_posts(o, c, w, vo, currency);
+	compare_order(o, c, w, vo, currency);
+	if (!vo->n)
+		return 0;
+	vo->remigratable = !o->hpos_auth;
+	return 1;
+}
+
+/* Read the window's orders ids[0..n) (n > 0) into c inside one
+ * REPEATABLE READ transaction: a consistent snapshot, no rows locked.
+ * lo is the window's first ID (0: not a whole window).  0, or -1 with
+ * err set (the transaction ended; the caller releases c). */
+static int load_snapshot(struct db *db, const struct verify_opts *o, const uint64_t *ids, unsigned n, uint64_t lo,
+			 struct chunk *c, struct herr *err)
+{
+	if (db_begin(db, "REPEATABLE READ", err) < 0)
+		return -1;
+	c->lo = lo && lo <= ids[0] ? lo : 0;
+	if (load_chunk(db, o, ids, n, c, err) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	return db_commit(db, err) < 0 ? -1 : 0;
+}
+
+/* The store's currency ('' when unset), for the NULL rule; caller frees. */
+static int read_currency(struct db *db, char **currency, struct herr *err)
+{
+	*currency = NULL;
+	if (wc_option_get(db, "woocommerce_currency", currency, err) < 0)
+		return -1;
+	if (!*currency)
+		*currency = xstrdup("");
+	return 0;
+}
+
 int verify_orders(struct db *db, const struct verify_opts *o, const uint64_t *ids, unsigned n,
 		  uint64_t lo, struct vresult *res, struct herr *err)
 {
 	struct chunk c;
 	char *currency = NULL;
-	int rc;
 
 	memset(res, 0, sizeof(*res));
 	memset(&c, 0, sizeof(c));
 	if (!n)
 		return 0;
-	/* One consistent snapshot for the window, without locking rows. */
-	if (db_begin(db, "REPEATABLE READ", err) < 0)
-		return -1;
-	c.lo = lo && lo <= ids[0] ? lo : 0;
-	rc = load_chunk(db, o, ids, n, &c, err);
-	if (rc < 0) {
-		db_rollback(db);
-		chunk_release(&c);
-		return -1;
-	}
-	if (db_commit(db, err) < 0) {
+	if (load_snapshot(db, o, ids, n, lo, &c, err) < 0) {
 		chunk_release(&c);
 		return -1;
 	}
 	verify_ci_init();
-	if (wc_option_get(db, "woocommerce_currency", &currency, err) < 0) {
+	if (read_currency(db, &currency, err) < 0) {
 		chunk_release(&c);
 		return -1;
 	}
-	if (!currency)
-		currency = xstrdup("");
 	res->o = xcalloc(n + 1, sizeof(*res->o));
-	for (unsigned i = 0; i < n; i++) {
-		struct word *w = &c.w[i];
-		struct vorder *vo = &res->o[res->n];
-		int in_hpos = w->rows[MIG_ORDER] > 0;
-
-		memset(vo, 0, sizeof(*vo));
-		vo->id = w->id;
-		if (w->post == POST_ORDER && !in_hpos) {
-			if (w->auto_draft)
-				continue; /* never migrated */
-			res->verified++;
-			vorder_add(vo, VE_NOT_IN_HPOS, "wc_orders");
-			vo->remigratable = !o->hpos_auth;
-			if (o->all) {
-				compare_columns(o, w, vo, currency);
-				compare_meta(o, &c, w, vo);
-			}
-			res->n++;
-			continue;
-		}
-		if (!in_hpos)
-			continue;
-		res->verified++;
-		if (w->post != POST_ORDER) {
-			/* Placeholders are the posts side of HPOS-authoritative
-			 * orders; a missing post matters there only with sync on. */
-			if (!(o->hpos_auth && (w->post == POST_PLACEHOLDER || (w->post == POST_NONE && !o->compat)))) {
-				struct ventry *e = vorder_add(vo, VE_NOT_IN_POSTS, "wc_orders");
-
-				if (w->post != POST_NONE)
-					e->key = vv(w->post_type);
-			} else if (!o->all) {
-				continue;
-			}
-			if (o->all) {
-				compare_columns(o, w, vo, currency);
-				compare_meta(o, &c, w, vo);
-			}
-			res->n++;
-			continue;
-		}
-		compare_columns(o, w, vo, currency);
-		compare_meta(o, &c, w, vo);
-		if (vo->n) {
-			vo->remigratable = !o->hpos_auth;
-			res->n++;
-		}
-	}
+	for (unsigned i = 0; i < n; i++)
+		res->n += verify_one(o, &c, &c.w[i], &res->o[res->n], currency, &res->verified);
 	add_orphans(&c, res);
 	chunk_release(&c);
 	free(currency);
@@ -1275,6 +1410,7 @@ static void jw_nl(struct jw *j)
 	}
 }
 
+/* The next member's "k": (after a comma unless first). */
 static void jw_key(struct jw *j, const char *k)
 {
 	if (!j->first)
@@ -1285,6 +1421,7 @@ static void jw_key(struct jw *j, const char *k)
 	sb_adds(j->sb, j->php ? ": " : ":");
 }
 
+/* A JSON array of the values v[0..n), one per line when pretty. */
 static void jw_vals(struct jw *j, const struct vval *v, unsigned n)
 {
 	if (!n) {
@@ -1304,83 +1441,101 @@ static void jw_vals(struct jw *j, const struct vval *v, unsigned n)
 	sb_addc(j->sb, ']');
 }
 
+static const struct vval null_v = { NULL, 0 };
+
+/* The first of n values, or null. */
+static const struct vval *first_val(const struct vval *v, unsigned n)
+{
+	return n ? &v[0] : &null_v;
+}
+
+/* "k": "s" */
+static void jw_str(struct jw *j, const char *k, const char *s)
+{
+	jw_key(j, k);
+	jstr(j->sb, s, strlen(s), j->php);
+}
+
+/* "k": the value v, or null */
+static void jw_val(struct jw *j, const char *k, const struct vval *v)
+{
+	jw_key(j, k);
+	jval(j->sb, v, j->php);
+}
+
+/* "k": n */
+static void jw_u64(struct jw *j, const char *k, uint64_t n)
+{
+	jw_key(j, k);
+	sb_addf(j->sb, "%llu", (unsigned long long)n);
+}
+
+/* A column difference: the three fields WooCommerce's verify prints
+ * (column, original_value, new_value), then the HPOS table and column. */
+static void json_column(struct jw *j, const struct ventry *e)
+{
+	jw_str(j, "column", e->source);
+	jw_val(j, "original_value", first_val(e->orig, e->norig));
+	jw_val(j, "new_value", first_val(e->new, e->nnew));
+	jw_str(j, "table", e->table);
+	jw_str(j, "hpos_column", e->column);
+}
+
+/* A meta difference: both stores' values of one key. */
+static void json_meta(struct jw *j, uint64_t order_id, const struct ventry *e)
+{
+	jw_u64(j, "order_id", order_id);
+	jw_val(j, "meta_key", &e->key);
+	jw_key(j, "orig_meta_values");
+	jw_vals(j, e->orig, e->norig);
+	jw_key(j, "new_meta_values");
+	jw_vals(j, e->new, e->nnew);
+}
+
+/* The entries of hposctl's own kinds: "kind", the order and table, then
+ * the fields of that kind. */
+static void json_kind(struct jw *j, uint64_t order_id, const struct ventry *e)
+{
+	jw_str(j, "kind", kind_name[e->kind]);
+	jw_u64(j, "order_id", order_id);
+	jw_str(j, "table", e->table);
+	if (e->kind == VE_ORPHAN_ROWS)
+		jw_u64(j, "rows", e->count);
+	if (e->kind == VE_ROW_MISSING || e->kind == VE_ROW_EXTRA || e->kind == VE_ROW_DUPLICATE) {
+		if (e->key.s || e->kind == VE_ROW_EXTRA)
+			jw_val(j, "address_type", &e->key);
+		if (e->count)
+			jw_u64(j, "rows", e->count);
+	}
+	if (e->kind == VE_NOT_IN_POSTS)
+		jw_val(j, "post_type", &e->key);
+	if (e->kind == VE_UNMIGRATABLE) {
+		jw_str(j, "column", e->source);
+		jw_val(j, "original_value", first_val(e->orig, e->norig));
+		jw_val(j, "new_value", first_val(e->new, e->nnew));
+		jw_str(j, "reason", e->reason);
+	}
+}
+
 void ventry_json(struct strbuf *sb, uint64_t order_id, const struct ventry *e, int php, int indent, int with_same)
 {
 	struct jw j = { sb, php, indent + 1, 1 };
-	static const struct vval null_v = { NULL, 0 };
 
 	sb_addc(sb, '{');
 	if (e->kind == VE_REMIGRATE_FAILED) {
 		jw_key(&j, "remigrate_failed");
 		sb_adds(sb, "true");
-		j.indent--;
-		jw_nl(&j);
-		sb_addc(sb, '}');
-		return;
-	}
-	if (with_same) {
-		jw_key(&j, "differs");
-		sb_adds(sb, e->same ? "false" : "true");
-	}
-	switch (e->kind) {
-	case VE_COLUMN:
-		jw_key(&j, "column");
-		jstr(sb, e->source, strlen(e->source), php);
-		jw_key(&j, "original_value");
-		jval(sb, e->norig ? &e->orig[0] : &null_v, php);
-		jw_key(&j, "new_value");
-		jval(sb, e->nnew ? &e->new[0] : &null_v, php);
-		jw_key(&j, "table");
-		jstr(sb, e->table, strlen(e->table), php);
-		jw_key(&j, "hpos_column");
-		jstr(sb, e->column, strlen(e->column), php);
-		break;
-	case VE_META:
-		jw_key(&j, "order_id");
-		sb_addf(sb, "%llu", (unsigned long long)order_id);
-		jw_key(&j, "meta_key");
-		jval(sb, &e->key, php);
-		jw_key(&j, "orig_meta_values");
-		jw_vals(&j, e->orig, e->norig);
-		jw_key(&j, "new_meta_values");
-		jw_vals(&j, e->new, e->nnew);
-		break;
-	default:
-		jw_key(&j, "kind");
-		jstr(sb, kind_name[e->kind], strlen(kind_name[e->kind]), php);
-		jw_key(&j, "order_id");
-		sb_addf(sb, "%llu", (unsigned long long)order_id);
-		jw_key(&j, "table");
-		jstr(sb, e->table, strlen(e->table), php);
-		if (e->kind == VE_ORPHAN_ROWS) {
-			jw_key(&j, "rows");
-			sb_addf(sb, "%u", e->count);
+	} else {
+		if (with_same) {
+			jw_key(&j, "differs");
+			sb_adds(sb, e->same ? "false" : "true");
 		}
-		if (e->kind == VE_ROW_MISSING || e->kind == VE_ROW_EXTRA || e->kind == VE_ROW_DUPLICATE) {
-			if (e->key.s || e->kind == VE_ROW_EXTRA) {
-				jw_key(&j, "address_type");
-				jval(sb, &e->key, php);
-			}
-			if (e->count) {
-				jw_key(&j, "rows");
-				sb_addf(sb, "%u", e->count);
-			}
-		}
-		if (e->kind == VE_NOT_IN_POSTS) {
-			jw_key(&j, "post_type");
-			jval(sb, &e->key, php);
-		}
-		if (e->kind == VE_UNMIGRATABLE) {
-			jw_key(&j, "column");
-			jstr(sb, e->source, strlen(e->source), php);
-			jw_key(&j, "original_value");
-			jval(sb, e->norig ? &e->orig[0] : &null_v, php);
-			jw_key(&j, "new_value");
-			jval(sb, e->nnew ? &e->new[0] : &null_v, php);
-			jw_key(&j, "reason");
-			jstr(sb, e->reason, strlen(e->reason), php);
-		}
-		break;
+		if (e->kind == VE_COLUMN)
+			json_column(&j, e);
+		else if (e->kind == VE_META)
+			json_meta(&j, order_id, e);
+		else
+			json_kind(&j, order_id, e);
 	}
 	j.indent--;
 	jw_nl(&j);

@@ -9,6 +9,7 @@
 
 #include "mapping.h"
 #include "opts.h"
+#include "orderread.h"
 #include "syncstate.h"
 #include "util.h"
 
@@ -295,6 +296,28 @@ static void test_util(void **state)
 	assert_int_equal(utf8_chars("h\xc3\xa9\xf0\x9f\x98\x80", 7), 3);
 }
 
+/* The batch read's order lookup and IN clause (orderread.h): a row is
+ * attached to its order's index, a row of no listed order to -1. */
+static void test_orderread(void **state)
+{
+	static const uint64_t ids[] = { 3, 7, 8, 100, 18446744073709551615ULL };
+	struct strbuf sb = STRBUF_INIT;
+
+	(void)state;
+	assert_int_equal(orderread_find(ids, 5, 3), 0);
+	assert_int_equal(orderread_find(ids, 5, 8), 2);
+	assert_int_equal(orderread_find(ids, 5, 100), 3);
+	assert_int_equal(orderread_find(ids, 5, 18446744073709551615ULL), 4);
+	assert_int_equal(orderread_find(ids, 5, 1), -1);
+	assert_int_equal(orderread_find(ids, 5, 9), -1);
+	assert_int_equal(orderread_find(ids, 4, 18446744073709551615ULL), -1);
+	assert_int_equal(orderread_find(ids, 0, 3), -1);
+	sb_adds(&sb, "SELECT order_id FROM t");
+	orderread_in(&sb, "order_id", ids, 3);
+	assert_string_equal(sb.buf, "SELECT order_id FROM t WHERE order_id IN (3,7,8)");
+	sb_release(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -309,6 +332,7 @@ int main(void)
 		cmocka_unit_test(test_term_safe),
 		cmocka_unit_test(test_charset_covers),
 		cmocka_unit_test(test_process_harden),
+		cmocka_unit_test(test_orderread),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
