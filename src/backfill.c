@@ -30,6 +30,7 @@
 #include "convert.h"
 #include "mapping.h"
 #include "orderconv.h"
+#include "markers.h"
 #include "orderread.h"
 #include "output.h"
 #include "throttle.h"
@@ -335,21 +336,12 @@ int load_batch(struct db *db, struct bbatch *b, struct herr *err)
 	return rc;
 }
 
-struct markers_arg {
-	struct db *db;
-	const struct sync_opts *so;
+/* The reverse marker phase's context: the site and the order types whose
+ * posts a marker may delete. */
+struct rmarkers {
 	const struct site *s;
-	struct sync_stats_s *st;
+	const struct typelist *types;
 };
-static int process_markers(struct db *db, const struct sync_opts *so, const struct site *s, struct sync_stats_s *st,
-			   struct herr *err);
-/* process_markers() for retry_run_end(), arg a struct markers_arg. */
-static int markers_once(void *arg, struct herr *err)
-{
-	struct markers_arg *a = arg;
-
-	return process_markers(a->db, a->so, a->s, a->st, err);
-}
 
 /* Deletion markers (`_deleted_from` = `orders_table`), as
  * DataSynchronizer::process_deleted_orders() handles them with HPOS
@@ -357,114 +349,65 @@ static int markers_once(void *arg, struct herr *err)
  * is deleted only when the order has no wc_orders row (WooCommerce's
  * maybe_prevent_deletion_of_post() refuses to delete it otherwise).  A
  * marker on an order that still exists in HPOS is left alone, with the
- * order, and reported.  Order posts are deleted as wp_delete_post() does,
- * with WooCommerce's hooks (items, notes); then the markers. */
-/* Over 80 lines: kept as it is until it is merged with migrate.c's marker
- * processing (issue #16, the lead's part). */
-static int process_markers(struct db *db, const struct sync_opts *so, const struct site *s, struct sync_stats_s *st,
-			   struct herr *err)
+ * order, and reported; one on a post of another type (or none) only goes
+ * itself. */
+static enum marker_verdict rmarker_sort(const struct marker_order *m, void *ctx)
 {
-	const struct typelist *mt = so->marker_types ? so->marker_types : so->types;
+	const struct rmarkers *r = ctx;
+
+	if (m->in_hpos)
+		return MARKER_LEFT;
+	for (unsigned t = 0; m->in_posts && t < r->types->n; t++)
+		if (!strcmp(m->post_type, r->types->v[t]))
+			return MARKER_DELETE;
+	return MARKER_GONE;
+}
+
+/* Delete the order posts del[] as wp_delete_post() does, with
+ * WooCommerce's hooks: meta, comments (order notes), terms, order items,
+ * the post; then the markers of del[] and gone[]. */
+static int rmarker_remove(struct db *db, const uint64_t *del, unsigned ndel, const uint64_t *gone, unsigned ngone,
+			  void *ctx, struct herr *err)
+{
+	static const struct { const char *pre, *mid, *post; int need; } stmts[] = {
+		{ "DELETE FROM ", "postmeta", " WHERE post_id IN (", 0 },
+		{ "DELETE cm FROM ", "commentmeta", NULL, 1 },
+		{ "DELETE FROM ", "comments", " WHERE comment_post_ID IN (", 1 },
+		{ "DELETE FROM ", "term_relationships", " WHERE object_id IN (", 2 },
+		{ "DELETE im FROM ", "woocommerce_order_itemmeta", NULL, 3 },
+		{ "DELETE FROM ", "woocommerce_order_items", " WHERE order_id IN (", 0 },
+		{ "DELETE FROM ", "posts", " WHERE ID IN (", 0 },
+	};
+	const struct site *s = ((const struct rmarkers *)ctx)->s;
 	struct strbuf sql = STRBUF_INIT;
-	uint64_t below = UINT64_MAX, committed = st->deleted;
 	int rc = 0;
 
-	for (;;) {
-		struct marker_order *m = NULL;
-		struct strbuf del = STRBUF_INIT;
-		uint64_t *done;
-		unsigned n = 0, ndel = 0, ndone = 0;
-
-		/* A sample (--dry-run --sample) measures orders, not markers. */
-		if (hpos_interrupted || db_sample(db))
-			break;
-		if (so->between && so->between(so->arg, st)) {
-			st->stop_reason = 3;
-			break;
-		}
-		if (!db_dry_run(db) && so->isolation && (rc = db_begin(db, so->isolation, err)) < 0)
-			break;
-		/* Read inside the transaction that deletes. */
-		if ((rc = wc_marker_orders(db, 1, below, so->batch_size, &m, &n, err)) < 0) {
-			if (!db_dry_run(db) && so->isolation)
-				db_rollback(db);
-			break;
-		}
-		done = xcalloc(n + 1, sizeof(*done));
-		for (unsigned i = 0; i < n; i++) {
-			int order_post = 0;
-
-			below = m[i].id;
-			for (unsigned t = 0; m[i].in_posts && t < mt->n && !order_post; t++)
-				order_post = !strcmp(m[i].post_type, mt->v[t]);
-			if (m[i].in_hpos) {
-				wc_report_live_marker(&m[i], 1);
-				st->markers_left++;
-				continue;
-			}
-			done[ndone++] = m[i].id;
-			if (!order_post) {
-				out_warning("Order %llu doesn't exist in the backup table, thus it can't be deleted",
-					    (unsigned long long)m[i].id);
-				continue;
-			}
-			sb_addf(&del, "%s%llu", ndel++ ? "," : "", (unsigned long long)m[i].id);
-			st->deleted++;
-		}
-		free(m);
-		if (!db_dry_run(db) && ndel) {
-			/* wp_delete_post(): meta, comments (order notes), terms, the
-			 * post; WooCommerce's hooks remove the order items. */
-			static const struct { const char *pre, *mid, *post; int need; } stmts[] = {
-				{ "DELETE FROM ", "postmeta", " WHERE post_id IN (", 0 },
-				{ "DELETE cm FROM ", "commentmeta", NULL, 1 },
-				{ "DELETE FROM ", "comments", " WHERE comment_post_ID IN (", 1 },
-				{ "DELETE FROM ", "term_relationships", " WHERE object_id IN (", 2 },
-				{ "DELETE im FROM ", "woocommerce_order_itemmeta", NULL, 3 },
-				{ "DELETE FROM ", "woocommerce_order_items", " WHERE order_id IN (", 0 },
-				{ "DELETE FROM ", "posts", " WHERE ID IN (", 0 },
-			};
-			for (size_t k = 0; rc == 0 && k < ARRAY_SIZE(stmts); k++) {
-				if ((stmts[k].need == 1 && !s->have_comments) || (stmts[k].need == 2 && !s->have_terms))
-					continue;
-				sb_reset(&sql);
-				sb_adds(&sql, stmts[k].pre);
-				wc_table(db, &sql, stmts[k].mid);
-				if (stmts[k].need == 1 && !stmts[k].post) {
-					sb_adds(&sql, " cm JOIN ");
-					wc_table(db, &sql, "comments");
-					sb_adds(&sql, " c ON c.comment_ID = cm.comment_id WHERE c.comment_post_ID IN (");
-				} else if (stmts[k].need == 3) {
-					sb_adds(&sql, " im JOIN ");
-					wc_table(db, &sql, "woocommerce_order_items");
-					sb_adds(&sql, " i ON i.order_item_id = im.order_item_id WHERE i.order_id IN (");
-				} else {
-					sb_adds(&sql, stmts[k].post);
-				}
-				sb_addf(&sql, "%s)", del.buf);
-				rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
-			}
-		}
-		if (rc == 0 && !db_dry_run(db))
-			rc = wc_delete_markers(db, 1, done, ndone, err);
-		sb_release(&del);
-		free(done);
-		if (db_dry_run(db) || !so->isolation) {
-			if (rc < 0 || !n)
-				break;
+	for (size_t k = 0; ndel && rc == 0 && k < ARRAY_SIZE(stmts); k++) {
+		if ((stmts[k].need == 1 && !s->have_comments) || (stmts[k].need == 2 && !s->have_terms))
 			continue;
+		sb_reset(&sql);
+		sb_adds(&sql, stmts[k].pre);
+		wc_table(db, &sql, stmts[k].mid);
+		if (stmts[k].need == 1 && !stmts[k].post) {
+			sb_adds(&sql, " cm JOIN ");
+			wc_table(db, &sql, "comments");
+			sb_adds(&sql, " c ON c.comment_ID = cm.comment_id WHERE c.comment_post_ID IN (");
+		} else if (stmts[k].need == 3) {
+			sb_adds(&sql, " im JOIN ");
+			wc_table(db, &sql, "woocommerce_order_items");
+			sb_adds(&sql, " i ON i.order_item_id = im.order_item_id WHERE i.order_id IN (");
+		} else {
+			sb_adds(&sql, stmts[k].post);
 		}
-		if (rc < 0) {
-			db_rollback(db);
-			break;
-		}
-		if ((rc = db_commit(db, err)) < 0 || !n)
-			break;
-		committed = st->deleted;
+		sb_add_ids(&sql, del, ndel);
+		sb_addc(&sql, ')');
+		rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
 	}
-	if (rc < 0)
-		st->deleted = committed;        /* a retried batch counts once */
 	sb_release(&sql);
+	if (rc == 0)
+		rc = wc_delete_markers(db, 1, del, ndel, err);
+	if (rc == 0)
+		rc = wc_delete_markers(db, 1, gone, ngone, err);
 	return rc;
 }
 
@@ -693,9 +636,10 @@ int sync_to_posts(struct db *db, const struct sync_opts *so, struct sync_stats_s
 	srand((unsigned)(now_wall() * 1000));
 	rc = run_batches(db, so, &site, st, err);
 	if (rc == 0 && !st->stop_reason && !hpos_interrupted && !so->nranges) {
-		struct markers_arg ma = { db, so, &site, st };
+		struct rmarkers rm = { &site, so->marker_types ? so->marker_types : so->types };
+		struct marker_pass mp = { 1, rmarker_sort, rmarker_remove, &rm };
 
-		rc = retry_run_end(db, so->runlock_name, so->max_retries, &st->retries, markers_once, &ma, err);
+		rc = markers_run(db, so, st, &mp, err);
 	}
 	/* WooCommerce's data store bumps the orders cache version on every
 	 * order post it saves or deletes. */
