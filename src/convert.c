@@ -549,42 +549,38 @@ static void civil_from_days(int64_t days, int64_t *y, int *m, int *d)
  * Empty input is the caller's business (WooCommerce writes NULL for ''
  * without calling DateTime); called with len 0 this behaves as PHP does
  * for "@" (what a NULL meta_value becomes): it throws. */
-int conv_epoch_ex(const char *s, size_t len, char out[CONV_DATE_MAX], int *php_throws)
+/* The number after '@' in s[0, end): sign, integer digits, fraction. */
+struct epoch_num {
+	int neg;
+	int frac_nonzero;  /* a nonzero digit among the first 6 of the fraction */
+	size_t dstart, ndig;
+	size_t next;       /* the first byte after the number */
+};
+
+/* Read the number (see conv_epoch_ex()).  CONV_OK, or CONV_INVALID with
+ * *php_throws saying whether PHP certainly throws. */
+static int epoch_scan(const char *s, size_t end, struct epoch_num *n, int *php_throws)
 {
-	size_t end = len, i = 0, dstart, ndig, k;
-	int neg = 0, frac_nonzero = 0, dummy;
-	uint64_t mag = 0, limit;
-	int64_t secs, days, sod, year;
-	int mon, mday;
-	const char *p, *e;
+	size_t i = 0;
 
-	if (!php_throws)
-		php_throws = &dummy;
-	*php_throws = 1;
-	out[0] = '\0';
-	if (!s || !len)
-		return CONV_INVALID;
-	while (end > 0 && c_space((unsigned char)s[end - 1]))
-		end--;
-
+	memset(n, 0, sizeof(*n));
 	if (i < end && s[i] == '-') {
-		neg = 1;
+		n->neg = 1;
 		i++;
 	}
 	if (i >= end || !is_digit((unsigned char)s[i]))
 		return CONV_INVALID; /* '@' cannot start a token */
-	dstart = i;
+	n->dstart = i;
 	while (i < end && is_digit((unsigned char)s[i]))
 		i++;
-	ndig = i - dstart;
-
+	n->ndig = i - n->dstart;
 	if (i < end && s[i] == '.') {
 		size_t j = i + 1, nf;
 
 		while (j < end && is_digit((unsigned char)s[j]))
 			j++;
 		nf = j - (i + 1);
-		if (ndig > 24) {
+		if (n->ndig > 24) {
 			*php_throws = 0; /* digits past the 24th and a fraction */
 			return CONV_INVALID;
 		}
@@ -592,61 +588,62 @@ int conv_epoch_ex(const char *s, size_t len, char out[CONV_DATE_MAX], int *php_t
 			return CONV_INVALID; /* "Found unexpected data" */
 		if (nf > 6)
 			nf = 6;
-		for (k = 0; k < nf; k++)
+		for (size_t k = 0; k < nf; k++)
 			if (s[i + 1 + k] != '0')
-				frac_nonzero = 1;
+				n->frac_nonzero = 1;
 		i += 1 + nf;
 	}
+	n->next = i;
+	return CONV_OK;
+}
 
-	/* Value of the first 24 digits; beyond int64 PHP refuses it. */
-	limit = neg ? (uint64_t)INT64_MAX + 1u : (uint64_t)INT64_MAX;
-	for (k = 0; k < ndig && k < 24; k++) {
-		unsigned dig = (unsigned)(s[dstart + k] - '0');
+/* What follows the number, up to e: nothing (blanks) is CONV_OK; else
+ * CONV_INVALID with *php_throws set (see conv_epoch_ex()). */
+static int epoch_tail(const char *p, const char *e, int *php_throws)
+{
+	const char *q;
 
-		if (mag > (limit - dig) / 10)
-			return CONV_INVALID; /* "Number out of range" */
-		mag = mag * 10 + dig;
-	}
-
-	/* What follows the number. */
-	p = s + i;
-	e = s + end;
 	while (p < e && scan_skip((unsigned char)*p))
 		p++;
-	if (p < e) {
-		const char *q = p;
-
-		if (date_like_tail(p, e) || scan_bad((unsigned char)*p))
-			return CONV_INVALID;
-		while (q < e && is_digit((unsigned char)*q))
-			q++;
-		if (q > p && q - p <= 3) {
-			while (q < e && scan_skip((unsigned char)*q))
-				q++;
-			if (q == e)
-				return CONV_INVALID; /* a bare short number */
-		}
-		*php_throws = 0; /* valid PHP syntax this code does not model */
+	if (p == e)
+		return CONV_OK;
+	if (date_like_tail(p, e) || scan_bad((unsigned char)*p))
 		return CONV_INVALID;
+	q = p;
+	while (q < e && is_digit((unsigned char)*q))
+		q++;
+	if (q > p && q - p <= 3) {
+		while (q < e && scan_skip((unsigned char)*q))
+			q++;
+		if (q == e)
+			return CONV_INVALID; /* a bare short number */
 	}
-	*php_throws = 0;
+	*php_throws = 0; /* valid PHP syntax this code does not model */
+	return CONV_INVALID;
+}
 
-	/* floor(v): a negative value with a nonzero fraction is one second
-	 * earlier than its integer part.  PHP does this in wrapping 64-bit
-	 * arithmetic, so "-9223372036854775808.5" comes out as the largest
-	 * timestamp; do the same without signed overflow. */
-	if (neg) {
-		uint64_t u = (uint64_t)0 - mag;
+/* floor(v) of the read number whose first 24 digits make mag.  PHP does
+ * this in wrapping 64-bit arithmetic, so "-9223372036854775808.5" comes
+ * out as the largest timestamp; done here without signed overflow. */
+static int64_t epoch_seconds(const struct epoch_num *n, uint64_t mag)
+{
+	uint64_t u;
 
-		if (frac_nonzero)
-			u -= 1;
-		secs = u <= (uint64_t)INT64_MAX ? (int64_t)u : -(int64_t)(~u) - 1;
-	} else {
-		secs = (int64_t)mag;
-	}
+	if (!n->neg)
+		return (int64_t)mag;
+	u = (uint64_t)0 - mag;
+	if (n->frac_nonzero)
+		u -= 1; /* a negative value with a fraction: one second earlier */
+	return u <= (uint64_t)INT64_MAX ? (int64_t)u : -(int64_t)(~u) - 1;
+}
 
-	days = secs / 86400;
-	sod = secs % 86400;
+/* secs as PHP's 'Y-m-d H:i:s' (UTC) into out; CONV_OK for years
+ * 0001..9999, else CONV_OUT_OF_RANGE. */
+static int epoch_format(int64_t secs, char out[CONV_DATE_MAX])
+{
+	int64_t days = secs / 86400, sod = secs % 86400, year;
+	int mon, mday;
+
 	if (sod < 0) {
 		sod += 86400;
 		days--;
@@ -661,6 +658,38 @@ int conv_epoch_ex(const char *s, size_t len, char out[CONV_DATE_MAX], int *php_t
 		 year < 0 ? "-" : "", (long long)(year < 0 ? -year : year), mon, mday,
 		 (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60));
 	return year >= 1 && year <= 9999 ? CONV_OK : CONV_OUT_OF_RANGE;
+}
+
+int conv_epoch_ex(const char *s, size_t len, char out[CONV_DATE_MAX], int *php_throws)
+{
+	size_t end = len;
+	int dummy, rc;
+	uint64_t mag = 0, limit;
+	struct epoch_num n;
+
+	if (!php_throws)
+		php_throws = &dummy;
+	*php_throws = 1;
+	out[0] = '\0';
+	if (!s || !len)
+		return CONV_INVALID;
+	while (end > 0 && c_space((unsigned char)s[end - 1]))
+		end--;
+	if ((rc = epoch_scan(s, end, &n, php_throws)) != CONV_OK)
+		return rc;
+	/* Value of the first 24 digits; beyond int64 PHP refuses it. */
+	limit = n.neg ? (uint64_t)INT64_MAX + 1u : (uint64_t)INT64_MAX;
+	for (size_t k = 0; k < n.ndig && k < 24; k++) {
+		unsigned dig = (unsigned)(s[n.dstart + k] - '0');
+
+		if (mag > (limit - dig) / 10)
+			return CONV_INVALID; /* "Number out of range" */
+		mag = mag * 10 + dig;
+	}
+	if ((rc = epoch_tail(s + n.next, s + end, php_throws)) != CONV_OK)
+		return rc;
+	*php_throws = 0;
+	return epoch_format(epoch_seconds(&n, mag), out);
 }
 
 int conv_epoch(const char *s, size_t len, char out[CONV_DATE_MAX])
