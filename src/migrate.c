@@ -11,6 +11,12 @@
  *      their meta, upsert both address rows and the operational-data row,
  *      and upsert wc_orders last - so that even without transactions an
  *      interrupted order stays pending and is redone whole next time.
+ *      Every table is written through the row writer (rowwriter.h: array
+ *      binding or multi-row text); converted values stay unquoted until
+ *      the writer needs text.
+ * In the code: select_batch / load_and_convert (read_batch, the reader
+ * thread), write_batch (the writer threads, via write_with_retries),
+ * sync_to_hpos (start the writers, produce batches, stop, markers).
  * Deadlocks and lock-wait timeouts roll back and retry the batch with
  * jittered backoff; a lost connection reconnects and redoes it; any other
  * SQL failure re-runs the batch one order at a time so that one bad row
