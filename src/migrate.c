@@ -11,6 +11,12 @@
  *      their meta, upsert both address rows and the operational-data row,
  *      and upsert wc_orders last - so that even without transactions an
  *      interrupted order stays pending and is redone whole next time.
+ *      Every table is written through the row writer (rowwriter.h: array
+ *      binding or multi-row text); converted values stay unquoted until
+ *      the writer needs text.
+ * In the code: select_batch / load_and_convert (read_batch, the reader
+ * thread), write_batch (the writer threads, via write_with_retries),
+ * sync_to_hpos (start the writers, produce batches, stop, markers).
  * Deadlocks and lock-wait timeouts roll back and retry the batch with
  * jittered backoff; a lost connection reconnects and redoes it; any other
  * SQL failure re-runs the batch one order at a time so that one bad row
@@ -337,27 +343,54 @@ static void convert_post_columns(const struct sync_opts *so, struct batch *b, st
 	}
 }
 
+/* A BIGINT UNSIGNED column's text (digits only, as the server sends it)
+ * as a number: cheaper than strtoull() on every postmeta row. */
+static uint64_t column_u64(const char *s, unsigned long len)
+{
+	uint64_t v = 0;
+
+	for (unsigned long i = 0; i < len; i++)
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	return v;
+}
+
+/* 1 when rows[0, n) are in (order, meta_id) order already (as a meta_id
+ * range of orders written one after the other usually is). */
+static int mrows_sorted(const struct mrow *rows, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (mrow_cmp(&rows[i - 1], &rows[i]) > 0)
+			return 0;
+	return 1;
+}
+
 /* The batch's rows of the postmeta result, sorted by (order, meta_id);
  * pointers into meta.  *rows is the caller's to free. */
 static size_t sorted_meta_rows(const struct batch *b, struct db_result *meta, struct mrow **rows)
 {
 	struct db_row row;
 	size_t n = 0, cap = 0;
+	uint64_t last_id = 0;
+	int oi = -1;
 
 	*rows = NULL;
 	while (db_fetch(meta, &row)) {
-		int oi = find_order(b, strtoull(row.vals[0], NULL, 10));
+		uint64_t id = column_u64(row.vals[0], row.lens[0]);
 
+		/* a run of one post's rows: looked up once */
+		if (oi < 0 || id != last_id)
+			oi = find_order(b, id);
+		last_id = id;
 		if (oi < 0 || b->o[oi].deferred)
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 4096;
 			*rows = xrealloc(*rows, cap * sizeof(**rows));
 		}
-		(*rows)[n++] = (struct mrow){ (unsigned)oi, strtoull(row.vals[1], NULL, 10),
+		(*rows)[n++] = (struct mrow){ (unsigned)oi, column_u64(row.vals[1], row.lens[1]),
 					      row.vals[2], row.vals[3], row.lens[2], row.lens[3] };
 	}
-	if (n) /* *rows is NULL when the range held no row of this batch's orders */
+	if (n && !mrows_sorted(*rows, n)) /* *rows is NULL when the range held no row of this batch's orders */
 		qsort(*rows, n, sizeof(**rows), mrow_cmp);
 	return n;
 }
