@@ -140,4 +140,15 @@ int xwrite_all(int fd, const char *p, size_t n);
  * released and an HX_CONFIG err "WHAT PATH: reason" (what: "config file"). */
 int read_file_all(const char *what, const char *path, struct strbuf *sb, struct herr *err);
 
+/* Binary search of the records base[0..n) (stride bytes each), sorted
+ * ascending by the uint64_t at byte offset off of each, for id: its index,
+ * or -1.  The engines' batches and ID lists all find orders this way. */
+int find_by_id(const void *base, unsigned n, size_t stride, size_t off, uint64_t id);
+
+/* 1 when n sorted IDs from first to last lie close enough together that
+ * one BETWEEN range of an index reads less than n separate lookups (an IN
+ * list), counting the other IDs' rows the range also reads, which the
+ * caller drops.  The one rule for every batch read by ID. */
+int ids_close(uint64_t first, uint64_t last, unsigned n);
+
 #endif

@@ -35,6 +35,7 @@
 #include "output.h"
 #include "throttle.h"
 #include "syncstate.h"
+#include "util.h"
 #include "wprules.h"
 
 #include <math.h>
@@ -84,17 +85,7 @@ void bbatch_reset(struct bbatch *b)
 /* The index of order id in b (ordered by ID), or -1. */
 int bfind(const struct bbatch *b, uint64_t id)
 {
-	unsigned lo = 0, hi = b->n;
-
-	while (lo < hi) {
-		unsigned mid = (lo + hi) / 2;
-
-		if (b->o[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < b->n && b->o[lo].id == id ? (int)lo : -1;
+	return find_by_id(b->o, b->n, sizeof(*b->o), offsetof(struct bord, id), id);
 }
 
 static const char mig_alias[MIG_COUNT] = { 'o', 'b', 's', 'd' };

@@ -25,6 +25,7 @@
 #include "migrate.h"
 #include "convert.h"
 #include "mapping.h"
+#include "markers.h"
 #include "orderconv.h"
 #include "output.h"
 #include "rowwriter.h"
@@ -256,19 +257,10 @@ static int mrow_cmp(const void *a, const void *b)
 	return x->meta_id < y->meta_id ? -1 : x->meta_id > y->meta_id;
 }
 
+/* The index of order id in b (ordered by ID), or -1. */
 static int find_order(const struct batch *b, uint64_t id)
 {
-	unsigned lo = 0, hi = b->n;
-
-	while (lo < hi) {
-		unsigned mid = (lo + hi) / 2;
-
-		if (b->o[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < b->n && b->o[lo].id == id ? (int)lo : -1;
+	return find_by_id(b->o, b->n, sizeof(*b->o), offsetof(struct morder, id), id);
 }
 
 /* Read the batch's postmeta: by primary-key range where the batch's rows
@@ -279,10 +271,9 @@ static int read_meta(struct db *db, struct batch *b, struct db_result **res, str
 	uint64_t lo, hi;
 	int rc;
 
-	if (b->n && b->o[b->n - 1].id - b->o[0].id < 4ull * b->n + 64) {
+	if (b->n && ids_close(b->o[0].id, b->o[b->n - 1].id, b->n)) {
 		/* IDs close together (the usual case): one range of the
-		 * post_id index costs less than half of 500 separate dives.
-		 * Other posts' rows in the span only widen the range. */
+		 * post_id index costs less than half of 500 separate dives. */
 		sb_addf(&where, " WHERE post_id BETWEEN %llu AND %llu", (unsigned long long)b->o[0].id,
 			(unsigned long long)b->o[b->n - 1].id);
 	} else {
@@ -1215,120 +1206,53 @@ static int read_batch(struct db *db, const struct sync_opts *so, uint64_t cursor
 	return -1;
 }
 
-struct markers_arg {
-	struct db *db;
-	const struct sync_opts *so;
-	struct sync_stats_s *st;
-};
-static int process_markers(struct db *db, const struct sync_opts *so, struct sync_stats_s *st, struct herr *err);
-/* One try of the deletion-marker phase, for retry_run_end(). */
-static int markers_once(void *arg, struct herr *err)
-{
-	struct markers_arg *a = arg;
-
-	return process_markers(a->db, a->so, a->st, err);
-}
-
 /* Deletion markers (`_deleted_from` = `posts_table` in wc_orders_meta),
  * as DataSynchronizer::process_deleted_orders() handles them, with one
  * difference: WooCommerce deletes the HPOS copy on the marker's word alone;
  * here a marker counts only when the order really is gone from the posts
  * table (no posts row with its ID at all).  A marker on an order whose post
  * exists is left alone, with the order, and reported (it stays pending, as
- * WooCommerce counts it).  Highest order first, as WooCommerce; a cursor
- * keeps left-alone markers from being read again.  Deleted orders are
- * counted once their batch is committed, so a retried phase counts each
- * once. */
-static int process_markers(struct db *db, const struct sync_opts *so, struct sync_stats_s *st, struct herr *err)
+ * WooCommerce counts it). */
+static enum marker_verdict fmarker_sort(const struct marker_order *m, void *ctx)
 {
-	uint64_t below = UINT64_MAX;
+	(void)ctx;
+	if (m->in_posts)
+		return MARKER_LEFT;
+	return m->in_hpos ? MARKER_DELETE : MARKER_GONE;
+}
+
+/* delete_order_data_from_custom_order_tables(): the four HPOS tables of
+ * del[] (their markers go with the meta); then, as
+ * OrdersTableDataStore::delete() does, the orders' items, which belong to
+ * no order once both copies are gone; then the markers of gone[]. */
+static int fmarker_remove(struct db *db, const uint64_t *del, unsigned ndel, const uint64_t *gone, unsigned ngone,
+			  void *ctx, struct herr *err)
+{
+	static const struct { const char *t; const char *col; } dels[] = {
+		{ "wc_orders", "id" }, { "wc_order_addresses", "order_id" },
+		{ "wc_order_operational_data", "order_id" }, { "wc_orders_meta", "order_id" },
+	};
+	struct strbuf sql = STRBUF_INIT;
 	int rc = 0;
 
-	for (;;) {
-		struct marker_order *m = NULL;
-		uint64_t *del, *gone;
-		unsigned n = 0, ndel = 0, ngone = 0;
-
-		/* A sample (--dry-run --sample) measures orders, not markers. */
-		if (hpos_interrupted || db_sample(db))
-			break;
-		if (so->between && so->between(so->arg, st)) {
-			st->stop_reason = 3;
-			break;
-		}
-		if (!db_dry_run(db) && so->isolation && (rc = db_begin(db, so->isolation, err)) < 0)
-			break;
-		/* Read inside the transaction that deletes, so that what is
-		 * deleted is what was just seen absent. */
-		if ((rc = wc_marker_orders(db, 0, below, so->batch_size, &m, &n, err)) < 0) {
-			if (!db_dry_run(db) && so->isolation)
-				db_rollback(db);
-			break;
-		}
-		del = xcalloc(n + 1, sizeof(*del));
-		gone = xcalloc(n + 1, sizeof(*gone));
-		for (unsigned i = 0; i < n; i++) {
-			below = m[i].id;
-			if (m[i].in_posts) {
-				wc_report_live_marker(&m[i], 0);
-				st->markers_left++;
-			} else if (!m[i].in_hpos) {
-				out_warning("Order %llu doesn't exist in the backup table, thus it can't be deleted",
-					    (unsigned long long)m[i].id);
-				gone[ngone++] = m[i].id;
-			} else {
-				del[ndel++] = m[i].id;
-			}
-		}
-		free(m);
-		if (!db_dry_run(db) && n) {
-			/* delete_order_data_from_custom_order_tables(): the four
-			 * HPOS tables (the markers go with the meta); then, as
-			 * OrdersTableDataStore::delete() does, the order's items,
-			 * which belong to no order once both copies are gone. */
-			static const struct { const char *t; const char *col; } dels[] = {
-				{ "wc_orders", "id" }, { "wc_order_addresses", "order_id" },
-				{ "wc_order_operational_data", "order_id" }, { "wc_orders_meta", "order_id" },
-			};
-			struct strbuf sql = STRBUF_INIT;
-
-			for (unsigned k = 0; rc == 0 && k < ARRAY_SIZE(dels); k++)
-				rc = wc_delete_ids(db, dels[k].t, dels[k].col, del, ndel, NULL, err);
-			if (rc == 0 && ndel) {
-				sb_adds(&sql, "DELETE im FROM ");
-				wc_table(db, &sql, "woocommerce_order_itemmeta");
-				sb_adds(&sql, " im JOIN ");
-				wc_table(db, &sql, "woocommerce_order_items");
-				sb_adds(&sql, " i ON i.order_item_id = im.order_item_id WHERE i.order_id IN (");
-				sb_add_ids(&sql, del, ndel);
-				sb_addc(&sql, ')');
-				rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
-			}
-			sb_release(&sql);
-			if (rc == 0)
-				rc = wc_delete_ids(db, "woocommerce_order_items", "order_id", del, ndel, NULL, err);
-			if (rc == 0)
-				rc = wc_delete_markers(db, 0, gone, ngone, err);
-		}
-		free(del);
-		free(gone);
-		if (db_dry_run(db) || !so->isolation) {
-			if (rc == 0)
-				st->deleted += ndel;
-			if (rc < 0 || !n)
-				break;
-			continue;
-		}
-		if (rc < 0) {
-			db_rollback(db);
-			break;
-		}
-		if ((rc = db_commit(db, err)) < 0)
-			break;
-		st->deleted += ndel; /* counted once committed */
-		if (!n)
-			break;
+	(void)ctx;
+	for (unsigned k = 0; rc == 0 && k < ARRAY_SIZE(dels); k++)
+		rc = wc_delete_ids(db, dels[k].t, dels[k].col, del, ndel, NULL, err);
+	if (rc == 0 && ndel) {
+		sb_adds(&sql, "DELETE im FROM ");
+		wc_table(db, &sql, "woocommerce_order_itemmeta");
+		sb_adds(&sql, " im JOIN ");
+		wc_table(db, &sql, "woocommerce_order_items");
+		sb_adds(&sql, " i ON i.order_item_id = im.order_item_id WHERE i.order_id IN (");
+		sb_add_ids(&sql, del, ndel);
+		sb_addc(&sql, ')');
+		rc = db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err);
 	}
+	sb_release(&sql);
+	if (rc == 0)
+		rc = wc_delete_ids(db, "woocommerce_order_items", "order_id", del, ndel, NULL, err);
+	if (rc == 0)
+		rc = wc_delete_markers(db, 0, gone, ngone, err);
 	return rc;
 }
 
@@ -1506,9 +1430,9 @@ int sync_to_hpos(struct db *db, const struct sync_opts *so, struct sync_stats_s 
 		rc = -1;
 	} else if (!st->stop_reason && !hpos_interrupted && !so->nranges) {
 		/* the workers are gone: st is this thread's alone */
-		struct markers_arg ma = { db, so, st };
+		const struct marker_pass mp = { 0, fmarker_sort, fmarker_remove, NULL };
 
-		rc = retry_run_end(db, so->runlock_name, so->max_retries, &st->retries, markers_once, &ma, err);
+		rc = markers_run(db, so, st, &mp, err);
 	}
 	wclock_release(e.wcl.db ? e.wcl.db : db, &e.wcl.lock);
 out:

@@ -48,15 +48,5 @@ int orderread_next(struct orderrows *r, struct db_row *row, int *k)
 
 int orderread_find(const uint64_t *ids, unsigned n, uint64_t id)
 {
-	unsigned lo = 0, hi = n;
-
-	while (lo < hi) {
-		unsigned mid = (lo + hi) / 2;
-
-		if (ids[mid] < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < n && ids[lo] == id ? (int)lo : -1;
+	return find_by_id(ids, n, sizeof(*ids), 0, id);
 }

@@ -447,6 +447,37 @@ int tty_confirm(const char *question)
 	return !strcasecmp(line, "y") || !strcasecmp(line, "yes");
 }
 
+int find_by_id(const void *base, unsigned n, size_t stride, size_t off, uint64_t id)
+{
+	const unsigned char *p = base;
+	unsigned lo = 0, hi = n;
+	uint64_t v;
+
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+
+		memcpy(&v, p + (size_t)mid * stride + off, sizeof(v));
+		if (v < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo >= n)
+		return -1;
+	memcpy(&v, p + (size_t)lo * stride + off, sizeof(v));
+	return v == id ? (int)lo : -1;
+}
+
+/* A range of up to 4 IDs per order plus 1,000 (the orders of a batch
+ * interleaved with a few other posts, or a small batch anywhere in a
+ * dense stretch) costs less than the list's index dives; a sparser set
+ * (--order-types of a rare type, orders scattered among products) reads
+ * by list. */
+int ids_close(uint64_t first, uint64_t last, unsigned n)
+{
+	return n && last >= first && last - first <= 4 * (uint64_t)n + 1000;
+}
+
 int read_file_all(const char *what, const char *path, struct strbuf *sb, struct herr *err)
 {
 	char chunk[8192];

@@ -119,7 +119,7 @@ static int is_ignored(const char *k, size_t len)
  * outside the window are dropped by the caller. */
 static void id_range(struct strbuf *sql, const char *col, const uint64_t *ids, unsigned n)
 {
-	if (ids[n - 1] - ids[0] <= 8 * (uint64_t)n + 1000) {
+	if (ids_close(ids[0], ids[n - 1], n)) {
 		sb_addf(sql, " WHERE %s BETWEEN %llu AND %llu", col, (unsigned long long)ids[0],
 			(unsigned long long)ids[n - 1]);
 	} else {

@@ -318,6 +318,25 @@ static void test_orderread(void **state)
 	sb_release(&sb);
 }
 
+/* find_by_id() on records with the ID not first (the engines' order
+ * structs), and the one "close enough for BETWEEN" rule. */
+static void test_find_by_id(void **state)
+{
+	static const struct rec { int pad; uint64_t id; } recs[] = { { 0, 2 }, { 0, 5 }, { 0, 9 }, { 0, 11 } };
+
+	(void)state;
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_equal(find_by_id(recs, 4, sizeof(recs[0]), offsetof(struct rec, id), recs[i].id), (int)i);
+	assert_int_equal(find_by_id(recs, 4, sizeof(recs[0]), offsetof(struct rec, id), 10), -1);
+	assert_int_equal(find_by_id(recs, 4, sizeof(recs[0]), offsetof(struct rec, id), 12), -1);
+	assert_int_equal(find_by_id(recs, 0, sizeof(recs[0]), offsetof(struct rec, id), 2), -1);
+	assert_true(ids_close(1000, 1000 + 4 * 500 + 1000, 500));
+	assert_false(ids_close(1000, 1000 + 4 * 500 + 1001, 500));
+	assert_true(ids_close(7, 7, 1));
+	assert_false(ids_close(7, 7, 0));
+	assert_false(ids_close(9, 7, 2));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -333,6 +352,7 @@ int main(void)
 		cmocka_unit_test(test_charset_covers),
 		cmocka_unit_test(test_process_harden),
 		cmocka_unit_test(test_orderread),
+		cmocka_unit_test(test_find_by_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
