@@ -29,7 +29,7 @@ assert_eq 0 "$rc" "install"
 # wc_orders INSERT, where PROCESSLIST shows the trigger's DO SLEEP) and the
 # reader waiting for the table lock.
 held_writer() { sql_root "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = '$db' AND INFO LIKE 'DO SLEEP(0.05)%' LIMIT 1"; }
-writer_held() { [ -n "$(held_writer)" ]; }
+writer_held() { writer=$(held_writer); [ -n "$writer" ]; } # sets $writer
 writer_held_not() { _w=$(held_writer); [ -n "$_w" ] && [ "$_w" != "$1" ]; }
 reader_waits() { [ "$(sql_root "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = '$db' AND STATE LIKE 'Waiting for table metadata lock%' AND INFO LIKE '%wp_postmeta%'")" -ge 1 ]; }
 
@@ -45,7 +45,6 @@ HPOSCTL_FAULT_READ=2:$READS hpos $db --json sync --metrics-file "$SBX/rr.prom" -
 pid=$!
 wait_until 120 or_ended has_line "$SBX/rr.out" "Paused: pause file" && running $pid || fail "sync never paused: $(tail -3 "$SBX/rr.out" "$SBX/rr.err")"
 wait_until 60 or_ended writer_held && running $pid && ok "the writer of batch 1 is held in its wc_orders INSERT" || fail "no writer held in the trigger"
-writer=$(held_writer)
 
 # The table lock: a session that holds it until killed.
 mariadb --no-defaults --socket="$SBX/mysqld.sock" -uroot -N -B $db \
