@@ -1,6 +1,7 @@
 # hposctl - GNU make build.  `make help` lists the targets.
 #
-# Objects go to $(O) (default build/); `make asan` uses build-asan/.
+# Objects go to $(O) (default build/); `make asan` uses build-asan/,
+# `make tsan` build-tsan/.
 # Every target that needs the build or the test packages first runs
 # tests/deps.sh, which installs what is missing (as root) or prints the
 # exact apt-get line to run.
@@ -48,7 +49,7 @@ else
 msg     =
 endif
 
-.PHONY: all check asan bench demo install clean help deps build-all unit integration _check soak fuzz _fuzz deb
+.PHONY: all check asan tsan _tsan_reader bench demo install clean help deps build-all unit integration _check soak fuzz _fuzz deb
 
 all: $(O)/hposctl
 
@@ -80,9 +81,11 @@ deps:
 	@tests/deps.sh
 
 # The whole suite: unit tests (cmocka) then integration tests through the
-# real binary against a private MariaDB that the scripts start themselves.
+# real binary against a private MariaDB that the scripts start themselves;
+# last, the reader/writer retry test once more under ThreadSanitizer.
 check: deps
 	@$(MAKE) --no-print-directory _check
+	@$(MAKE) --no-print-directory _tsan_reader
 
 _check: build-all
 	@tests/run-unit.sh $(O)
@@ -99,6 +102,24 @@ asan: deps
 	@$(MAKE) --no-print-directory _check O=build-asan OPT="-O1 -g" \
 		SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
 
+# Same suite under ThreadSanitizer (build-tsan/).  A race report stops the
+# run with exit 66 (halt_on_error), which fails the test.  io_sync=0: TSan's
+# default (1) makes every send on any socket a release and every receive an
+# acquire of one object shared by all sockets, so each database round trip
+# orders all of hposctl's threads and hides their races (the reader's
+# unlocked retry count went unreported that way).  hposctl's threads never
+# hand memory to each other through a socket: each has its own connection.
+TSAN_SANITIZE = -fsanitize=thread -fno-omit-frame-pointer
+TSAN_ENV      = TSAN_OPTIONS="halt_on_error=1 exitcode=66 io_sync=0 $${TSAN_OPTIONS:-}"
+tsan: deps
+	@$(TSAN_ENV) $(MAKE) --no-print-directory _check O=build-tsan OPT="-O1 -g" SANITIZE="$(TSAN_SANITIZE)"
+
+# `make check`'s last step: the binary under TSan and t_reader_retry.sh, where
+# the reader thread and a writer thread both retry (a few seconds).
+_tsan_reader:
+	@$(MAKE) --no-print-directory O=build-tsan OPT="-O1 -g" SANITIZE="$(TSAN_SANITIZE)" build-tsan/hposctl
+	@$(TSAN_ENV) tests/integration/run.sh build-tsan tests/integration/t_reader_retry.sh
+
 # libFuzzer targets (tests/fuzz/) built with clang, each run FUZZ_SECONDS.
 # gcc's -Werror build is the reference; two clang-only diagnostics that gcc
 # handles differently (/* fall through */ comments, v*printf wrappers) are off.
@@ -111,9 +132,13 @@ fuzz:
 _fuzz: $(FUZZ_BINS)
 	@tests/fuzz/run.sh $(O) $(FUZZ_SECONDS)
 
+# BENCH_ORDERS=N: one store of N orders instead of BENCH_SIZES (100k, 1M);
+# BASE=REV: before/after, REV's hposctl and this tree's alternately on the
+# same store (BENCH_ROUNDS runs each, default 2).  tests/bench/run.sh.
 bench: deps
 	@$(MAKE) --no-print-directory build-all
-	@tests/bench/run.sh $(O)
+	@BASE='$(BASE)' BENCH_ORDERS='$(BENCH_ORDERS)' BENCH_SIZES='$(BENCH_SIZES)' BENCH_ROUNDS='$(BENCH_ROUNDS)' \
+		tests/bench/run.sh $(O)
 
 # The long fault suite: 2-minute live shops beside forward and reverse
 # sync; forward sync, reverse sync and cleanup each killed at 20 random
@@ -156,15 +181,18 @@ deb: $(O)/hposctl
 	@tests/deb/testdeb.sh $$(cat $(O)/deb.name)
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-tsan build-fuzz
 
 help:
 	@echo "Targets:"
 	@echo "  all      build $(O)/hposctl (default)"
-	@echo "  check    install missing packages, build, run unit + integration tests"
+	@echo "  check    install missing packages, build, run unit + integration tests (t_reader_retry also under TSan)"
 	@echo "  asan     the same suite built with ASan + UBSan (build-asan/)"
+	@echo "  tsan     the same suite built with ThreadSanitizer (build-tsan/); a race fails the test (exit 66)"
 	@echo "  fuzz     libFuzzer targets (clang): config, wp-config.php, DB_HOST, replica DSN parsers, FUZZ_SECONDS each"
-	@echo "  bench    generate 100k and 1M-order stores and measure sync against plain SQL"
+	@echo "  bench    generate 100k and 1M-order stores and measure sync and cleanup against plain SQL:"
+	@echo "           wall clock, and CPU per order of hposctl and of mariadbd;"
+	@echo "           BENCH_ORDERS=N one size; BASE=REV before/after: REV's binary and this one on the same store"
 	@echo "  soak     the long fault suite: 2-minute live shops, 20 random kills of sync, reverse sync, cleanup"
 	@echo "  demo     a guided tour: sandbox MariaDB, 50,000-order store, status/sync/verify"
 	@echo "  install  install binary, man page, config.example.yml, bash/zsh completion (PREFIX=$(PREFIX), DESTDIR=)"

@@ -1171,6 +1171,22 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
+/* Test hook HPOSCTL_FAULT_READ=K:N (docs/fault-tests.md): the K-th batch
+ * read of the process fails N times with a deadlock (1213) the server
+ * raises, before its real statements.  Only the reader thread calls it. */
+static int read_fault(struct db *db, unsigned attempt, struct herr *err)
+{
+	static const char sig[] = "SIGNAL SQLSTATE '40001' SET MYSQL_ERRNO = 1213, MESSAGE_TEXT = 'HPOSCTL_FAULT_READ'";
+	static unsigned reads;
+	const char *v = getenv("HPOSCTL_FAULT_READ");
+	unsigned k, n;
+
+	reads += attempt == 0;
+	if (!v || sscanf(v, "%u:%u", &k, &n) != 2 || reads != k || attempt >= n)
+		return 0;
+	return db_run(db, DB_READ, sig, sizeof(sig) - 1, NULL, err) < 0 ? -1 : 0;
+}
+
 /* Read and convert the next batch after *cursor (with retries). */
 static int read_batch(struct db *db, const struct sync_opts *so, uint64_t cursor, struct batch *b,
 		      struct sync_stats_s *st, pthread_mutex_t *mu, struct herr *err)
@@ -1180,7 +1196,9 @@ static int read_batch(struct db *db, const struct sync_opts *so, uint64_t cursor
 		int rc;
 
 		batch_reset(b);
-		rc = select_batch(db, so, cursor, so->batch_size, b, &posts, err);
+		rc = read_fault(db, attempt, err);
+		if (rc == 0)
+			rc = select_batch(db, so, cursor, so->batch_size, b, &posts, err);
 		if (rc == 0 && b->n)
 			rc = load_and_convert(db, so, b, posts, err);
 		db_free_result(posts);
