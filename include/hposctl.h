@@ -4,6 +4,7 @@
 #define HPOS_HPOSCTL_H
 
 #include <signal.h>
+#include <stdatomic.h>
 #include "config.h"
 #include "db.h"
 #include "opts.h"
@@ -23,8 +24,11 @@ struct ctx {
 	int port_given;
 };
 
-/* Set by the SIGINT/SIGTERM handler: the signal number. */
-extern volatile sig_atomic_t hpos_interrupted;
+/* Set by the SIGINT/SIGTERM handler: the signal number.  Atomic, not
+ * volatile sig_atomic_t: the writer threads read it too (a lock-free
+ * atomic is also safe to write from a signal handler). */
+extern _Atomic int hpos_interrupted;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "a signal handler may write only a lock-free atomic");
 
 /* Load configuration (once) and connect (once). */
 int ctx_config(struct ctx *c, struct herr *err);

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-volatile sig_atomic_t hpos_interrupted;
+_Atomic int hpos_interrupted;
 
 static const struct command *const commands[] = {
 	&cmd_status,

@@ -14,7 +14,7 @@
 #include "mapping.h"
 
 /* Defined by main.c in the program. */
-volatile sig_atomic_t hpos_interrupted;
+_Atomic int hpos_interrupted;
 
 static void test_rules_cover_mapping(void **state)
 {

@@ -16,7 +16,7 @@
 
 #include <signal.h>
 /* Defined in main.c, which unit tests do not link. */
-volatile sig_atomic_t hpos_interrupted;
+_Atomic int hpos_interrupted;
 
 static int filter(const char *a, const char *b, const char *c, struct strbuf *sb, int *all)
 {

@@ -14,7 +14,7 @@
 #include "migrate.h"
 #include "throttle.h"
 
-volatile sig_atomic_t hpos_interrupted;
+_Atomic int hpos_interrupted;
 
 /* main.c's, which the library does not hold: record what was reported. */
 static char reported[sizeof(((struct herr *)0)->msg)];

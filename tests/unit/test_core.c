@@ -16,7 +16,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 
-volatile sig_atomic_t hpos_interrupted;
+_Atomic int hpos_interrupted;
 
 static void test_opts_forms(void **state)
 {

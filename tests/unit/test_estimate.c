@@ -12,7 +12,7 @@
 #include "db.h"
 #include "estimate.h"
 
-volatile sig_atomic_t hpos_interrupted;
+_Atomic int hpos_interrupted;
 
 #define NEAR(a, b) assert_true((a) > (b) * 0.999 && (a) < (b) * 1.001)
 

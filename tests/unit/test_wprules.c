@@ -17,7 +17,7 @@
 #include "wprules.h"
 
 /* Defined by main.c in the program. */
-volatile sig_atomic_t hpos_interrupted;
+_Atomic int hpos_interrupted;
 
 static void eq_free(char *got, const char *want)
 {
