@@ -531,7 +531,9 @@ static void say_done(const struct run *r, int rc)
 	const struct sync_stats_s *st = &r->st;
 	unsigned long long n = (unsigned long long)st->synced;
 
-	if (st->synced == 0 && rc == 0)
+	if (rc < 0)
+		out_log("Sync stopped by the error below.");
+	else if (st->synced == 0)
 		out_warning("No orders were synced.");
 	else
 		out_log("Sync completed.");

@@ -44,6 +44,10 @@ assert_contains() { # assert_contains HAYSTACK NEEDLE MESSAGE
 	case "$1" in *"$2"*) ok "$3" ;; *) fail "$3: [$2] not found in [$1]" ;; esac
 }
 
+assert_not_contains() { # assert_not_contains HAYSTACK NEEDLE MESSAGE
+	case "$1" in *"$2"*) fail "$3: [$2] found in [$1]" ;; *) ok "$3" ;; esac
+}
+
 run() { # run CMD...: sets $rc, $out (stdout), $err (stderr)
 	_o=$(mktemp); _e=$(mktemp)
 	"$@" >"$_o" 2>"$_e"; rc=$?

@@ -21,7 +21,9 @@ pass=0; fail=0; failed=""
 for t in $tests; do
 	name=$(basename "$t" .sh)
 	start=$(date +%s)
-	if sh "$t" > "$SBX/$name.log" 2>&1; then
+	# A command the shell cannot find (a misspelt assert_*) would check
+	# nothing and pass: it fails the test.
+	if sh "$t" > "$SBX/$name.log" 2>&1 && ! grep -Eq '^[^ ]+: [0-9]+: [^ ]+: not found$' "$SBX/$name.log"; then
 		pass=$((pass + 1)); status=PASS
 	else
 		fail=$((fail + 1)); status=FAIL; failed="$failed $name"

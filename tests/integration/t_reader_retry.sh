@@ -79,5 +79,14 @@ assert_eq 1 "$(grep -c '"event":"batch_retried"' "$SBX/rr.out")" "one batch_retr
 run hpos $db verify
 assert_eq 0 "$rc" "verify: HPOS matches posts"
 assert_eq 0 "$(hpos $db count_unmigrated --porcelain)" "nothing left pending"
-echo "# summary: kills=0 conn_kills=1 retries=${got:-0} bad_inputs=0"
+
+# The reader giving up on its read: the error, never "Sync completed." or
+# "Success" before it.
+sql $db "UPDATE wp_posts SET post_modified_gmt = post_modified_gmt + INTERVAL 1 DAY WHERE ID = (SELECT MIN(id) FROM wp_wc_orders)"
+HPOSCTL_FAULT_READ=1:5 run hpos $db sync --settle 0 --max-retries 2 --jobs 2
+assert_eq 75 "$rc" "the reader gives up after --max-retries: exit 75"
+assert_not_contains "$out$err" "Sync completed" "... not said to be completed"
+assert_not_contains "$out$err" "Success" "... no Success line"
+assert_contains "$out$err" "Sync stopped by the error below" "... said to be stopped by the error"
+echo "# summary: kills=0 conn_kills=1 retries=${got:-0} bad_inputs=1"
 finish
