@@ -133,6 +133,27 @@ store_counts() { # store_counts DB: orders, their postmeta rows
 	metarows=$(sqlc "$1" -e "SELECT COUNT(*) FROM wp_postmeta m JOIN wp_posts p ON p.ID = m.post_id WHERE p.post_type IN ('shop_order','shop_order_refund')")
 }
 
+# floor DB: the server's floor for sync on the synced store DB, the cost no
+# migrator can avoid, measured as server CPU: storing the rows sync wrote
+# (INSERT ... SELECT of the four HPOS tables into empty copies: no parsing,
+# no network, no client) plus reading the orders' postmeta once by primary
+# key (to the client, thrown away).  Sets floor_scpu (seconds) and prints
+# the row; sync's server CPU per order is set against it.
+floor() {
+	floor_scpu=0
+	for t in wc_orders wc_order_addresses wc_order_operational_data wc_orders_meta; do
+		sqlc "$1" -e "DROP TABLE IF EXISTS f_$t; CREATE TABLE f_$t LIKE wp_$t"
+		quiesce
+		measure /dev/null sqlc "$1" -e "INSERT INTO f_$t SELECT * FROM wp_$t"
+		floor_scpu=$(calc "$floor_scpu + $scpu")
+		sqlc "$1" -e "DROP TABLE f_$t"
+	done
+	quiesce
+	measure /dev/null sqlc "$1" -e "SELECT m.post_id, m.meta_id, m.meta_key, m.meta_value FROM wp_postmeta m WHERE m.meta_id BETWEEN (SELECT MIN(meta_id) FROM wp_postmeta) AND (SELECT MAX(meta_id) FROM wp_postmeta)"
+	floor_scpu=$(calc "$floor_scpu + $scpu")
+	printf '%-9s %-26s %10s %10s %11s %11.1f\n' "sync" "server floor (store+read)" - - - "$(us_per "$floor_scpu" "$orders")"
+}
+
 # ---- before/after: BASE's hposctl and this tree's on one store -------------
 # One generated store per size.  sync: the HPOS tables emptied before every
 # run, the binaries alternating (base, this; this, base; ...), then the
@@ -178,6 +199,7 @@ if [ -n "$BASE" ]; then
 			done
 			r=$((r + 1))
 		done
+		floor b_hpos > "$SBX/floor.row"
 		empty_hpos b_hpos
 		sqlc b_hpos < "$TOP/tests/bench/reference.sql"
 		quiesce
@@ -225,6 +247,8 @@ if [ -n "$BASE" ]; then
 		result sync this "this tree $this_rev"
 		ratio sync
 		result sync ref "plain-SQL reference"
+		cat "$SBX/floor.row"
+		echo "          sync server CPU per order against the floor: this $(calc "$(mean sync.this.scpu) / $floor_scpu")x, base $(calc "$(mean sync.base.scpu) / $floor_scpu")x (goal: this <= 1.10x)"
 		result cleanup base "base $BASE"
 		result cleanup this "this tree $this_rev"
 		ratio cleanup
@@ -260,6 +284,8 @@ for n in $SIZES; do
 	quiesce
 	measure /dev/null hpos_b b_hpos sync --quiet --settle 0
 	printf '%-9s %-22s %10.2f\n' "$orders" "no-op sync (synced)" "$wall"
+	floor b_hpos > "$SBX/floor.row"
+	echo "          sync server CPU per order: $(us_per "$hs_s" "$orders") us against a floor of $(us_per "$floor_scpu" "$orders") us (store + read): $(calc "$hs_s / $floor_scpu")x"
 	# verify_cot_data over the synced store: must be at least as fast as sync.
 	quiesce
 	measure "$SBX/verify.json" hpos_b b_hpos verify --format json || true
