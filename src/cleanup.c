@@ -361,59 +361,60 @@ char *backup_default_path(struct db *db)
 	return sb_detach(&sb);
 }
 
-int backup_open(struct backup *b, struct db *db, const char *path, int must_be_new, struct herr *err)
+/* Open path for the backup into b->fd, never through a symbolic link: a new
+ * file (mode 0600), or, unless must_be_new, the existing one (*existed set).
+ * Returns 0, or -1 with err set (b->fd stays -1). */
+static int backup_open_file(struct backup *b, const char *path, int must_be_new, int *existed, struct herr *err)
 {
-	struct strbuf hdr = STRBUF_INIT;
-	struct stat st;
-	char ts[32];
-	time_t t = time(NULL);
-	struct tm tm;
-	char *cs = NULL;
-	int existed = 0;
-
-	memset(b, 0, sizeof(*b));
-	b->fd = -1;
-	pthread_mutex_init(&b->mu, NULL);
-	if (db_get_str(db, &cs, err, "SELECT @@character_set_results") < 0)
-		return -1;
-	b->charset = cs && *cs ? cs : (free(cs), xstrdup("utf8mb4"));
-	/* Never through a symbolic link; an existing file is checked below. */
+	*existed = 0;
 	b->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (b->fd < 0 && errno == EEXIST && !must_be_new) {
 		b->fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-		existed = 1;
+		*existed = 1;
 	}
-	if (b->fd < 0 && errno == ELOOP) {
-		herr_set(err, HX_PROBLEM, "%s is a symbolic link; not writing the backup through it", path);
-		goto fail;
-	}
-	if (b->fd < 0) {
-		herr_set(err, HX_PROBLEM, "cannot open the backup file %s: %s", path, strerror(errno));
-		goto fail;
-	}
-	b->path = xstrdup(path);
-	if (fstat(b->fd, &st) < 0) {
-		herr_set(err, HX_PROBLEM, "%s: %s", path, strerror(errno));
-		goto fail;
-	}
+	if (b->fd < 0 && errno == ELOOP)
+		return herr_set(err, HX_PROBLEM, "%s is a symbolic link; not writing the backup through it", path);
+	if (b->fd < 0)
+		return herr_set(err, HX_PROBLEM, "cannot open the backup file %s: %s", path, strerror(errno));
+	return 0;
+}
+
+/* An existing backup file: check it (check_existing), cut off an
+ * incomplete last chunk, leave the offset at its end.  A new file: just the
+ * offset.  Returns 0, or -1 with err set. */
+static int backup_prepare_end(struct backup *b, const char *path, int existed, struct herr *err)
+{
+	struct stat st;
+
+	if (fstat(b->fd, &st) < 0)
+		return herr_set(err, HX_PROBLEM, "%s: %s", path, strerror(errno));
 	if (existed) {
 		off_t keep = check_existing(b->fd, path, &st, err);
 
 		if (keep < 0)
-			goto fail;
+			return -1;
 		if (keep < st.st_size) {
 			out_warning("%s: cutting off an incomplete last batch (%lld bytes) left by an interrupted run; "
 				    "that batch was not committed.", path, (long long)(st.st_size - keep));
-			if (ftruncate(b->fd, keep) < 0) {
-				herr_set(err, HX_PROBLEM, "%s: %s", path, strerror(errno));
-				goto fail;
-			}
+			if (ftruncate(b->fd, keep) < 0)
+				return herr_set(err, HX_PROBLEM, "%s: %s", path, strerror(errno));
 		}
 	}
-	if (lseek(b->fd, 0, SEEK_END) < 0) {
-		herr_set(err, HX_PROBLEM, "%s: %s", path, strerror(errno));
-		goto fail;
-	}
+	if (lseek(b->fd, 0, SEEK_END) < 0)
+		return herr_set(err, HX_PROBLEM, "%s: %s", path, strerror(errno));
+	return 0;
+}
+
+/* Append the run's sealed header (magic, version, database, prefix, start
+ * time, how to restore, USE `db`) and fsync it.  Returns 0, or -1 with err. */
+static int backup_write_header(struct backup *b, struct db *db, const char *path, struct herr *err)
+{
+	struct strbuf hdr = STRBUF_INIT;
+	time_t t = time(NULL);
+	struct tm tm;
+	char ts[32];
+	int rc = 0;
+
 	gmtime_r(&t, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S UTC", &tm);
 	sb_addf(&hdr, BACKUP_MAGIC " (hposctl " HPOSCTL_VERSION "), database `%s`, prefix %s, run started %s.\n"
@@ -425,29 +426,55 @@ int backup_open(struct backup *b, struct db *db, const char *path, int must_be_n
 	db_ident(&hdr, db_name(db));
 	sb_adds(&hdr, ";\n");
 	backup_seal(&hdr, 0, "header");
-	if (xwrite_all(b->fd, hdr.buf, hdr.len) < 0 || fsync(b->fd) < 0) {
-		herr_set(err, HX_PROBLEM, "writing %s: %s", path, strerror(errno));
-		goto fail;
-	}
-	b->bytes += hdr.len;
-	if (!existed) {
-		/* A new file: make its directory entry durable too. */
-		char *dir = xstrdup(path), *slash = strrchr(dir, '/');
-		int dfd;
-
-		if (slash)
-			*(slash == dir ? slash + 1 : slash) = '\0';
-		dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
-		free(dir);
-	}
+	if (xwrite_all(b->fd, hdr.buf, hdr.len) < 0 || fsync(b->fd) < 0)
+		rc = herr_set(err, HX_PROBLEM, "writing %s: %s", path, strerror(errno));
+	else
+		b->bytes += hdr.len;
 	sb_release(&hdr);
+	return rc;
+}
+
+/* Make a new file's directory entry durable: fsync its directory (best
+ * effort; a failure here is not worth stopping the run for). */
+static void fsync_parent_dir(const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int dfd;
+
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	free(dir);
+}
+
+/* See cleanup.h.  The steps: the character set values are read in, the
+ * file (never through a link), an existing file checked and trimmed, the
+ * header appended, a new file's directory entry made durable.  On failure
+ * b is closed (backup_close) and -1 returned with err set. */
+int backup_open(struct backup *b, struct db *db, const char *path, int must_be_new, struct herr *err)
+{
+	char *cs = NULL;
+	int existed = 0;
+
+	memset(b, 0, sizeof(*b));
+	b->fd = -1;
+	pthread_mutex_init(&b->mu, NULL);
+	if (db_get_str(db, &cs, err, "SELECT @@character_set_results") < 0)
+		return -1;
+	b->charset = cs && *cs ? cs : (free(cs), xstrdup("utf8mb4"));
+	if (backup_open_file(b, path, must_be_new, &existed, err) < 0)
+		goto fail;
+	b->path = xstrdup(path);
+	if (backup_prepare_end(b, path, existed, err) < 0 || backup_write_header(b, db, path, err) < 0)
+		goto fail;
+	if (!existed)
+		fsync_parent_dir(path);
 	return 0;
 fail:
-	sb_release(&hdr);
 	backup_close(b);
 	return -1;
 }
@@ -876,100 +903,143 @@ static void fail_run(struct engine *e, const struct herr *err)
 	}
 }
 
+/* Claim the worker's next batch (lo, hi] under e->mu.  Returns 1 with a
+ * batch; 0 when the run is over (nothing left, stopping, or an error,
+ * recorded in e). */
+static int next_batch(struct engine *e, uint64_t *lo, uint64_t *hi)
+{
+	struct herr err = { 0, "" };
+	int c;
+
+	pthread_mutex_lock(&e->mu);
+	c = e->stop ? 0 : claim(e, lo, hi, &err);
+	if (c < 0)
+		fail_run(e, &err);
+	else if (c == 0 && !e->stop)
+		e->stop = 1;
+	pthread_mutex_unlock(&e->mu);
+	return c > 0;
+}
+
+/* Clean the batch (lo, hi], retrying a deadlock, lock wait or lost
+ * connection (reconnecting, the run lock retaken by the main connection)
+ * up to max_retries times.  Returns ATT_OK or ATT_FATAL (err says why). */
+static enum attempt batch_with_retries(struct worker *w, uint64_t lo, uint64_t hi, struct batch *b, uint64_t *meta,
+				       uint64_t *changed, struct cleanup_stats *times, struct herr *err)
+{
+	struct engine *e = w->e;
+	const struct cleanup_opts *o = e->o;
+	unsigned attempt = 0;
+	enum attempt a;
+
+	for (;;) {
+		a = do_batch(w->db, o, lo, hi, b, meta, changed, times, err);
+		if (a == ATT_OK || a == ATT_FATAL)
+			return a;
+		if (attempt++ >= o->max_retries) {
+			herr_prefix(err, "giving up after %u attempts", attempt);
+			err->code = HX_TEMPFAIL;
+			return ATT_FATAL;
+		}
+		pthread_mutex_lock(&e->mu);
+		e->st->retries++;
+		pthread_mutex_unlock(&e->mu);
+		out_event("batch_retried", a == ATT_RETRY ? "\"reason\":\"lock\"" : "\"reason\":\"connection\"");
+		out_debug("cleanup batch after %llu: %s; retrying (%u)", (unsigned long long)lo, err->msg, attempt);
+		if (a == ATT_LOST) {
+			if (runlock_reconnect(w->db, o->runlock_name, w->is_main, o->max_retries, err) < 0)
+				return ATT_FATAL;
+		} else {
+			retry_backoff(attempt);
+		}
+	}
+}
+
+/* Warn about and report (order_skipped event) a candidate left alone;
+ * msg and ev are the caller's scratch buffers. */
+static void report_skipped(const struct cand *cd, struct strbuf *msg, struct strbuf *ev)
+{
+	out_warning("An error occurred while cleaning up order %llu: %s", (unsigned long long)cd->id,
+		    verdict_text(cd, msg));
+	sb_reset(ev);
+	sb_addf(ev, "\"order_id\":%llu,\"reason\":\"%s\"", (unsigned long long)cd->id,
+		cd->v == V_NEWER ? "post_newer" : cd->v == V_NO_HPOS ? "not_in_hpos" : "not_an_order_type");
+	out_event("order_skipped", ev->buf);
+}
+
+/* Add a committed batch to the run's totals and report what it left
+ * alone.  Under e->mu. */
+static void tally(struct engine *e, const struct batch *b, uint64_t meta, uint64_t changed,
+		  const struct cleanup_stats *times, struct strbuf *msg, struct strbuf *ev)
+{
+	struct cleanup_stats *st = e->st;
+
+	st->t_select += times->t_select;
+	st->t_backup += times->t_backup;
+	st->t_write += times->t_write;
+	st->batches++;
+	st->seen += b->n;
+	st->meta_rows += meta;
+	st->posts_changed += changed;
+	for (unsigned i = 0; i < b->n; i++) {
+		const struct cand *cd = &b->c[i];
+
+		if (cd->v == V_CLEAN) {
+			st->cleaned++;
+			continue;
+		}
+		if (cd->v == V_NEWER)
+			st->skipped_newer++;
+		else
+			st->refused++;
+		report_skipped(cd, msg, ev);
+	}
+}
+
+/* Between batches, one worker at a time (under e->mu): stop at the
+ * runtime limit or when the caller's callback says so (progress,
+ * throttling; a pause here holds the others at their next claim). */
+static void between_batches(struct engine *e)
+{
+	const struct cleanup_opts *o = e->o;
+
+	if (e->stop)
+		return;
+	if (o->max_runtime > 0 && now_mono() - e->t0 >= o->max_runtime) {
+		e->st->stop_reason = 1;
+		e->stop = 1;
+	} else if (o->between && o->between(o->arg, e->st)) {
+		e->st->stop_reason = 3;
+		e->stop = 1;
+	}
+}
+
+/* A worker (thread, or the caller with --jobs 1): claims batches and
+ * cleans them on its own connection until the run is over. */
 static void *work(void *arg)
 {
 	struct worker *w = arg;
 	struct engine *e = w->e;
-	const struct cleanup_opts *o = e->o;
 	struct batch b = { NULL, 0, 0 };
 	struct strbuf msg = STRBUF_INIT, ev = STRBUF_INIT;
 	struct herr err = { 0, "" };
+	uint64_t lo = 0, hi = 0;
 
-	for (;;) {
+	while (next_batch(e, &lo, &hi)) {
 		struct cleanup_stats times;
-		uint64_t lo = 0, hi = 0, meta = 0, changed = 0;
-		unsigned attempt = 0;
+		uint64_t meta = 0, changed = 0;
 		enum attempt a;
-		int c;
-
-		pthread_mutex_lock(&e->mu);
-		c = e->stop ? 0 : claim(e, &lo, &hi, &err);
-		if (c < 0)
-			fail_run(e, &err);
-		else if (c == 0 && !e->stop)
-			e->stop = 1;
-		pthread_mutex_unlock(&e->mu);
-		if (c <= 0)
-			break;
 
 		memset(&times, 0, sizeof(times));
-		for (;;) {
-			a = do_batch(w->db, o, lo, hi, &b, &meta, &changed, &times, &err);
-			if (a == ATT_OK || a == ATT_FATAL)
-				break;
-			if (attempt++ >= o->max_retries) {
-				herr_prefix(&err, "giving up after %u attempts", attempt);
-				err.code = HX_TEMPFAIL;
-				a = ATT_FATAL;
-				break;
-			}
-			pthread_mutex_lock(&e->mu);
-			e->st->retries++;
-			pthread_mutex_unlock(&e->mu);
-			out_event("batch_retried", a == ATT_RETRY ? "\"reason\":\"lock\"" : "\"reason\":\"connection\"");
-			out_debug("cleanup batch after %llu: %s; retrying (%u)", (unsigned long long)lo, err.msg, attempt);
-			if (a == ATT_LOST) {
-				if (runlock_reconnect(w->db, o->runlock_name, w->is_main, o->max_retries, &err) < 0) {
-					a = ATT_FATAL;
-					break;
-				}
-			} else {
-				retry_backoff(attempt);
-			}
-		}
-
+		a = batch_with_retries(w, lo, hi, &b, &meta, &changed, &times, &err);
 		pthread_mutex_lock(&e->mu);
 		if (a == ATT_FATAL) {
 			fail_run(e, &err);
 			pthread_mutex_unlock(&e->mu);
 			break;
 		}
-		e->st->t_select += times.t_select;
-		e->st->t_backup += times.t_backup;
-		e->st->t_write += times.t_write;
-		e->st->batches++;
-		e->st->seen += b.n;
-		e->st->meta_rows += meta;
-		e->st->posts_changed += changed;
-		for (unsigned i = 0; i < b.n; i++) {
-			struct cand *cd = &b.c[i];
-
-			if (cd->v == V_CLEAN) {
-				e->st->cleaned++;
-				continue;
-			}
-			if (cd->v == V_NEWER)
-				e->st->skipped_newer++;
-			else
-				e->st->refused++;
-			out_warning("An error occurred while cleaning up order %llu: %s", (unsigned long long)cd->id,
-				    verdict_text(cd, &msg));
-			sb_reset(&ev);
-			sb_addf(&ev, "\"order_id\":%llu,\"reason\":\"%s\"", (unsigned long long)cd->id,
-				cd->v == V_NEWER ? "post_newer" : cd->v == V_NO_HPOS ? "not_in_hpos" : "not_an_order_type");
-			out_event("order_skipped", ev.buf);
-		}
-		if (!e->stop) {
-			/* Progress and throttling, one worker at a time: a pause
-			 * here holds the others at their next claim. */
-			if (o->max_runtime > 0 && now_mono() - e->t0 >= o->max_runtime) {
-				e->st->stop_reason = 1;
-				e->stop = 1;
-			} else if (o->between && o->between(o->arg, e->st)) {
-				e->st->stop_reason = 3;
-				e->stop = 1;
-			}
-		}
+		tally(e, &b, meta, changed, &times, &msg, &ev);
+		between_batches(e);
 		pthread_mutex_unlock(&e->mu);
 	}
 	batch_clear(&b);
