@@ -524,6 +524,8 @@ struct cand {
 	int change_post;  /* type or status differ from the placeholder's */
 };
 
+/* The candidates of a batch in ID order; c and its strings are owned here
+ * (batch_clear frees the strings, keeps c for the next batch). */
 struct batch {
 	struct cand *c;
 	unsigned n, cap;
@@ -562,6 +564,13 @@ static int cmp_cand(const void *a, const void *b)
 	return r;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static void id_list(struct strbuf *sql, const struct batch *b, int only_change)
 {
 	int first = 1;
@@ -574,233 +583,437 @@ static void id_list(struct strbuf *sql, const struct batch *b, int only_change)
 	}
 }
 
-/* One attempt at the batch of candidates with lo < ID <= hi.  On ATT_OK, b
- * holds the verdicts. Timings go to st (the caller's own). */
+/* Is id one of the batch's orders to clean?  (b is in ID order.) */
+static int batch_cleans(const struct batch *b, uint64_t id)
+{
+	unsigned lo = 0, hi = b->n;
+
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+
+		if (b->c[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < b->n && b->c[lo].id == id && b->c[lo].v == V_CLEAN;
+}
+
+size_t cleanup_id_cond(struct strbuf *sql, const char *col, const uint64_t *id, size_t from, size_t n, size_t max_len)
+{
+	struct strbuf in = STRBUF_INIT;
+	size_t i = from, start = sql->len;
+	int ranges = 0;
+
+	if (from >= n) {
+		sb_adds(sql, "(1=0)");
+		return n;
+	}
+	sb_addc(sql, '(');
+	while (i < n) {
+		size_t j = i + 1;
+
+		while (j < n && id[j] == id[j - 1] + 1)
+			j++;
+		if (i > from && sql->len - start + in.len + strlen(col) + 48 > max_len)
+			break;
+		if (j - i >= 2)
+			sb_addf(sql, "%s%s BETWEEN %llu AND %llu", ranges++ ? " OR " : "", col,
+				(unsigned long long)id[i], (unsigned long long)id[j - 1]);
+		else
+			sb_addf(&in, "%s%llu", in.len ? "," : "", (unsigned long long)id[i]);
+		i = j;
+	}
+	if (in.len)
+		sb_addf(sql, "%s%s IN (%s)", ranges ? " OR " : "", col, in.buf);
+	sb_addc(sql, ')');
+	sb_release(&in);
+	return i;
+}
+
+/* The text of one DELETE of proven meta rows stays under this: far below
+ * max_allowed_packet, and few enough ranges for the server's range
+ * optimizer to keep them in its memory budget (beyond it, MySQL and
+ * MariaDB fall back to scanning the table). */
+#define DELETE_COND_MAX (64u << 10)
+
+/* One attempt at one batch: what its steps share.  Inside one transaction:
+ * read the posts (locked) and judge them → prove which postmeta rows the
+ * orders to clean own (their meta_ids) → back up and delete exactly those
+ * rows → turn the posts into placeholders → commit.  Steps return ATT_OK or
+ * what their failure means for the attempt, with *err set. */
+struct pass {
+	struct db *db;
+	const struct cleanup_opts *o;
+	struct batch *b;            /* the candidates, judged by read_batch */
+	uint64_t lo, hi;            /* the batch: lo < ID <= hi */
+	unsigned n_clean, n_change; /* orders to clean; of them, posts to change */
+	uint64_t *meta;             /* meta_ids proven to be theirs, ascending */
+	size_t n_meta, cap_meta;
+	struct db_result *rows;     /* without RETURNING: those rows, locked */
+	struct strbuf sql;          /* the statement being built */
+	struct strbuf postmeta;     /* the quoted postmeta table */
+	struct strbuf chunk;        /* the backup chunk being built */
+	size_t chunk_start;
+	struct backup_stmt bs;
+	struct cleanup_stats *st;   /* this attempt's timings */
+	struct herr *err;
+};
+
+/* Fill c from a row of read_batch's SELECT (ID, post_type, post_status,
+ * has an HPOS row, its type is an order type, the post is not newer, HPOS
+ * type) and judge it: the checks of cleanup.h, in WooCommerce's order. */
+static void judge(struct cand *c, const struct db_row *row, int force)
+{
+	memset(c, 0, sizeof(*c));
+	c->id = strtoull(row->vals[0], NULL, 10);
+	c->type = xstrdup(row->vals[1] ? row->vals[1] : "");
+	c->status = xstrdup(row->vals[2] ? row->vals[2] : "");
+	c->hpos_type = row->vals[6] ? xstrdup(row->vals[6]) : NULL;
+	if (!row->vals[3] || strcmp(row->vals[3], "1"))
+		c->v = V_NO_HPOS;
+	else if (!row->vals[4] || strcmp(row->vals[4], "1"))
+		c->v = V_BAD_TYPE;
+	else if (!force && (!row->vals[5] || strcmp(row->vals[5], "1")))
+		c->v = V_NEWER;
+	else
+		c->v = V_CLEAN;
+	if (c->v == V_CLEAN)
+		c->change_post = strcmp(c->type, PLACEHOLDER_TYPE) || strcmp(c->status, "draft");
+}
+
+/* Read the batch's candidates with their posts locked (FOR UPDATE), so that
+ * they cannot change before the backup is written and the batch commits;
+ * judge each.  Fills p->b, p->n_clean, p->n_change. */
+static enum attempt read_batch(struct pass *p)
+{
+	struct db_result *res;
+	struct db_row row;
+
+	sb_reset(&p->sql);
+	sb_adds(&p->sql, "SELECT p.ID, p.post_type, p.post_status, o.id IS NOT NULL, ");
+	type_ok_sql(p->db, p->o->types, &p->sql);
+	sb_adds(&p->sql, ", ");
+	newer_ok_sql(&p->sql);
+	sb_adds(&p->sql, ", o.type");
+	wc_cleanup_from_where(p->db, p->o->types, p->o->id_filter, &p->sql);
+	sb_addf(&p->sql, " AND p.ID > %llu AND p.ID <= %llu ORDER BY p.ID FOR UPDATE", (unsigned long long)p->lo,
+		(unsigned long long)p->hi);
+	if (db_run(p->db, DB_READ, p->sql.buf, p->sql.len, &res, p->err) < 0)
+		return classify(p->db);
+	if (db_num_rows(res) > p->b->cap) {
+		p->b->cap = db_num_rows(res);
+		p->b->c = xrealloc(p->b->c, sizeof(*p->b->c) * p->b->cap);
+	}
+	while (db_fetch(res, &row)) {
+		struct cand *c = &p->b->c[p->b->n++];
+
+		judge(c, &row, p->o->force);
+		p->n_clean += c->v == V_CLEAN;
+		p->n_change += c->change_post != 0;
+	}
+	db_free_result(res);
+	return ATT_OK;
+}
+
+/* Which postmeta rows the orders to clean own: their meta_ids, sorted, in
+ * p->meta.  With RETURNING a plain read of the post_id index: the DELETE
+ * checks every row it removes (delete_returning).  Without, the whole rows
+ * (meta_id only without a backup) read FOR UPDATE and kept in p->rows, so
+ * that none can change or move to another post before the DELETE. */
+static enum attempt prove_meta(struct pass *p)
+{
+	int locked = !p->o->returning;
+	struct db_result *res;
+	struct db_row row;
+
+	sb_reset(&p->sql);
+	sb_addf(&p->sql, "SELECT %s FROM %s WHERE post_id IN (",
+		locked && p->o->backup ? "meta_id, post_id, meta_key, meta_value" : "meta_id", p->postmeta.buf);
+	id_list(&p->sql, p->b, 0);
+	sb_adds(&p->sql, locked ? ") FOR UPDATE" : ")");
+	if (db_run(p->db, DB_READ, p->sql.buf, p->sql.len, &res, p->err) < 0)
+		return classify(p->db);
+	if (db_num_rows(res) > p->cap_meta) {
+		p->cap_meta = db_num_rows(res);
+		p->meta = xrealloc(p->meta, sizeof(*p->meta) * p->cap_meta);
+	}
+	while (db_fetch(res, &row))
+		p->meta[p->n_meta++] = strtoull(row.vals[0], NULL, 10);
+	qsort(p->meta, p->n_meta, sizeof(*p->meta), cmp_u64);
+	if (locked) {
+		db_result_rewind(res);
+		p->rows = res;
+	} else {
+		db_free_result(res);
+	}
+	return ATT_OK;
+}
+
+/* Start the batch's backup chunk: what it is, and START TRANSACTION. */
+static void chunk_begin(struct pass *p)
+{
+	p->chunk_start = p->chunk.len;
+	sb_addf(&p->chunk, "-- batch: %u orders after ID %llu, %llu postmeta rows\nSTART TRANSACTION;\n", p->n_clean,
+		(unsigned long long)p->lo, (unsigned long long)p->n_meta);
+}
+
+/* Statements that give the changed posts back their type and status: one
+ * UPDATE per original (type, status), each under BACKUP_STMT_MAX, touching
+ * only posts that are still the placeholders this cleanup made. */
+static void chunk_placeholders(struct pass *p)
+{
+	const char *cs = p->o->backup->charset;
+	struct strbuf *ch = &p->chunk;
+	struct cand **v;
+	unsigned m = 0;
+	size_t ustart = ch->len;
+
+	if (!p->n_change)
+		return;
+	v = xmalloc(sizeof(*v) * p->n_change);
+	for (unsigned i = 0; i < p->b->n; i++)
+		if (p->b->c[i].v == V_CLEAN && p->b->c[i].change_post)
+			v[m++] = &p->b->c[i];
+	qsort(v, m, sizeof(*v), cmp_cand);
+	for (unsigned i = 0; i < m; i++) {
+		if (i == 0 || strcmp(v[i]->type, v[i - 1]->type) || strcmp(v[i]->status, v[i - 1]->status) ||
+		    ch->len - ustart > BACKUP_STMT_MAX - 64) {
+			if (i)
+				sb_adds(ch, ");\n");
+			ustart = ch->len;
+			sb_adds(ch, "UPDATE ");
+			wc_table(p->db, ch, "posts");
+			sb_adds(ch, " SET post_type = ");
+			cleanup_sql_value(ch, cs, v[i]->type, strlen(v[i]->type));
+			sb_adds(ch, ", post_status = ");
+			cleanup_sql_value(ch, cs, v[i]->status, strlen(v[i]->status));
+			sb_addf(ch, " WHERE post_type = '" PLACEHOLDER_TYPE "' AND ID IN (%llu", (unsigned long long)v[i]->id);
+		} else {
+			sb_addf(ch, ",%llu", (unsigned long long)v[i]->id);
+		}
+	}
+	sb_adds(ch, ");\n");
+	free(v);
+}
+
+/* Finish the chunk (placeholder statements, COMMIT, the checksum line) and
+ * write it, on disk before the batch commits.  ATT_FATAL if it cannot be. */
+static enum attempt chunk_write(struct pass *p)
+{
+	char what[64];
+
+	backup_end_meta(&p->chunk, &p->bs);
+	chunk_placeholders(p);
+	sb_adds(&p->chunk, "COMMIT;\n");
+	snprintf(what, sizeof(what), "batch after ID %llu", (unsigned long long)p->lo);
+	backup_seal(&p->chunk, p->chunk_start, what);
+	return backup_write(p->o->backup, &p->chunk, p->err) < 0 ? ATT_FATAL : ATT_OK;
+}
+
+static void chunk_add_row(struct pass *p, const struct db_row *row)
+{
+	backup_add_meta(&p->chunk, &p->bs, p->postmeta.buf, p->o->backup->charset, (const char *const *)row->vals,
+			row->lens);
+}
+
+/* "DELETE FROM postmeta WHERE <meta_ids p->meta[from..)>"; returns the index
+ * of the first id the statement does not cover. */
+static size_t delete_sql(struct pass *p, size_t from)
+{
+	size_t next;
+
+	sb_reset(&p->sql);
+	sb_addf(&p->sql, "DELETE FROM %s WHERE ", p->postmeta.buf);
+	next = cleanup_id_cond(&p->sql, "meta_id", p->meta, from, p->n_meta, DELETE_COND_MAX);
+	return next;
+}
+
+static enum attempt meta_changed(struct pass *p, uint64_t deleted)
+{
+	herr_set(p->err, HX_TEMPFAIL, "postmeta changed during the batch (%llu rows deleted, %llu backed up)",
+		 (unsigned long long)deleted, (unsigned long long)p->n_meta);
+	return ATT_RETRY;
+}
+
+/* MariaDB: delete the proven rows by meta_id (consecutive ids as primary-key
+ * ranges, cheaper for the server than the post_id index) and have them
+ * returned, straight into the backup chunk: the backup holds exactly what
+ * was deleted.  Every returned row must belong to an order being cleaned
+ * and there must be as many as proven; otherwise postmeta changed since the
+ * proof (a row deleted, or moved to another post) and the attempt is
+ * rolled back (ATT_RETRY): a row of another post is never deleted for good. */
+static enum attempt delete_returning(struct pass *p)
+{
+	uint64_t got = 0;
+	size_t i = 0;
+
+	while (i < p->n_meta) {
+		struct db_result *res;
+		struct db_row row;
+		int foreign = 0;
+
+		i = delete_sql(p, i);
+		sb_adds(&p->sql, p->o->backup ? " RETURNING meta_id, post_id, meta_key, meta_value" : " RETURNING post_id");
+		if (db_run(p->db, DB_WRITE, p->sql.buf, p->sql.len, &res, p->err) < 0)
+			return classify(p->db);
+		while (db_fetch(res, &row)) {
+			const char *post = row.vals[p->o->backup ? 1 : 0];
+
+			foreign |= !post || !batch_cleans(p->b, strtoull(post, NULL, 10));
+			if (p->o->backup)
+				chunk_add_row(p, &row);
+			got++;
+		}
+		db_free_result(res);
+		if (foreign) {
+			herr_set(p->err, HX_TEMPFAIL, "postmeta changed during the batch (a deleted row no longer "
+				 "belonged to an order of the batch); rolled back");
+			return ATT_RETRY;
+		}
+	}
+	return got == p->n_meta ? ATT_OK : meta_changed(p, got);
+}
+
+/* Without RETURNING: the locked rows of prove_meta into the backup chunk. */
+static void chunk_locked_rows(struct pass *p)
+{
+	struct db_row row;
+
+	while (db_fetch(p->rows, &row))
+		chunk_add_row(p, &row);
+}
+
+/* Without RETURNING: delete the rows prove_meta locked, by meta_id.  Every
+ * id of every range is a locked row of an order being cleaned, so nothing
+ * else can be in them; the count is checked all the same. */
+static enum attempt delete_locked(struct pass *p)
+{
+	uint64_t deleted = 0;
+
+	for (size_t i = 0; i < p->n_meta;) {
+		i = delete_sql(p, i);
+		if (db_run(p->db, DB_WRITE, p->sql.buf, p->sql.len, NULL, p->err) < 0)
+			return classify(p->db);
+		deleted += db_affected_rows(p->db);
+	}
+	return deleted == p->n_meta ? ATT_OK : meta_changed(p, deleted);
+}
+
+/* Back up and delete the proven meta rows, in the order the server allows:
+ * with RETURNING, delete (rows into the chunk) then write the chunk; without,
+ * write the chunk of the locked rows, then delete.  Timings: the deletes
+ * count as writing, the chunk as backup. */
+static enum attempt backup_and_delete(struct pass *p)
+{
+	enum attempt a = ATT_OK;
+	double t = now_mono();
+
+	if (p->o->backup)
+		chunk_begin(p);
+	if (p->o->returning) {
+		a = delete_returning(p);
+		p->st->t_write += now_mono() - t;
+		t = now_mono();
+	} else if (p->o->backup) {
+		chunk_locked_rows(p);
+	}
+	if (a == ATT_OK && p->o->backup)
+		a = chunk_write(p);
+	p->st->t_backup += now_mono() - t;
+	if (a == ATT_OK && !p->o->returning) {
+		t = now_mono();
+		a = delete_locked(p);
+		p->st->t_write += now_mono() - t;
+	}
+	return a;
+}
+
+/* Turn the changed posts into placeholders (their rows are locked since
+ * read_batch) and record them, so that sync does not rebuild them as if
+ * they had no post yet. */
+static enum attempt make_placeholders(struct pass *p)
+{
+	uint64_t *ids;
+	unsigned m = 0;
+	int rc;
+
+	sb_reset(&p->sql);
+	sb_adds(&p->sql, "UPDATE ");
+	wc_table(p->db, &p->sql, "posts");
+	sb_adds(&p->sql, " SET post_type = '" PLACEHOLDER_TYPE "', post_status = 'draft' WHERE ID IN (");
+	id_list(&p->sql, p->b, 1);
+	sb_addc(&p->sql, ')');
+	if (db_run(p->db, DB_WRITE, p->sql.buf, p->sql.len, NULL, p->err) < 0)
+		return classify(p->db);
+	if (db_affected_rows(p->db) != p->n_change) {
+		herr_set(p->err, HX_TEMPFAIL, "posts changed during the batch (%llu updated, %u expected)",
+			 (unsigned long long)db_affected_rows(p->db), p->n_change);
+		return ATT_RETRY;
+	}
+	ids = xmalloc(sizeof(*ids) * p->n_change);
+	for (unsigned i = 0; i < p->b->n; i++)
+		if (p->b->c[i].v == V_CLEAN && p->b->c[i].change_post)
+			ids[m++] = p->b->c[i].id;
+	rc = cleaned_record(p->db, ids, m, p->err);
+	free(ids);
+	return rc < 0 ? classify(p->db) : ATT_OK;
+}
+
+/* The steps after the batch was read, for a batch with orders to clean. */
+static enum attempt clean_batch(struct pass *p)
+{
+	enum attempt a;
+	double t = now_mono();
+
+	a = prove_meta(p);
+	p->st->t_write += now_mono() - t;
+	if (a == ATT_OK)
+		a = backup_and_delete(p);
+	if (a == ATT_OK && p->n_change) {
+		t = now_mono();
+		a = make_placeholders(p);
+		p->st->t_write += now_mono() - t;
+	}
+	return a;
+}
+
+/* One attempt at the batch of candidates with lo < ID <= hi, in one
+ * transaction, committed on ATT_OK (b then holds the verdicts, *meta_deleted
+ * and *posts_changed the counts) and rolled back otherwise (err says why).
+ * Timings go to st (the caller's own). */
 static enum attempt do_batch(struct db *db, const struct cleanup_opts *o, uint64_t lo, uint64_t hi, struct batch *b,
 			     uint64_t *meta_deleted, uint64_t *posts_changed, struct cleanup_stats *st, struct herr *err)
 {
-	struct strbuf sql = STRBUF_INIT, chunk = STRBUF_INIT;
-	struct db_result *res = NULL;
-	struct db_row row;
-	unsigned n_clean = 0, n_change = 0;
-	uint64_t n_meta = 0;
-	int in_txn = 0;
+	struct pass p = { .db = db, .o = o, .b = b, .lo = lo, .hi = hi, .st = st, .err = err };
+	enum attempt a;
 	double t;
-	enum attempt a = ATT_FATAL;
 
 	batch_clear(b);
 	*meta_deleted = *posts_changed = 0;
 	if (db_begin(db, "READ COMMITTED", err) < 0)
-		goto failed;
-	in_txn = 1;
-	/* The batch, its posts locked so that they cannot change before the
-	 * backup is written and the batch commits. */
+		return classify(db);
+	wc_table(db, &p.postmeta, "postmeta");
 	t = now_mono();
-	sb_adds(&sql, "SELECT p.ID, p.post_type, p.post_status, o.id IS NOT NULL, ");
-	type_ok_sql(db, o->types, &sql);
-	sb_adds(&sql, ", ");
-	newer_ok_sql(&sql);
-	sb_adds(&sql, ", o.type");
-	wc_cleanup_from_where(db, o->types, o->id_filter, &sql);
-	sb_addf(&sql, " AND p.ID > %llu AND p.ID <= %llu ORDER BY p.ID FOR UPDATE", (unsigned long long)lo,
-		(unsigned long long)hi);
-	if (db_run(db, DB_READ, sql.buf, sql.len, &res, err) < 0)
-		goto failed;
-	if (db_num_rows(res) > b->cap) {
-		b->cap = db_num_rows(res);
-		b->c = xrealloc(b->c, sizeof(*b->c) * b->cap);
-	}
-	while (db_fetch(res, &row)) {
-		struct cand *c = &b->c[b->n++];
-
-		memset(c, 0, sizeof(*c));
-		c->id = strtoull(row.vals[0], NULL, 10);
-		c->type = xstrdup(row.vals[1] ? row.vals[1] : "");
-		c->status = xstrdup(row.vals[2] ? row.vals[2] : "");
-		c->hpos_type = row.vals[6] ? xstrdup(row.vals[6]) : NULL;
-		if (!row.vals[3] || strcmp(row.vals[3], "1"))
-			c->v = V_NO_HPOS;
-		else if (!row.vals[4] || strcmp(row.vals[4], "1"))
-			c->v = V_BAD_TYPE;
-		else if (!o->force && (!row.vals[5] || strcmp(row.vals[5], "1")))
-			c->v = V_NEWER;
-		else
-			c->v = V_CLEAN;
-		if (c->v == V_CLEAN) {
-			n_clean++;
-			c->change_post = strcmp(c->type, PLACEHOLDER_TYPE) || strcmp(c->status, "draft");
-			n_change += c->change_post != 0;
-		}
-	}
-	db_free_result(res);
-	res = NULL;
+	a = read_batch(&p);
 	st->t_select += now_mono() - t;
-	if (n_clean == 0)
-		goto commit;
-
+	if (a == ATT_OK && p.n_clean)
+		a = clean_batch(&p);
 	t = now_mono();
-	/* The meta rows: on MariaDB deleted and returned by one statement, so
-	 * the backup holds exactly what was deleted; elsewhere read with locks
-	 * first and deleted after the backup is written. */
-	sb_reset(&sql);
-	if (o->returning) {
-		sb_adds(&sql, "DELETE FROM ");
-		wc_table(db, &sql, "postmeta");
-		sb_adds(&sql, " WHERE post_id IN (");
-		id_list(&sql, b, 0);
-		sb_addc(&sql, ')');
-		if (o->backup)
-			sb_adds(&sql, " RETURNING meta_id, post_id, meta_key, meta_value");
-		if (db_run(db, DB_WRITE, sql.buf, sql.len, o->backup ? &res : NULL, err) < 0)
-			goto failed;
-		n_meta = o->backup ? db_num_rows(res) : db_affected_rows(db);
-	} else {
-		sb_adds(&sql, "SELECT meta_id, post_id, meta_key, meta_value FROM ");
-		wc_table(db, &sql, "postmeta");
-		sb_adds(&sql, " WHERE post_id IN (");
-		id_list(&sql, b, 0);
-		sb_adds(&sql, ") FOR UPDATE");
-		if (db_run(db, DB_READ, sql.buf, sql.len, &res, err) < 0)
-			goto failed;
-		n_meta = db_num_rows(res);
-	}
+	if (a == ATT_OK && db_commit(db, err) < 0)
+		a = classify(db);
 	st->t_write += now_mono() - t;
-
-	t = now_mono();
-	if (o->backup) {
-		const char *cs = o->backup->charset;
-		struct backup_stmt bs = { 0, 0 };
-		struct strbuf table = STRBUF_INIT;
-		size_t chunk_start;
-
-		wc_table(db, &table, "postmeta");
-
-		chunk_start = chunk.len;
-		sb_addf(&chunk, "-- batch: %u orders after ID %llu, %llu postmeta rows\nSTART TRANSACTION;\n", n_clean,
-			(unsigned long long)lo, (unsigned long long)n_meta);
-		while (db_fetch(res, &row))
-			backup_add_meta(&chunk, &bs, table.buf, cs, (const char *const *)row.vals, row.lens);
-		backup_end_meta(&chunk, &bs);
-		if (n_change) {
-			/* One UPDATE per original (type, status); only posts that are
-			 * still the placeholders this cleanup made are touched. */
-			struct cand **v = xmalloc(sizeof(*v) * n_change);
-			unsigned m = 0;
-
-			for (unsigned i = 0; i < b->n; i++)
-				if (b->c[i].v == V_CLEAN && b->c[i].change_post)
-					v[m++] = &b->c[i];
-			qsort(v, m, sizeof(*v), cmp_cand);
-			size_t ustart = chunk.len;
-
-			for (unsigned i = 0; i < m; i++) {
-				if (i == 0 || strcmp(v[i]->type, v[i - 1]->type) || strcmp(v[i]->status, v[i - 1]->status) ||
-				    chunk.len - ustart > BACKUP_STMT_MAX - 64) {
-					if (i)
-						sb_adds(&chunk, ");\n");
-					ustart = chunk.len;
-					sb_adds(&chunk, "UPDATE ");
-					wc_table(db, &chunk, "posts");
-					sb_adds(&chunk, " SET post_type = ");
-					cleanup_sql_value(&chunk, cs, v[i]->type, strlen(v[i]->type));
-					sb_adds(&chunk, ", post_status = ");
-					cleanup_sql_value(&chunk, cs, v[i]->status, strlen(v[i]->status));
-					sb_addf(&chunk, " WHERE post_type = '" PLACEHOLDER_TYPE "' AND ID IN (%llu",
-						(unsigned long long)v[i]->id);
-				} else {
-					sb_addf(&chunk, ",%llu", (unsigned long long)v[i]->id);
-				}
-			}
-			sb_adds(&chunk, ");\n");
-			free(v);
-		}
-		sb_adds(&chunk, "COMMIT;\n");
-		{
-			char what[64];
-
-			snprintf(what, sizeof(what), "batch after ID %llu", (unsigned long long)lo);
-			backup_seal(&chunk, chunk_start, what);
-		}
-		sb_release(&table);
-		/* Written and on disk before the batch commits. */
-		if (backup_write(o->backup, &chunk, err) < 0) {
-			a = ATT_FATAL;
-			goto rollback;
-		}
+	if (a == ATT_OK && p.n_clean) {
+		*meta_deleted = p.n_meta;
+		*posts_changed = p.n_change;
 	}
-	db_free_result(res);
-	res = NULL;
-	st->t_backup += now_mono() - t;
-
-	t = now_mono();
-	if (!o->returning) {
-		sb_reset(&sql);
-		sb_adds(&sql, "DELETE FROM ");
-		wc_table(db, &sql, "postmeta");
-		sb_adds(&sql, " WHERE post_id IN (");
-		id_list(&sql, b, 0);
-		sb_addc(&sql, ')');
-		if (db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err) < 0)
-			goto failed;
-		if (db_affected_rows(db) != n_meta) {
-			herr_set(err, HX_TEMPFAIL, "postmeta changed during the batch (%llu rows deleted, %llu backed up)",
-				 (unsigned long long)db_affected_rows(db), (unsigned long long)n_meta);
-			a = ATT_RETRY;
-			goto rollback;
-		}
-	}
-	/* Then the placeholders (their rows are locked already). */
-	if (n_change) {
-		sb_reset(&sql);
-		sb_adds(&sql, "UPDATE ");
-		wc_table(db, &sql, "posts");
-		sb_adds(&sql, " SET post_type = '" PLACEHOLDER_TYPE "', post_status = 'draft' WHERE ID IN (");
-		id_list(&sql, b, 1);
-		sb_addc(&sql, ')');
-		if (db_run(db, DB_WRITE, sql.buf, sql.len, NULL, err) < 0)
-			goto failed;
-		if (db_affected_rows(db) != n_change) {
-			herr_set(err, HX_TEMPFAIL, "posts changed during the batch (%llu updated, %u expected)",
-				 (unsigned long long)db_affected_rows(db), n_change);
-			a = ATT_RETRY;
-			goto rollback;
-		}
-		/* Remember which real order posts became placeholders, so that
-		 * sync does not rebuild them as if they had no post yet. */
-		{
-			uint64_t *ids = xmalloc(sizeof(*ids) * n_change);
-			unsigned m = 0;
-			int rc;
-
-			for (unsigned i = 0; i < b->n; i++)
-				if (b->c[i].v == V_CLEAN && b->c[i].change_post)
-					ids[m++] = b->c[i].id;
-			rc = cleaned_record(db, ids, m, err);
-			free(ids);
-			if (rc < 0)
-				goto failed;
-		}
-	}
-	*meta_deleted = n_meta;
-	*posts_changed = n_change;
-commit:
-	if (in_txn) {
-		if (db_commit(db, err) < 0)
-			goto failed;
-		in_txn = 0;
-	}
-	st->t_write += now_mono() - t;
-	sb_release(&sql);
-	sb_release(&chunk);
-	return ATT_OK;
-failed:
-	a = classify(db);
-rollback:
-	db_free_result(res);
-	if (in_txn)
+	if (a != ATT_OK)
 		db_rollback(db);
-	sb_release(&sql);
-	sb_release(&chunk);
+	db_free_result(p.rows);
+	free(p.meta);
+	sb_release(&p.sql);
+	sb_release(&p.postmeta);
+	sb_release(&p.chunk);
 	return a;
 }
 
