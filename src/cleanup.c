@@ -90,6 +90,8 @@ static void type_ok_sql(struct db *db, const struct typelist *types, struct strb
 	sb_adds(sql, "), 0)");
 }
 
+/* Run a counting SELECT (sql) and put its first row's first nv columns in
+ * v (NULL or no row: 0).  Returns 0, or -1 with err set. */
 static int run_count(struct db *db, struct strbuf *sql, uint64_t *v, unsigned nv, struct herr *err)
 {
 	struct db_result *res;
@@ -105,6 +107,9 @@ static int run_count(struct db *db, struct strbuf *sql, uint64_t *v, unsigned nv
 	return 0;
 }
 
+/* See cleanup.h: one SELECT of counts over WooCommerce's selection, and with
+ * with_meta a second that counts the postmeta rows of the orders that would
+ * be cleaned (the same checks as read_batch's). */
 int cleanup_plan(struct db *db, const struct cleanup_opts *o, int with_meta, struct cleanup_plan *p, struct herr *err)
 {
 	struct strbuf sql = STRBUF_INIT;
@@ -193,6 +198,8 @@ void cleanup_sql_value(struct strbuf *sb, const char *charset, const char *v, si
 	sb_addf(sb, "' USING %s)", charset);
 }
 
+/* See cleanup.h.  A value longer than VALUE_PIECE closes the open REPLACE and
+ * goes through @hposctl_v; chunk is appended to, bs tracks the open REPLACE. */
 void backup_add_meta(struct strbuf *chunk, struct backup_stmt *bs, const char *table, const char *cs,
 		     const char *const vals[4], const size_t lens[4])
 {
@@ -502,6 +509,7 @@ static int backup_write(struct backup *b, const struct strbuf *chunk, struct her
 	return rc;
 }
 
+/* Close the file and free what b holds; b can be opened again. */
 void backup_close(struct backup *b)
 {
 	if (b->fd >= 0)
@@ -543,6 +551,7 @@ static void batch_clear(struct batch *b)
 
 enum attempt { ATT_OK, ATT_RETRY, ATT_LOST, ATT_FATAL };
 
+/* What the last failed statement on db means for the attempt. */
 static enum attempt classify(struct db *db)
 {
 	switch (db_errclass(db)) {
@@ -571,6 +580,8 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Append the IDs of the batch's orders to clean (only_change: of those
+ * whose post changes), comma-separated. */
 static void id_list(struct strbuf *sql, const struct batch *b, int only_change)
 {
 	int first = 1;
@@ -599,6 +610,8 @@ static int batch_cleans(const struct batch *b, uint64_t id)
 	return lo < b->n && b->c[lo].id == id && b->c[lo].v == V_CLEAN;
 }
 
+/* See cleanup.h.  The IN list is built aside and appended last, so that the
+ * ids before the returned index are all covered whichever way. */
 size_t cleanup_id_cond(struct strbuf *sql, const char *col, const uint64_t *id, size_t from, size_t n, size_t max_len)
 {
 	struct strbuf in = STRBUF_INIT;
@@ -811,6 +824,7 @@ static enum attempt chunk_write(struct pass *p)
 	return backup_write(p->o->backup, &p->chunk, p->err) < 0 ? ATT_FATAL : ATT_OK;
 }
 
+/* One postmeta row (meta_id, post_id, meta_key, meta_value) into the chunk. */
 static void chunk_add_row(struct pass *p, const struct db_row *row)
 {
 	backup_add_meta(&p->chunk, &p->bs, p->postmeta.buf, p->o->backup->charset, (const char *const *)row->vals,
@@ -829,6 +843,7 @@ static size_t delete_sql(struct pass *p, size_t from)
 	return next;
 }
 
+/* The delete removed another number of rows than were proven: ATT_RETRY. */
 static enum attempt meta_changed(struct pass *p, uint64_t deleted)
 {
 	herr_set(p->err, HX_TEMPFAIL, "postmeta changed during the batch (%llu rows deleted, %llu backed up)",
@@ -1017,6 +1032,7 @@ static enum attempt do_batch(struct db *db, const struct cleanup_opts *o, uint64
 	return a;
 }
 
+/* Why a candidate was left alone, in words for the operator (in sb). */
 static const char *verdict_text(const struct cand *c, struct strbuf *sb)
 {
 	sb_reset(sb);
@@ -1108,6 +1124,7 @@ out:
 	return rc;
 }
 
+/* Record the run's first error and stop it.  Under e->mu. */
 static void fail_run(struct engine *e, const struct herr *err)
 {
 	if (e->stop != 2) {
@@ -1262,10 +1279,48 @@ static void *work(void *arg)
 	return NULL;
 }
 
+/* --jobs N: start N workers, each on its own connection (a clone of
+ * e->main) and thread, and wait for them all; close their connections.
+ * A worker that cannot be started fails the run (in e); those started
+ * see it at their next claim. */
+static void run_threads(struct engine *e, struct worker *w, unsigned jobs, struct herr *err)
+{
+	unsigned started = 0;
+
+	for (unsigned i = 0; i < jobs; i++) {
+		w[i].e = e;
+		if (db_clone(e->main, &w[i].db, err) < 0) {
+			pthread_mutex_lock(&e->mu);
+			fail_run(e, err);
+			pthread_mutex_unlock(&e->mu);
+			break;
+		}
+		if (pthread_create(&w[i].th, NULL, work, &w[i]) != 0) {
+			db_close(w[i].db);
+			w[i].db = NULL;
+			herr_set(err, HX_INTERNAL, "cannot start a worker thread");
+			pthread_mutex_lock(&e->mu);
+			fail_run(e, err);
+			pthread_mutex_unlock(&e->mu);
+			break;
+		}
+		started++;
+	}
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(w[i].th, NULL);
+	for (unsigned i = 0; i < jobs; i++)
+		if (w[i].db)
+			db_close(w[i].db);
+}
+
+/* See cleanup.h: --jobs 1 runs the worker on db itself; otherwise each
+ * worker gets its own connection (db_clone) and thread, db keeps the run
+ * lock and serves the claims.  The first error of any worker ends the run
+ * (returned in err, -1); st holds the totals either way. */
 int cleanup_run(struct db *db, const struct cleanup_opts *o, struct cleanup_stats *st, struct herr *err)
 {
 	struct engine e;
-	unsigned jobs = o->jobs ? o->jobs : 1, started = 0;
+	unsigned jobs = o->jobs ? o->jobs : 1;
 	struct worker *w = xcalloc(jobs, sizeof(*w));
 	int rc = 0;
 
@@ -1286,30 +1341,7 @@ int cleanup_run(struct db *db, const struct cleanup_opts *o, struct cleanup_stat
 		w[0].is_main = 1;
 		work(&w[0]);
 	} else {
-		for (unsigned i = 0; i < jobs; i++) {
-			w[i].e = &e;
-			if (db_clone(db, &w[i].db, err) < 0) {
-				pthread_mutex_lock(&e.mu);
-				fail_run(&e, err);
-				pthread_mutex_unlock(&e.mu);
-				break;
-			}
-			if (pthread_create(&w[i].th, NULL, work, &w[i]) != 0) {
-				db_close(w[i].db);
-				w[i].db = NULL;
-				herr_set(err, HX_INTERNAL, "cannot start a worker thread");
-				pthread_mutex_lock(&e.mu);
-				fail_run(&e, err);
-				pthread_mutex_unlock(&e.mu);
-				break;
-			}
-			started++;
-		}
-		for (unsigned i = 0; i < started; i++)
-			pthread_join(w[i].th, NULL);
-		for (unsigned i = 0; i < jobs; i++)
-			if (w[i].db)
-				db_close(w[i].db);
+		run_threads(&e, w, jobs, err);
 	}
 	if (e.stop == 2) {
 		*err = e.err;
