@@ -736,7 +736,7 @@ static enum attempt read_batch(struct pass *p)
  * that none can change or move to another post before the DELETE. */
 static enum attempt prove_meta(struct pass *p)
 {
-	int locked = !p->o->returning;
+	int locked = !p->o->returning, unsorted = 0;
 	struct db_result *res;
 	struct db_row row;
 
@@ -751,9 +751,13 @@ static enum attempt prove_meta(struct pass *p)
 		p->cap_meta = db_num_rows(res);
 		p->meta = xrealloc(p->meta, sizeof(*p->meta) * p->cap_meta);
 	}
-	while (db_fetch(res, &row))
-		p->meta[p->n_meta++] = strtoull(row.vals[0], NULL, 10);
-	qsort(p->meta, p->n_meta, sizeof(*p->meta), cmp_u64);
+	while (db_fetch(res, &row)) {
+		p->meta[p->n_meta] = strtoull(row.vals[0], NULL, 10);
+		unsorted |= p->n_meta && p->meta[p->n_meta] < p->meta[p->n_meta - 1];
+		p->n_meta++;
+	}
+	if (unsorted)   /* rows of posts written at the same time interleave */
+		qsort(p->meta, p->n_meta, sizeof(*p->meta), cmp_u64);
 	if (locked) {
 		db_result_rewind(res);
 		p->rows = res;

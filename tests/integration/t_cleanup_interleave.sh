@@ -6,7 +6,7 @@
 # every batch are interleaved with rows of products, of orders outside the
 # ID filter, of an order left alone (newer post) and of no post at all.
 # Each delete path (DELETE ... RETURNING; SELECT ... FOR UPDATE then DELETE
-# with two jobs; RETURNING without backup) must leave every other row byte
+# with two jobs; RETURNING without backup, two jobs) must leave every other row byte
 # for byte, leave the cleaned orders without postmeta, and its backup must
 # restore the tables row for row.
 . "$TOP/tests/integration/lib.sh"
@@ -76,6 +76,6 @@ $M < "$WORK/b.sql"
 assert_eq 0 "$(legacy_diff fx_il fx_il_before)" "SELECT ... FOR UPDATE: the backup restores wp_posts and wp_postmeta row for row"
 assert_eq "$pristine" "$(legacy_fp fx_il)" "restored: fingerprints equal"
 
-run hpos fx_il cleanup 0-$hi --yes --batch-size 11 --no-backup
-check "RETURNING without backup"
+run hpos fx_il cleanup 0-$hi --yes --jobs 2 --batch-size 11 --no-backup
+check "RETURNING without backup, 2 jobs"
 finish
