@@ -104,6 +104,15 @@ int cleanup_filter_parse(int argc, char **argv, struct strbuf *sql, int *all, st
  * and sql_mode (NO_BACKSLASH_ESCAPES included). */
 void cleanup_sql_value(struct strbuf *sb, const char *charset, const char *v, size_t len);
 
+/* Append to sql a condition on col that selects exactly the ids
+ * id[from..n) (ascending, no duplicates): runs of consecutive ids as
+ * "col BETWEEN a AND b" (every value in such a range is one of the ids, so
+ * no other row can match it), the other ids in one "col IN (...)", joined
+ * by OR in parentheses.  Stops before the condition grows past about
+ * max_len bytes (one run at least is always taken) and returns the index of
+ * the first id it does not cover (n when all are).  from >= n: "(1=0)". */
+size_t cleanup_id_cond(struct strbuf *sql, const char *col, const uint64_t *id, size_t from, size_t n, size_t max_len);
+
 /* What a cleanup would do, counted with plain reads. */
 struct cleanup_plan {
 	uint64_t selected;       /* WooCommerce's count_orders_for_cleanup */

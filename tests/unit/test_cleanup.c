@@ -1,5 +1,6 @@
-/* Unit tests for cleanup's argument filter and backup value encoding, the
- * throttle option parser, and when sync leaves cleaned orders out. */
+/* Unit tests for cleanup's argument filter, backup value encoding and
+ * meta_id condition, the throttle option parser, and when sync leaves
+ * cleaned orders out. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -206,11 +207,89 @@ static void test_backup_validate(void **state)
 	sb_release(&f);
 }
 
+/* Mark in seen[] (ids relative to base) what a cleanup_id_cond condition
+ * selects; returns -1 when it selects a value outside [base, base + span). */
+static int cond_select(const char *c, uint64_t base, size_t span, unsigned char *seen)
+{
+	const char *p;
+	unsigned long long a, b;
+	int n;
+
+	for (p = c; (p = strstr(p, "BETWEEN ")) != NULL; p++) {
+		assert_int_equal(sscanf(p, "BETWEEN %llu AND %llu%n", &a, &b, &n), 2);
+		for (unsigned long long x = a; x <= b; x++) {
+			if (x < base || x - base >= span)
+				return -1;
+			seen[x - base]++;
+		}
+	}
+	if ((p = strstr(c, " IN (")) != NULL) {
+		for (p += 5; sscanf(p, "%llu%n", &a, &n) == 1; p += n + (p[n] == ',')) {
+			if (a < base || a - base >= span)
+				return -1;
+			seen[a - base]++;
+		}
+	}
+	return 0;
+}
+
+/* The meta_id condition of cleanup's DELETE selects exactly the proven
+ * ids: each consecutive run as one range, nothing between two ids of the
+ * set that is not in it; split into pieces that each stay near the bound. */
+static void test_id_cond(void **state)
+{
+	const uint64_t ids[] = { 5, 6, 7, 9, 12, 13, 20 };
+	struct strbuf sb = STRBUF_INIT;
+	enum { SPAN = 20000 };
+	uint64_t *set = malloc(sizeof(*set) * SPAN), base = 1000000;
+	unsigned char *in = calloc(SPAN, 1), *seen = calloc(SPAN, 1);
+	size_t n = 0, at = 0, pieces = 0;
+	uint32_t r = 12345;
+
+	(void)state;
+	assert_int_equal(cleanup_id_cond(&sb, "meta_id", ids, 0, 7, 1 << 16), 7);
+	assert_string_equal(sb.buf, "(meta_id BETWEEN 5 AND 7 OR meta_id BETWEEN 12 AND 13 OR meta_id IN (9,20))");
+	sb_reset(&sb);
+	assert_int_equal(cleanup_id_cond(&sb, "meta_id", ids, 6, 7, 1 << 16), 7);
+	assert_string_equal(sb.buf, "(meta_id IN (20))");
+	sb_reset(&sb);
+	assert_int_equal(cleanup_id_cond(&sb, "meta_id", ids, 7, 7, 1 << 16), 7);
+	assert_string_equal(sb.buf, "(1=0)");
+	/* A hostile mix: runs, single ids, gaps of one (a foreign row between
+	 * two of ours), in pieces of about 300 bytes. */
+	for (size_t i = 0; i < SPAN; i++) {
+		r = r * 1103515245u + 12345u;
+		if ((r >> 16) % 3) {
+			in[i] = 1;
+			set[n++] = base + i;
+		}
+	}
+	while (at < n) {
+		size_t next;
+
+		sb_reset(&sb);
+		next = cleanup_id_cond(&sb, "meta_id", set, at, n, 300);
+		assert_true(next > at);
+		assert_true(sb.len <= 300 + 64);
+		assert_int_equal(cond_select(sb.buf, base, SPAN, seen), 0);
+		at = next;
+		pieces++;
+	}
+	assert_true(pieces > 10);
+	for (size_t i = 0; i < SPAN; i++)
+		assert_int_equal(seen[i], in[i]);
+	sb_release(&sb);
+	free(set);
+	free(in);
+	free(seen);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_backup_statement_bound),
 		cmocka_unit_test(test_backup_validate),
+		cmocka_unit_test(test_id_cond),
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_sql_value),
 		cmocka_unit_test(test_load_spec),
