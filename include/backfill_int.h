@@ -145,6 +145,8 @@ int plan_post_row(struct db *db, const struct site *s, struct bbatch *b, unsigne
 int live_order(const struct bord *o);
 void guid(const struct site *s, const struct bord *o, const char *type, struct strbuf *sb);
 
+struct rowwriter;
+
 /* ------------------------------------------------------------------ */
 /* Writing (backfill_write.c).                                         */
 
@@ -152,6 +154,13 @@ void guid(const struct site *s, const struct bord *o, const char *type, struct s
  * from it (rw_packet_limits(); 4 MiB when the server reports none).  0,
  * or -1 with err set. */
 int bwrite_setup(struct db *db, struct herr *err);
+
+/* A row writer for new postmeta rows (post_id, meta_key, meta_value);
+ * the caller frees it (rw_free(), or through the write). */
+struct rowwriter *new_meta_writer(struct db *db);
+/* Add order o's new postmeta rows (planned, no meta_id, not dead) to w,
+ * in plan order; the values stay o's (borrowed until written). */
+void add_new_meta(struct rowwriter *w, const struct bord *o);
 
 /* Write planned batch b (its live orders) in a transaction, retried on
  * deadlocks and lock waits up to so->max_retries; a data error is narrowed

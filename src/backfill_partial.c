@@ -313,20 +313,11 @@ static int prop_to_hpos(struct db *db, uint64_t id, const char *prop, struct her
  * or -1 with err set (a refused row or a data-altering warning). */
 static int insert_meta_rows(struct db *db, const struct bord *o, struct herr *err)
 {
-	static const struct rw_col cols[] = { { "post_id", NULL }, { "meta_key", NULL }, { "meta_value", NULL } };
-	struct rowwriter *w = rw_new(db, "postmeta", cols, ARRAY_SIZE(cols));
+	struct rowwriter *w = new_meta_writer(db);
 	size_t budget = 4u << 20, row_limit = 0;
 	int rc = 0;
 
-	for (size_t j = 0; j < o->npm; j++) {
-		const struct pmv *v = &o->pm[j];
-
-		if (v->meta_id || v->dead)
-			continue;
-		rw_u64(w, o->id);
-		rw_str_ref(w, v->key, v->klen);
-		rw_str_ref(w, v->val, v->vlen);
-	}
+	add_new_meta(w, o);
 	if (rw_rows(w) && (rc = rw_packet_limits(db, &budget, &row_limit, err)) == 0) {
 		rw_set_budget(w, budget);
 		if (rw_write(w, 0, err) != RW_OK)

@@ -317,21 +317,31 @@ void site_release(struct site *s)
 }
 
 /* "Y-m-d H:i:s" (UTC) -> epoch; 0 when it is not a usable date. */
-int parse_gmt(const char *v, size_t len, int64_t *t)
+/* "Y-m-d H:i:s" (v[0..len), at least 19 bytes) into *tm as mktime()
+ * takes it (years since 1900, months from 0).  1, or 0 if it is not one. */
+static int scan_datetime(const char *v, size_t len, struct tm *tm)
 {
-	struct tm tm;
 	char buf[32];
 
 	if (!v || len < 19 || len >= sizeof(buf))
 		return 0;
 	memcpy(buf, v, len);
 	buf[len] = '\0';
-	memset(&tm, 0, sizeof(tm));
-	if (sscanf(buf, "%d-%d-%d %d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-		   &tm.tm_sec) != 6 || tm.tm_year < 1 || tm.tm_mon < 1)
+	memset(tm, 0, sizeof(*tm));
+	if (sscanf(buf, "%d-%d-%d %d:%d:%d", &tm->tm_year, &tm->tm_mon, &tm->tm_mday, &tm->tm_hour, &tm->tm_min,
+		   &tm->tm_sec) != 6 || tm->tm_year < 1 || tm->tm_mon < 1)
 		return 0;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
+	tm->tm_year -= 1900;
+	tm->tm_mon -= 1;
+	return 1;
+}
+
+int parse_gmt(const char *v, size_t len, int64_t *t)
+{
+	struct tm tm;
+
+	if (!scan_datetime(v, len, &tm))
+		return 0;
 	*t = (int64_t)timegm(&tm);
 	return 1;
 }
@@ -375,24 +385,15 @@ void epoch_local(const struct site *s, int64_t t, char out[20])
 static int parse_local(const struct site *s, const char *v, size_t len, int64_t *t)
 {
 	struct tm tm;
-	char buf[32];
 
-	if (!v || len < 19 || len >= sizeof(buf))
-		return 0;
 	if (!s->use_tz) {
 		if (!parse_gmt(v, len, t))
 			return 0;
 		*t -= s->offset;
 		return 1;
 	}
-	memcpy(buf, v, len);
-	buf[len] = '\0';
-	memset(&tm, 0, sizeof(tm));
-	if (sscanf(buf, "%d-%d-%d %d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-		   &tm.tm_sec) != 6 || tm.tm_year < 1 || tm.tm_mon < 1)
+	if (!scan_datetime(v, len, &tm))
 		return 0;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
 	tm.tm_isdst = -1;
 	*t = (int64_t)mktime(&tm);
 	return 1;

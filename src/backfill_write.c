@@ -208,27 +208,36 @@ static enum batt update_changed_meta(struct db *db, const struct bbatch *b, stru
 	return a;
 }
 
+struct rowwriter *new_meta_writer(struct db *db)
+{
+	static const struct rw_col cols[] = { { "post_id", NULL }, { "meta_key", NULL }, { "meta_value", NULL } };
+
+	return rw_new(db, "postmeta", cols, ARRAY_SIZE(cols));
+}
+
+void add_new_meta(struct rowwriter *w, const struct bord *o)
+{
+	for (size_t j = 0; j < o->npm; j++) {
+		const struct pmv *v = &o->pm[j];
+
+		if (v->meta_id || v->dead)
+			continue;
+		rw_u64(w, o->id);
+		rw_str_ref(w, v->key, v->klen);
+		rw_str_ref(w, v->val, v->vlen);
+	}
+}
+
 /* 2c. The new postmeta rows, in plan order (a key's values keep their
  * order), through the row writer. */
 static enum batt insert_new_meta(struct db *db, const struct bbatch *b, struct herr *err)
 {
-	static const struct rw_col cols[] = { { "post_id", NULL }, { "meta_key", NULL }, { "meta_value", NULL } };
-	struct rowwriter *w = rw_new(db, "postmeta", cols, ARRAY_SIZE(cols));
+	struct rowwriter *w = new_meta_writer(db);
 
 	rw_set_budget(w, packet_budget);
-	for (unsigned i = 0; i < b->n; i++) {
-		const struct bord *o = &b->o[i];
-
-		for (size_t j = 0; live_order(o) && j < o->npm; j++) {
-			const struct pmv *v = &o->pm[j];
-
-			if (v->meta_id || v->dead)
-				continue;
-			rw_u64(w, o->id);
-			rw_str_ref(w, v->key, v->klen);
-			rw_str_ref(w, v->val, v->vlen);
-		}
-	}
+	for (unsigned i = 0; i < b->n; i++)
+		if (live_order(&b->o[i]))
+			add_new_meta(w, &b->o[i]);
 	return write_rows(w, err);
 }
 
