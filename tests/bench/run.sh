@@ -185,25 +185,43 @@ if [ -n "$BASE" ]; then
 			"$(calc "$(mean "$1.this.ccpu") / $(mean "$1.base.ccpu")")" \
 			"$(calc "$(mean "$1.this.scpu") / $(mean "$1.base.scpu")")"
 	}
+	# Before each run: the store as the phase starts from; after it, a
+	# warning when the run did not do the whole store.
+	prepare_sync() { empty_hpos b_hpos; }
+	prepare_cleanup() { restore_posts; rm -f "$SBX/cleanup-backup.sql"; }
+	check_sync() {
+		got=$(sqlc b_hpos -e "SELECT COUNT(*) FROM wp_wc_orders")
+		[ "$got" = "$orders" ] || echo "          WARNING: sync ($1) left $got of $orders orders in wc_orders"
+	}
+	check_cleanup() {
+		cleaned=$(sed -n 's/.*"event":"done".*"cleaned":\([0-9]*\).*/\1/p' "$SBX/cleanup-$1.json")
+		[ "$cleaned" = "$orders" ] || echo "          WARNING: cleanup ($1) cleaned ${cleaned:-no} orders of $orders"
+	}
+	# rounds PHASE ARGS...: BENCH_ROUNDS runs of each binary with ARGS on
+	# b_hpos, alternating, each from prepare_PHASE and checked by
+	# check_PHASE; wall and CPU times go to acc as PHASE.base / PHASE.this.
+	rounds() {
+		_phase=$1; shift
+		r=1
+		while [ $r -le "$ROUNDS" ]; do
+			for which in $(order_of $r); do
+				prepare_$_phase
+				quiesce
+				measure "$SBX/$_phase-$which.json" "$(bin_of $which)" --socket "$SBX/mysqld.sock" --user root --dbname b_hpos --json "$@"
+				check_$_phase $which
+				echo "          run $r $_phase $which: $wall s, hposctl CPU $ccpu s, mariadbd CPU $scpu s"
+				acc $_phase.$which.wall "$wall"; acc $_phase.$which.ccpu "$ccpu"; acc $_phase.$which.scpu "$scpu"
+			done
+			r=$((r + 1))
+		done
+	}
 	for n in $SIZES; do
 		: > "$SBX/acc"
 		"$STOREGEN" --socket "$SBX/mysqld.sock" --database b_hpos --create --orders "$n" --seed 42 --quiet
 		store_counts b_hpos
 		hpos_b b_hpos install --quiet
 		echo "store: $orders orders, $metarows postmeta rows; base = $BASE ($(git -C "$TOP" log -1 --format=%h "$base_rev")), this = $this_rev; $ROUNDS runs each"
-		r=1
-		while [ $r -le "$ROUNDS" ]; do
-			for which in $(order_of $r); do
-				empty_hpos b_hpos
-				quiesce
-				measure "$SBX/sync-$which.json" "$(bin_of $which)" --socket "$SBX/mysqld.sock" --user root --dbname b_hpos --json sync --settle 0
-				got=$(sqlc b_hpos -e "SELECT COUNT(*) FROM wp_wc_orders")
-				[ "$got" = "$orders" ] || echo "          WARNING: sync ($which) left $got of $orders orders in wc_orders"
-				echo "          run $r sync $which: $wall s, hposctl CPU $ccpu s, mariadbd CPU $scpu s"
-				acc sync.$which.wall "$wall"; acc sync.$which.ccpu "$ccpu"; acc sync.$which.scpu "$scpu"
-			done
-			r=$((r + 1))
-		done
+		rounds sync sync --settle 0
 		floor b_hpos > "$SBX/floor.row"
 		empty_hpos b_hpos
 		sqlc b_hpos < "$TOP/tests/bench/reference.sql"
@@ -224,20 +242,7 @@ if [ -n "$BASE" ]; then
 			done
 			sqlc b_hpos -e "DROP TABLE IF EXISTS wp_hposctl_cleaned"
 		}
-		r=1
-		while [ $r -le "$ROUNDS" ]; do
-			for which in $(order_of $r); do
-				restore_posts
-				rm -f "$SBX/cleanup-backup.sql"
-				quiesce
-				measure "$SBX/cleanup-$which.json" "$(bin_of $which)" --socket "$SBX/mysqld.sock" --user root --dbname b_hpos --json cleanup all --yes --backup-file "$SBX/cleanup-backup.sql"
-				cleaned=$(sed -n 's/.*"event":"done".*"cleaned":\([0-9]*\).*/\1/p' "$SBX/cleanup-$which.json")
-				[ "$cleaned" = "$orders" ] || echo "          WARNING: cleanup ($which) cleaned ${cleaned:-no} orders of $orders"
-				echo "          run $r cleanup $which: $wall s, hposctl CPU $ccpu s, mariadbd CPU $scpu s"
-				acc cleanup.$which.wall "$wall"; acc cleanup.$which.ccpu "$ccpu"; acc cleanup.$which.scpu "$scpu"
-			done
-			r=$((r + 1))
-		done
+		rounds cleanup cleanup all --yes --backup-file "$SBX/cleanup-backup.sql"
 		rm -f "$SBX/cleanup-backup.sql"
 		restore_posts
 		sqlc b_hpos < "$TOP/tests/bench/reference_cleanup.sql"
